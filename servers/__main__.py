@@ -1,0 +1,115 @@
+"""``python -m servers flask|fastapi``: the article's two terminals.
+
+    python -m servers flask           # Werkzeug dev server, http://127.0.0.1:5500
+    python -m servers flask --debug   # as the article ran it: app.run(debug=True)
+    python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import launch, params, workloads
+
+
+def _size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= params.SIZE_MAX:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {params.SIZE_MAX}, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m servers", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("framework", choices=launch.FRAMEWORKS)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=None,
+                   help="port (default 5500 for flask, 8000 for fastapi; 0 picks a free one)")
+    p.add_argument("--size", type=_size, default=workloads.ARTICLE_SIZE,
+                   help=f"array side of the article's task (default {workloads.ARTICLE_SIZE}, the article's)")
+    p.add_argument("--debug", action="store_true",
+                   help="flask only: app.run(debug=True) as the article did (reloader and debugger; loopback only)")
+    p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
+    p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
+    return p
+
+
+def _announce(args: argparse.Namespace, port: int) -> None:
+    if args.port_file is not None and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        tmp = args.port_file.with_suffix(".tmp")
+        tmp.write_text(str(port))
+        tmp.replace(args.port_file)
+    print(f"{args.framework} serving the article's task (size={args.size}) on "
+          f"{launch._url(args.host, port)}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.debug and args.framework != "flask":
+        parser().error("--debug reproduces the article's Flask debug=True; fastapi has none")
+    if args.debug and args.host not in launch.LOOPBACK:
+        parser().error("--debug runs Werkzeug's interactive debugger: loopback hosts only")
+    port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
+    if not args.quiet:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        sock = launch.bind_socket(args.host, port)
+    except launch.ServerStartError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    app = launch.create_app(args.framework, args.size)
+
+    if args.framework == "flask" and args.debug:
+        # Faithful to the article: app.run(debug=True). Werkzeug binds the port itself,
+        # so release ours first; its reloader then serves from a child process.
+        sock.close()
+        _announce(args, port)
+        app.run(host=args.host, port=port, debug=True)
+        return 0
+    if args.framework == "flask":
+        # What app.run() does without debug: Werkzeug's threaded dev server.
+        from werkzeug.serving import make_server
+
+        srv = make_server(args.host, port, app, threaded=True, fd=sock.fileno())
+        sock.close()
+        if args.quiet:
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        _announce(args, port)
+        try:
+            srv.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            srv.server_close()
+        return 0
+
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning" if args.quiet else "info",
+                            access_log=not args.quiet, lifespan="off")
+    _announce(args, port)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""Run an app in a background thread of this process, or in a subprocess.
+
+>>> with launch.serve("fastapi", mode="thread", size=500) as server:
+...     requests.get(server.url + "/ping").json()
+
+``port=0`` picks a free port. Entering waits until ``GET /ping`` answers, up to a deadline,
+and raises :class:`ServerStartError` with the reason (port in use, a crash on start and its
+output, a timeout). Leaving stops the server and waits until no thread, listening socket or
+process of it is left. :class:`Server` also has ``start()``/``stop()`` for notebooks that
+start a server in one cell and stop it in another.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Literal, Mapping
+
+import psutil
+import requests
+
+from .workloads import ARTICLE_SIZE
+
+Framework = Literal["flask", "fastapi"]
+Mode = Literal["thread", "process"]
+FRAMEWORKS: tuple[str, ...] = ("flask", "fastapi")
+MODES: tuple[str, ...] = ("thread", "process")
+DEFAULT_PORTS = {"flask": 5500, "fastapi": 8000}
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class ServerStartError(RuntimeError):
+    """The server did not come up; the message says why."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0: a free port), or a clear ServerStartError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise ServerStartError(
+                f"port {port} on {host} is already in use by another program; "
+                "choose another port, or 0 for a free one"
+            ) from None
+        raise ServerStartError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def create_app(framework: str, size: int) -> Any:
+    """The framework's app (imported only when asked for)."""
+    if framework == "flask":
+        from .flask_app import create_app as make
+    elif framework == "fastapi":
+        from .fastapi_app import create_app as make  # type: ignore[assignment]
+    else:
+        raise ValueError(f"unknown framework {framework!r}; choose one of {FRAMEWORKS}")
+    return make(size)
+
+
+@dataclass
+class Server:
+    """One server of ``framework`` in ``mode``; ``url`` and ``pid`` once started.
+
+    ``pid`` is the process that serves requests: this process in thread mode, the
+    subprocess (or, with Flask's debug reloader, its child) in process mode.
+    """
+
+    framework: str
+    mode: str = "thread"
+    host: str = "127.0.0.1"
+    port: int = 0
+    size: int = ARTICLE_SIZE
+    debug: bool = False
+    env: Mapping[str, str] | None = None
+    timeout: float = 30.0
+    url: str = field(default="", init=False)
+    pid: int = field(default=0, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _stopper: Any = field(default=None, init=False, repr=False)
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _log: Any = field(default=None, init=False, repr=False)
+    _tmpdir: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.framework not in FRAMEWORKS:
+            raise ValueError(f"unknown framework {self.framework!r}; choose one of {FRAMEWORKS}")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; choose one of {MODES}")
+        if self.debug and self.framework != "flask":
+            raise ValueError("debug reproduces the article's Flask debug=True; only for flask")
+        if self.debug and self.mode != "process":
+            raise ValueError("Flask's debug reloader needs its own process: use mode='process'")
+        if self.debug and self.host not in LOOPBACK:
+            raise ValueError("debug mode runs Werkzeug's debugger: loopback hosts only")
+
+    # -- public -------------------------------------------------------------------------
+    def start(self) -> "Server":
+        """Start and wait until ``/ping`` answers; raise ServerStartError otherwise."""
+        if self.url:
+            raise RuntimeError("server already started")
+        try:
+            if self.mode == "thread":
+                self._start_thread()
+            else:
+                self._start_process()
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server; leaves no thread, socket or process. Safe to call twice."""
+        try:
+            if self._stopper is not None:
+                self._stopper()
+            if self._thread is not None:
+                self._thread.join(timeout=self.timeout)
+                if self._thread.is_alive():
+                    raise RuntimeError(f"{self.framework} server thread did not stop")
+            if self._proc is not None:
+                self._stop_process()
+        finally:
+            self._stopper = None
+            self._thread = None
+            self._proc = None
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+            if self._tmpdir is not None:
+                self._tmpdir.cleanup()
+                self._tmpdir = None
+            self.url = ""
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- thread mode --------------------------------------------------------------------
+    def _start_thread(self) -> None:
+        sock = bind_socket(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        app = create_app(self.framework, self.size)
+        if self.framework == "flask":
+            self._thread, self._stopper = _werkzeug_thread(app, sock)
+        else:
+            self._thread, self._stopper = _uvicorn_thread(app, sock)
+        self._thread.start()
+        self.url = _url(self.host, self.port)
+
+    # -- process mode -------------------------------------------------------------------
+    def _start_process(self) -> None:
+        self._tmpdir = tempfile.TemporaryDirectory(prefix="fanout-server-")
+        port_file = Path(self._tmpdir.name) / "port"
+        self._log = open(Path(self._tmpdir.name) / "server.log", "w+b")
+        cmd = [
+            sys.executable, "-m", "servers", self.framework,
+            "--host", self.host, "--port", str(self.port), "--size", str(self.size),
+            "--port-file", str(port_file), "--quiet",
+        ] + (["--debug"] if self.debug else [])
+        env = {**os.environ, **(self.env or {})}
+        self._proc = subprocess.Popen(
+            cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, start_new_session=True,
+        )
+        deadline = time.monotonic() + self.timeout
+        while True:
+            self._check_alive()
+            text = port_file.read_text().strip() if port_file.exists() else ""
+            if text.isdigit():
+                self.port = int(text)
+                break
+            if time.monotonic() > deadline:
+                raise ServerStartError(f"{self.framework} did not report its port in {self.timeout:.0f} s")
+            time.sleep(0.02)
+        self.url = _url(self.host, self.port)
+
+    def _check_alive(self) -> None:
+        if self._proc is not None and self._proc.poll() is not None:
+            raise ServerStartError(
+                f"{self.framework} server exited on start with code {self._proc.returncode}:\n"
+                + self.log_tail()
+            )
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines the subprocess printed ('' in thread mode)."""
+        if self._log is None:
+            return ""
+        self._log.flush()
+        self._log.seek(0)
+        return "\n".join(self._log.read().decode(errors="replace").splitlines()[-lines:])
+
+    def _stop_process(self) -> None:
+        assert self._proc is not None
+        serving = self.pid if self.pid and self.pid != self._proc.pid else None
+        for sig, wait in ((signal.SIGTERM, self.timeout), (signal.SIGKILL, 10.0)):
+            try:
+                os.killpg(self._proc.pid, sig)  # the process group is the server's own
+            except ProcessLookupError:
+                pass
+            try:
+                self._proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        if serving is not None:  # Flask's reloader child, in the same process group
+            try:
+                psutil.Process(serving).wait(timeout=10)
+            except (psutil.NoSuchProcess, psutil.TimeoutExpired):
+                pass
+
+    # -- readiness ----------------------------------------------------------------------
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            self._check_alive()
+            if self._thread is not None and not self._thread.is_alive():
+                raise ServerStartError(f"{self.framework} server thread died on start")
+            try:
+                r = requests.get(self.url + "/ping", timeout=2)
+                if r.ok:
+                    self.pid = int(r.json()["pid"])
+                    return
+            except requests.RequestException as e:
+                last = e
+            time.sleep(0.02)
+        raise ServerStartError(
+            f"{self.framework} did not answer {self.url}/ping within {self.timeout:.0f} s"
+            + (f" (last error: {last})" if last else "")
+            + (f"\n{self.log_tail()}" if self._log else "")
+        )
+
+
+def serve(framework: str, mode: str = "thread", **kwargs: Any) -> Server:
+    """A :class:`Server`, to use as a context manager: ``with serve("flask") as s: ...``."""
+    return Server(framework, mode, **kwargs)
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _werkzeug_thread(app: Any, sock: socket.socket) -> tuple[threading.Thread, Any]:
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        # Idle keep-alive connections close after this many seconds, so that stopping
+        # never waits on a client that keeps its connection open.
+        timeout = 5
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    host, port = sock.getsockname()[:2]
+    srv = make_server(host, port, app, threaded=True, request_handler=QuietHandler, fd=sock.fileno())
+    sock.close()  # make_server holds its own duplicate of the listening socket
+
+    def stop() -> None:
+        srv.shutdown()
+        srv.server_close()  # joins the request threads
+
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
+                              name=f"werkzeug-{port}", daemon=True)
+    return thread, stop
+
+
+def _uvicorn_thread(app: Any, sock: socket.socket) -> tuple[threading.Thread, Any]:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            timeout_graceful_shutdown=5)
+    srv = uvicorn.Server(config)
+
+    def run() -> None:
+        try:
+            srv.run(sockets=[sock])
+        finally:
+            sock.close()
+
+    def stop() -> None:
+        srv.should_exit = True
+
+    port = sock.getsockname()[1]
+    return threading.Thread(target=run, name=f"uvicorn-{port}", daemon=True), stop

@@ -1,0 +1,154 @@
+"""What one task does, and what it costs in memory.
+
+A *workload* is one kind of task. Each has a sync form (``run``) and an async form
+(``arun``); both do the same work. ``timed`` and ``atimed`` wrap either form so that the
+task records its own :class:`Span` (start and end on ``time.monotonic``, which is
+comparable across processes of one machine, plus the pid and thread that ran it).
+
+Only the article's workload exists for now:
+
+``article``
+    The article's task, faithfully: two ``np.random.rand(size, size)`` float64 arrays,
+    multiplied element-wise with ``np.multiply``, the product flattened and turned into a
+    Python list with ``tolist()``. The async form is an ``async def`` with no await point
+    inside, exactly like the article's, so gathered copies of it cannot overlap. ``size``
+    is the side of the square arrays; the article used 10000.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Awaitable, Callable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Bytes one float64 element costs in the article's task while it runs: two random arrays
+#: (8 + 8), their product (8), the flattened copy (8), and the Python list that ``tolist``
+#: builds: one 8-byte pointer plus one float object, 24 bytes rounded up to CPython's
+#: 16-byte allocation step, 32 (40). Checked against the process's peak RSS (VmHWM) in
+#: tests/test_memory.py.
+ARTICLE_PEAK_BYTES_PER_ELEMENT = 72
+#: Bytes per element of what the task returns and what its caller keeps: the Python list.
+ARTICLE_RESULT_BYTES_PER_ELEMENT = 40
+#: The article's array side.
+ARTICLE_SIZE = 10_000
+#: The article's number of tasks per request.
+ARTICLE_N = 5
+
+
+@dataclass(frozen=True)
+class Span:
+    """When one task ran: ``start``/``end`` in seconds on ``time.monotonic``."""
+
+    index: int
+    start: float
+    end: float
+    pid: int
+    thread: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One kind of task, in a sync and an async form, with its memory model.
+
+    ``peak_bytes(size)`` bounds what one task holds at its peak; ``result_bytes(size)``
+    what it hands back to its caller (kept until the request ends).
+    """
+
+    name: str
+    description: str
+    default_size: int
+    run: Callable[[int], Any]
+    arun: Callable[[int], Awaitable[Any]]
+    peak_bytes: Callable[[int], int]
+    result_bytes: Callable[[int], int]
+    #: Whether the async form awaits anything, so that gathered copies can overlap.
+    yields: bool
+
+
+def multiply(size: int) -> list[float]:
+    """The article's task, sync form: random arrays, element-wise product, flat list."""
+    a = np.random.rand(size, size)
+    b = np.random.rand(size, size)
+    product = np.multiply(a, b)
+    return product.flatten().tolist()
+
+
+async def amultiply(size: int) -> list[float]:
+    """The article's task, async form: the same work, with no await point inside.
+
+    Like the article's coroutine it announces itself before and after (here through
+    logging, which ``python -m servers`` prints to the terminal).
+    """
+    log.info("multiply(size=%d) starting", size)
+    result = multiply(size)
+    log.info("multiply(size=%d) done", size)
+    return result
+
+
+ARTICLE = Workload(
+    name="article",
+    description="the article's task: rand(size, size) twice, np.multiply, flatten().tolist()",
+    default_size=ARTICLE_SIZE,
+    run=multiply,
+    arun=amultiply,
+    peak_bytes=lambda size: ARTICLE_PEAK_BYTES_PER_ELEMENT * size * size,
+    result_bytes=lambda size: ARTICLE_RESULT_BYTES_PER_ELEMENT * size * size,
+    yields=False,
+)
+
+WORKLOADS: dict[str, Workload] = {w.name: w for w in (ARTICLE,)}
+
+
+def get(name: str) -> Workload:
+    """The workload called ``name``; ``KeyError`` names the known ones."""
+    try:
+        return WORKLOADS[name]
+    except KeyError:
+        raise KeyError(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}") from None
+
+
+def _span(index: int, start: float) -> Span:
+    return Span(index, start, time.monotonic(), os.getpid(), threading.current_thread().name)
+
+
+def timed(workload: Workload, index: int, size: int) -> tuple[Span, Any]:
+    """Run the sync form once and return its span and result."""
+    start = time.monotonic()
+    result = workload.run(size)
+    return _span(index, start), result
+
+
+async def atimed(workload: Workload, index: int, size: int) -> tuple[Span, Any]:
+    """Run the async form once and return its span and result."""
+    start = time.monotonic()
+    result = await workload.arun(size)
+    return _span(index, start), result
+
+
+def parallelism(spans: list[Span] | list[dict[str, Any]]) -> float:
+    """Sum of task durations over the time from first start to last end.
+
+    1.0 means the tasks ran one after another; n means all n overlapped completely.
+    NaN for no tasks or a zero-length window.
+    """
+    pairs = [(s.start, s.end) if isinstance(s, Span) else (s["start"], s["end"]) for s in spans]
+    if not pairs:
+        return float("nan")
+    window = max(e for _, e in pairs) - min(s for s, _ in pairs)
+    if window <= 0:
+        return float("nan")
+    return sum(e - s for s, e in pairs) / window
