@@ -1,0 +1,69 @@
+"""``python -m bench``: run a preset, or report a run.
+
+    python -m bench run --preset quick          # measure; a new folder under data/runs/
+    python -m bench report data/runs/<run-id>   # tables, verdicts, figures
+    python -m bench report --latest             # the newest run under --out
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import plots, presets, report, store, trials
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a preset's grid of trials into a new run folder")
+    r.add_argument("--preset", choices=list(presets.PRESETS), default="quick",
+                   help="; ".join(f"{k}: {v.description}" for k, v in presets.PRESETS.items()))
+    r.add_argument("--out", type=Path, default=store.DEFAULT_ROOT,
+                   help="folder in which the run creates its own new folder (default data/runs)")
+    r.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, recorded)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep = sub.add_parser("report", help="print a run's tables and verdicts and write its figures")
+    rep.add_argument("run_dir", type=Path, nargs="?", help="a run folder")
+    rep.add_argument("--latest", action="store_true", help="report the newest run under --out")
+    rep.add_argument("--out", type=Path, default=store.DEFAULT_ROOT, help="where --latest looks")
+    rep.add_argument("--no-figures", action="store_true", help="text only")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "run":
+        preset = presets.get(args.preset)
+        try:
+            run = trials.run_preset(
+                preset, out=args.out, seed=args.seed, progress=not args.no_progress,
+                on_start=lambda r: print(f"run folder: {r.path}", flush=True))
+        except KeyboardInterrupt:
+            print("\ninterrupted: the trials measured so far are kept", file=sys.stderr)
+            return 130
+        print(report.text(run))
+        print(f"\nraw trials: {run.trials_path}\nreport again: python -m bench report {run.path}")
+        return 0
+
+    if args.run_dir is None and not args.latest:
+        parser().error("report needs a RUN_DIR or --latest")
+    try:
+        run = store.latest(args.out) if args.run_dir is None else store.Run(args.run_dir)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not run.trials_path.exists() and not run.meta_path.exists():
+        print(f"error: {run.path} is not a run folder (no trials.csv or meta.json)", file=sys.stderr)
+        return 2
+    print(report.text(run))
+    if not args.no_figures:
+        for path in plots.write_all(run):
+            print(f"figure: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

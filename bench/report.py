@@ -1,0 +1,133 @@
+"""From a run's trials to tables and verdicts (text); figures are in :mod:`bench.plots`.
+
+All statistics use measured trials only: warm-ups and failed requests are counted but
+left out of medians.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .presets import IDEAL
+from .store import Run
+
+KEYS = ["framework", "mode", "workload", "strategy", "n", "size"]
+GROUP = ["mode", "workload", "strategy", "n", "size"]  # what FastAPI and Flask are compared on
+
+
+def measured(df: pd.DataFrame) -> pd.DataFrame:
+    """Successful, non-warm-up trials, with ``server_cpu_only_s`` added.
+
+    ``server_cpu_only_s`` is the server process's CPU over the trial, less the client
+    thread's own CPU when both are one process (thread mode); for the ideal it is all of
+    the process's CPU, since there is no client.
+    """
+    ok = df[(~df["warmup"]) & (df["status"] == 200)].copy()
+    same = ok["server_is_client_process"] & (ok["framework"] != IDEAL)
+    ok["server_cpu_only_s"] = ok["server_process_cpu_s"] - np.where(same, ok["client_cpu_s"], 0.0)
+    return ok
+
+
+def summary(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per configuration: medians (wall with its 95% interval) and counts."""
+    ok = measured(df)
+    failed = df[(~df["warmup"]) & (df["status"] != 200)].groupby(KEYS).size()
+    ideal = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential")]
+    ideal_wall = ideal.groupby(["workload", "n", "size"])["client_wall_s"].median()
+    rows: list[dict[str, Any]] = []
+    for key, g in ok.groupby(KEYS, sort=True):
+        wall = stats.median_ci(g["client_wall_s"])
+        k = dict(zip(KEYS, key))
+        base = ideal_wall.get((k["workload"], k["n"], k["size"]), np.nan)
+        rows.append({
+            **k,
+            "trials": len(g),
+            "failed": int(failed.get(key, 0)),
+            "wall_s": wall.value, "wall_low_s": wall.low, "wall_high_s": wall.high,
+            "server_cpu_s": g["server_cpu_only_s"].median(),
+            "client_cpu_s": g["client_cpu_s"].median(),
+            "client_process_cpu_s": g["client_process_cpu_s"].median(),
+            "parallelism": g["parallelism"].median(),
+            "peak_rss_mib": g["peak_rss_bytes"].median() / 2**20,
+            "major_faults": g["major_faults"].median(),
+            "x_ideal": wall.value / base if base else np.nan,
+        })
+    for key, count in failed.items():  # configurations with no successful trial at all
+        if not any(tuple(r[k] for k in KEYS) == key for r in rows):
+            rows.append({**dict(zip(KEYS, key)), "trials": 0, "failed": int(count)})
+    return pd.DataFrame(rows)
+
+
+def comparisons(df: pd.DataFrame) -> pd.DataFrame:
+    """FastAPI / Flask median wall time per comparable configuration, with interval and verdict."""
+    ok = measured(df)
+    rows: list[dict[str, Any]] = []
+    for key, g in ok[ok["framework"] != IDEAL].groupby(GROUP, sort=True):
+        fa = g[g["framework"] == "fastapi"]["client_wall_s"]
+        fl = g[g["framework"] == "flask"]["client_wall_s"]
+        if fa.empty or fl.empty:
+            continue
+        r = stats.ratio_ci(fa, fl)
+        rows.append({**dict(zip(GROUP, key)), "fastapi_over_flask": r.value,
+                     "low": r.low, "high": r.high, "verdict": stats.verdict(r)})
+    return pd.DataFrame(rows)
+
+
+def _fmt_table(s: pd.DataFrame) -> str:
+    if s.empty:
+        return "(no successful trials)"
+    t = pd.DataFrame({
+        "framework": s["framework"], "mode": s["mode"], "strategy": s["strategy"],
+        "trials": s["trials"].astype(int), "failed": s["failed"].astype(int),
+        "wall s [95% CI]": [f"{v:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(v) and np.isfinite(lo) else
+                            (f"{v:.3f}" if np.isfinite(v) else "-")
+                            for v, lo, hi in zip(s.get("wall_s", np.nan), s.get("wall_low_s", np.nan),
+                                                 s.get("wall_high_s", np.nan))],
+        "x ideal": s.get("x_ideal"),
+        "server CPU s": s.get("server_cpu_s"),
+        "client CPU s": s.get("client_cpu_s"),
+        "parallelism": s.get("parallelism"),
+        "peak RSS MiB": s.get("peak_rss_mib"),
+        "major faults": s.get("major_faults"),
+    })
+    return t.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
+
+
+def text(run: Run) -> str:
+    """The report as plain text: what was run, the table, and the FastAPI/Flask verdicts."""
+    meta = run.meta()
+    df = run.trials()
+    lines = [f"run {run.id}  ({run.path})"]
+    if meta:
+        p = meta.get("preset", {})
+        state = "completed" if meta.get("completed") else (
+            "INTERRUPTED: partial data" if meta.get("interrupted") else "NOT COMPLETED: partial data")
+        lines.append(f"preset {p.get('name')}: n={p.get('n')} size={p.get('size')}, "
+                     f"{p.get('repeats')} repeats after {p.get('warmup')} warm-up, seed {meta.get('seed')}; "
+                     f"{meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials, {state}")
+        lines.append(f"machine: {meta.get('cpu', {}).get('model')}, "
+                     f"{meta.get('cpu', {}).get('usable_cores')} usable cores, "
+                     f"{meta.get('memory', {}).get('total_bytes', 0) / 2**30:.1f} GiB")
+    if df.empty:
+        lines.append("no trials recorded")
+        return "\n".join(lines)
+    for workload, part in summary(df).groupby("workload"):
+        first = part.iloc[0]
+        lines += ["", f"workload {workload}, n={first['n']}, size={first['size']}: median of measured trials",
+                  _fmt_table(part)]
+    lines += ["",
+              "wall: client wall time per request. x ideal: wall / the same tasks run one after another",
+              "in-process with no server. server CPU: the server process's CPU during the trial (in",
+              "thread mode less the client thread's own). client CPU: the client thread's CPU; IPython's",
+              "%time shows the client's whole process (column client_process_cpu_s of trials.csv).",
+              "parallelism: sum of task durations / span from first task start to last task end."]
+    comp = comparisons(df)
+    if not comp.empty:
+        lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]
+        for _, r in comp.iterrows():
+            lines.append(f"- {r['mode']} mode, {r['workload']}/{r['strategy']}: {r['verdict']}")
+    return "\n".join(lines)

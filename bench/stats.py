@@ -1,0 +1,98 @@
+"""Medians with bootstrap intervals, ratios with intervals, and plain-words verdicts.
+
+Intervals come from :func:`scipy.stats.bootstrap` (percentile method, which stays defined
+for the small, often tied samples of a benchmark), with a fixed seed so that a report of
+the same data always prints the same numbers.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy import stats as _stats
+
+CONFIDENCE = 0.95
+RESAMPLES = 4000
+SEED = 20261126
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a confidence interval (NaN when it cannot be computed)."""
+
+    value: float
+    low: float
+    high: float
+
+    def contains(self, x: float) -> bool:
+        return bool(self.low <= x <= self.high)
+
+    def __str__(self) -> str:
+        if np.isnan(self.low):
+            return f"{self.value:.3g}"
+        return f"{self.value:.3g} [{self.low:.3g}, {self.high:.3g}]"
+
+
+def _clean(x: Sequence[float]) -> np.ndarray:
+    a = np.asarray(x, dtype=float)
+    return a[np.isfinite(a)]
+
+
+def _bootstrap(samples: tuple[np.ndarray, ...], statistic, seed: int) -> tuple[float, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # degenerate (all-equal) samples: the interval is a point
+        res = _stats.bootstrap(
+            samples, statistic, vectorized=True, paired=False, confidence_level=CONFIDENCE,
+            n_resamples=RESAMPLES, method="percentile", rng=np.random.default_rng(seed),
+        )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def median_ci(x: Sequence[float], seed: int = SEED) -> Estimate:
+    """Median of ``x`` with a bootstrap 95% interval; NaN interval below 2 values."""
+    a = _clean(x)
+    if a.size == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"))
+    med = float(np.median(a))
+    if a.size < 2:
+        return Estimate(med, float("nan"), float("nan"))
+    if np.all(a == a[0]):
+        return Estimate(med, med, med)
+    low, high = _bootstrap((a,), lambda s, axis=-1: np.median(s, axis=axis), seed)
+    return Estimate(med, low, high)
+
+
+def ratio_ci(a: Sequence[float], b: Sequence[float], seed: int = SEED) -> Estimate:
+    """median(a) / median(b), with a bootstrap 95% interval resampling a and b independently."""
+    x, y = _clean(a), _clean(b)
+    if x.size == 0 or y.size == 0 or np.median(y) == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"))
+    ratio = float(np.median(x) / np.median(y))
+    if x.size < 2 or y.size < 2:
+        return Estimate(ratio, float("nan"), float("nan"))
+
+    def stat(s: np.ndarray, t: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.median(s, axis=axis) / np.median(t, axis=axis)
+
+    low, high = _bootstrap((x, y), stat, seed)
+    return Estimate(ratio, low, high)
+
+
+def verdict(ratio: Estimate, a: str = "FastAPI", b: str = "Flask", what: str = "wall time") -> str:
+    """Plain words for ``ratio`` = a's median / b's median (lower is faster for a)."""
+    if np.isnan(ratio.value):
+        return f"no {what} ratio: one side has no successful trials"
+    if np.isnan(ratio.low):
+        return (f"{a}'s median {what} is {ratio.value:.2f}x {b}'s, from too few trials for an "
+                "interval: no conclusion")
+    ci = f"95% CI {ratio.low:.2f} to {ratio.high:.2f}"
+    if ratio.contains(1.0):
+        return (f"no detectable difference: {a}'s median {what} is {ratio.value:.2f}x {b}'s "
+                f"({ci}, which includes 1)")
+    if ratio.high < 1.0:
+        return (f"{a} is faster: its median {what} is {ratio.value:.2f}x {b}'s ({ci}), "
+                f"i.e. {b} takes {1 / ratio.value:.2f}x as long")
+    return (f"{a} is slower: its median {what} is {ratio.value:.2f}x {b}'s ({ci})")

@@ -1,0 +1,109 @@
+"""Where runs live: ``<out>/<run-id>/trials.csv`` and ``meta.json``.
+
+Each run gets a new folder that never existed before; trials are appended one row at a
+time as they finish (flushed to disk), so an interrupted run keeps what it measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+DEFAULT_ROOT = Path("data/runs")
+TRIALS = "trials.csv"
+META = "meta.json"
+
+#: The columns of trials.csv, in order (see bench.trials for what each one means).
+COLUMNS: tuple[str, ...] = (
+    "run_id", "seq", "repeat", "warmup",
+    "framework", "mode", "server", "workload", "strategy", "n", "size",
+    "status", "error",
+    "client_wall_s", "client_cpu_s", "client_process_cpu_s",
+    "server_pid", "server_is_client_process", "server_process_cpu_s",
+    "server_wall_s", "server_cpu_s",
+    "peak_rss_bytes", "peak_rss_method", "minor_faults", "major_faults",
+    "parallelism", "tasks_sum_s", "tasks_window_s", "sent_mono", "tasks",
+    "started_at",
+)
+
+
+class Run:
+    """One run's folder. Create new ones with :meth:`create`; open old ones with ``Run(path)``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @property
+    def trials_path(self) -> Path:
+        return self.path / TRIALS
+
+    @property
+    def meta_path(self) -> Path:
+        return self.path / META
+
+    @classmethod
+    def create(cls, root: Path | str, preset: str) -> "Run":
+        """A new, empty run folder under ``root``; never reuses an existing one."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        while True:
+            path = root / f"{stamp}-{preset}-{secrets.token_hex(2)}"
+            try:
+                path.mkdir()  # fails if it exists: a run never overwrites another
+                return cls(path)
+            except FileExistsError:
+                continue
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        """Append one trial to trials.csv (header first if new) and flush it to disk."""
+        unknown = set(row) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown trial columns: {sorted(unknown)}")
+        new = not self.trials_path.exists()
+        with open(self.trials_path, "a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=COLUMNS)
+            if new:
+                writer.writeheader()
+            writer.writerow({k: row.get(k, "") for k in COLUMNS})
+            f.flush()
+            os.fsync(f.fileno())
+
+    def write_meta(self, meta: Mapping[str, Any]) -> None:
+        """Write meta.json atomically (replaced whole, never half-written)."""
+        tmp = self.meta_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(meta, indent=2, sort_keys=False, default=str) + "\n")
+        tmp.replace(self.meta_path)
+
+    def meta(self) -> dict[str, Any]:
+        return json.loads(self.meta_path.read_text()) if self.meta_path.exists() else {}
+
+    def trials(self) -> pd.DataFrame:
+        """All trials, warm-ups included (column ``warmup``); empty if none finished."""
+        if not self.trials_path.exists():
+            return pd.DataFrame(columns=list(COLUMNS))
+        df = pd.read_csv(self.trials_path)
+        for col in ("warmup", "server_is_client_process"):
+            if col in df:
+                df[col] = df[col].astype(str).str.lower().eq("true")
+        return df
+
+
+def latest(root: Path | str = DEFAULT_ROOT) -> Run:
+    """The run under ``root`` that started last; FileNotFoundError if there is none."""
+    root = Path(root)
+    runs = [Run(p) for p in root.iterdir() if p.is_dir() and (p / META).exists()] if root.is_dir() else []
+    if not runs:
+        raise FileNotFoundError(f"no runs under {root}; make one with: python -m bench run --preset quick")
+    return max(runs, key=lambda r: (str(r.meta().get("started_at", "")), r.id))

@@ -1,0 +1,219 @@
+"""Repeated, interleaved trials, and what each one measures.
+
+A *trial* is one measured request (or, for the ideal baseline, the same tasks run in this
+process with no server). Each trial row (see :data:`bench.store.COLUMNS`) keeps:
+
+- ``client_wall_s``: the client's wall time for the request (``perf_counter``);
+- ``client_cpu_s``: CPU of the client's own thread (``thread_time``) -- the client alone;
+- ``client_process_cpu_s``: CPU of the client's whole process (``process_time``), which is
+  what IPython's ``%time`` shows; in thread mode it includes the server's threads;
+- ``server_process_cpu_s``, ``peak_rss_bytes``, ``minor_faults``, ``major_faults``: the
+  server process over the trial (psutil and /proc); in thread mode and for the ideal the
+  server process *is* the client's, and ``server_is_client_process`` says so;
+- ``server_wall_s``, ``server_cpu_s``: what the server measured around the work;
+- ``tasks``: the timeline (JSON), with ``parallelism``, ``tasks_sum_s`` and
+  ``tasks_window_s`` derived from it; ``sent_mono`` is the client's send time on the same
+  ``time.monotonic`` clock as the task spans.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+from tqdm.auto import tqdm
+
+from servers import launch, memory, strategies, workloads
+
+from . import environment
+from .presets import IDEAL, Config, Preset, resolve
+from .probe import ProcessProbe
+from .store import DEFAULT_ROOT, Run
+
+SERVER_NAMES = {"flask": "werkzeug", "fastapi": "uvicorn", IDEAL: "none"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scheduled trial."""
+
+    repeat: int
+    warmup: bool
+    config: Config
+
+
+def schedule(configs: list[Config], repeats: int, warmup: int, seed: int) -> list[Step]:
+    """Warm-up rounds, then measured rounds; every round visits every config once, in an
+    order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike."""
+    rng = random.Random(seed)
+    steps: list[Step] = []
+    for rounds, is_warmup in ((warmup, True), (repeats, False)):
+        for r in range(rounds):
+            order = list(configs)
+            rng.shuffle(order)
+            steps += [Step(r, is_warmup, c) for c in order]
+    return steps
+
+
+def _timeline(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    if not tasks:
+        return {"parallelism": float("nan"), "tasks_sum_s": float("nan"),
+                "tasks_window_s": float("nan"), "tasks": "[]"}
+    return {
+        "parallelism": workloads.parallelism(tasks),
+        "tasks_sum_s": sum(t["end"] - t["start"] for t in tasks),
+        "tasks_window_s": max(t["end"] for t in tasks) - min(t["start"] for t in tasks),
+        "tasks": json.dumps(tasks, separators=(",", ":")),
+    }
+
+
+def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[str, Any]:
+    """One ``GET /run`` for ``config`` against a started ``server``."""
+    query = {"workload": config.workload, "strategy": config.strategy,
+             "n": config.n, "size": config.size}
+    row: dict[str, Any] = {"server_pid": server.pid,
+                           "server_is_client_process": server.pid == os.getpid()}
+    error, body, status = "", None, 0
+    with ProcessProbe(server.pid) as probe:
+        sent = time.monotonic()
+        c0, p0, t0 = time.thread_time(), time.process_time(), time.perf_counter()
+        try:
+            r = requests.get(server.url + "/run", params=query, timeout=timeout)
+            status = r.status_code
+            body = r.json()
+        except (requests.RequestException, ValueError) as e:
+            error = f"{type(e).__name__}: {e}"
+        t1, c1, p1 = time.perf_counter(), time.thread_time(), time.process_time()
+    if body is not None and status != 200:
+        error = body.get("error", {}).get("message", str(body))
+    ok = status == 200 and body is not None
+    row.update(
+        status=status, error=error, sent_mono=sent,
+        client_wall_s=t1 - t0, client_cpu_s=c1 - c0, client_process_cpu_s=p1 - p0,
+        server_process_cpu_s=probe.usage.cpu_s, peak_rss_bytes=probe.usage.peak_rss_bytes,
+        peak_rss_method=probe.usage.peak_rss_method, minor_faults=probe.usage.minor_faults,
+        major_faults=probe.usage.major_faults,
+        server_wall_s=body["server"]["wall_s"] if ok else float("nan"),
+        server_cpu_s=body["server"]["cpu_s"] if ok else float("nan"),
+        **_timeline(body["tasks"] if ok else []),
+    )
+    return row
+
+
+def ideal_trial(config: Config) -> dict[str, Any]:
+    """The same tasks run in this process with no server: the ideal to compare against.
+
+    Guarded by the same memory estimate as a server; a refusal is recorded as status 422.
+    """
+    workload = workloads.get(config.workload)
+    strategy = strategies.get(config.strategy)
+    estimate = memory.estimate_peak_bytes(workload, strategy, config.n, config.size)
+    pid = os.getpid()
+    row: dict[str, Any] = {"server_pid": pid, "server_is_client_process": True}
+    try:
+        with memory.reserve(estimate), ProcessProbe(pid) as probe:
+            sent = time.monotonic()
+            p0, t0 = time.process_time(), time.perf_counter()
+            if strategy.arun is not None:
+                spans = strategies.run_in_new_loop(strategy.arun(workload, config.n, config.size))
+            else:
+                assert strategy.run is not None
+                spans = strategy.run(workload, config.n, config.size)
+            t1, p1 = time.perf_counter(), time.process_time()
+    except memory.MemoryRefused as e:
+        return {**row, "status": 422, "error": str(e), **_timeline([])}
+    # There is no client: the wall time is the work's, and all CPU is the "server's".
+    row.update(
+        status=200, error="", sent_mono=sent,
+        client_wall_s=t1 - t0, client_cpu_s=float("nan"), client_process_cpu_s=p1 - p0,
+        server_process_cpu_s=probe.usage.cpu_s, peak_rss_bytes=probe.usage.peak_rss_bytes,
+        peak_rss_method=probe.usage.peak_rss_method, minor_faults=probe.usage.minor_faults,
+        major_faults=probe.usage.major_faults, server_wall_s=t1 - t0, server_cpu_s=p1 - p0,
+        **_timeline([s.to_dict() for s in spans]),
+    )
+    return row
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def run_preset(
+    preset: Preset,
+    out: Path | str = DEFAULT_ROOT,
+    seed: int | None = None,
+    progress: bool = True,
+    on_start: Callable[[Run], None] | None = None,
+) -> Run:
+    """Run ``preset`` into a new run folder under ``out`` and return it.
+
+    Trials are appended as they finish; meta.json says whether the run completed. An
+    interrupt (Ctrl-C) stops after the trial in flight, keeps what was measured, and is
+    re-raised once the servers are stopped and meta.json is written.
+    """
+    preset = resolve(preset)
+    seed = secrets.randbits(32) if seed is None else seed
+    configs = preset.configs()
+    steps = schedule(configs, preset.repeats, preset.warmup, seed)
+    run = Run.create(out, preset.name)
+    meta: dict[str, Any] = {
+        "run_id": run.id, "preset": preset.to_dict(), "seed": seed,
+        "configs": [c.to_dict() for c in configs], "trials_planned": len(steps),
+        "started_at": _now(), "ended_at": None, "completed": False, "interrupted": False,
+        "memory_guard": {
+            "usable_share": memory.USABLE_SHARE,
+            "limit_bytes_at_start": memory.limit_bytes(),
+            "article_gather_estimate_bytes": memory.estimate_peak_bytes(
+                workloads.ARTICLE, strategies.GATHER, preset.n, preset.size or 0),
+        },
+        **environment.collect(),
+    }
+    run.write_meta(meta)
+    if on_start is not None:
+        on_start(run)
+    done = 0
+    try:
+        with ExitStack() as stack:
+            servers: dict[tuple[str, str], launch.Server] = {}
+            for c in configs:
+                key = (c.framework, c.mode)
+                if c.framework != IDEAL and key not in servers:
+                    servers[key] = stack.enter_context(
+                        launch.serve(c.framework, c.mode, size=preset.size or 1, timeout=60))
+            meta["servers"] = [{"framework": f, "mode": m, "server": SERVER_NAMES[f],
+                                "pid": s.pid, "url": s.url} for (f, m), s in servers.items()]
+            meta["client_pid"] = os.getpid()
+            run.write_meta(meta)
+            bar = stack.enter_context(tqdm(total=len(steps), unit="trial", disable=not progress,
+                                           desc=f"{preset.name} run"))
+            for seq, step in enumerate(steps):
+                c = step.config
+                bar.set_postfix_str(f"{c.framework}/{c.mode} {c.strategy}", refresh=False)
+                started = _now()
+                if c.framework == IDEAL:
+                    row = ideal_trial(c)
+                else:
+                    row = http_trial(c, servers[(c.framework, c.mode)], preset.request_timeout_s)
+                row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
+                           started_at=started, server=SERVER_NAMES[c.framework], **c.to_dict())
+                run.append(row)
+                done += 1
+                bar.update()
+        meta["completed"] = done == len(steps)
+    except KeyboardInterrupt:
+        meta["interrupted"] = True
+        raise
+    finally:
+        meta["ended_at"] = _now()
+        meta["trials_done"] = done
+        run.write_meta(meta)
+    return run
