@@ -53,6 +53,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
             "client_process_cpu_s": g["client_process_cpu_s"].median(),
             "parallelism": g["parallelism"].median(),
             "peak_rss_mib": g["peak_rss_bytes"].median() / 2**20,
+            "minor_faults": g["minor_faults"].median(),
             "major_faults": g["major_faults"].median(),
             "x_ideal": wall.value / base if base else np.nan,
         })
@@ -92,8 +93,11 @@ def _fmt_table(s: pd.DataFrame) -> str:
         "client CPU s": s.get("client_cpu_s"),
         "parallelism": s.get("parallelism"),
         "peak RSS MiB": s.get("peak_rss_mib"),
+        "minor faults": s.get("minor_faults"),
         "major faults": s.get("major_faults"),
     })
+    for col in ("minor faults", "major faults"):
+        t[col] = [f"{v:.0f}" if np.isfinite(v) else "-" for v in t[col].astype(float)]
     return t.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
 
 
@@ -124,7 +128,8 @@ def text(run: Run) -> str:
               "in-process with no server. server CPU: the server process's CPU during the trial (in",
               "thread mode less the client thread's own). client CPU: the client thread's CPU; IPython's",
               "%time shows the client's whole process (column client_process_cpu_s of trials.csv).",
-              "parallelism: sum of task durations / span from first task start to last task end."]
+              "parallelism: sum of task durations / span from first task start to last task end.",
+              "peak RSS and page faults: the server process during the trial (major faults mean swapping)."]
     comp = comparisons(df)
     if not comp.empty:
         lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]

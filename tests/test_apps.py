@@ -1,0 +1,91 @@
+"""Both apps over real HTTP, in thread mode: the article's routes, /run, /ping, errors."""
+
+import requests
+
+from servers import memory, strategies
+from servers.workloads import ARTICLE
+from servers.params import N_MAX
+
+from .conftest import ARTICLE_ROUTES, SMALL
+
+
+def get(server, path, **params):
+    return requests.get(server.url + path, params=params, timeout=60)
+
+
+def test_article_route_answers_the_articles_exact_body(server):
+    path, body = ARTICLE_ROUTES[server.framework]
+    r = get(server, path)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json() == body
+
+
+def test_article_route_only_on_its_own_framework(server):
+    other = [p for f, (p, _) in ARTICLE_ROUTES.items() if f != server.framework][0]
+    r = get(server, other)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_run_returns_the_timeline(server):
+    r = get(server, "/run", workload="article", strategy="gather", n=4, size=SMALL)
+    assert r.status_code == 200
+    data = r.json()
+    assert {k: data[k] for k in ("framework", "workload", "strategy", "n", "size")} == {
+        "framework": server.framework, "workload": "article", "strategy": "gather", "n": 4, "size": SMALL}
+    tasks = data["tasks"]
+    assert [t["index"] for t in tasks] == [0, 1, 2, 3]
+    for t in tasks:
+        assert set(t) == {"index", "start", "end", "pid", "thread"}
+        assert t["start"] <= t["end"] and t["pid"] == server.pid
+    assert data["server"]["wall_s"] >= tasks[-1]["end"] - tasks[0]["start"]
+    assert data["server"]["cpu_s"] > 0
+
+
+def test_the_articles_gather_is_measured_to_run_one_task_at_a_time(server):
+    data = get(server, "/run", strategy="gather", n=5, size=400).json()
+    tasks = data["tasks"]
+    assert all(b["start"] >= a["end"] for a, b in zip(tasks, tasks[1:]))
+    assert 0.9 < data["parallelism"] <= 1.0 + 1e-6
+
+
+def test_sequential_strategy(server):
+    data = get(server, "/run", strategy="sequential", n=2, size=SMALL).json()
+    assert data["strategy"] == "sequential" and len(data["tasks"]) == 2
+
+
+def test_ping(server):
+    data = get(server, "/ping").json()
+    assert data["framework"] == server.framework and data["pid"] == server.pid
+
+
+def test_both_frameworks_send_the_same_error_bodies():
+    from servers import launch
+    bodies = {}
+    for fw in launch.FRAMEWORKS:
+        with launch.serve(fw, "thread", size=SMALL) as s:
+            bodies[fw] = [(r.status_code, r.json()) for r in (
+                get(s, "/run", n="lots"), get(s, "/run", n=N_MAX + 1), get(s, "/run", strategy="magic"),
+                get(s, ARTICLE_ROUTES[fw][0], size=0), get(s, "/run", size=50_000, n=N_MAX),
+            )]
+    assert bodies["flask"] == bodies["fastapi"]
+    assert [status for status, _ in bodies["flask"]] == [400, 400, 400, 400, 422]
+
+
+def test_a_request_that_does_not_fit_is_refused_before_it_allocates(server, monkeypatch):
+    monkeypatch.setattr(memory, "available_bytes", lambda: 64 * 2**20)  # 64 MiB "free"
+    path, _ = ARTICLE_ROUTES[server.framework]
+    for r in (get(server, path, size=2000), get(server, "/run", size=2000)):
+        assert r.status_code == 422
+        err = r.json()["error"]
+        assert err["code"] == "memory_limit"
+        estimate = memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, 5, 2000)
+        assert f"estimated peak memory {memory.format_bytes(estimate)}" in err["message"]
+        assert f"limit now is {memory.format_bytes(0.85 * 64 * 2**20)}" in err["message"]
+    # Small requests still fit, and the refused ones reserved nothing.
+    assert get(server, "/run", size=100, n=2).status_code == 200
+
+
+def test_wrong_method_is_a_json_4xx(server):
+    r = requests.post(server.url + "/run", timeout=10)
+    assert r.status_code == 405 and r.json()["error"]["status"] == 405

@@ -1,0 +1,154 @@
+"""The instrument end to end at the smoke preset, and its parts on known inputs."""
+
+import json
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from bench import plots, presets, report, trials
+from bench.presets import IDEAL, Config
+from bench.store import COLUMNS, Run
+from servers import memory
+from servers.strategies import GATHER
+from servers.workloads import ARTICLE
+
+SMOKE = presets.get("smoke")
+
+
+def test_schedule_interleaves_and_shuffles_reproducibly():
+    configs = SMOKE.configs()
+    steps = trials.schedule(configs, repeats=3, warmup=1, seed=42)
+    assert len(steps) == 4 * len(configs)
+    assert [s.warmup for s in steps] == [True] * len(configs) + [False] * 3 * len(configs)
+    rounds = [steps[i:i + len(configs)] for i in range(0, len(steps), len(configs))]
+    for r in rounds:  # every round visits every configuration once
+        assert sorted(s.config for s in r) == sorted(configs)
+    assert len({tuple(s.config for s in r) for r in rounds}) > 1  # in shuffled orders
+    assert steps == trials.schedule(configs, repeats=3, warmup=1, seed=42)
+    assert steps != trials.schedule(configs, repeats=3, warmup=1, seed=43)
+
+
+def test_presets_cover_both_frameworks_modes_and_the_ideal():
+    for name in ("smoke", "quick"):
+        configs = presets.get(name).configs()
+        assert {(c.framework, c.mode) for c in configs} == {
+            ("flask", "thread"), ("flask", "process"), ("fastapi", "thread"),
+            ("fastapi", "process"), (IDEAL, "inprocess")}
+        assert {c.strategy for c in configs} == {"gather", "sequential"}
+
+
+def test_article_preset_takes_the_largest_size_the_guard_admits(monkeypatch):
+    article = presets.get("article")
+    assert article.n == 5 and article.size is None
+    monkeypatch.setattr(memory, "available_bytes", lambda: 8 * 2**30)
+    resolved = presets.resolve(article)
+    assert 0 < resolved.size < 10_000
+    limit = memory.limit_bytes()
+
+    def est(size):
+        return memory.estimate_peak_bytes(ARTICLE, GATHER, 5, size)
+
+    assert est(resolved.size) <= limit < est(resolved.size + 100)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**50)
+    assert presets.resolve(article).size == 10_000
+    monkeypatch.setattr(memory, "available_bytes", lambda: 0)
+    with pytest.raises(ValueError, match="not enough memory"):
+        presets.resolve(article)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    return trials.run_preset(SMOKE, out=out, seed=1, progress=False)
+
+
+def test_smoke_run_records_every_trial_and_its_environment(smoke_run):
+    meta = smoke_run.meta()
+    df = smoke_run.trials()
+    assert meta["completed"] is True and meta["trials_done"] == meta["trials_planned"] == len(df)
+    assert meta["seed"] == 1 and meta["preset"]["name"] == "smoke"
+    for key in ("packages", "blas", "env", "git", "cpu", "memory", "python", "started_at", "ended_at"):
+        assert key in meta
+    assert meta["packages"]["fastapi"] and meta["packages"]["flask"]
+    assert list(df.columns) == list(COLUMNS)
+    assert (df["status"] == 200).all(), df[df["status"] != 200]["error"].tolist()
+    assert set(df["mode"]) == {"thread", "process", "inprocess"}
+    # Thread mode shares the client's process, process mode does not; the data says which.
+    same = df.groupby("mode")["server_is_client_process"].all()
+    assert same["thread"] and same["inprocess"] and not df[df["mode"] == "process"]["server_is_client_process"].any()
+    assert (df["client_wall_s"] > 0).all() and (df["peak_rss_bytes"] > 0).all()
+
+
+def test_smoke_run_timelines_show_the_article_gather_one_at_a_time(smoke_run):
+    df = smoke_run.trials()
+    gather = df[df["strategy"] == "gather"]
+    assert not gather.empty and (gather["parallelism"] <= 1.0 + 1e-6).all()
+    for tasks in gather["tasks"]:
+        spans = json.loads(tasks)
+        assert len(spans) == SMOKE.n
+        assert all(b["start"] >= a["end"] for a, b in zip(spans, spans[1:]))
+
+
+def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
+    text = report.text(smoke_run)
+    assert "server CPU s" in text and "client CPU s" in text
+    comp = report.comparisons(smoke_run.trials())
+    assert set(comp["mode"]) == {"thread", "process"}
+    assert comp["verdict"].str.contains("FastAPI|difference").all()
+    assert text.count("mode, article/") == len(comp)
+    paths = plots.write_all(smoke_run)
+    assert {p.name for p in paths} == {"times.png", "timeline-gather.png", "timeline-sequential.png"}
+    assert all(p.stat().st_size > 10_000 for p in paths)
+
+
+def test_rerunning_never_overwrites(smoke_run, tmp_path):
+    tiny = replace(SMOKE, repeats=1, warmup=0, modes=("thread",), frameworks=("fastapi",))
+    before = smoke_run.trials_path.read_bytes()
+    again = trials.run_preset(tiny, out=smoke_run.path.parent, seed=1, progress=False)
+    assert again.path != smoke_run.path
+    assert smoke_run.trials_path.read_bytes() == before
+
+
+def test_an_interrupted_run_keeps_what_it_measured(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = trials.http_trial
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trials, "http_trial", flaky)
+    tiny = replace(SMOKE, repeats=2, warmup=0, modes=("thread",), ideal_strategies=())
+    with pytest.raises(KeyboardInterrupt):
+        trials.run_preset(tiny, out=tmp_path, seed=5, progress=False)
+    (path,) = list(tmp_path.iterdir())
+    run = Run(path)
+    assert len(run.trials()) == 3
+    meta = run.meta()
+    assert meta["interrupted"] is True and meta["completed"] is False and meta["trials_done"] == 3
+    assert "INTERRUPTED" in report.text(run)
+
+
+def test_summary_on_known_trials():
+    rows = []
+    for fw, wall in (("flask", [2.0, 2.2, 1.8]), ("fastapi", [1.0, 1.1, 0.9]), (IDEAL, [1.0, 1.0, 1.0])):
+        for i, w in enumerate(wall):
+            c = Config(fw, "process" if fw != IDEAL else "inprocess", "article",
+                       "sequential", 2, 10)
+            rows.append({**c.to_dict(), "warmup": False, "status": 200, "client_wall_s": w,
+                         "client_cpu_s": 0.01, "client_process_cpu_s": 0.01,
+                         "server_process_cpu_s": w, "server_is_client_process": fw == IDEAL,
+                         "parallelism": 1.0, "peak_rss_bytes": 2**20, "minor_faults": 1,
+                         "major_faults": 0})
+    rows.append({**rows[0], "warmup": True, "client_wall_s": 99.0})
+    rows.append({**rows[0], "status": 422, "client_wall_s": 0.001})
+    df = pd.DataFrame(rows)
+    s = report.summary(df).set_index("framework")
+    assert s.loc["flask", "wall_s"] == 2.0 and s.loc["flask", "trials"] == 3 and s.loc["flask", "failed"] == 1
+    assert s.loc["fastapi", "x_ideal"] == pytest.approx(1.0)
+    assert s.loc["flask", "server_cpu_s"] == 2.0
+    (comp,) = report.comparisons(df).itertuples()
+    assert comp.fastapi_over_flask == pytest.approx(0.5) and "FastAPI is faster" in comp.verdict

@@ -1,0 +1,98 @@
+"""Starting and stopping servers: port 0, readiness, clear start errors, nothing left behind."""
+
+import os
+import socket
+
+import psutil
+import pytest
+import requests
+
+from servers import launch
+from servers.launch import ServerStartError
+
+from .conftest import ARTICLE_ROUTES, SMALL, live_threads, wait_for
+
+
+def port_closed(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.parametrize("mode", launch.MODES)
+@pytest.mark.parametrize("framework", launch.FRAMEWORKS)
+def test_repeated_start_and_stop_leave_nothing_behind(framework, mode):
+    threads_before = live_threads()
+    children_before = {p.pid for p in psutil.Process().children(recursive=True)}
+    for _ in range(3):
+        with launch.serve(framework, mode, size=SMALL) as s:
+            assert s.port != 0 and s.url == f"http://127.0.0.1:{s.port}"
+            path, body = ARTICLE_ROUTES[framework]
+            assert requests.get(s.url + path, timeout=30).json() == body
+            assert (s.pid == os.getpid()) == (mode == "thread")
+            port, pid = s.port, s.pid
+        assert s.url == ""
+        assert port_closed(port), f"port {port} still accepts connections"
+        assert live_threads() <= threads_before, [t.name for t in live_threads() - threads_before]
+        if mode == "process":
+            assert wait_for(lambda: gone(pid), timeout=10)
+    children = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert children <= children_before
+
+
+def test_flask_debug_mode_as_the_article_ran_it():
+    with launch.serve("flask", "process", size=SMALL, debug=True) as s:
+        assert requests.get(s.url + "/api/multiply", timeout=30).json() == {"message": "Hello"}
+        reloader, serving = s._proc.pid, s.pid
+        assert serving != reloader  # debug=True serves from the reloader's child process
+    assert wait_for(lambda: gone(serving) and gone(reloader), timeout=10)
+
+
+@pytest.mark.parametrize("mode", launch.MODES)
+def test_port_in_use_is_a_clear_error(mode):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServerStartError, match=f"port {port} on 127.0.0.1 is already in use"):
+            launch.Server("fastapi", mode, port=port, size=SMALL).start()
+
+
+def test_crash_on_start_reports_the_reason():
+    with pytest.raises(ServerStartError, match=r"exited on start with code 2[\s\S]*size"):
+        launch.Server("flask", "process", size=0).start()
+
+
+def test_start_has_a_deadline(monkeypatch):
+    def never(*args, **kwargs):
+        raise requests.ConnectionError("refused")
+
+    monkeypatch.setattr(launch.requests, "get", never)
+    with pytest.raises(ServerStartError, match="did not answer"):
+        launch.Server("flask", "thread", size=SMALL, timeout=0.5).start()
+
+
+def test_bad_arguments_are_refused_up_front():
+    with pytest.raises(ValueError, match="framework"):
+        launch.Server("django")
+    with pytest.raises(ValueError, match="mode"):
+        launch.Server("flask", "fork")
+    with pytest.raises(ValueError, match="loopback"):
+        launch.Server("flask", "process", host="0.0.0.0", debug=True)
+    with pytest.raises(ValueError, match="only for flask"):
+        launch.Server("fastapi", "process", debug=True)
+
+
+def test_start_and_stop_in_separate_steps_as_a_notebook_does():
+    s = launch.Server("fastapi", "thread", size=SMALL).start()
+    try:
+        assert requests.get(s.url + "/ping", timeout=10).ok
+    finally:
+        s.stop()
+    s.stop()  # a second stop is harmless

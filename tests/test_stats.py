@@ -1,0 +1,52 @@
+import math
+
+import numpy as np
+import pytest
+
+from bench import stats
+
+
+def test_median_ci_on_known_input():
+    e = stats.median_ci([5, 1, 4, 2, 3, 7, 6])
+    assert e.value == 4
+    assert 1 <= e.low <= 4 <= e.high <= 7 and e.low < e.high
+
+
+def test_median_ci_is_reproducible():
+    x = np.random.default_rng(1).normal(10, 1, 30)
+    assert stats.median_ci(x) == stats.median_ci(x)
+
+
+def test_median_ci_covers_the_true_median_of_a_large_sample():
+    x = np.random.default_rng(2).normal(10, 1, 400)
+    e = stats.median_ci(x)
+    assert e.contains(10.0) and e.high - e.low < 0.4
+
+
+def test_degenerate_and_tiny_samples():
+    assert stats.median_ci([2.0, 2.0, 2.0]) == stats.Estimate(2.0, 2.0, 2.0)
+    one = stats.median_ci([3.0])
+    assert one.value == 3.0 and math.isnan(one.low)
+    assert math.isnan(stats.median_ci([]).value)
+    assert stats.median_ci([1.0, float("nan"), 3.0]).value == 2.0
+
+
+def test_ratio_ci_recovers_a_known_ratio():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(2.0, 0.05, 200), rng.normal(1.0, 0.05, 200)
+    r = stats.ratio_ci(a, b)
+    assert r.value == pytest.approx(2.0, rel=0.02) and r.contains(2.0) and not r.contains(1.0)
+
+
+@pytest.mark.parametrize("a, b, words", [
+    ([1.0, 1.1, 0.9, 1.05, 0.95], [2.0, 2.1, 1.9, 2.05, 1.95], "FastAPI is faster"),
+    ([2.0, 2.1, 1.9, 2.05, 1.95], [1.0, 1.1, 0.9, 1.05, 0.95], "FastAPI is slower"),
+    ([1.0, 1.2, 0.8, 1.1, 0.9], [1.0, 1.15, 0.85, 1.05, 0.95], "no detectable difference"),
+    ([1.0], [2.0], "too few trials"),
+])
+def test_verdicts(a, b, words):
+    assert words in stats.verdict(stats.ratio_ci(a, b))
+
+
+def test_verdict_without_data():
+    assert "no successful trials" in stats.verdict(stats.ratio_ci([], [1.0]))

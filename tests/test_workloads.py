@@ -1,0 +1,93 @@
+import asyncio
+import math
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from servers import strategies, workloads
+from servers.workloads import ARTICLE, Span
+
+
+def test_article_task_is_elementwise_multiply_flattened_to_a_list():
+    np.random.seed(7)
+    out = workloads.multiply(30)
+    np.random.seed(7)
+    a, b = np.random.rand(30, 30), np.random.rand(30, 30)
+    assert isinstance(out, list) and len(out) == 900
+    assert all(type(v) is float for v in out[:5])
+    assert out == (a * b).ravel().tolist()
+
+
+def test_async_form_does_the_same_work_and_never_yields():
+    np.random.seed(3)
+    coro = workloads.amultiply(20)
+    # A coroutine with no await point finishes on its very first step.
+    with pytest.raises(StopIteration) as done:
+        coro.send(None)
+    np.random.seed(3)
+    assert done.value.value == workloads.multiply(20)
+    assert ARTICLE.yields is False
+
+
+def test_timed_records_a_span_of_this_process_and_thread():
+    span, result = workloads.timed(ARTICLE, 4, 10)
+    assert len(result) == 100
+    assert span.index == 4 and span.start <= span.end
+    assert span.pid == os.getpid() and span.thread == threading.current_thread().name
+    aspan, _ = asyncio.run(workloads.atimed(ARTICLE, 1, 10))
+    assert aspan.index == 1 and aspan.duration >= 0
+
+
+@pytest.mark.parametrize("pairs, expected", [
+    ([(0, 1), (1, 2), (2, 3)], 1.0),        # one after another
+    ([(0, 1), (0, 1), (0, 1)], 3.0),        # all overlapping
+    ([(0, 2), (1, 3)], 4 / 3),              # partly
+    ([(0, 1), (2, 3)], 2 / 3),              # with a gap
+])
+def test_parallelism_on_known_timelines(pairs, expected):
+    spans = [Span(i, s, e, 1, "t") for i, (s, e) in enumerate(pairs)]
+    assert math.isclose(workloads.parallelism(spans), expected)
+    assert math.isclose(workloads.parallelism([s.to_dict() for s in spans]), expected)
+
+
+def test_parallelism_of_nothing_is_nan():
+    assert math.isnan(workloads.parallelism([]))
+    assert math.isnan(workloads.parallelism([Span(0, 1.0, 1.0, 1, "t")]))
+
+
+def test_unknown_names_say_what_exists():
+    with pytest.raises(KeyError, match="article"):
+        workloads.get("nope")
+    with pytest.raises(KeyError, match="gather"):
+        strategies.get("nope")
+
+
+@pytest.mark.parametrize("name", list(strategies.STRATEGIES))
+def test_strategies_return_n_spans_in_index_order(name):
+    s = strategies.get(name)
+    if s.is_async:
+        spans = strategies.run_in_new_loop(s.arun(ARTICLE, 4, 50))
+    else:
+        spans = s.run(ARTICLE, 4, 50)
+    assert [sp.index for sp in spans] == [0, 1, 2, 3]
+    # Neither strategy can overlap the article's task: each starts after the last ended.
+    assert all(b.start >= a.end for a, b in zip(spans, spans[1:]))
+
+
+def test_run_in_new_loop_leaves_no_loop_behind():
+    strategies.run_in_new_loop(strategies.gather(ARTICLE, 2, 10))
+    with pytest.raises(RuntimeError):
+        asyncio.get_running_loop()
+
+
+def test_gather_reraises_a_task_error():
+    broken = workloads.Workload("broken", "", 1, run=lambda s: 1 / 0, arun=_boom,
+                                peak_bytes=lambda s: 0, result_bytes=lambda s: 0, yields=False)
+    with pytest.raises(ZeroDivisionError):
+        strategies.run_in_new_loop(strategies.gather(broken, 3, 1))
+
+
+async def _boom(size):
+    return 1 / 0
