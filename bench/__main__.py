@@ -60,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(report.text(run))
     if not args.no_figures:
-        for path in plots.write_all(run):
+        paths = plots.write_all(run)
+        for path in paths:
             print(f"figure: {path}")
+        if not paths:
+            print("no figures: the run has no successful measured trial")
     return 0
 
 

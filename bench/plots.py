@@ -84,9 +84,12 @@ def timelines(df: pd.DataFrame, strategy: str = "gather") -> Figure:
 
 
 def write_all(run: Run) -> list[Path]:
-    """Write times.png and timeline-<strategy>.png into the run folder; return their paths."""
+    """Write times.png and timeline-<strategy>.png into the run folder; return their paths
+    (none when the run has no successful measured trial)."""
     df = run.trials()
     out: list[Path] = []
+    if df.empty or measured(df).empty:
+        return out
     figures = {"times.png": times(df)}
     for strategy in sorted(measured(df)["strategy"].unique()):
         figures[f"timeline-{strategy}.png"] = timelines(df, strategy)

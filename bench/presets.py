@@ -15,6 +15,9 @@ from servers import workloads as wl
 
 IDEAL = "ideal"        # framework name of the in-process baseline
 IN_PROCESS = "inprocess"  # its mode
+#: Memory kept aside, when the article preset picks its size, for the four servers and the
+#: measuring process themselves, so that the servers' own guard still admits the size later.
+SERVERS_MARGIN_BYTES = 2 * 2**30
 
 
 @dataclass(frozen=True, order=True)
@@ -99,13 +102,15 @@ def get(name: str) -> Preset:
 
 
 def resolve(preset: Preset) -> Preset:
-    """The preset with a concrete size: the memory guard's largest admitted size if unset.
+    """The preset with a concrete size: if unset, the largest size whose estimate fits in the
+    memory guard's limit now less :data:`SERVERS_MARGIN_BYTES`.
 
     Raises ValueError if not even a small size fits.
     """
     if preset.size is not None:
         return preset
-    size = memory.largest_admitted_size(wl.ARTICLE, st.GATHER, preset.n, preset.max_size)
+    size = memory.largest_admitted_size(wl.ARTICLE, st.GATHER, preset.n, preset.max_size,
+                                        margin=SERVERS_MARGIN_BYTES)
     if size <= 0:
         raise ValueError("not enough memory available for the article's task at any size")
     return replace(preset, size=size)

@@ -16,6 +16,10 @@ from .presets import IDEAL
 from .store import Run
 
 KEYS = ["framework", "mode", "workload", "strategy", "n", "size"]
+SUMMARY_COLUMNS = KEYS + [
+    "trials", "failed", "wall_s", "wall_low_s", "wall_high_s", "server_cpu_s", "client_cpu_s",
+    "client_process_cpu_s", "parallelism", "peak_rss_mib", "minor_faults", "major_faults", "x_ideal",
+]
 GROUP = ["mode", "workload", "strategy", "n", "size"]  # what FastAPI and Flask are compared on
 
 
@@ -60,7 +64,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     for key, count in failed.items():  # configurations with no successful trial at all
         if not any(tuple(r[k] for k in KEYS) == key for r in rows):
             rows.append({**dict(zip(KEYS, key)), "trials": 0, "failed": int(count)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def comparisons(df: pd.DataFrame) -> pd.DataFrame:
@@ -119,6 +123,9 @@ def text(run: Run) -> str:
     if df.empty:
         lines.append("no trials recorded")
         return "\n".join(lines)
+    failed = df[(~df["warmup"]) & (df["status"] != 200)]
+    if not failed.empty:
+        lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
     for workload, part in summary(df).groupby("workload"):
         first = part.iloc[0]
         lines += ["", f"workload {workload}, n={first['n']}, size={first['size']}: median of measured trials",

@@ -76,6 +76,13 @@ def _timeline(tasks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _usage(probe: ProcessProbe) -> dict[str, Any]:
+    u = probe.usage
+    return {"server_process_cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
+            "peak_rss_method": u.peak_rss_method, "minor_faults": u.minor_faults,
+            "major_faults": u.major_faults}
+
+
 def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[str, Any]:
     """One ``GET /run`` for ``config`` against a started ``server``."""
     query = {"workload": config.workload, "strategy": config.strategy,
@@ -99,9 +106,7 @@ def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[st
     row.update(
         status=status, error=error, sent_mono=sent,
         client_wall_s=t1 - t0, client_cpu_s=c1 - c0, client_process_cpu_s=p1 - p0,
-        server_process_cpu_s=probe.usage.cpu_s, peak_rss_bytes=probe.usage.peak_rss_bytes,
-        peak_rss_method=probe.usage.peak_rss_method, minor_faults=probe.usage.minor_faults,
-        major_faults=probe.usage.major_faults,
+        **_usage(probe),
         server_wall_s=body["server"]["wall_s"] if ok else float("nan"),
         server_cpu_s=body["server"]["cpu_s"] if ok else float("nan"),
         **_timeline(body["tasks"] if ok else []),
@@ -135,9 +140,7 @@ def ideal_trial(config: Config) -> dict[str, Any]:
     row.update(
         status=200, error="", sent_mono=sent,
         client_wall_s=t1 - t0, client_cpu_s=float("nan"), client_process_cpu_s=p1 - p0,
-        server_process_cpu_s=probe.usage.cpu_s, peak_rss_bytes=probe.usage.peak_rss_bytes,
-        peak_rss_method=probe.usage.peak_rss_method, minor_faults=probe.usage.minor_faults,
-        major_faults=probe.usage.major_faults, server_wall_s=t1 - t0, server_cpu_s=p1 - p0,
+        **_usage(probe), server_wall_s=t1 - t0, server_cpu_s=p1 - p0,
         **_timeline([s.to_dict() for s in spans]),
     )
     return row

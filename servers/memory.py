@@ -100,13 +100,12 @@ def reserve(estimate: int) -> Iterator[None]:
 
 
 def largest_admitted_size(
-    workload: Workload, strategy: Strategy, n: int, upper: int, step: int = 100
+    workload: Workload, strategy: Strategy, n: int, upper: int, step: int = 100, margin: int = 0
 ) -> int:
-    """The largest size up to ``upper`` (a multiple of ``step``, or ``upper``) admitted now.
-
-    Returns 0 if not even ``step`` fits.
+    """The largest size up to ``upper`` (a multiple of ``step``, or ``upper``) admitted now
+    with ``margin`` bytes to spare. Returns 0 if not even ``step`` fits.
     """
-    limit = limit_bytes()
+    limit = limit_bytes() - margin
     size = upper
     while size > 0 and estimate_peak_bytes(workload, strategy, n, size) > limit:
         size = (size - 1) // step * step

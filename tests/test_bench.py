@@ -44,7 +44,7 @@ def test_article_preset_takes_the_largest_size_the_guard_admits(monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda: 8 * 2**30)
     resolved = presets.resolve(article)
     assert 0 < resolved.size < 10_000
-    limit = memory.limit_bytes()
+    limit = memory.limit_bytes() - presets.SERVERS_MARGIN_BYTES
 
     def est(size):
         return memory.estimate_peak_bytes(ARTICLE, GATHER, 5, size)
@@ -152,3 +152,13 @@ def test_summary_on_known_trials():
     assert s.loc["flask", "server_cpu_s"] == 2.0
     (comp,) = report.comparisons(df).itertuples()
     assert comp.fastapi_over_flask == pytest.approx(0.5) and "FastAPI is faster" in comp.verdict
+
+
+def test_report_of_a_run_where_every_trial_failed(tmp_path):
+    run = Run.create(tmp_path, "x")
+    run.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})
+    c = Config("flask", "thread", "article", "gather", 5, 9000)
+    run.append({**c.to_dict(), "warmup": False, "status": 422, "error": "estimated peak memory 20 GiB"})
+    text = report.text(run)
+    assert "1 measured trial(s) failed" in text and "estimated peak memory 20 GiB" in text
+    assert plots.write_all(run) == []
