@@ -31,8 +31,11 @@ def faults(pid: int) -> tuple[float, float]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` so far (all its threads)."""
-    t = psutil.Process(pid).cpu_times()
+    """User + system CPU seconds of ``pid`` so far (all its threads); NaN if it is gone."""
+    try:
+        t = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return float("nan")
     return float(t.user + t.system)
 
 
@@ -49,7 +52,7 @@ class ProcessProbe:
     """Context manager measuring one process over a block: ``with ProcessProbe(pid) as p:``.
 
     After the block, ``p.usage`` holds the CPU seconds, page faults and peak RSS of the
-    process during the block.
+    process during the block; NaN for what could not be read (a process that died).
     """
 
     def __init__(self, pid: int) -> None:
@@ -69,23 +72,29 @@ class ProcessProbe:
             return False
 
     def _read_hwm(self) -> float:
-        for line in _proc(self.pid, "status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return float(line.split()[1]) * 1024
+        try:
+            for line in _proc(self.pid, "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) * 1024
+        except OSError:
+            pass
         return float("nan")
 
     def _sample(self) -> None:
-        p = psutil.Process(self.pid)
-        while not self._stop.wait(SAMPLE_INTERVAL_S):
-            try:
+        try:
+            p = psutil.Process(self.pid)
+            while not self._stop.wait(SAMPLE_INTERVAL_S):
                 self._peak = max(self._peak, p.memory_info().rss)
-            except psutil.Error:
-                return
+        except psutil.Error:
+            return
 
     def __enter__(self) -> "ProcessProbe":
         self._hwm = self._reset_hwm()
         if not self._hwm:
-            self._peak = psutil.Process(self.pid).memory_info().rss
+            try:
+                self._peak = psutil.Process(self.pid).memory_info().rss
+            except psutil.Error:
+                self._peak = 0
             self._sampler = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
             self._sampler.start()
         self._faults0 = faults(self.pid)
@@ -98,7 +107,8 @@ class ProcessProbe:
         if self._sampler is not None:
             self._stop.set()
             self._sampler.join()
-            peak, method = float(self._peak), f"sampled every {SAMPLE_INTERVAL_S * 1000:.0f} ms"
+            peak = float(self._peak) if self._peak else float("nan")
+            method = f"sampled every {SAMPLE_INTERVAL_S * 1000:.0f} ms"
         else:
             peak, method = self._read_hwm(), "VmHWM"
         self.usage = Usage(

@@ -58,7 +58,7 @@ def _announce(args: argparse.Namespace, port: int) -> None:
         tmp.write_text(str(port))
         tmp.replace(args.port_file)
     print(f"{args.framework} serving the article's task (size={args.size}) on "
-          f"{launch._url(args.host, port)}", flush=True)
+          f"{launch.base_url(args.host, port)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

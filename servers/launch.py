@@ -164,7 +164,7 @@ class Server:
         else:
             self._thread, self._stopper = _uvicorn_thread(app, sock)
         self._thread.start()
-        self.url = _url(self.host, self.port)
+        self.url = base_url(self.host, self.port)
 
     # -- process mode -------------------------------------------------------------------
     def _start_process(self) -> None:
@@ -191,7 +191,7 @@ class Server:
             if time.monotonic() > deadline:
                 raise ServerStartError(f"{self.framework} did not report its port in {self.timeout:.0f} s")
             time.sleep(0.02)
-        self.url = _url(self.host, self.port)
+        self.url = base_url(self.host, self.port)
 
     def _check_alive(self) -> None:
         if self._proc is not None and self._proc.poll() is not None:
@@ -255,7 +255,8 @@ def serve(framework: str, mode: str = "thread", **kwargs: Any) -> Server:
     return Server(framework, mode, **kwargs)
 
 
-def _url(host: str, port: int) -> str:
+def base_url(host: str, port: int) -> str:
+    """``http://host:port``, with an IPv6 host in brackets."""
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 

@@ -162,3 +162,22 @@ def test_report_of_a_run_where_every_trial_failed(tmp_path):
     text = report.text(run)
     assert "1 measured trial(s) failed" in text and "estimated peak memory 20 GiB" in text
     assert plots.write_all(run) == []
+
+
+def test_probe_measures_this_process_and_survives_a_dead_one():
+    import math
+    import os
+    import subprocess
+    import sys
+
+    from bench.probe import ProcessProbe
+
+    with ProcessProbe(os.getpid()) as p:
+        block = bytearray(64 * 2**20)  # touch 64 MiB
+        block[::4096] = b"x" * len(block[::4096])
+    assert p.usage.peak_rss_bytes >= 64 * 2**20 and p.usage.minor_faults >= 16_000 / 2
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    with ProcessProbe(child.pid) as dead:
+        pass
+    assert math.isnan(dead.usage.cpu_s) and math.isnan(dead.usage.peak_rss_bytes)
