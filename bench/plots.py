@@ -21,50 +21,64 @@ COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", IDEAL: "#7f7f7f"}
 
 
 def times(df: pd.DataFrame) -> Figure:
-    """Horizontal bars: median client wall time per configuration, 95% CI whiskers."""
-    s = summary(df).dropna(subset=["wall_s"]).sort_values(["workload", "strategy", "mode", "framework"])
-    fig = Figure(figsize=(8, 0.45 * max(len(s), 2) + 1.2), layout="constrained")
-    ax = fig.add_subplot()
-    y = np.arange(len(s))
-    err = np.vstack([s["wall_s"] - s["wall_low_s"], s["wall_high_s"] - s["wall_s"]])
-    err = np.nan_to_num(err, nan=0.0)
-    ax.barh(y, s["wall_s"], xerr=err, capsize=3,
-            color=[COLORS.get(f, "#999") for f in s["framework"]])
-    ax.set_yticks(y, [f"{r.framework} / {r.mode} / {r.strategy}" for r in s.itertuples()])
-    ax.invert_yaxis()
-    ax.set_xlabel("client wall time per request, s (median, 95% bootstrap CI)")
-    if len(s):
-        ax.set_title(f"{s['workload'].iloc[0]} workload, n={s['n'].iloc[0]}, size={s['size'].iloc[0]}")
-    ax.grid(axis="x", alpha=0.3)
+    """Horizontal bars, one panel per workload: median client wall time per configuration
+    with its 95% CI whiskers."""
+    s = summary(df).dropna(subset=["wall_s"])
+    parts = [(w, g.sort_values(["strategy", "mode", "framework", "endpoint"]))
+             for w, g in s.groupby("workload", sort=True)]
+    heights = [max(len(g), 2) for _, g in parts] or [2]
+    fig = Figure(figsize=(8, 0.4 * sum(heights) + 1.0 * len(heights) + 0.5), layout="constrained")
+    if not parts:
+        fig.text(0.5, 0.5, "no successful trials", ha="center")
+        return fig
+    axes = fig.subplots(len(parts), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+    for ax, (workload, g) in zip(axes, parts):
+        y = np.arange(len(g))
+        err = np.nan_to_num(np.vstack([g["wall_s"] - g["wall_low_s"], g["wall_high_s"] - g["wall_s"]]), nan=0.0)
+        ax.barh(y, g["wall_s"], xerr=err, capsize=3, color=[COLORS.get(f, "#999") for f in g["framework"]])
+        ax.set_yticks(y, [f"{r.framework} / {r.mode} / {r.endpoint} / {r.strategy}" for r in g.itertuples()],
+                      fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(f"{workload} workload, n={g['n'].iloc[0]}, size={g['size'].iloc[0]}", fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].set_xlabel("client wall time per request, s (median, 95% bootstrap CI)")
     return fig
 
 
-def representative(df: pd.DataFrame, framework: str, mode: str, strategy: str) -> pd.Series | None:
+def representative(df: pd.DataFrame, framework: str, mode: str, strategy: str,
+                   endpoint: str | None = None, workload: str | None = None) -> pd.Series | None:
     """The measured trial whose wall time is closest to its configuration's median."""
     ok = measured(df)
     g = ok[(ok["framework"] == framework) & (ok["mode"] == mode) & (ok["strategy"] == strategy)]
+    if endpoint is not None:
+        g = g[g["endpoint"] == endpoint]
+    if workload is not None:
+        g = g[g["workload"] == workload]
     if g.empty:
         return None
     return g.loc[(g["client_wall_s"] - g["client_wall_s"].median()).abs().idxmin()]
 
 
-def timelines(df: pd.DataFrame, strategy: str = "gather") -> Figure:
-    """One panel per framework and mode (and the in-process ideal): when each task ran.
+def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "article") -> Figure:
+    """One panel per framework, mode and endpoint (and the in-process ideal): when each
+    task of ``workload`` run with ``strategy`` ran.
 
     Times are from the moment the client sent the request; the thin bar is the whole
     request as the client saw it.
     """
     ok = measured(df)
-    panels = [(f, m) for f, m in ok[["framework", "mode"]].drop_duplicates().itertuples(index=False)]
-    panels.sort(key=lambda p: (p[0] == IDEAL, p[0], p[1]))
-    trials = [(f, m, representative(df, f, m, strategy)) for f, m in panels]
+    ok = ok[(ok["strategy"] == strategy) & (ok["workload"] == workload)]
+    panels = sorted({tuple(p) for p in ok[["framework", "mode", "endpoint"]].itertuples(index=False)},
+                    key=lambda p: (p[0] == IDEAL, p[0], p[1], p[2]))
+    trials = [(f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f,
+               representative(df, f, m, strategy, e, workload)) for f, m, e in panels]
     trials = [t for t in trials if t[2] is not None]
     fig = Figure(figsize=(9, 1.1 + 1.3 * max(len(trials), 1)), layout="constrained")
     if not trials:
-        fig.text(0.5, 0.5, f"no successful {strategy} trials", ha="center")
+        fig.text(0.5, 0.5, f"no successful {workload}/{strategy} trials", ha="center")
         return fig
     axes = fig.subplots(len(trials), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, (f, m, t) in zip(axes, trials):
+    for ax, (title, f, t) in zip(axes, trials):
         tasks = json.loads(t["tasks"])
         for task in tasks:
             ax.barh(task["index"], task["end"] - task["start"], left=task["start"] - t["sent_mono"],
@@ -73,7 +87,7 @@ def timelines(df: pd.DataFrame, strategy: str = "gather") -> Figure:
         ax.set_yticks([-1] + [task["index"] for task in tasks],
                       ["request"] + [f"task {task['index']}" for task in tasks], fontsize=7)
         ax.invert_yaxis()
-        ax.set_title(f"{f} / {m}: parallelism {t['parallelism']:.2f}, wall {t['client_wall_s']:.2f} s",
+        ax.set_title(f"{title}: parallelism {t['parallelism']:.2f}, wall {t['client_wall_s']:.2f} s",
                      fontsize=9, loc="left")
         ax.grid(axis="x", alpha=0.3)
     axes[-1].set_xlabel("seconds since the client sent the request (the trial nearest the median)")
@@ -91,8 +105,9 @@ def write_all(run: Run) -> list[Path]:
     if df.empty or measured(df).empty:
         return out
     figures = {"times.png": times(df)}
-    for strategy in sorted(measured(df)["strategy"].unique()):
-        figures[f"timeline-{strategy}.png"] = timelines(df, strategy)
+    for workload, strategy in sorted({tuple(p) for p in measured(df)[["workload", "strategy"]].itertuples(index=False)}):
+        name = f"timeline-{strategy}.png" if workload == "article" else f"timeline-{workload}-{strategy}.png"
+        figures[name] = timelines(df, strategy, workload)
     for name, fig in figures.items():
         path = run.path / name
         fig.savefig(path, dpi=110)

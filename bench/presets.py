@@ -20,9 +20,13 @@ IN_PROCESS = "inprocess"  # its mode
 SERVERS_MARGIN_BYTES = 2 * 2**30
 
 
+#: Each framework's own endpoint style, the article's: Flask's plain view, FastAPI's async def.
+NATIVE_ENDPOINT = {"flask": "sync", "fastapi": "async", IDEAL: "none"}
+
+
 @dataclass(frozen=True, order=True)
 class Config:
-    """One measured configuration."""
+    """One measured configuration. ``endpoint`` "" means the framework's native style."""
 
     framework: str
     mode: str
@@ -30,10 +34,16 @@ class Config:
     strategy: str
     n: int
     size: int
+    endpoint: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.endpoint:
+            object.__setattr__(self, "endpoint", NATIVE_ENDPOINT.get(self.framework, "sync"))
 
     @property
     def label(self) -> str:
-        return f"{self.framework}/{self.mode} {self.workload}/{self.strategy} n={self.n} size={self.size}"
+        return (f"{self.framework}/{self.mode}/{self.endpoint} {self.workload}/{self.strategy} "
+                f"n={self.n} size={self.size}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,9 +65,13 @@ class Preset:
     warmup: int
     frameworks: tuple[str, ...] = ("flask", "fastapi")
     modes: tuple[str, ...] = ("thread", "process")
+    #: Endpoint styles; "" is each framework's native one (Flask sync, FastAPI async).
+    endpoints: tuple[str, ...] = ("",)
     workloads: tuple[str, ...] = ("article",)
     strategies: tuple[str, ...] = ("gather", "sequential")
     ideal_strategies: tuple[str, ...] = ("sequential", "gather")
+    #: Sizes of the other workloads, as (workload, size) pairs; default: each one's own.
+    sizes: tuple[tuple[str, int], ...] = ()
     max_size: int = wl.ARTICLE_SIZE
     request_timeout_s: float = 120.0
 
@@ -65,16 +79,24 @@ class Preset:
         """Every configuration of the grid, ideal baselines included, in a fixed order."""
         if self.size is None:
             raise ValueError(f"preset {self.name!r} has no size yet: resolve() it first")
-        out = [
-            Config(f, m, w, s, self.n, self.size)
+        out = sorted({
+            Config(f, m, w, s, self.n, self.size_of(w), e)
             for f in self.frameworks
             for m in self.modes
+            for e in self.endpoints
             for w in self.workloads
             for s in self.strategies
-        ]
-        out += [Config(IDEAL, IN_PROCESS, w, s, self.n, self.size)
+        })
+        out += [Config(IDEAL, IN_PROCESS, w, s, self.n, self.size_of(w))
                 for w in self.workloads for s in self.ideal_strategies]
         return out
+
+    def size_of(self, workload: str) -> int:
+        """The size this preset gives ``workload``: ``size`` for the article's task."""
+        if workload == "article":
+            assert self.size is not None
+            return self.size
+        return dict(self.sizes).get(workload, wl.get(workload).default_size)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

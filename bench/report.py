@@ -15,7 +15,7 @@ from . import stats
 from .presets import IDEAL
 from .store import Run
 
-KEYS = ["framework", "mode", "workload", "strategy", "n", "size"]
+KEYS = ["framework", "mode", "endpoint", "workload", "strategy", "n", "size"]
 SUMMARY_COLUMNS = KEYS + [
     "trials", "failed", "wall_s", "wall_low_s", "wall_high_s", "server_cpu_s", "client_cpu_s",
     "client_process_cpu_s", "parallelism", "peak_rss_mib", "minor_faults", "major_faults", "x_ideal",
@@ -42,6 +42,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     failed = df[(~df["warmup"]) & (df["status"] != 200)].groupby(KEYS).size()
     ideal = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential")]
     ideal_wall = ideal.groupby(["workload", "n", "size"])["client_wall_s"].median()
+    ok = ok.astype({"endpoint": str})
     rows: list[dict[str, Any]] = []
     for key, g in ok.groupby(KEYS, sort=True):
         wall = stats.median_ci(g["client_wall_s"])
@@ -67,26 +68,36 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
+#: Which endpoint styles are set side by side: each framework's own (the article's
+#: comparison: Flask's plain view against FastAPI's async def), then like with like.
+PAIRINGS = (("native", "sync", "async"), ("both sync", "sync", "sync"), ("both async", "async", "async"))
+
+
 def comparisons(df: pd.DataFrame) -> pd.DataFrame:
-    """FastAPI / Flask median wall time per comparable configuration, with interval and verdict."""
+    """FastAPI / Flask median wall time per comparable configuration, with interval and verdict.
+
+    ``pairing`` says which endpoint styles are compared (see :data:`PAIRINGS`).
+    """
     ok = measured(df)
     rows: list[dict[str, Any]] = []
     for key, g in ok[ok["framework"] != IDEAL].groupby(GROUP, sort=True):
-        fa = g[g["framework"] == "fastapi"]["client_wall_s"]
-        fl = g[g["framework"] == "flask"]["client_wall_s"]
-        if fa.empty or fl.empty:
-            continue
-        r = stats.ratio_ci(fa, fl)
-        rows.append({**dict(zip(GROUP, key)), "fastapi_over_flask": r.value,
-                     "low": r.low, "high": r.high, "verdict": stats.verdict(r)})
-    return pd.DataFrame(rows)
+        for pairing, flask_ep, fastapi_ep in PAIRINGS:
+            fa = g[(g["framework"] == "fastapi") & (g["endpoint"] == fastapi_ep)]["client_wall_s"]
+            fl = g[(g["framework"] == "flask") & (g["endpoint"] == flask_ep)]["client_wall_s"]
+            if fa.empty or fl.empty:
+                continue
+            r = stats.ratio_ci(fa, fl)
+            rows.append({**dict(zip(GROUP, key)), "pairing": pairing, "fastapi_over_flask": r.value,
+                         "low": r.low, "high": r.high, "verdict": stats.verdict(r)})
+    return pd.DataFrame(rows, columns=GROUP + ["pairing", "fastapi_over_flask", "low", "high", "verdict"])
 
 
 def _fmt_table(s: pd.DataFrame) -> str:
     if s.empty:
         return "(no successful trials)"
     t = pd.DataFrame({
-        "framework": s["framework"], "mode": s["mode"], "strategy": s["strategy"],
+        "framework": s["framework"], "mode": s["mode"], "endpoint": s["endpoint"],
+        "strategy": s["strategy"],
         "trials": s["trials"].astype(int), "failed": s["failed"].astype(int),
         "wall s [95% CI]": [f"{v:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(v) and np.isfinite(lo) else
                             (f"{v:.3f}" if np.isfinite(v) else "-")
@@ -141,5 +152,6 @@ def text(run: Run) -> str:
     if not comp.empty:
         lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]
         for _, r in comp.iterrows():
-            lines.append(f"- {r['mode']} mode, {r['workload']}/{r['strategy']}: {r['verdict']}")
+            lines.append(f"- {r['mode']} mode, {r['workload']}/{r['strategy']}, "
+                         f"{r['pairing']} endpoints: {r['verdict']}")
     return "\n".join(lines)

@@ -23,7 +23,7 @@ META = "meta.json"
 #: The columns of trials.csv, in order (see bench.trials for what each one means).
 COLUMNS: tuple[str, ...] = (
     "run_id", "seq", "repeat", "warmup",
-    "framework", "mode", "server", "workload", "strategy", "n", "size",
+    "framework", "mode", "server", "endpoint", "workload", "strategy", "n", "size", "blas_threads",
     "status", "error",
     "client_wall_s", "client_cpu_s", "client_process_cpu_s",
     "server_pid", "server_is_client_process", "server_process_cpu_s",
@@ -94,6 +94,9 @@ class Run:
         if not self.trials_path.exists():
             return pd.DataFrame(columns=list(COLUMNS))
         df = pd.read_csv(self.trials_path)
+        if "endpoint" not in df:  # runs from before endpoint styles were measured
+            df["endpoint"] = df["framework"].map({"flask": "sync", "fastapi": "async"}).fillna("none")
+        df = df.reindex(columns=list(COLUMNS))
         for col in ("warmup", "server_is_client_process"):
             if col in df:
                 df[col] = df[col].astype(str).str.lower().eq("true")

@@ -33,6 +33,7 @@ import requests
 from tqdm.auto import tqdm
 
 from servers import launch, memory, strategies, workloads
+from servers.pool import TaskPool
 
 from . import environment
 from .presets import IDEAL, Config, Preset, resolve
@@ -84,9 +85,10 @@ def _usage(probe: ProcessProbe) -> dict[str, Any]:
 
 
 def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[str, Any]:
-    """One ``GET /run`` for ``config`` against a started ``server``."""
+    """One ``GET /run/<endpoint>`` for ``config`` against a started ``server``."""
     query = {"workload": config.workload, "strategy": config.strategy,
              "n": config.n, "size": config.size}
+    path = f"/run/{config.endpoint}"
     row: dict[str, Any] = {"server_pid": server.pid,
                            "server_is_client_process": server.pid == os.getpid()}
     error, body, status = "", None, 0
@@ -94,7 +96,7 @@ def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[st
         sent = time.monotonic()
         c0, p0, t0 = time.thread_time(), time.process_time(), time.perf_counter()
         try:
-            r = requests.get(server.url + "/run", params=query, timeout=timeout)
+            r = requests.get(server.url + path, params=query, timeout=timeout)
             status = r.status_code
             body = r.json()
         except (requests.RequestException, ValueError) as e:
@@ -109,30 +111,30 @@ def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[st
         **_usage(probe),
         server_wall_s=body["server"]["wall_s"] if ok else float("nan"),
         server_cpu_s=body["server"]["cpu_s"] if ok else float("nan"),
+        blas_threads=body["blas_threads"] if ok else float("nan"),
         **_timeline(body["tasks"] if ok else []),
     )
     return row
 
 
-def ideal_trial(config: Config) -> dict[str, Any]:
+def ideal_trial(config: Config, pool: TaskPool | None = None) -> dict[str, Any]:
     """The same tasks run in this process with no server: the ideal to compare against.
 
-    Guarded by the same memory estimate as a server; a refusal is recorded as status 422.
+    ``processes`` runs on ``pool`` (the measuring process's own). Guarded by the same
+    memory estimate as a server; a refusal is recorded as status 422.
     """
     workload = workloads.get(config.workload)
     strategy = strategies.get(config.strategy)
-    estimate = memory.estimate_peak_bytes(workload, strategy, config.n, config.size)
+    ctx = strategies.Context(pool=pool)
+    estimate = memory.estimate_peak_bytes(workload, strategy, config.n, config.size,
+                                          pool.workers if pool else None)
     pid = os.getpid()
     row: dict[str, Any] = {"server_pid": pid, "server_is_client_process": True}
     try:
         with memory.reserve(estimate), ProcessProbe(pid) as probe:
             sent = time.monotonic()
             p0, t0 = time.process_time(), time.perf_counter()
-            if strategy.arun is not None:
-                spans = strategies.run_in_new_loop(strategy.arun(workload, config.n, config.size))
-            else:
-                assert strategy.run is not None
-                spans = strategy.run(workload, config.n, config.size)
+            spans = strategies.run_blocking(strategy, workload, config.n, config.size, ctx)
             t1, p1 = time.perf_counter(), time.process_time()
     except memory.MemoryRefused as e:
         return {**row, "status": 422, "error": str(e), **_timeline([])}
@@ -140,7 +142,7 @@ def ideal_trial(config: Config) -> dict[str, Any]:
     row.update(
         status=200, error="", sent_mono=sent,
         client_wall_s=t1 - t0, client_cpu_s=float("nan"), client_process_cpu_s=p1 - p0,
-        **_usage(probe), server_wall_s=t1 - t0, server_cpu_s=p1 - p0,
+        **_usage(probe), server_wall_s=t1 - t0, server_cpu_s=p1 - p0, blas_threads=ctx.blas_threads,
         **_timeline([s.to_dict() for s in spans]),
     )
     return row
@@ -194,6 +196,10 @@ def run_preset(
                         launch.serve(c.framework, c.mode, size=preset.size or 1, timeout=60))
             meta["servers"] = [{"framework": f, "mode": m, "server": SERVER_NAMES[f],
                                 "pid": s.pid, "url": s.url} for (f, m), s in servers.items()]
+            ideal_pool = None
+            if any(c.framework == IDEAL and c.strategy == "processes" for c in configs):
+                ideal_pool = TaskPool().start()
+                stack.callback(ideal_pool.shutdown)
             meta["client_pid"] = os.getpid()
             run.write_meta(meta)
             bar = stack.enter_context(tqdm(total=len(steps), unit="trial", disable=not progress,
@@ -203,7 +209,7 @@ def run_preset(
                 bar.set_postfix_str(f"{c.framework}/{c.mode} {c.strategy}", refresh=False)
                 started = _now()
                 if c.framework == IDEAL:
-                    row = ideal_trial(c)
+                    row = ideal_trial(c, ideal_pool)
                 else:
                     row = http_trial(c, servers[(c.framework, c.mode)], preset.request_timeout_s)
                 row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import launch, params, workloads
 
@@ -47,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
                    help=f"array side of the article's task (default {workloads.ARTICLE_SIZE}, the article's)")
     p.add_argument("--debug", action="store_true",
                    help="flask only: app.run(debug=True) as the article did (reloader and debugger; loopback only)")
+    p.add_argument("--pool-workers", type=int, default=None,
+                   help="processes in the pool of the 'processes' strategy (default: one per usable core)")
     p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
     p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
     return p
@@ -76,8 +80,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     port = sock.getsockname()[1]
-    app = launch.create_app(args.framework, args.size)
+    app = launch.create_app(args.framework, args.size, args.pool_workers)
+    try:
+        return _serve(args, app, sock, port)
+    finally:
+        app.task_pool.shutdown()
 
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
+    """Serve until interrupted (Ctrl-C, or SIGTERM for the Werkzeug servers)."""
     if args.framework == "flask" and args.debug:
         # Faithful to the article: app.run(debug=True). Werkzeug binds the port itself,
         # so release ours first; its reloader then serves from a child process.
@@ -94,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         _announce(args, port)
+        signal.signal(signal.SIGTERM, _interrupt)  # stop through the finally blocks
         try:
             srv.serve_forever()
         except KeyboardInterrupt:
@@ -105,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     config = uvicorn.Config(app, log_level="warning" if args.quiet else "info",
-                            access_log=not args.quiet, lifespan="off")
+                            access_log=not args.quiet, lifespan="on")
     _announce(args, port)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

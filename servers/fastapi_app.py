@@ -1,37 +1,65 @@
-"""The FastAPI app: the article's route, ``/run`` and ``/ping``.
+"""The FastAPI app: the article's route, ``/run`` in both endpoint styles, and ``/ping``.
 
-Only framework glue lives here; the work is :class:`servers.job.Job`'s. All endpoints
-are ``async def``, like the article's: the work runs on the server's event loop.
+Only framework glue lives here; the work is :class:`servers.job.Job`'s.
+
+- ``/run`` and ``/run/async``: an ``async def`` endpoint, the article's style: the work
+  runs on the server's event loop.
+- ``/run/sync``: a plain ``def`` endpoint, which FastAPI runs on Starlette's threadpool,
+  leaving the event loop free.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import job, params, workloads
+from .pool import TaskPool
 
 FRAMEWORK = "fastapi"
 ARTICLE_PATH = "/api-fast/multiply"
 ARTICLE_BODY = {"message": "HELLO"}
 
 
-def create_app(size: int = workloads.ARTICLE_SIZE) -> FastAPI:
-    """A FastAPI app whose article route and ``/run?workload=article`` default to ``size``."""
-    app = FastAPI(title="fan-out bench: FastAPI server")
+def create_app(size: int = workloads.ARTICLE_SIZE, workers: int | None = None) -> FastAPI:
+    """A FastAPI app whose article route and ``/run?workload=article`` default to ``size``.
+
+    ``app.task_pool`` is the app's process pool (``workers`` processes, started on first
+    use); the app's lifespan shuts it down, and so may whoever runs the app.
+    """
+    pool = TaskPool(workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            pool.shutdown()
+
+    app = FastAPI(title="fan-out bench: FastAPI server", lifespan=lifespan)
+    app.task_pool = pool  # type: ignore[attr-defined]
+
+    def new_job(request: Request, endpoint: job.Endpoint) -> job.Job:
+        return job.Job(FRAMEWORK, params.parse_run(request.query_params, size), endpoint, pool)
 
     @app.get(ARTICLE_PATH)
     async def multiply(request: Request) -> dict[str, str]:
         # The article's endpoint: awaits the gather on the server's own loop, discards results.
-        await job.Job(FRAMEWORK, params.parse_article(request.query_params, size)).run_on_loop()
+        await job.Job(FRAMEWORK, params.parse_article(request.query_params, size), "async").run_on_loop()
         return ARTICLE_BODY
 
     @app.get("/run")
-    async def run(request: Request) -> dict[str, Any]:
-        return await job.Job(FRAMEWORK, params.parse_run(request.query_params, size)).run_on_loop()
+    @app.get("/run/async")
+    async def run_async(request: Request) -> dict[str, Any]:
+        return await new_job(request, "async").run_on_loop()
+
+    @app.get("/run/sync")
+    def run_sync(request: Request) -> dict[str, Any]:
+        return new_job(request, "sync").run_blocking()
 
     @app.get("/ping")
     async def ping() -> dict[str, Any]:

@@ -1,6 +1,12 @@
-"""The Flask app: the article's route, ``/run`` and ``/ping``.
+"""The Flask app: the article's route, ``/run`` in both endpoint styles, and ``/ping``.
 
 Only framework glue lives here; the work is :class:`servers.job.Job`'s.
+
+- ``/run`` and ``/run/sync``: a plain (sync) view, the article's style; the dev server runs
+  each request on its own thread.
+- ``/run/async``: Flask's own ``async def`` view (Flask[async]): Flask runs the coroutine to
+  completion in an event loop of its own on the request's thread (asgiref's
+  ``async_to_sync``), much as the article's view did by hand.
 """
 
 from __future__ import annotations
@@ -12,27 +18,42 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import job, params, workloads
+from .pool import TaskPool
 
 FRAMEWORK = "flask"
 ARTICLE_PATH = "/api/multiply"
 ARTICLE_BODY = {"message": "Hello"}
 
 
-def create_app(size: int = workloads.ARTICLE_SIZE) -> Flask:
-    """A Flask app whose article route and ``/run?workload=article`` default to ``size``."""
+def create_app(size: int = workloads.ARTICLE_SIZE, workers: int | None = None) -> Flask:
+    """A Flask app whose article route and ``/run?workload=article`` default to ``size``.
+
+    ``app.task_pool`` is the app's process pool (``workers`` processes, started on first
+    use); whoever runs the app calls ``app.task_pool.shutdown()`` when done with it.
+    """
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    pool = TaskPool(workers)
+    app.task_pool = pool  # type: ignore[attr-defined]
+
+    def new_job(endpoint: job.Endpoint) -> job.Job:
+        return job.Job(FRAMEWORK, params.parse_run(request.args, size), endpoint, pool)
 
     @app.get(ARTICLE_PATH)
     def multiply() -> Any:
         # The article's view: a sync view that makes a new event loop per request, runs the
         # gather in it, closes it and discards the results.
-        job.Job(FRAMEWORK, params.parse_article(request.args, size)).run_blocking()
+        job.Job(FRAMEWORK, params.parse_article(request.args, size), "sync").run_blocking()
         return jsonify(ARTICLE_BODY)
 
     @app.get("/run")
-    def run() -> Any:
-        return jsonify(job.Job(FRAMEWORK, params.parse_run(request.args, size)).run_blocking())
+    @app.get("/run/sync")
+    def run_sync() -> Any:
+        return jsonify(new_job("sync").run_blocking())
+
+    @app.get("/run/async")
+    async def run_async() -> Any:
+        return jsonify(await new_job("async").run_on_loop())
 
     @app.get("/ping")
     def ping() -> Any:

@@ -1,9 +1,11 @@
 """One request's work, shared by both apps: guard, run, time, and describe it.
 
-The apps differ only in how they wait: Flask's sync views call :meth:`Job.run_blocking`
-(an async strategy gets a fresh event loop, as in the article's Flask view); FastAPI's
-``async def`` endpoints await :meth:`Job.run_on_loop` (an async strategy runs on the
-server's own loop, as in the article's FastAPI endpoint; a sync one runs inline).
+The apps differ only in how their endpoints wait. A sync endpoint (Flask's plain view,
+FastAPI's ``def`` endpoint on Starlette's threadpool) calls :meth:`Job.run_blocking`: an
+async-only strategy then gets a fresh event loop, as in the article's Flask view. An async
+endpoint (FastAPI's ``async def``, Flask's ``async def`` view) awaits
+:meth:`Job.run_on_loop`: an async strategy runs on the endpoint's loop, as in the article's
+FastAPI endpoint, and a sync-only one runs inline, blocking that loop.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from . import memory, strategies, workloads
 from .params import RequestError, RunParams
+from .pool import TaskPool
 from .workloads import Span
+
+Endpoint = Literal["sync", "async"]
 
 
 @dataclass
@@ -24,26 +29,31 @@ class Job:
 
     framework: str
     params: RunParams
+    endpoint: Endpoint
+    pool: TaskPool | None = None
     workload: workloads.Workload = field(init=False)
     strategy: strategies.Strategy = field(init=False)
     estimate: int = field(init=False)
     result: dict[str, Any] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.workload = workloads.get(self.params.workload)
-        self.strategy = strategies.get(self.params.strategy)
-        self.estimate = memory.estimate_peak_bytes(
-            self.workload, self.strategy, self.params.n, self.params.size
-        )
+        p = self.params
+        self.workload = workloads.get(p.workload)
+        self.strategy = strategies.get(p.strategy)
+        workers = self.pool.workers if self.pool is not None else None
+        self.estimate = memory.estimate_peak_bytes(self.workload, self.strategy, p.n, p.size, workers)
+        self.context = strategies.Context(pool=self.pool, blas_threads=p.blas_threads)
 
     def _finish(self, spans: list[Span], wall0: float, cpu0: float) -> dict[str, Any]:
         p = self.params
         self.result = {
             "framework": self.framework,
+            "endpoint": self.endpoint,
             "workload": p.workload,
             "strategy": p.strategy,
             "n": p.n,
             "size": p.size,
+            "blas_threads": p.blas_threads,
             "pid": os.getpid(),
             "tasks": [s.to_dict() for s in spans],
             "parallelism": workloads.parallelism(spans),
@@ -56,29 +66,19 @@ class Job:
         return self.result
 
     def run_blocking(self) -> dict[str, Any]:
-        """Run on this thread; an async strategy gets a new event loop (Flask's way)."""
+        """Run on this thread (a sync endpoint)."""
         p = self.params
         with _admitted(self.estimate):
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            if self.strategy.is_async:
-                assert self.strategy.arun is not None
-                spans = strategies.run_in_new_loop(self.strategy.arun(self.workload, p.n, p.size))
-            else:
-                assert self.strategy.run is not None
-                spans = self.strategy.run(self.workload, p.n, p.size)
+            spans = strategies.run_blocking(self.strategy, self.workload, p.n, p.size, self.context)
             return self._finish(spans, wall0, cpu0)
 
     async def run_on_loop(self) -> dict[str, Any]:
-        """Run on the running event loop; a sync strategy runs inline and blocks it."""
+        """Run on the running event loop (an async endpoint)."""
         p = self.params
         with _admitted(self.estimate):
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            if self.strategy.is_async:
-                assert self.strategy.arun is not None
-                spans = await self.strategy.arun(self.workload, p.n, p.size)
-            else:
-                assert self.strategy.run is not None
-                spans = self.strategy.run(self.workload, p.n, p.size)
+            spans = await strategies.run_awaiting(self.strategy, self.workload, p.n, p.size, self.context)
             return self._finish(spans, wall0, cpu0)
 
 
@@ -104,4 +104,5 @@ def ping(framework: str) -> dict[str, Any]:
 
 
 def not_found(path: str) -> RequestError:
-    return RequestError(404, "not_found", f"no route {path}; try /ping, /run or the article's route")
+    return RequestError(404, "not_found",
+                        f"no route {path}; try /ping, /run, /run/sync, /run/async or the article's route")

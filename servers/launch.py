@@ -62,15 +62,16 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def create_app(framework: str, size: int) -> Any:
-    """The framework's app (imported only when asked for)."""
+def create_app(framework: str, size: int, pool_workers: int | None = None) -> Any:
+    """The framework's app (imported only when asked for), with a process pool of
+    ``pool_workers`` processes (default: one per usable core) as ``app.task_pool``."""
     if framework == "flask":
         from .flask_app import create_app as make
     elif framework == "fastapi":
         from .fastapi_app import create_app as make  # type: ignore[assignment]
     else:
         raise ValueError(f"unknown framework {framework!r}; choose one of {FRAMEWORKS}")
-    return make(size)
+    return make(size, pool_workers)
 
 
 @dataclass
@@ -89,9 +90,11 @@ class Server:
     debug: bool = False
     env: Mapping[str, str] | None = None
     timeout: float = 30.0
+    pool_workers: int | None = None
     url: str = field(default="", init=False)
     pid: int = field(default=0, init=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _app: Any = field(default=None, init=False, repr=False)
     _stopper: Any = field(default=None, init=False, repr=False)
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _log: Any = field(default=None, init=False, repr=False)
@@ -134,11 +137,14 @@ class Server:
                 self._thread.join(timeout=self.timeout)
                 if self._thread.is_alive():
                     raise RuntimeError(f"{self.framework} server thread did not stop")
+            if self._app is not None:
+                self._app.task_pool.shutdown()
             if self._proc is not None:
                 self._stop_process()
         finally:
             self._stopper = None
             self._thread = None
+            self._app = None
             self._proc = None
             if self._log is not None:
                 self._log.close()
@@ -158,7 +164,7 @@ class Server:
     def _start_thread(self) -> None:
         sock = bind_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
-        app = create_app(self.framework, self.size)
+        self._app = app = create_app(self.framework, self.size, self.pool_workers)
         if self.framework == "flask":
             self._thread, self._stopper = _werkzeug_thread(app, sock)
         else:
@@ -175,7 +181,8 @@ class Server:
             sys.executable, "-m", "servers", self.framework,
             "--host", self.host, "--port", str(self.port), "--size", str(self.size),
             "--port-file", str(port_file), "--quiet",
-        ] + (["--debug"] if self.debug else [])
+        ] + (["--debug"] if self.debug else []) + (
+            ["--pool-workers", str(self.pool_workers)] if self.pool_workers else [])
         env = {**os.environ, **(self.env or {})}
         self._proc = subprocess.Popen(
             cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -287,7 +294,7 @@ def _werkzeug_thread(app: Any, sock: socket.socket) -> tuple[threading.Thread, A
 def _uvicorn_thread(app: Any, sock: socket.socket) -> tuple[threading.Thread, Any]:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=5)
     srv = uvicorn.Server(config)
 

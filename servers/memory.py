@@ -47,14 +47,19 @@ def format_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def estimate_peak_bytes(workload: Workload, strategy: Strategy, n: int, size: int) -> int:
-    """Upper estimate of the extra memory one request needs at its peak.
+def estimate_peak_bytes(
+    workload: Workload, strategy: Strategy, n: int, size: int, workers: int | None = None
+) -> int:
+    """Upper estimate of the extra memory (on this machine) one request needs at its peak.
 
-    Overlapping tasks may all be at their peak at once; tasks that run one after another
-    peak one at a time while the results of the earlier ones are kept.
+    Overlapping tasks may all be at their peak at once; in worker processes, at most one
+    task per worker (``workers``), and no result comes back. Tasks that run one after
+    another peak one at a time while the results of the earlier ones are kept.
     """
     if n <= 0:
         return 0
+    if strategy.out_of_process:
+        return min(n, workers or n) * workload.peak_bytes(size)
     if strategy.overlaps(workload):
         return n * workload.peak_bytes(size)
     return workload.peak_bytes(size) + (n - 1) * workload.result_bytes(size)

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from . import strategies, workloads
+from . import blas, strategies, workloads
 
 #: Most tasks one request may fan out into.
 N_MAX = 64
-#: Largest array side accepted before the memory guard even looks.
-SIZE_MAX = 50_000
+#: Most BLAS threads per task a request may ask for.
+BLAS_THREADS_MAX = 64
+#: Largest array side of the article's task accepted before the memory guard even looks.
+SIZE_MAX = workloads.ARTICLE.max_size
 
 
 class RequestError(Exception):
@@ -48,6 +50,7 @@ class RunParams:
     strategy: str
     n: int
     size: int
+    blas_threads: int = blas.DEFAULT_THREADS
 
 
 def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -96,13 +99,15 @@ def default_size(workload: str, article_size: int) -> int:
 
 
 def parse_run(query: Mapping[str, str], article_size: int) -> RunParams:
-    """Validate ``GET /run``'s query: workload, strategy, n, size (all optional)."""
-    _no_extra(query, ("workload", "strategy", "n", "size"))
+    """Validate ``GET /run``'s query: workload, strategy, n, size, blas_threads (all optional)."""
+    _no_extra(query, ("workload", "strategy", "n", "size", "blas_threads"))
     workload = _choice(query, "workload", "article", workloads.WORKLOADS)
     strategy = _choice(query, "strategy", "gather", strategies.STRATEGIES)
     n = _int(query, "n", workloads.ARTICLE_N, 1, N_MAX)
-    size = _int(query, "size", default_size(workload, article_size), 1, SIZE_MAX)
-    return RunParams(workload, strategy, n, size)
+    size = _int(query, "size", default_size(workload, article_size), 1,
+                workloads.get(workload).max_size)
+    threads = _int(query, "blas_threads", blas.DEFAULT_THREADS, 1, BLAS_THREADS_MAX)
+    return RunParams(workload, strategy, n, size, threads)
 
 
 def parse_article(query: Mapping[str, str], article_size: int) -> RunParams:

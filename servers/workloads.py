@@ -5,18 +5,35 @@ A *workload* is one kind of task. Each has a sync form (``run``) and an async fo
 task records its own :class:`Span` (start and end on ``time.monotonic``, which is
 comparable across processes of one machine, plus the pid and thread that ran it).
 
-Only the article's workload exists for now:
+What ``size`` means depends on the workload; each default makes one task last roughly
+0.1 to 0.5 s on a 2-core laptop, so that the workloads compare at similar lengths (the
+article's own default is its 10000, far longer):
 
 ``article``
     The article's task, faithfully: two ``np.random.rand(size, size)`` float64 arrays,
     multiplied element-wise with ``np.multiply``, the product flattened and turned into a
     Python list with ``tolist()``. The async form is an ``async def`` with no await point
     inside, exactly like the article's, so gathered copies of it cannot overlap. ``size``
-    is the side of the square arrays; the article used 10000.
+    is the side of the square arrays; the article used 10000. Mostly Python-object work
+    (``tolist``) that holds the GIL.
+``matmul``
+    A BLAS matrix product of two random ``size x size`` float64 matrices; returns the sum
+    of the product. BLAS releases the GIL and is itself multi-threaded: the strategies pin
+    its threads per task (:mod:`servers.blas`). Default side 1600.
+``python``
+    Pure-Python arithmetic in a loop of ``size`` thousand iterations; holds the GIL all
+    along. Default 4000 (four million iterations).
+``sleep``
+    A wait standing for real I/O: ``size`` milliseconds of ``await asyncio.sleep`` in the
+    async form and ``time.sleep`` in the sync form. Default 250.
+
+Only ``sleep`` awaits anything in its async form; the others are CPU work that an event
+loop cannot interleave.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -71,12 +88,18 @@ class Workload:
     name: str
     description: str
     default_size: int
+    #: Largest size a request may ask for (memory and time both bounded by it).
+    max_size: int
+    #: What ``size`` counts, for messages and documentation.
+    size_unit: str
     run: Callable[[int], Any]
     arun: Callable[[int], Awaitable[Any]]
     peak_bytes: Callable[[int], int]
     result_bytes: Callable[[int], int]
     #: Whether the async form awaits anything, so that gathered copies can overlap.
     yields: bool
+    #: Whether the task's time is spent in BLAS (whose threads the strategies pin).
+    uses_blas: bool = False
 
 
 def multiply(size: int) -> list[float]:
@@ -103,6 +126,8 @@ ARTICLE = Workload(
     name="article",
     description="the article's task: rand(size, size) twice, np.multiply, flatten().tolist()",
     default_size=ARTICLE_SIZE,
+    max_size=50_000,
+    size_unit="array side",
     run=multiply,
     arun=amultiply,
     peak_bytes=lambda size: ARTICLE_PEAK_BYTES_PER_ELEMENT * size * size,
@@ -110,7 +135,85 @@ ARTICLE = Workload(
     yields=False,
 )
 
-WORKLOADS: dict[str, Workload] = {w.name: w for w in (ARTICLE,)}
+def matmul(size: int) -> float:
+    """A BLAS matrix product of two random ``size x size`` matrices; the sum of the product."""
+    rng = np.random.default_rng()
+    a = rng.random((size, size))
+    b = rng.random((size, size))
+    return float((a @ b).sum())
+
+
+async def amatmul(size: int) -> float:
+    """:func:`matmul`, async form: no await point, like any CPU work in a coroutine."""
+    return matmul(size)
+
+
+MATMUL = Workload(
+    name="matmul",
+    description="a BLAS matrix product (a @ b) of two random size x size matrices",
+    default_size=1600,
+    max_size=20_000,
+    size_unit="matrix side",
+    run=matmul,
+    arun=amatmul,
+    peak_bytes=lambda size: 3 * 8 * size * size,  # a, b and the product
+    result_bytes=lambda size: 0,
+    yields=False,
+    uses_blas=True,
+)
+
+
+def python_loop(size: int) -> int:
+    """Pure-Python arithmetic: ``size`` thousand loop iterations, holding the GIL."""
+    acc = 0
+    for i in range(size * 1000):
+        acc = (acc + i * i) % 1_000_003
+    return acc
+
+
+async def apython_loop(size: int) -> int:
+    """:func:`python_loop`, async form: no await point."""
+    return python_loop(size)
+
+
+PYTHON = Workload(
+    name="python",
+    description="pure-Python arithmetic in a loop of size thousand iterations (holds the GIL)",
+    default_size=4_000,
+    max_size=200_000,
+    size_unit="thousand loop iterations",
+    run=python_loop,
+    arun=apython_loop,
+    peak_bytes=lambda size: 0,
+    result_bytes=lambda size: 0,
+    yields=False,
+)
+
+
+def sleep(size: int) -> None:
+    """Wait ``size`` milliseconds with ``time.sleep`` (releases the GIL, like blocking I/O)."""
+    time.sleep(size / 1000)
+
+
+async def asleep(size: int) -> None:
+    """Wait ``size`` milliseconds with ``await asyncio.sleep`` (yields to the event loop)."""
+    await asyncio.sleep(size / 1000)
+
+
+SLEEP = Workload(
+    name="sleep",
+    description="a wait standing for real I/O: size milliseconds of sleep",
+    default_size=250,
+    max_size=60_000,
+    size_unit="milliseconds",
+    run=sleep,
+    arun=asleep,
+    peak_bytes=lambda size: 0,
+    result_bytes=lambda size: 0,
+    yields=True,
+)
+
+WORKLOADS: dict[str, Workload] = {w.name: w for w in (ARTICLE, MATMUL, PYTHON, SLEEP)}
 
 
 def get(name: str) -> Workload:

@@ -97,6 +97,7 @@ def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
     assert set(comp["mode"]) == {"thread", "process"}
     assert comp["verdict"].str.contains("FastAPI|difference").all()
     assert text.count("mode, article/") == len(comp)
+    assert set(comp["pairing"]) == {"native"}
     paths = plots.write_all(smoke_run)
     assert {p.name for p in paths} == {"times.png", "timeline-gather.png", "timeline-sequential.png"}
     assert all(p.stat().st_size > 10_000 for p in paths)

@@ -65,7 +65,7 @@ def test_estimate_matches_the_measured_peak():
                     return int(line.split()[1]) * 1024
         open('/proc/self/clear_refs', 'w').write('5')
         base = status('VmRSS')
-        strategies.run_in_new_loop(strategies.gather(workloads.ARTICLE, 3, 1500))
+        strategies.run_in_new_loop(strategies.gather(workloads.ARTICLE, 3, 1500, strategies.Context()))
         est = memory.estimate_peak_bytes(workloads.ARTICLE, strategies.GATHER, 3, 1500)
         print((status('VmHWM') - base) / est)
     """)

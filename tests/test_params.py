@@ -5,6 +5,7 @@ from servers.params import N_MAX, SIZE_MAX, RequestError, RunParams, parse_artic
 
 def test_defaults():
     assert parse_run({}, 700) == RunParams("article", "gather", 5, 700)
+    assert parse_run({"workload": "sleep"}, 700) == RunParams("sleep", "gather", 5, 250)
     assert parse_article({}, 700) == RunParams("article", "gather", 5, 700)
 
 
@@ -20,6 +21,7 @@ def test_values_are_read():
     ({"n": str(N_MAX + 1)}, 400, "out_of_range", "n"),
     ({"size": "-3"}, 400, "out_of_range", "size"),
     ({"size": str(SIZE_MAX + 1)}, 400, "out_of_range", "size"),
+    ({"workload": "sleep", "size": "60001"}, 400, "out_of_range", "size"),
     ({"size": ""}, 400, "invalid_parameter", "size"),
     ({"workload": "nope"}, 400, "unknown_workload", "workload"),
     ({"strategy": "magic"}, 400, "unknown_strategy", "strategy"),

@@ -52,6 +52,30 @@ def test_parallelism_on_known_timelines(pairs, expected):
     assert math.isclose(workloads.parallelism([s.to_dict() for s in spans]), expected)
 
 
+@pytest.mark.parametrize("name", ["matmul", "python", "sleep"])
+def test_each_workload_has_equivalent_sync_and_async_forms(name):
+    w = workloads.get(name)
+    small = {"matmul": 40, "python": 3, "sleep": 5}[name]
+    sync = w.run(small)
+    asyn = asyncio.run(w.arun(small))
+    assert type(sync) is type(asyn)
+    if name == "python":
+        assert sync == asyn  # deterministic arithmetic
+    assert 1 <= w.default_size <= w.max_size and w.size_unit
+
+
+def test_only_sleep_yields_to_the_event_loop():
+    assert [w.name for w in workloads.WORKLOADS.values() if w.yields] == ["sleep"]
+    assert [w.name for w in workloads.WORKLOADS.values() if w.uses_blas] == ["matmul"]
+
+
+def test_sleep_lasts_its_size_in_milliseconds():
+    span, _ = workloads.timed(workloads.SLEEP, 0, 30)
+    assert span.duration >= 0.030
+    aspan, _ = asyncio.run(workloads.atimed(workloads.SLEEP, 0, 30))
+    assert aspan.duration >= 0.030
+
+
 def test_parallelism_of_nothing_is_nan():
     assert math.isnan(workloads.parallelism([]))
     assert math.isnan(workloads.parallelism([Span(0, 1.0, 1.0, 1, "t")]))
@@ -64,29 +88,17 @@ def test_unknown_names_say_what_exists():
         strategies.get("nope")
 
 
-@pytest.mark.parametrize("name", list(strategies.STRATEGIES))
-def test_strategies_return_n_spans_in_index_order(name):
-    s = strategies.get(name)
-    if s.is_async:
-        spans = strategies.run_in_new_loop(s.arun(ARTICLE, 4, 50))
-    else:
-        spans = s.run(ARTICLE, 4, 50)
-    assert [sp.index for sp in spans] == [0, 1, 2, 3]
-    # Neither strategy can overlap the article's task: each starts after the last ended.
-    assert all(b.start >= a.end for a, b in zip(spans, spans[1:]))
-
-
 def test_run_in_new_loop_leaves_no_loop_behind():
-    strategies.run_in_new_loop(strategies.gather(ARTICLE, 2, 10))
+    strategies.run_in_new_loop(strategies.gather(ARTICLE, 2, 10, strategies.Context()))
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
 
 
 def test_gather_reraises_a_task_error():
-    broken = workloads.Workload("broken", "", 1, run=lambda s: 1 / 0, arun=_boom,
+    broken = workloads.Workload("broken", "", 1, 1, "", run=lambda s: 1 / 0, arun=_boom,
                                 peak_bytes=lambda s: 0, result_bytes=lambda s: 0, yields=False)
     with pytest.raises(ZeroDivisionError):
-        strategies.run_in_new_loop(strategies.gather(broken, 3, 1))
+        strategies.run_in_new_loop(strategies.gather(broken, 3, 1, strategies.Context()))
 
 
 async def _boom(size):
