@@ -35,6 +35,7 @@ class Config:
     n: int
     size: int
     endpoint: str = ""
+    variant: str = ""
 
     def __post_init__(self) -> None:
         if not self.endpoint:
@@ -42,19 +43,60 @@ class Config:
 
     @property
     def label(self) -> str:
-        return (f"{self.framework}/{self.mode}/{self.endpoint} {self.workload}/{self.strategy} "
+        v = f"[{self.variant}]" if self.variant else ""
+        return (f"{self.framework}{v}/{self.mode}/{self.endpoint} {self.workload}/{self.strategy} "
                 f"n={self.n} size={self.size}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+#: Server variants, for the controlled comparisons: what each changes, as launch options.
+#: "" is the plain server: Werkzeug threaded (Flask) or uvicorn (FastAPI), no debug.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "": {},
+    "debug": {"debug": True},            # Flask's debug=True: reloader, debugger (the article's)
+    "one-thread": {"threaded": False},   # Werkzeug serving every request on one thread
+    "arena1": {"env": {"MALLOC_ARENA_MAX": "1"}},  # glibc malloc: one arena for all threads
+}
+
+
+def variant_allowed(framework: str, mode: str, variant: str) -> bool:
+    """Whether ``variant`` applies: all need a process of their own; two are Flask's."""
+    if variant == "":
+        return True
+    if mode != "process" or variant not in VARIANTS:
+        return False
+    return framework == "flask" or variant == "arena1"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Every framework x mode x endpoint x workload x strategy x variant at n tasks
+    (combinations a variant does not apply to are left out), plus the in-process ideal of
+    each workload with ``ideal_strategies``. ``n=0`` means the preset's n."""
+
+    n: int = 0
+    #: The article task's size in this grid; 0 means the preset's.
+    size: int = 0
+    frameworks: tuple[str, ...] = ("flask", "fastapi")
+    modes: tuple[str, ...] = ("thread", "process")
+    #: Endpoint styles; "" is each framework's native one (Flask sync, FastAPI async).
+    endpoints: tuple[str, ...] = ("",)
+    workloads: tuple[str, ...] = ("article",)
+    strategies: tuple[str, ...] = ("gather", "sequential")
+    variants: tuple[str, ...] = ("",)
+    ideal_strategies: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Preset:
-    """A grid: every framework x mode x workload x strategy, plus the ideal baselines.
+    """Named grids of configurations, and how to repeat them.
 
-    ``size=None`` means: the largest size up to ``max_size`` that the memory guard admits
-    for the article's gather of n tasks on this machine, now (see :func:`resolve`).
+    ``size`` is the article task's size everywhere; ``None`` means the largest size up to
+    ``max_size`` that the memory guard admits for the article's gather of ``n`` tasks on
+    this machine, now (see :func:`resolve`). The other workloads take ``sizes`` or their
+    own defaults.
     """
 
     name: str
@@ -63,33 +105,33 @@ class Preset:
     size: int | None
     repeats: int
     warmup: int
-    frameworks: tuple[str, ...] = ("flask", "fastapi")
-    modes: tuple[str, ...] = ("thread", "process")
-    #: Endpoint styles; "" is each framework's native one (Flask sync, FastAPI async).
-    endpoints: tuple[str, ...] = ("",)
-    workloads: tuple[str, ...] = ("article",)
-    strategies: tuple[str, ...] = ("gather", "sequential")
-    ideal_strategies: tuple[str, ...] = ("sequential", "gather")
+    grids: tuple[Grid, ...] = (Grid(),)
     #: Sizes of the other workloads, as (workload, size) pairs; default: each one's own.
     sizes: tuple[tuple[str, int], ...] = ()
     max_size: int = wl.ARTICLE_SIZE
     request_timeout_s: float = 120.0
 
     def configs(self) -> list[Config]:
-        """Every configuration of the grid, ideal baselines included, in a fixed order."""
+        """Every configuration of every grid, once, ideal baselines last, in a fixed order."""
         if self.size is None:
             raise ValueError(f"preset {self.name!r} has no size yet: resolve() it first")
-        out = sorted({
-            Config(f, m, w, s, self.n, self.size_of(w), e)
-            for f in self.frameworks
-            for m in self.modes
-            for e in self.endpoints
-            for w in self.workloads
-            for s in self.strategies
-        })
-        out += [Config(IDEAL, IN_PROCESS, w, s, self.n, self.size_of(w))
-                for w in self.workloads for s in self.ideal_strategies]
-        return out
+        served: set[Config] = set()
+        ideal: set[Config] = set()
+        for g in self.grids:
+            n = g.n or self.n
+
+            def size(w: str) -> int:
+                return g.size if (g.size and w == "article") else self.size_of(w)
+
+            served |= {
+                Config(f, m, w, s, n, size(w), e, v)
+                for f in g.frameworks for m in g.modes for e in g.endpoints
+                for w in g.workloads for s in g.strategies for v in g.variants
+                if variant_allowed(f, m, v)
+            }
+            ideal |= {Config(IDEAL, IN_PROCESS, w, s, n, size(w))
+                      for w in g.workloads for s in g.ideal_strategies}
+        return sorted(served) + sorted(ideal)
 
     def size_of(self, workload: str) -> int:
         """The size this preset gives ``workload``: ``size`` for the article's task."""
@@ -102,16 +144,54 @@ class Preset:
         return asdict(self)
 
 
+ALL_WORKLOADS = tuple(wl.WORKLOADS)
+ALL_STRATEGIES = tuple(st.STRATEGIES)
+#: The article's two servers, as it ran them, and the controlled changes to each.
+ABLATION = (
+    Grid(frameworks=("flask",), modes=("process",), strategies=("gather",),
+         variants=("", "debug", "one-thread", "arena1")),
+    Grid(frameworks=("fastapi",), modes=("process",), strategies=("gather",), variants=("", "arena1")),
+    Grid(modes=("process",), endpoints=("sync", "async"), strategies=("gather",)),
+)
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
-        Preset("smoke", "seconds: a tiny article task, for tests and CI",
-               n=3, size=300, repeats=3, warmup=1, request_timeout_s=60.0),
-        Preset("quick", "minutes on 2 cores: the article's n=5 at a workshop-sized array",
-               n=5, size=1500, repeats=8, warmup=1, request_timeout_s=120.0),
-        Preset("article", "the article's n=5 and the largest size up to 10000 that fits in memory; "
-               "about an hour on 2 cores",
-               n=5, size=None, repeats=5, warmup=1, request_timeout_s=3600.0),
+        Preset(
+            "smoke", "seconds: the article's task and a cross-section of the matrix, for tests and CI",
+            n=3, size=300, repeats=3, warmup=1, request_timeout_s=60.0,
+            sizes=(("sleep", 20), ("python", 40), ("matmul", 100)),
+            grids=(
+                Grid(ideal_strategies=("sequential", "gather")),
+                Grid(n=2, modes=("thread",), workloads=("sleep", "python"),
+                     strategies=("gather", "threads", "processes"),
+                     ideal_strategies=("sequential", "threads", "processes")),
+            ),
+        ),
+        Preset(
+            "quick", "minutes on 2 cores: the article's n=5 in both modes, the strategy x workload "
+            "matrix at n=4 in process mode, and the controlled comparisons behind the article's gap",
+            n=5, size=1000, repeats=5, warmup=1, request_timeout_s=120.0,
+            sizes=(("matmul", 1000), ("python", 1200), ("sleep", 80)),
+            grids=(
+                Grid(ideal_strategies=ALL_STRATEGIES),
+                Grid(n=4, modes=("process",), workloads=ALL_WORKLOADS, strategies=ALL_STRATEGIES,
+                     ideal_strategies=ALL_STRATEGIES),
+                Grid(n=4, modes=("process",), endpoints=("sync", "async"), workloads=ALL_WORKLOADS,
+                     strategies=("gather", "sequential")),
+                *ABLATION,
+            ),
+        ),
+        Preset(
+            "article", "the article's n=5 and the largest size up to 10000 that fits in memory, "
+            "with the controlled comparisons; about an hour on 2 cores",
+            n=5, size=None, repeats=5, warmup=1, request_timeout_s=3600.0,
+            grids=(Grid(ideal_strategies=("sequential", "gather")), *ABLATION,
+                   # The same two servers at the quick preset's size, in the same run: does
+                   # the gap depend on size (memory pressure)?
+                   Grid(size=1000, modes=("process",), strategies=("gather",),
+                        ideal_strategies=("sequential",))),
+        ),
     )
 }
 

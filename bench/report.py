@@ -15,12 +15,16 @@ from . import stats
 from .presets import IDEAL
 from .store import Run
 
-KEYS = ["framework", "mode", "endpoint", "workload", "strategy", "n", "size"]
+KEYS = ["framework", "variant", "mode", "endpoint", "workload", "strategy", "n", "size"]
 SUMMARY_COLUMNS = KEYS + [
     "trials", "failed", "wall_s", "wall_low_s", "wall_high_s", "server_cpu_s", "client_cpu_s",
     "client_process_cpu_s", "parallelism", "peak_rss_mib", "minor_faults", "major_faults", "x_ideal",
 ]
 GROUP = ["mode", "workload", "strategy", "n", "size"]  # what FastAPI and Flask are compared on
+
+
+def _text(v: Any) -> str:
+    return "" if pd.isna(v) else str(v)
 
 
 def measured(df: pd.DataFrame) -> pd.DataFrame:
@@ -31,6 +35,7 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
     the process's CPU, since there is no client.
     """
     ok = df[(~df["warmup"]) & (df["status"] == 200)].copy()
+    ok["variant"] = [_text(v) for v in ok["variant"]] if "variant" in ok else ""
     same = ok["server_is_client_process"] & (ok["framework"] != IDEAL)
     ok["server_cpu_only_s"] = ok["server_process_cpu_s"] - np.where(same, ok["client_cpu_s"], 0.0)
     return ok
@@ -39,6 +44,7 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
 def summary(df: pd.DataFrame) -> pd.DataFrame:
     """One row per configuration: medians (wall with its 95% interval) and counts."""
     ok = measured(df)
+    df = df.assign(variant=[_text(v) for v in df["variant"]] if "variant" in df else "")
     failed = df[(~df["warmup"]) & (df["status"] != 200)].groupby(KEYS).size()
     ideal = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential")]
     ideal_wall = ideal.groupby(["workload", "n", "size"])["client_wall_s"].median()
@@ -80,7 +86,8 @@ def comparisons(df: pd.DataFrame) -> pd.DataFrame:
     """
     ok = measured(df)
     rows: list[dict[str, Any]] = []
-    for key, g in ok[ok["framework"] != IDEAL].groupby(GROUP, sort=True):
+    plain = ok[(ok["framework"] != IDEAL) & (ok["variant"] == "")]
+    for key, g in plain.groupby(GROUP, sort=True):
         for pairing, flask_ep, fastapi_ep in PAIRINGS:
             fa = g[(g["framework"] == "fastapi") & (g["endpoint"] == fastapi_ep)]["client_wall_s"]
             fl = g[(g["framework"] == "flask") & (g["endpoint"] == flask_ep)]["client_wall_s"]

@@ -23,7 +23,7 @@ META = "meta.json"
 #: The columns of trials.csv, in order (see bench.trials for what each one means).
 COLUMNS: tuple[str, ...] = (
     "run_id", "seq", "repeat", "warmup",
-    "framework", "mode", "server", "endpoint", "workload", "strategy", "n", "size", "blas_threads",
+    "framework", "variant", "mode", "server", "endpoint", "workload", "strategy", "n", "size", "blas_threads",
     "status", "error",
     "client_wall_s", "client_cpu_s", "client_process_cpu_s",
     "server_pid", "server_is_client_process", "server_process_cpu_s",
@@ -97,6 +97,8 @@ class Run:
         if "endpoint" not in df:  # runs from before endpoint styles were measured
             df["endpoint"] = df["framework"].map({"flask": "sync", "fastapi": "async"}).fillna("none")
         df = df.reindex(columns=list(COLUMNS))
+        for col in ("variant", "error", "peak_rss_method"):  # empty strings, not NaN
+            df[col] = ["" if pd.isna(v) else str(v) for v in df[col]]
         for col in ("warmup", "server_is_client_process"):
             if col in df:
                 df[col] = df[col].astype(str).str.lower().eq("true")

@@ -36,7 +36,7 @@ from servers import launch, memory, strategies, workloads
 from servers.pool import TaskPool
 
 from . import environment
-from .presets import IDEAL, Config, Preset, resolve
+from .presets import IDEAL, VARIANTS, Config, Preset, resolve
 from .probe import ProcessProbe
 from .store import DEFAULT_ROOT, Run
 
@@ -188,14 +188,15 @@ def run_preset(
     done = 0
     try:
         with ExitStack() as stack:
-            servers: dict[tuple[str, str], launch.Server] = {}
-            for c in configs:
-                key = (c.framework, c.mode)
-                if c.framework != IDEAL and key not in servers:
-                    servers[key] = stack.enter_context(
-                        launch.serve(c.framework, c.mode, size=preset.size or 1, timeout=60))
-            meta["servers"] = [{"framework": f, "mode": m, "server": SERVER_NAMES[f],
-                                "pid": s.pid, "url": s.url} for (f, m), s in servers.items()]
+            servers: dict[tuple[str, str, str], launch.Server] = {}
+            wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
+            for key in tqdm(wanted, desc="starting servers", unit="server", disable=not progress):
+                f, m, v = key
+                servers[key] = stack.enter_context(
+                    launch.serve(f, m, size=preset.size or 1, timeout=60, **VARIANTS[v]))
+            meta["servers"] = [{"framework": f, "mode": m, "variant": v, "server": SERVER_NAMES[f],
+                                "options": VARIANTS[v], "pid": s.pid, "url": s.url}
+                               for (f, m, v), s in servers.items()]
             ideal_pool = None
             if any(c.framework == IDEAL and c.strategy == "processes" for c in configs):
                 ideal_pool = TaskPool().start()
@@ -206,12 +207,13 @@ def run_preset(
                                            desc=f"{preset.name} run"))
             for seq, step in enumerate(steps):
                 c = step.config
-                bar.set_postfix_str(f"{c.framework}/{c.mode} {c.strategy}", refresh=False)
+                bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
                 started = _now()
                 if c.framework == IDEAL:
                     row = ideal_trial(c, ideal_pool)
                 else:
-                    row = http_trial(c, servers[(c.framework, c.mode)], preset.request_timeout_s)
+                    row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
+                                     preset.request_timeout_s)
                 row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
                            started_at=started, server=SERVER_NAMES[c.framework], **c.to_dict())
                 run.append(row)

@@ -51,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
                    help="flask only: app.run(debug=True) as the article did (reloader and debugger; loopback only)")
     p.add_argument("--pool-workers", type=int, default=None,
                    help="processes in the pool of the 'processes' strategy (default: one per usable core)")
+    p.add_argument("--threaded", action=argparse.BooleanOptionalAction, default=True,
+                   help="flask only: a thread per request, as app.run does (default), or one thread")
     p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
     p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
     return p
@@ -71,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--debug reproduces the article's Flask debug=True; fastapi has none")
     if args.debug and args.host not in launch.LOOPBACK:
         parser().error("--debug runs Werkzeug's interactive debugger: loopback hosts only")
+    if not args.threaded and args.framework != "flask":
+        parser().error("--no-threaded is Werkzeug's one-thread server: flask only")
     port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -98,13 +102,13 @@ def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
         # so release ours first; its reloader then serves from a child process.
         sock.close()
         _announce(args, port)
-        app.run(host=args.host, port=port, debug=True)
+        app.run(host=args.host, port=port, debug=True, threaded=args.threaded)
         return 0
     if args.framework == "flask":
-        # What app.run() does without debug: Werkzeug's threaded dev server.
+        # What app.run() does without debug: Werkzeug's dev server, threaded by default.
         from werkzeug.serving import make_server
 
-        srv = make_server(args.host, port, app, threaded=True, fd=sock.fileno())
+        srv = make_server(args.host, port, app, threaded=args.threaded, fd=sock.fileno())
         sock.close()
         if args.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -91,6 +91,8 @@ class Server:
     env: Mapping[str, str] | None = None
     timeout: float = 30.0
     pool_workers: int | None = None
+    #: Flask only: Werkzeug's thread per request (True, as app.run does) or one thread.
+    threaded: bool = True
     url: str = field(default="", init=False)
     pid: int = field(default=0, init=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -111,6 +113,8 @@ class Server:
             raise ValueError("Flask's debug reloader needs its own process: use mode='process'")
         if self.debug and self.host not in LOOPBACK:
             raise ValueError("debug mode runs Werkzeug's debugger: loopback hosts only")
+        if not self.threaded and self.framework != "flask":
+            raise ValueError("threaded=False is Werkzeug's one-thread server: only for flask")
 
     # -- public -------------------------------------------------------------------------
     def start(self) -> "Server":
@@ -166,7 +170,7 @@ class Server:
         self.port = sock.getsockname()[1]
         self._app = app = create_app(self.framework, self.size, self.pool_workers)
         if self.framework == "flask":
-            self._thread, self._stopper = _werkzeug_thread(app, sock)
+            self._thread, self._stopper = _werkzeug_thread(app, sock, self.threaded)
         else:
             self._thread, self._stopper = _uvicorn_thread(app, sock)
         self._thread.start()
@@ -182,7 +186,8 @@ class Server:
             "--host", self.host, "--port", str(self.port), "--size", str(self.size),
             "--port-file", str(port_file), "--quiet",
         ] + (["--debug"] if self.debug else []) + (
-            ["--pool-workers", str(self.pool_workers)] if self.pool_workers else [])
+            ["--pool-workers", str(self.pool_workers)] if self.pool_workers else []) + (
+            [] if self.threaded else ["--no-threaded"])
         env = {**os.environ, **(self.env or {})}
         self._proc = subprocess.Popen(
             cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -267,7 +272,7 @@ def base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _werkzeug_thread(app: Any, sock: socket.socket) -> tuple[threading.Thread, Any]:
+def _werkzeug_thread(app: Any, sock: socket.socket, threaded: bool = True) -> tuple[threading.Thread, Any]:
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class QuietHandler(WSGIRequestHandler):
@@ -279,7 +284,7 @@ def _werkzeug_thread(app: Any, sock: socket.socket) -> tuple[threading.Thread, A
             pass
 
     host, port = sock.getsockname()[:2]
-    srv = make_server(host, port, app, threaded=True, request_handler=QuietHandler, fd=sock.fileno())
+    srv = make_server(host, port, app, threaded=threaded, request_handler=QuietHandler, fd=sock.fileno())
     sock.close()  # make_server holds its own duplicate of the listening socket
 
     def stop() -> None:
