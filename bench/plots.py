@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from . import ablation, stats
 from .presets import IDEAL
 from .report import measured, summary
 from .store import Run
@@ -97,17 +99,151 @@ def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "artic
     return fig
 
 
+def _draw_tasks(ax: Any, t: pd.Series, color: str) -> None:
+    tasks = json.loads(t["tasks"])
+    for task in tasks:
+        ax.barh(task["index"], task["end"] - task["start"], left=task["start"] - t["sent_mono"],
+                color=color, edgecolor="white")
+    ax.barh(-1, t["client_wall_s"], left=0, height=0.3, color="#444")
+    ax.set_yticks([])
+    ax.invert_yaxis()
+    ax.grid(axis="x", alpha=0.3)
+
+
+def matrix_mode(ok: pd.DataFrame, workload: str) -> str:
+    """The mode in which the run measured most strategies of ``workload`` (process wins ties)."""
+    served = ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)]
+    counts = served.groupby("mode")["strategy"].nunique()
+    return "process" if counts.get("process", 0) >= counts.get("thread", 0) else "thread"
+
+
+def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None) -> Figure:
+    """For one workload: a row per strategy, a column per framework (its native endpoint)
+    and the in-process ideal; each panel the task timeline of the trial nearest the median."""
+    ok = measured(df)
+    mode = mode or matrix_mode(ok, workload)
+    ok = ok[(ok["workload"] == workload) & (ok["variant"] == "")]
+    strategies = sorted(ok["strategy"].unique())
+    columns = [("flask", mode, "sync"), ("fastapi", mode, "async"), (IDEAL, "inprocess", "none")]
+    columns = [c for c in columns if not ok[(ok["framework"] == c[0]) & (ok["mode"] == c[1])].empty]
+    fig = Figure(figsize=(3.4 * max(len(columns), 1) + 1, 1.4 * max(len(strategies), 1) + 1.0),
+                 layout="constrained")
+    if not strategies or not columns:
+        fig.text(0.5, 0.5, f"no successful {workload} trials", ha="center")
+        return fig
+    n = int(ok["n"].max())
+    sub = ok[ok["n"] == n]
+    axes = fig.subplots(len(strategies), len(columns), sharex=True, squeeze=False)
+    for i, strategy in enumerate(strategies):
+        labelled = False
+        for j, (fw, m, ep) in enumerate(columns):
+            ax = axes[i, j]
+            t = representative(sub, fw, m, strategy, ep, workload)
+            if t is None:
+                ax.set_axis_off()
+                continue
+            _draw_tasks(ax, t, COLORS.get(fw, "#999"))
+            ax.set_title(f"{fw} {strategy}: par. {t['parallelism']:.1f}, {t['client_wall_s']:.2f} s",
+                         fontsize=8, loc="left")
+            if not labelled:
+                ax.set_ylabel(strategy, fontsize=9)
+                labelled = True
+    for ax in axes[-1]:
+        ax.set_xlabel("s since the request was sent", fontsize=8)
+    fig.suptitle(f"{workload}: when each of n={n} tasks ran ({mode} mode)\n"
+                 "dark bar: the whole request as the client saw it", fontsize=10)
+    return fig
+
+
+def speedups(df: pd.DataFrame) -> Figure:
+    """Speed-up over the in-process ideal run one task after another, per workload and
+    strategy, for each framework (native endpoint, in the mode that measured the most
+    strategies of the workload) and the ideal itself; 95% CI whiskers."""
+    ok = measured(df)
+    ok = ok[ok["variant"] == ""]
+    ideal_seq = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential")]
+    parts = []
+    for (w, n, size), base in ideal_seq.groupby(["workload", "n", "size"]):
+        g = ok[(ok["workload"] == w) & (ok["n"] == n) & (ok["size"] == size)]
+        if g[g["framework"] != IDEAL].empty:
+            continue
+        parts.append((w, n, g, base["client_wall_s"]))
+    fig = Figure(figsize=(9, 2.6 * max(len(parts), 1) + 0.6), layout="constrained")
+    if not parts:
+        fig.text(0.5, 0.5, "no ideal baseline to compare with", ha="center")
+        return fig
+    axes = fig.subplots(len(parts), 1, squeeze=False)[:, 0]
+    for ax, (w, n, g, base) in zip(axes, parts):
+        mode = matrix_mode(g, w)
+        sets = [("flask", mode, "sync"), ("fastapi", mode, "async"), (IDEAL, "inprocess", "none")]
+        strategies = sorted(g["strategy"].unique())
+        x = np.arange(len(strategies))
+        width = 0.8 / len(sets)
+        for k, (fw, m, ep) in enumerate(sets):
+            vals, lo, hi = [], [], []
+            for strategy in strategies:
+                t = g[(g["framework"] == fw) & (g["mode"] == m) & (g["endpoint"] == ep) & (g["strategy"] == strategy)]
+                r = stats.ratio_ci(base, t["client_wall_s"]) if not t.empty else stats.Estimate(np.nan, np.nan, np.nan)
+                vals.append(r.value)
+                lo.append(r.value - r.low if np.isfinite(r.low) else 0)
+                hi.append(r.high - r.value if np.isfinite(r.high) else 0)
+            ax.bar(x + (k - (len(sets) - 1) / 2) * width, vals, width, yerr=[lo, hi], capsize=2,
+                   color=COLORS.get(fw, "#999"), label=f"{fw}" + (f" ({m}, {ep} endpoint)" if fw != IDEAL else " (in-process)"))
+        ax.axhline(1.0, color="#444", lw=0.8)
+        ax.set_xticks(x, strategies)
+        ax.set_ylabel("speed-up")
+        ax.set_title(f"{w} workload, n={n}, {mode} mode: ideal one-after-another time / measured time",
+                     fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def gap_causes(df: pd.DataFrame) -> Figure:
+    """The controlled comparisons of the article's two servers: each configuration's
+    median wall time as a ratio to FastAPI's async def, with 95% CI whiskers."""
+    t = ablation.table(measured(df))
+    groups = list(t.groupby(["n", "size"])) if not t.empty else []
+    fig = Figure(figsize=(9, 0.45 * max(len(t), 2) + 1.2 * max(len(groups), 1)), layout="constrained")
+    if not groups:
+        fig.text(0.5, 0.5, "no controlled comparisons in this run", ha="center")
+        return fig
+    axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
+    for ax, ((n, size), g) in zip(axes, groups):
+        y = np.arange(len(g))
+        err = np.nan_to_num(np.vstack([g["vs_fastapi"] - g["vs_fastapi_low"],
+                                       g["vs_fastapi_high"] - g["vs_fastapi"]]), nan=0.0)
+        ax.barh(y, g["vs_fastapi"], xerr=err, capsize=3, color=[COLORS.get(f, "#999") for f in g["framework"]])
+        ax.set_yticks(y, list(g["config"]), fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(1.0, color="#444", lw=0.8)
+        ax.set_title(f"article's gather, n={n}, size={size}, process mode", fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].set_xlabel("median wall time / FastAPI async def's (95% bootstrap CI); 1 = no gap")
+    return fig
+
+
 def write_all(run: Run) -> list[Path]:
-    """Write times.png and timeline-<strategy>.png into the run folder; return their paths
-    (none when the run has no successful measured trial)."""
+    """Write the run's figures into its folder and return their paths (none when the run
+    has no successful measured trial): times.png; timeline-<strategy>.png for the article's
+    task; strategies-<workload>.png and speedup.png where the run has the strategy matrix;
+    gap-causes.png where it has the controlled comparisons."""
     df = run.trials()
     out: list[Path] = []
     if df.empty or measured(df).empty:
         return out
+    ok = measured(df)
     figures = {"times.png": times(df)}
-    for workload, strategy in sorted({tuple(p) for p in measured(df)[["workload", "strategy"]].itertuples(index=False)}):
-        name = f"timeline-{strategy}.png" if workload == "article" else f"timeline-{workload}-{strategy}.png"
-        figures[name] = timelines(df, strategy, workload)
+    for strategy in ("gather", "sequential"):  # the article's two servers, every mode and endpoint
+        if not ok[(ok["workload"] == "article") & (ok["strategy"] == strategy)].empty:
+            figures[f"timeline-{strategy}.png"] = timelines(df, strategy, "article")
+    for workload in sorted(ok["workload"].unique()):
+        if ok[ok["workload"] == workload]["strategy"].nunique() > 2:
+            figures[f"strategies-{workload}.png"] = strategy_timelines(df, workload)
+    if not ok[ok["framework"] == IDEAL].empty and ok["strategy"].nunique() > 2:
+        figures["speedup.png"] = speedups(df)
+    if not ablation.table(ok).empty:
+        figures["gap-causes.png"] = gap_causes(df)
     for name, fig in figures.items():
         path = run.path / name
         fig.savefig(path, dpi=110)

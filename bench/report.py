@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import ablation, stats
 from .presets import IDEAL
 from .store import Run
 
@@ -19,6 +19,7 @@ KEYS = ["framework", "variant", "mode", "endpoint", "workload", "strategy", "n",
 SUMMARY_COLUMNS = KEYS + [
     "trials", "failed", "wall_s", "wall_low_s", "wall_high_s", "server_cpu_s", "client_cpu_s",
     "client_process_cpu_s", "parallelism", "peak_rss_mib", "minor_faults", "major_faults", "x_ideal",
+    "x_best_ideal",
 ]
 GROUP = ["mode", "workload", "strategy", "n", "size"]  # what FastAPI and Flask are compared on
 
@@ -46,14 +47,17 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     ok = measured(df)
     df = df.assign(variant=[_text(v) for v in df["variant"]] if "variant" in df else "")
     failed = df[(~df["warmup"]) & (df["status"] != 200)].groupby(KEYS).size()
-    ideal = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential")]
-    ideal_wall = ideal.groupby(["workload", "n", "size"])["client_wall_s"].median()
+    ideals = ok[ok["framework"] == IDEAL].groupby(["workload", "n", "size", "strategy"])["client_wall_s"].median()
+    ideal_wall = ideals.xs("sequential", level="strategy") if "sequential" in ideals.index.get_level_values(
+        "strategy") else pd.Series(dtype=float)
+    best_ideal = ideals.groupby(level=["workload", "n", "size"]).min()
     ok = ok.astype({"endpoint": str})
     rows: list[dict[str, Any]] = []
     for key, g in ok.groupby(KEYS, sort=True):
         wall = stats.median_ci(g["client_wall_s"])
         k = dict(zip(KEYS, key))
         base = ideal_wall.get((k["workload"], k["n"], k["size"]), np.nan)
+        best = best_ideal.get((k["workload"], k["n"], k["size"]), np.nan)
         rows.append({
             **k,
             "trials": len(g),
@@ -67,6 +71,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
             "minor_faults": g["minor_faults"].median(),
             "major_faults": g["major_faults"].median(),
             "x_ideal": wall.value / base if base else np.nan,
+            "x_best_ideal": wall.value / best if best else np.nan,
         })
     for key, count in failed.items():  # configurations with no successful trial at all
         if not any(tuple(r[k] for k in KEYS) == key for r in rows):
@@ -99,6 +104,30 @@ def comparisons(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=GROUP + ["pairing", "fastapi_over_flask", "low", "high", "verdict"])
 
 
+def versus_ideal(df: pd.DataFrame) -> pd.DataFrame:
+    """Per framework, mode and workload: the fastest strategy (and endpoint style) of the
+    plain servers, against the fastest in-process ideal of the same tasks, as a wall-time
+    ratio with its 95% interval."""
+    ok = measured(df)
+    ideal = ok[ok["framework"] == IDEAL]
+    served = ok[(ok["framework"] != IDEAL) & (ok["variant"] == "")]
+    rows: list[dict[str, Any]] = []
+    for (fw, mode, w, n, size), g in served.groupby(["framework", "mode", "workload", "n", "size"]):
+        ideals = ideal[(ideal["workload"] == w) & (ideal["n"] == n) & (ideal["size"] == size)]
+        if ideals.empty:
+            continue
+        best_ideal = ideals.groupby("strategy")["client_wall_s"].median().idxmin()
+        medians = g.groupby(["strategy", "endpoint"])["client_wall_s"].median()
+        strategy, endpoint = medians.idxmin()
+        best = g[(g["strategy"] == strategy) & (g["endpoint"] == endpoint)]["client_wall_s"]
+        r = stats.ratio_ci(best, ideals[ideals["strategy"] == best_ideal]["client_wall_s"])
+        rows.append({"framework": fw, "mode": mode, "workload": w, "n": n, "size": size,
+                     "best_strategy": strategy, "endpoint": endpoint, "wall_s": float(best.median()),
+                     "ideal_strategy": best_ideal, "x_ideal": r.value, "low": r.low, "high": r.high})
+    return pd.DataFrame(rows, columns=["framework", "mode", "workload", "n", "size", "best_strategy",
+                                       "endpoint", "wall_s", "ideal_strategy", "x_ideal", "low", "high"])
+
+
 def _fmt_table(s: pd.DataFrame) -> str:
     if s.empty:
         return "(no successful trials)"
@@ -111,6 +140,7 @@ def _fmt_table(s: pd.DataFrame) -> str:
                             for v, lo, hi in zip(s.get("wall_s", np.nan), s.get("wall_low_s", np.nan),
                                                  s.get("wall_high_s", np.nan))],
         "x ideal": s.get("x_ideal"),
+        "x best ideal": s.get("x_best_ideal"),
         "server CPU s": s.get("server_cpu_s"),
         "client CPU s": s.get("client_cpu_s"),
         "parallelism": s.get("parallelism"),
@@ -155,6 +185,17 @@ def text(run: Run) -> str:
               "%time shows the client's whole process (column client_process_cpu_s of trials.csv).",
               "parallelism: sum of task durations / span from first task start to last task end.",
               "peak RSS and page faults: the server process during the trial (major faults mean swapping)."]
+    best = versus_ideal(df)
+    if not best.empty:
+        lines += ["", "Best strategy per framework and workload, against the best in-process ideal "
+                      "(wall-time ratio, 95% CI):"]
+        for _, r in best.iterrows():
+            ci = f"[{r['low']:.2f}, {r['high']:.2f}]" if np.isfinite(r["low"]) else "(too few trials)"
+            lines.append(f"- {r['framework']}/{r['mode']}, {r['workload']} n={r['n']}: {r['best_strategy']} "
+                         f"({r['endpoint']} endpoint), {r['wall_s']:.3f} s = {r['x_ideal']:.2f}x the ideal "
+                         f"{r['ideal_strategy']} {ci}")
+    for line in ablation.findings(measured(df)):
+        lines.append(line)
     comp = comparisons(df)
     if not comp.empty:
         lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]

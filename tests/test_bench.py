@@ -115,7 +115,7 @@ def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
     comp = report.comparisons(smoke_run.trials())
     assert set(comp["mode"]) == {"thread", "process"}
     assert comp["verdict"].str.contains("FastAPI|difference").all()
-    assert len([line for line in text.splitlines() if line.startswith("- ")]) == len(comp)
+    assert len([line for line in text.splitlines() if "endpoints: " in line]) == len(comp)
     assert set(comp["pairing"]) == {"native"}
     paths = plots.write_all(smoke_run)
     names = {p.name for p in paths}
