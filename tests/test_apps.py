@@ -3,6 +3,7 @@
 import json
 import re
 
+import pytest
 import requests
 
 from servers import memory, strategies
@@ -96,3 +97,27 @@ def test_a_request_that_does_not_fit_is_refused_before_it_allocates(server, monk
 def test_wrong_method_is_a_json_4xx(server):
     r = requests.post(server.url + "/run", timeout=10)
     assert r.status_code == 405 and r.json()["error"]["status"] == 405
+
+
+@pytest.mark.parametrize("endpoint", ["sync", "async"])
+@pytest.mark.parametrize("strategy", ["gather", "sequential", "threads", "processes"])
+def test_every_strategy_in_every_endpoint_style(server, endpoint, strategy):
+    r = get(server, f"/run/{endpoint}", workload="sleep", strategy=strategy, n=2, size=30)
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["endpoint"] == endpoint and data["strategy"] == strategy
+    pids = {t["pid"] for t in data["tasks"]}
+    assert (pids == {server.pid}) == (strategy != "processes")
+    if strategy in ("threads", "processes", "gather"):  # sleeps overlap in all three
+        assert data["parallelism"] > 1.5
+
+
+def test_run_is_the_frameworks_native_style(server):
+    native = {"flask": "sync", "fastapi": "async"}[server.framework]
+    assert get(server, "/run", workload="sleep", n=1, size=1).json()["endpoint"] == native
+
+
+def test_blas_threads_are_validated_and_echoed(server):
+    assert get(server, "/run", workload="matmul", size=20, n=1, blas_threads=2).json()["blas_threads"] == 2
+    r = get(server, "/run", workload="matmul", blas_threads=0)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "blas_threads"
