@@ -63,17 +63,21 @@ def representative(df: pd.DataFrame, framework: str, mode: str, strategy: str,
 
 def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "article") -> Figure:
     """One panel per framework, mode and endpoint (and the in-process ideal): when each
-    task of ``workload`` run with ``strategy`` ran.
+    task of ``workload`` run with ``strategy`` ran, at the run's largest n and size, plain
+    servers only.
 
     Times are from the moment the client sent the request; the thin bar is the whole
     request as the client saw it.
     """
     ok = measured(df)
-    ok = ok[(ok["strategy"] == strategy) & (ok["workload"] == workload)]
+    ok = ok[(ok["strategy"] == strategy) & (ok["workload"] == workload) & (ok["variant"] == "")]
+    if not ok.empty:  # the largest fan-out at the largest size: the article's own, where measured
+        ok = ok[ok["n"] == ok["n"].max()]
+        ok = ok[ok["size"] == ok["size"].max()]
     panels = sorted({tuple(p) for p in ok[["framework", "mode", "endpoint"]].itertuples(index=False)},
                     key=lambda p: (p[0] == IDEAL, p[0], p[1], p[2]))
     trials = [(f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f,
-               representative(df, f, m, strategy, e, workload)) for f, m, e in panels]
+               representative(ok, f, m, strategy, e, workload)) for f, m, e in panels]
     trials = [t for t in trials if t[2] is not None]
     fig = Figure(figsize=(9, 1.1 + 1.3 * max(len(trials), 1)), layout="constrained")
     if not trials:
@@ -81,14 +85,8 @@ def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "artic
         return fig
     axes = fig.subplots(len(trials), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (title, f, t) in zip(axes, trials):
-        tasks = json.loads(t["tasks"])
-        for task in tasks:
-            ax.barh(task["index"], task["end"] - task["start"], left=task["start"] - t["sent_mono"],
-                    color=COLORS.get(f, "#999"), edgecolor="white")
-        ax.barh(-1, t["client_wall_s"], left=0, height=0.3, color="#444")
-        ax.set_yticks([-1] + [task["index"] for task in tasks],
-                      ["request"] + [f"task {task['index']}" for task in tasks], fontsize=7)
-        ax.invert_yaxis()
+        draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(f, "#999"),
+                   labels=True)
         ax.set_title(f"{title}: parallelism {t['parallelism']:.2f}, wall {t['client_wall_s']:.2f} s",
                      fontsize=9, loc="left")
         ax.grid(axis="x", alpha=0.3)
@@ -99,15 +97,34 @@ def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "artic
     return fig
 
 
-def _draw_tasks(ax: Any, t: pd.Series, color: str) -> None:
-    tasks = json.loads(t["tasks"])
+def draw_tasks(ax: Any, tasks: list[dict[str, Any]], sent: float, wall: float, color: str,
+               labels: bool = False) -> None:
+    """Draw one request on ``ax``: a bar per task from ``sent`` (the client's send time on
+    the tasks' monotonic clock), and a dark bar for the whole request of ``wall`` seconds."""
     for task in tasks:
-        ax.barh(task["index"], task["end"] - task["start"], left=task["start"] - t["sent_mono"],
+        ax.barh(task["index"], task["end"] - task["start"], left=task["start"] - sent,
                 color=color, edgecolor="white")
-    ax.barh(-1, t["client_wall_s"], left=0, height=0.3, color="#444")
-    ax.set_yticks([])
+    ax.barh(-1, wall, left=0, height=0.3, color="#444")
+    if labels:
+        ax.set_yticks([-1] + [t["index"] for t in tasks], ["request"] + [f"task {t['index']}" for t in tasks],
+                      fontsize=7)
+    else:
+        ax.set_yticks([])
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
+
+
+def request_timeline(answer: dict[str, Any]) -> Figure:
+    """One ``/run`` answer (with ``sent_mono`` and ``wall_s`` added by the client) as a timeline."""
+    fig = Figure(figsize=(8, 0.4 * len(answer["tasks"]) + 1.4), layout="constrained")
+    ax = fig.add_subplot()
+    draw_tasks(ax, answer["tasks"], answer["sent_mono"], answer["wall_s"],
+               COLORS.get(answer["framework"], "#999"), labels=True)
+    ax.set_xlabel("seconds since the request was sent")
+    ax.set_title(f"{answer['framework']} / {answer['endpoint']} endpoint: {answer['workload']} x{answer['n']} "
+                 f"with {answer['strategy']}: parallelism {answer['parallelism']:.2f}, "
+                 f"wall {answer['wall_s']:.3f} s", fontsize=10)
+    return fig
 
 
 def matrix_mode(ok: pd.DataFrame, workload: str) -> str:
@@ -142,7 +159,7 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
             if t is None:
                 ax.set_axis_off()
                 continue
-            _draw_tasks(ax, t, COLORS.get(fw, "#999"))
+            draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(fw, "#999"))
             ax.set_title(f"{fw} {strategy}: par. {t['parallelism']:.1f}, {t['client_wall_s']:.2f} s",
                          fontsize=8, loc="left")
             if not labelled:

@@ -1,0 +1,97 @@
+"""Sentences about a run, computed from its trials, for the article's conclusion.
+
+Each function returns Markdown that states what the data of *this* run shows, with its
+interval, and names the figure or table that shows it; when the run lacks the trials a
+claim needs, the sentence says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import ablation, stats
+from .presets import IDEAL
+from .report import measured, versus_ideal
+
+
+def _article(ok: pd.DataFrame, framework: str, endpoint: str, mode: str = "process") -> pd.DataFrame:
+    return ok[(ok["framework"] == framework) & (ok["endpoint"] == endpoint) & (ok["mode"] == mode)
+              & (ok["workload"] == "article") & (ok["strategy"] == "gather") & (ok["variant"] == "")]
+
+
+def _largest(ok: pd.DataFrame) -> pd.DataFrame:
+    """The trials of the article's task at its largest measured size."""
+    art = ok[ok["workload"] == "article"]
+    return art[art["size"] == art["size"].max()] if not art.empty else art
+
+
+def parallel_or_not(df: pd.DataFrame, figure: str) -> str:
+    """Did the article's gather run its tasks in parallel? From the timelines."""
+    ok = _largest(measured(df))
+    parts = []
+    for fw, ep in (("flask", "sync"), ("fastapi", "async")):
+        t = _article(ok, fw, ep)
+        if not t.empty:
+            p = stats.median_ci(t["parallelism"])
+            parts.append(f"{fw} {p.value:.2f} (95% CI {p.low:.2f} to {p.high:.2f})")
+    if not parts:
+        return "This run has no timelines of the article's gather."
+    verdict = ("one after another" if all(_article(ok, fw, ep)["parallelism"].median() < 1.1
+                                          for fw, ep in (("flask", "sync"), ("fastapi", "async"))
+                                          if not _article(ok, fw, ep).empty) else "partly overlapping")
+    n = int(ok["n"].max())
+    return (f"**The article's gather of {n} tasks ran {verdict} in both frameworks.** Median parallelism "
+            f"(1.0 = one after another, n = all at once): {', '.join(parts)} ({figure}).")
+
+
+def cpu_attribution(df: pd.DataFrame, table: str) -> str:
+    """Whose CPU does %time show? The client's, against the server's."""
+    ok = _largest(measured(df))
+    ok = ok[(ok["mode"] == "process") & (ok["framework"] != IDEAL)]
+    if ok.empty:
+        return "This run has no process-mode trials, so it cannot separate client from server CPU."
+    client = ok["client_process_cpu_s"].median() * 1000
+    server = ok["server_cpu_only_s"].median()
+    return (f"**`%time`'s \"CPU times\" are the client's.** With the servers in their own processes, "
+            f"the measuring process used a median {client:.1f} ms of CPU per request while the server "
+            f"process used {server:.2f} s ({table}): the article's 9.11 ms and 18.7 ms say nothing about "
+            "which server uses more CPU.")
+
+
+def gap(df: pd.DataFrame, figure: str) -> str:
+    """Is FastAPI faster than Flask for the article's request, and by how much?"""
+    ok = _largest(measured(df))
+    fa, fl = _article(ok, "fastapi", "async"), _article(ok, "flask", "sync")
+    if fa.empty or fl.empty:
+        return "This run does not have both of the article's servers in process mode."
+    r = stats.ratio_ci(fl["client_wall_s"], fa["client_wall_s"])
+    size = int(ok["size"].max())
+    words = stats.verdict(r, a="Flask", b="FastAPI")
+    return (f"**The wall-time gap at size {size}, in process mode as the article ran it:** {words} "
+            f"({figure}). The article reported 2.2x from one trial each.")
+
+
+def causes(df: pd.DataFrame, figure: str) -> str:
+    """What the controlled comparisons attribute the gap to, one bullet each."""
+    lines = [line.strip() for line in ablation.findings(measured(df)) if line.strip().startswith("- ")]
+    if not lines:
+        return "This run has no controlled comparisons of the article's two servers."
+    return f"**Controlled comparisons ({figure}), one change at a time:**\n\n" + "\n".join(lines)
+
+
+def what_works(df: pd.DataFrame, figure: str) -> str:
+    """The fastest strategy per workload and framework, against the in-process ideal."""
+    best = versus_ideal(df)
+    best = best[best["mode"] == "process"] if (best["mode"] == "process").any() else best
+    if best.empty:
+        return "This run has no strategy matrix."
+    rows = []
+    for r in best.itertuples():
+        ci = f"{r.low:.2f} to {r.high:.2f}" if np.isfinite(r.low) else "no interval"
+        rows.append(f"| {r.workload} | {r.framework} | {r.best_strategy} ({r.endpoint}) | "
+                    f"{r.x_ideal:.2f}x ({ci}) |")
+    return (f"**What makes independent functions run in parallel** ({figure}): the fastest strategy "
+            "for each workload, and its wall time against the fastest in-process ideal of the same "
+            "tasks (1.00x = serving cost nothing):\n\n| workload | framework | best strategy (endpoint) "
+            "| x best ideal (95% CI) |\n|---|---|---|---|\n" + "\n".join(rows))
