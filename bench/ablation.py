@@ -11,6 +11,9 @@ wall-time ratio with its 95% interval:
   own thread); also Flask's ``async def`` view;
 - **memory allocator**: glibc malloc limited to one arena (``MALLOC_ARENA_MAX=1``) vs its
   default of several arenas for several threads;
+- **when the results are freed**: FastAPI answers before its gathered tasks let go of their
+  results (they are freed on the event loop's next turn, after the reply); Flask closes its
+  loop, freeing them, before it answers. The ``settle`` variant makes FastAPI free them first;
 - **memory pressure**: the gap at each size the run measured, with major page faults.
 
 Input is the measured trials (:func:`bench.report.measured`); nothing here is assumed.
@@ -37,6 +40,7 @@ CONFIGS = (
     ("Flask, MALLOC_ARENA_MAX=1", "flask", "sync", "arena1"),
     ("FastAPI def endpoint (threadpool)", "fastapi", "sync", ""),
     ("FastAPI, MALLOC_ARENA_MAX=1", "fastapi", "async", "arena1"),
+    ("FastAPI freeing the results before replying", "fastapi", "async", "settle"),
 )
 
 
@@ -101,6 +105,9 @@ def findings(ok: pd.DataFrame) -> list[str]:
             ("FastAPI's def endpoint (another thread) against its async def", _config("FastAPI def"), FASTAPI),
             ("one malloc arena, Flask", _config("Flask, MALLOC"), FLASK),
             ("one malloc arena in both, Flask against FastAPI", _config("Flask, MALLOC"), _config("FastAPI, MALLOC")),
+            ("FastAPI freeing the gathered results before it replies, as Flask's closed loop does",
+             _config("FastAPI freeing"), FASTAPI),
+            ("Flask against FastAPI when both free the results before replying", FLASK, _config("FastAPI freeing")),
         ]
         for what, a, b in checks:
             if _walls(g, *a[1:]).empty or _walls(g, *b[1:]).empty:

@@ -58,6 +58,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "debug": {"debug": True},            # Flask's debug=True: reloader, debugger (the article's)
     "one-thread": {"threaded": False},   # Werkzeug serving every request on one thread
     "arena1": {"env": {"MALLOC_ARENA_MAX": "1"}},  # glibc malloc: one arena for all threads
+    "settle": {"settle": True},          # FastAPI frees the gathered results before answering
 }
 
 
@@ -67,6 +68,8 @@ def variant_allowed(framework: str, mode: str, variant: str) -> bool:
         return True
     if mode != "process" or variant not in VARIANTS:
         return False
+    if variant == "settle":
+        return framework == "fastapi"
     return framework == "flask" or variant == "arena1"
 
 
@@ -150,7 +153,8 @@ ALL_STRATEGIES = tuple(st.STRATEGIES)
 ABLATION = (
     Grid(frameworks=("flask",), modes=("process",), strategies=("gather",),
          variants=("", "debug", "one-thread", "arena1")),
-    Grid(frameworks=("fastapi",), modes=("process",), strategies=("gather",), variants=("", "arena1")),
+    Grid(frameworks=("fastapi",), modes=("process",), strategies=("gather",),
+         variants=("", "arena1", "settle")),
     Grid(modes=("process",), endpoints=("sync", "async"), strategies=("gather",)),
 )
 

@@ -81,8 +81,11 @@ def ratio_ci(a: Sequence[float], b: Sequence[float], seed: int = SEED) -> Estima
     return Estimate(ratio, low, high)
 
 
-def verdict(ratio: Estimate, a: str = "FastAPI", b: str = "Flask", what: str = "wall time") -> str:
-    """Plain words for ``ratio`` = a's median / b's median (lower is faster for a)."""
+def verdict(ratio: Estimate, a: str = "FastAPI", b: str = "Flask", what: str = "wall time",
+            lower: str = "faster", higher: str = "slower", verb: str = "takes",
+            amount: str = "as long") -> str:
+    """Plain words for ``ratio`` = a's median / b's median: below 1, a is ``lower``
+    ("faster"); above 1, ``higher``; an interval that includes 1, no detectable difference."""
     if np.isnan(ratio.value):
         return f"no {what} ratio: one side has no successful trials"
     if np.isnan(ratio.low):
@@ -93,6 +96,6 @@ def verdict(ratio: Estimate, a: str = "FastAPI", b: str = "Flask", what: str = "
         return (f"no detectable difference: {a}'s median {what} is {ratio.value:.2f}x {b}'s "
                 f"({ci}, which includes 1)")
     if ratio.high < 1.0:
-        return (f"{a} is faster: its median {what} is {ratio.value:.2f}x {b}'s ({ci}), "
-                f"i.e. {b} takes {1 / ratio.value:.2f}x as long")
-    return (f"{a} is slower: its median {what} is {ratio.value:.2f}x {b}'s ({ci})")
+        return (f"{a} is {lower}: its median {what} is {ratio.value:.2f}x {b}'s ({ci}), "
+                f"i.e. {b} {verb} {1 / ratio.value:.2f}x {amount}")
+    return (f"{a} is {higher}: its median {what} is {ratio.value:.2f}x {b}'s ({ci})")

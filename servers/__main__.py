@@ -53,6 +53,8 @@ def parser() -> argparse.ArgumentParser:
                    help="processes in the pool of the 'processes' strategy (default: one per usable core)")
     p.add_argument("--threaded", action=argparse.BooleanOptionalAction, default=True,
                    help="flask only: a thread per request, as app.run does (default), or one thread")
+    p.add_argument("--settle", action="store_true",
+                   help="fastapi only: free the gathered results before answering (not the article's)")
     p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
     p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
     return p
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--debug runs Werkzeug's interactive debugger: loopback hosts only")
     if not args.threaded and args.framework != "flask":
         parser().error("--no-threaded is Werkzeug's one-thread server: flask only")
+    if args.settle and args.framework != "fastapi":
+        parser().error("--settle is for FastAPI's async endpoints: fastapi only")
     port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -84,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     port = sock.getsockname()[1]
-    app = launch.create_app(args.framework, args.size, args.pool_workers)
+    app = launch.create_app(args.framework, args.size, args.pool_workers, args.settle)
     try:
         return _serve(args, app, sock, port)
     finally:

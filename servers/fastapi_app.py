@@ -25,11 +25,13 @@ ARTICLE_PATH = "/api-fast/multiply"
 ARTICLE_BODY = {"message": "HELLO"}
 
 
-def create_app(size: int = workloads.ARTICLE_SIZE, workers: int | None = None) -> FastAPI:
+def create_app(size: int = workloads.ARTICLE_SIZE, workers: int | None = None,
+               settle: bool = False) -> FastAPI:
     """A FastAPI app whose article route and ``/run?workload=article`` default to ``size``.
 
     ``app.task_pool`` is the app's process pool (``workers`` processes, started on first
-    use); the app's lifespan shuts it down, and so may whoever runs the app.
+    use); the app's lifespan shuts it down, and so may whoever runs the app. ``settle``:
+    async endpoints free the gathered results before answering (see :class:`servers.job.Job`).
     """
     pool = TaskPool(workers)
 
@@ -44,12 +46,13 @@ def create_app(size: int = workloads.ARTICLE_SIZE, workers: int | None = None) -
     app.task_pool = pool  # type: ignore[attr-defined]
 
     def new_job(request: Request, endpoint: job.Endpoint) -> job.Job:
-        return job.Job(FRAMEWORK, params.parse_run(request.query_params, size), endpoint, pool)
+        return job.Job(FRAMEWORK, params.parse_run(request.query_params, size), endpoint, pool, settle)
 
     @app.get(ARTICLE_PATH)
     async def multiply(request: Request) -> dict[str, str]:
         # The article's endpoint: awaits the gather on the server's own loop, discards results.
-        await job.Job(FRAMEWORK, params.parse_article(request.query_params, size), "async").run_on_loop()
+        await job.Job(FRAMEWORK, params.parse_article(request.query_params, size), "async",
+                      settle=settle).run_on_loop()
         return ARTICLE_BODY
 
     @app.get("/run")

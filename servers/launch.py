@@ -62,16 +62,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def create_app(framework: str, size: int, pool_workers: int | None = None) -> Any:
+def create_app(framework: str, size: int, pool_workers: int | None = None, settle: bool = False) -> Any:
     """The framework's app (imported only when asked for), with a process pool of
-    ``pool_workers`` processes (default: one per usable core) as ``app.task_pool``."""
+    ``pool_workers`` processes (default: one per usable core) as ``app.task_pool``;
+    ``settle`` is FastAPI's (see :class:`servers.job.Job`)."""
     if framework == "flask":
-        from .flask_app import create_app as make
-    elif framework == "fastapi":
-        from .fastapi_app import create_app as make  # type: ignore[assignment]
-    else:
-        raise ValueError(f"unknown framework {framework!r}; choose one of {FRAMEWORKS}")
-    return make(size, pool_workers)
+        from .flask_app import create_app as make_flask
+
+        return make_flask(size, pool_workers)
+    if framework == "fastapi":
+        from .fastapi_app import create_app as make_fastapi
+
+        return make_fastapi(size, pool_workers, settle)
+    raise ValueError(f"unknown framework {framework!r}; choose one of {FRAMEWORKS}")
 
 
 @dataclass
@@ -93,6 +96,8 @@ class Server:
     pool_workers: int | None = None
     #: Flask only: Werkzeug's thread per request (True, as app.run does) or one thread.
     threaded: bool = True
+    #: FastAPI only: free the gathered results before answering (see servers.job.Job).
+    settle: bool = False
     url: str = field(default="", init=False)
     pid: int = field(default=0, init=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -115,6 +120,8 @@ class Server:
             raise ValueError("debug mode runs Werkzeug's debugger: loopback hosts only")
         if not self.threaded and self.framework != "flask":
             raise ValueError("threaded=False is Werkzeug's one-thread server: only for flask")
+        if self.settle and self.framework != "fastapi":
+            raise ValueError("settle is for FastAPI's async endpoints: only for fastapi")
 
     # -- public -------------------------------------------------------------------------
     def start(self) -> "Server":
@@ -168,7 +175,7 @@ class Server:
     def _start_thread(self) -> None:
         sock = bind_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
-        self._app = app = create_app(self.framework, self.size, self.pool_workers)
+        self._app = app = create_app(self.framework, self.size, self.pool_workers, self.settle)
         if self.framework == "flask":
             self._thread, self._stopper = _werkzeug_thread(app, sock, self.threaded)
         else:
@@ -187,7 +194,7 @@ class Server:
             "--port-file", str(port_file), "--quiet",
         ] + (["--debug"] if self.debug else []) + (
             ["--pool-workers", str(self.pool_workers)] if self.pool_workers else []) + (
-            [] if self.threaded else ["--no-threaded"])
+            [] if self.threaded else ["--no-threaded"]) + (["--settle"] if self.settle else [])
         env = {**os.environ, **(self.env or {})}
         self._proc = subprocess.Popen(
             cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

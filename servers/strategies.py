@@ -142,8 +142,16 @@ def run_in_new_loop(coro: Coroutine[Any, Any, T]) -> T:
     """The article's Flask way to await from sync code: a fresh event loop per call.
 
     Creates a loop, runs ``coro`` to completion in it and closes it, leaving no loop set
-    on the calling thread.
+    on the calling thread. Where the calling thread already runs a loop (a Jupyter kernel's
+    main thread), the fresh loop runs on a helper thread instead, joined before returning.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix="new-loop") as helper:
+            return helper.submit(run_in_new_loop, coro).result()
     loop = asyncio.new_event_loop()
     try:
         asyncio.set_event_loop(loop)

@@ -121,3 +121,16 @@ def test_blas_threads_are_validated_and_echoed(server):
     assert get(server, "/run", workload="matmul", size=20, n=1, blas_threads=2).json()["blas_threads"] == 2
     r = get(server, "/run", workload="matmul", blas_threads=0)
     assert r.status_code == 400 and r.json()["error"]["param"] == "blas_threads"
+
+
+def test_fastapi_settle_frees_the_gathered_results_before_it_answers():
+    """With ``settle`` no result of the gather is alive once the answer has arrived."""
+    import gc
+
+    from servers import launch
+
+    side = 317  # lists of side**2 floats: a length nothing else here has
+    with launch.serve("fastapi", "thread", size=side, settle=True) as s:
+        assert get(s, "/run", n=3, size=side).status_code == 200
+        alive = [o for o in gc.get_objects() if isinstance(o, list) and len(o) == side * side]
+    assert alive == []

@@ -46,7 +46,8 @@ def test_quick_covers_the_whole_matrix_and_the_controlled_comparisons():
     assert {(c.framework, c.endpoint) for c in configs if c.framework != IDEAL} == {
         ("flask", "sync"), ("flask", "async"), ("fastapi", "sync"), ("fastapi", "async")}
     assert {(c.framework, c.variant) for c in configs if c.variant} == {
-        ("flask", "debug"), ("flask", "one-thread"), ("flask", "arena1"), ("fastapi", "arena1")}
+        ("flask", "debug"), ("flask", "one-thread"), ("flask", "arena1"), ("fastapi", "arena1"),
+        ("fastapi", "settle")}
     assert all(c.mode == "process" for c in configs if c.variant)
 
 

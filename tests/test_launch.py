@@ -117,3 +117,8 @@ def test_server_variants_reach_the_server_process():
         assert requests.get(s.url + "/api/multiply", timeout=30).json() == {"message": "Hello"}
     with pytest.raises(ValueError, match="only for flask"):
         launch.Server("fastapi", threaded=False)
+
+
+def test_settle_is_fastapis_only():
+    with pytest.raises(ValueError, match="only for fastapi"):
+        launch.Server("flask", settle=True)

@@ -94,6 +94,14 @@ def test_run_in_new_loop_leaves_no_loop_behind():
         asyncio.get_running_loop()
 
 
+def test_run_in_new_loop_works_under_a_running_loop_as_in_a_notebook():
+    async def inside_a_kernel():
+        return strategies.run_in_new_loop(strategies.gather(ARTICLE, 2, 10, strategies.Context()))
+
+    spans = asyncio.run(inside_a_kernel())
+    assert [s.index for s in spans] == [0, 1] and spans[0].thread.startswith("new-loop")
+
+
 def test_gather_reraises_a_task_error():
     broken = workloads.Workload("broken", "", 1, 1, "", run=lambda s: 1 / 0, arun=_boom,
                                 peak_bytes=lambda s: 0, result_bytes=lambda s: 0, yields=False)
