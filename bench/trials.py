@@ -148,6 +148,23 @@ def ideal_trial(config: Config, pool: TaskPool | None = None) -> dict[str, Any]:
     return row
 
 
+#: Longest wait, before a trial, for memory that a previous trial's server is still freeing.
+MEMORY_WAIT_S = 60.0
+
+
+def wait_for_memory(config: Config, limit_s: float = MEMORY_WAIT_S) -> float:
+    """Wait (polling, at most ``limit_s``) until ``config``'s estimated peak fits in memory
+    again; return the seconds waited. A server may still be freeing the previous trial's
+    results after it answered (FastAPI does), and the next trial must not be refused, nor
+    measured, while it does."""
+    estimate = memory.estimate_peak_bytes(workloads.get(config.workload), strategies.get(config.strategy),
+                                          config.n, config.size)
+    t0 = time.monotonic()
+    while memory.limit_bytes() < estimate and time.monotonic() - t0 < limit_s:
+        time.sleep(0.1)
+    return time.monotonic() - t0
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -208,6 +225,7 @@ def run_preset(
             for seq, step in enumerate(steps):
                 c = step.config
                 bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
+                waited = wait_for_memory(c)
                 started = _now()
                 if c.framework == IDEAL:
                     row = ideal_trial(c, ideal_pool)
@@ -215,7 +233,7 @@ def run_preset(
                     row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
                                      preset.request_timeout_s)
                 row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
-                           started_at=started, server=SERVER_NAMES[c.framework], **c.to_dict())
+                           started_at=started, memory_wait_s=waited, server=SERVER_NAMES[c.framework], **c.to_dict())
                 run.append(row)
                 done += 1
                 bar.update()

@@ -123,14 +123,21 @@ def test_blas_threads_are_validated_and_echoed(server):
     assert r.status_code == 400 and r.json()["error"]["param"] == "blas_threads"
 
 
-def test_fastapi_settle_frees_the_gathered_results_before_it_answers():
-    """With ``settle`` no result of the gather is alive once the answer has arrived."""
+@pytest.mark.parametrize("settle", [False, True])
+def test_settle_frees_the_gathered_results_before_the_answer(settle):
+    """An async endpoint's answer is ready when run_on_loop returns; without settle the
+    gathered tasks still hold their results at that moment (freed on the loop's next turn)."""
+    import asyncio
     import gc
 
-    from servers import launch
+    from servers.job import Job
+    from servers.params import RunParams
 
     side = 317  # lists of side**2 floats: a length nothing else here has
-    with launch.serve("fastapi", "thread", size=side, settle=True) as s:
-        assert get(s, "/run", n=3, size=side).status_code == 200
-        alive = [o for o in gc.get_objects() if isinstance(o, list) and len(o) == side * side]
-    assert alive == []
+
+    async def answer_then_look():
+        await Job("fastapi", RunParams("article", "gather", 3, side), "async", settle=settle).run_on_loop()
+        return len([o for o in gc.get_objects() if isinstance(o, list) and len(o) == side * side])
+
+    alive = asyncio.run(answer_then_look())
+    assert (alive == 0) == settle

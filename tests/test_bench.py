@@ -203,3 +203,12 @@ def test_probe_measures_this_process_and_survives_a_dead_one():
     with ProcessProbe(child.pid) as dead:
         pass
     assert math.isnan(dead.usage.cpu_s) and math.isnan(dead.usage.peak_rss_bytes)
+
+
+def test_trials_wait_for_memory_a_server_is_still_freeing(monkeypatch):
+    free = iter([0, 0, 0] + [2**40] * 10)
+    monkeypatch.setattr(memory, "available_bytes", lambda: next(free))
+    waited = trials.wait_for_memory(Config("fastapi", "process", "article", "gather", 5, 1000))
+    assert 0.2 <= waited < 5
+    monkeypatch.setattr(memory, "available_bytes", lambda: 0)
+    assert trials.wait_for_memory(Config("flask", "process", "article", "gather", 5, 1000), limit_s=0.3) >= 0.3
