@@ -5,11 +5,13 @@ PY     := $(VENV)/bin/python
 PRESET ?= quick
 OUT    ?= data/runs
 
-.PHONY: run report test serve-flask serve-fastapi clean-venv help
+.PHONY: article run report test lab serve-flask serve-fastapi clean-venv help
 
 help:
-	@echo "make run       measure the article's experiment (PRESET=$(PRESET)) and report it"
+	@echo "make article   run the article notebook (PRESET=$(PRESET)) into build/article.html"
+	@echo "make run       measure the article's experiment (PRESET=$(PRESET)) and report it, no notebook"
 	@echo "make test      run the test suite"
+	@echo "make lab       open JupyterLab on notebooks/ with the project's environment"
 	@echo "make report    report the latest run again (RUN=path/to/run to pick one)"
 	@echo "make serve-flask | serve-fastapi   the article's two terminals"
 
@@ -18,6 +20,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The executable article: fails loudly if any cell fails; the run's data goes to $(OUT).
+article: $(VENV)/.installed
+	mkdir -p build
+	$(PY) -m papermill notebooks/article.ipynb build/article.ipynb --cwd notebooks \
+		-p preset $(PRESET) -p out $(OUT) --progress-bar --request-save-on-cell-execute
+	$(VENV)/bin/jupyter nbconvert --to html build/article.ipynb --output article.html
+	$(VENV)/bin/jupyter nbconvert --to html --no-input build/article.ipynb --output article-reader.html
+	@echo "built build/article.html (with code) and build/article-reader.html (for readers)"
+
+lab: $(VENV)/.installed
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 run: $(VENV)/.installed
 	$(PY) -m bench run --preset $(PRESET) --out $(OUT)
