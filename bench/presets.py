@@ -178,7 +178,7 @@ PRESETS: dict[str, Preset] = {
             n=5, size=1000, repeats=5, warmup=1, request_timeout_s=120.0,
             sizes=(("matmul", 1000), ("python", 1200), ("sleep", 80)),
             grids=(
-                Grid(ideal_strategies=ALL_STRATEGIES),
+                Grid(ideal_strategies=("sequential", "gather")),
                 Grid(n=4, modes=("process",), workloads=ALL_WORKLOADS, strategies=ALL_STRATEGIES,
                      ideal_strategies=ALL_STRATEGIES),
                 Grid(n=4, modes=("process",), endpoints=("sync", "async"), workloads=ALL_WORKLOADS,

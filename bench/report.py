@@ -132,8 +132,8 @@ def _fmt_table(s: pd.DataFrame) -> str:
     if s.empty:
         return "(no successful trials)"
     t = pd.DataFrame({
-        "framework": s["framework"], "mode": s["mode"], "endpoint": s["endpoint"],
-        "strategy": s["strategy"],
+        "framework": s["framework"], "variant": s["variant"].replace("", "-"), "mode": s["mode"],
+        "endpoint": s["endpoint"], "strategy": s["strategy"],
         "trials": s["trials"].astype(int), "failed": s["failed"].astype(int),
         "wall s [95% CI]": [f"{v:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(v) and np.isfinite(lo) else
                             (f"{v:.3f}" if np.isfinite(v) else "-")
@@ -174,9 +174,8 @@ def text(run: Run) -> str:
     failed = df[(~df["warmup"]) & (df["status"] != 200)]
     if not failed.empty:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
-    for workload, part in summary(df).groupby("workload"):
-        first = part.iloc[0]
-        lines += ["", f"workload {workload}, n={first['n']}, size={first['size']}: median of measured trials",
+    for (workload, n, size), part in summary(df).groupby(["workload", "n", "size"]):
+        lines += ["", f"workload {workload}, n={n}, size={size}: median of measured trials",
                   _fmt_table(part)]
     lines += ["",
               "wall: client wall time per request. x ideal: wall / the same tasks run one after another",
@@ -200,6 +199,6 @@ def text(run: Run) -> str:
     if not comp.empty:
         lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]
         for _, r in comp.iterrows():
-            lines.append(f"- {r['mode']} mode, {r['workload']}/{r['strategy']}, "
+            lines.append(f"- {r['mode']} mode, {r['workload']}/{r['strategy']} n={r['n']}, "
                          f"{r['pairing']} endpoints: {r['verdict']}")
     return "\n".join(lines)
