@@ -23,23 +23,23 @@ COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", IDEAL: "#7f7f7f"}
 
 
 def times(df: pd.DataFrame) -> Figure:
-    """Horizontal bars, one panel per workload: median client wall time per configuration
-    with its 95% CI whiskers."""
+    """Horizontal bars, one panel per workload, n and size: median client wall time per
+    configuration with its 95% CI whiskers."""
     s = summary(df).dropna(subset=["wall_s"])
-    parts = [(w, g.sort_values(["strategy", "mode", "framework", "endpoint"]))
-             for w, g in s.groupby("workload", sort=True)]
+    parts = [(w, g.sort_values(["strategy", "mode", "framework", "endpoint", "variant"]))
+             for w, g in s.groupby(["workload", "n", "size"], sort=True)]
     heights = [max(len(g), 2) for _, g in parts] or [2]
     fig = Figure(figsize=(8, 0.4 * sum(heights) + 1.0 * len(heights) + 0.5), layout="constrained")
     if not parts:
         fig.text(0.5, 0.5, "no successful trials", ha="center")
         return fig
     axes = fig.subplots(len(parts), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-    for ax, (workload, g) in zip(axes, parts):
+    for ax, ((workload, _, _), g) in zip(axes, parts):
         y = np.arange(len(g))
         err = np.nan_to_num(np.vstack([g["wall_s"] - g["wall_low_s"], g["wall_high_s"] - g["wall_s"]]), nan=0.0)
         ax.barh(y, g["wall_s"], xerr=err, capsize=3, color=[COLORS.get(f, "#999") for f in g["framework"]])
-        ax.set_yticks(y, [f"{r.framework} / {r.mode} / {r.endpoint} / {r.strategy}" for r in g.itertuples()],
-                      fontsize=8)
+        ax.set_yticks(y, [f"{r.framework}{f'[{r.variant}]' if r.variant else ''} / {r.mode} / "
+                          f"{r.endpoint} / {r.strategy}" for r in g.itertuples()], fontsize=8)
         ax.invert_yaxis()
         ax.set_title(f"{workload} workload, n={g['n'].iloc[0]}, size={g['size'].iloc[0]}", fontsize=10)
         ax.grid(axis="x", alpha=0.3)

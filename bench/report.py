@@ -42,6 +42,17 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
     return ok
 
 
+def article_trials(df: pd.DataFrame) -> pd.DataFrame:
+    """The article's task at the run's largest n and size, plain servers and ideals only:
+    the reproduction, without the matrix and the controlled changes."""
+    art = df[df["workload"] == "article"]
+    if art.empty:
+        return art
+    art = art[(art["n"] == art["n"].max())]
+    art = art[art["size"] == art["size"].max()]
+    return art[[_text(v) == "" for v in art["variant"]]] if "variant" in art else art
+
+
 def summary(df: pd.DataFrame) -> pd.DataFrame:
     """One row per configuration: medians (wall with its 95% interval) and counts."""
     ok = measured(df)
