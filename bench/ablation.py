@@ -79,6 +79,37 @@ def _config(label_start: str) -> tuple[str, str, str, str]:
     return next(c for c in CONFIGS if c[0].startswith(label_start))
 
 
+#: Each change, as the pair (Flask side, FastAPI side) whose ratio is the gap left after it.
+CHANGES = (
+    ("none: the article's servers (Flask without debug)", "Flask threaded", "FastAPI async def"),
+    ("Flask in debug mode, as the article ran it", "Flask debug", "FastAPI async def"),
+    ("Flask on one thread", "Flask on one thread", "FastAPI async def"),
+    ("one malloc arena in both (MALLOC_ARENA_MAX=1)", "Flask, MALLOC", "FastAPI, MALLOC"),
+    ("FastAPI freeing the results before it replies", "Flask threaded", "FastAPI freeing"),
+)
+
+
+def gaps_after_changes(ok: pd.DataFrame) -> pd.DataFrame:
+    """The Flask/FastAPI wall-time ratio (95% CI) left after each change in :data:`CHANGES`,
+    at the largest n and size with controlled comparisons; ``closes`` says whether the
+    interval includes 1 (no detectable gap left)."""
+    sel = ok[(ok["mode"] == "process") & (ok["workload"] == "article") & (ok["strategy"] == "gather")]
+    t = table(ok)
+    if t.empty:
+        return pd.DataFrame(columns=["change", "n", "size", "ratio", "low", "high", "closes"])
+    n, size = t[["n", "size"]].max()
+    g = sel[(sel["n"] == n) & (sel["size"] == size)]
+    rows = []
+    for change, flask_side, fastapi_side in CHANGES:
+        a, b = _config(flask_side), _config(fastapi_side)
+        if _walls(g, *a[1:]).empty or _walls(g, *b[1:]).empty:
+            continue
+        r = _ratio(g, a, b)
+        rows.append({"change": change, "n": n, "size": size, "ratio": r.value, "low": r.low,
+                     "high": r.high, "closes": bool(r.contains(1.0))})
+    return pd.DataFrame(rows, columns=["change", "n", "size", "ratio", "low", "high", "closes"])
+
+
 def findings(ok: pd.DataFrame) -> list[str]:
     """Plain words for what the controlled comparisons show, each with its interval.
 

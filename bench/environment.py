@@ -59,7 +59,8 @@ def git() -> dict[str, Any]:
 
     commit = cmd("rev-parse", "HEAD")
     status = cmd("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+    changed = status.splitlines()[:20] if status else []
+    return {"commit": commit, "dirty": bool(status) if status is not None else None, "changed": changed}
 
 
 def collect() -> dict[str, Any]:

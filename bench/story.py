@@ -73,11 +73,38 @@ def gap(df: pd.DataFrame, figure: str) -> str:
 
 
 def causes(df: pd.DataFrame, figure: str) -> str:
-    """What the controlled comparisons attribute the gap to, one bullet each."""
-    lines = [line.strip() for line in ablation.findings(measured(df)) if line.strip().startswith("- ")]
+    """What the controlled comparisons show, one bullet each, under each n and size."""
+    lines = []
+    for line in ablation.findings(measured(df)):
+        s = line.strip()
+        if s.startswith("n="):
+            lines.append(f"\n*{s.rstrip(':')}:*\n")
+        elif s.startswith("- "):
+            lines.append(s)
     if not lines:
         return "This run has no controlled comparisons of the article's two servers."
-    return f"**Controlled comparisons ({figure}), one change at a time:**\n\n" + "\n".join(lines)
+    return f"**Controlled comparisons ({figure}), one change at a time:**\n" + "\n".join(lines)
+
+
+def gap_explained(df: pd.DataFrame, figure: str) -> str:
+    """Which single change leaves no detectable gap between the article's two servers."""
+    g = ablation.gaps_after_changes(measured(df))
+    if g.empty:
+        return "This run has no controlled comparisons of the article's two servers."
+    base = g.iloc[0]
+    rows = "\n".join(f"| {r.change} | {r.ratio:.2f} ({r.low:.2f} to {r.high:.2f}) | "
+                     f"{'none detectable' if r.closes else 'yes'} |" for r in g.itertuples())
+    head = (f"**What the gap comes from** ({figure}, n={base['n']}, size={base['size']}): the "
+            "Flask / FastAPI wall-time ratio left after each single change, with its 95% interval.\n\n"
+            "| change | Flask / FastAPI | gap left? |\n|---|---|---|\n" + rows + "\n\n")
+    if base["closes"]:
+        return head + "The article's two servers show no detectable gap in this run, so there is nothing to explain."
+    closing = [r.change for r in g.itertuples() if r.closes]
+    if not closing:
+        return head + ("No single change measured here closes the gap; what remains is not "
+                       "explained by this run.")
+    return head + ("The gap disappears, within the intervals, with: " + "; ".join(closing) +
+                   ". The others leave it in place.")
 
 
 def what_works(df: pd.DataFrame, figure: str) -> str:

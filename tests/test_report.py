@@ -73,3 +73,20 @@ def test_summary_ratios_to_the_ideals():
     s = report.summary(df).set_index("framework")
     assert s.loc["flask", "x_ideal"] == pytest.approx(0.6)       # vs one after another
     assert s.loc["flask", "x_best_ideal"] == pytest.approx(1.2)  # vs the best in-process
+
+
+def test_gap_explained_names_the_change_that_leaves_no_gap():
+    from bench import story
+
+    df = trials({
+        article("fastapi"): jitter(1.0, seed=1),
+        article("flask"): jitter(1.3, seed=2),
+        article("flask", variant="one-thread"): jitter(1.3, seed=3),
+        article("fastapi", variant="settle"): jitter(1.3, seed=4),
+    })
+    g = ablation.gaps_after_changes(report.measured(df)).set_index("change")
+    assert not g.loc["none: the article's servers (Flask without debug)", "closes"]
+    assert not g.loc["Flask on one thread", "closes"]
+    assert g.loc["FastAPI freeing the results before it replies", "closes"]
+    text = story.gap_explained(df, "Figure 5")
+    assert text.endswith("with: FastAPI freeing the results before it replies. The others leave it in place.")
