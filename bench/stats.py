@@ -51,6 +51,21 @@ def _bootstrap(samples: tuple[np.ndarray, ...], statistic, seed: int) -> tuple[f
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
+def statistic_ci(x: Sequence[float], statistic, seed: int = SEED) -> Estimate:
+    """``statistic(x)`` (a vectorized function with an ``axis`` argument, such as a
+    percentile) with a bootstrap 95% interval; NaN interval below 2 values."""
+    a = _clean(x)
+    if a.size == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"))
+    value = float(statistic(a, axis=-1))
+    if a.size < 2:
+        return Estimate(value, float("nan"), float("nan"))
+    if np.all(a == a[0]):
+        return Estimate(value, value, value)
+    low, high = _bootstrap((a,), statistic, seed)
+    return Estimate(value, low, high)
+
+
 def median_ci(x: Sequence[float], seed: int = SEED) -> Estimate:
     """Median of ``x`` with a bootstrap 95% interval; NaN interval below 2 values."""
     a = _clean(x)

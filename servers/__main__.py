@@ -3,6 +3,8 @@
     python -m servers flask           # Werkzeug dev server, http://127.0.0.1:5500
     python -m servers flask --debug   # as the article ran it: app.run(debug=True)
     python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
+    python -m servers flask --server gunicorn-gthread --workers 2 --threads 4
+    python -m servers fastapi --server gunicorn-uvicorn --workers 2
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import launch, params, workloads
+from . import launch, params, production, workloads
 
 
 def _size(text: str) -> int:
@@ -55,6 +57,11 @@ def parser() -> argparse.ArgumentParser:
                    help="flask only: a thread per request, as app.run does (default), or one thread")
     p.add_argument("--settle", action="store_true",
                    help="fastapi only: free the gathered results before answering (not the article's)")
+    p.add_argument("--server", default=None,
+                   help="flask: werkzeug (default), gunicorn-sync, gunicorn-gthread; "
+                        "fastapi: uvicorn (default), gunicorn-uvicorn")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (production servers)")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker (gunicorn-gthread)")
     p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
     p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
     return p
@@ -79,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--no-threaded is Werkzeug's one-thread server: flask only")
     if args.settle and args.framework != "fastapi":
         parser().error("--settle is for FastAPI's async endpoints: fastapi only")
+    server = args.server or production.DEFAULT_SERVER[args.framework]
+    try:
+        production.validate(args.framework, server, args.workers, args.threads)
+    except ValueError as e:
+        parser().error(str(e))
+    if args.debug and server != "werkzeug":
+        parser().error("--debug is the Werkzeug development server's")
     port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -88,6 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     port = sock.getsockname()[1]
+    if production.needs_exec(args.framework, server, args.workers):
+        # Become the production server, handing it the socket we bound (port 0 is resolved).
+        os.environ[production.SIZE_ENV] = str(args.size)
+        if args.pool_workers:
+            os.environ["FANOUT_POOL_WORKERS"] = str(args.pool_workers)
+        argv = production.command(args.framework, server, sock.fileno(), args.workers, args.threads, args.quiet)
+        _announce(args, port)
+        sys.stdout.flush()
+        os.execv(argv[0], argv)
     app = launch.create_app(args.framework, args.size, args.pool_workers, args.settle)
     try:
         return _serve(args, app, sock, port)

@@ -25,14 +25,16 @@ ARTICLE_PATH = "/api-fast/multiply"
 ARTICLE_BODY = {"message": "HELLO"}
 
 
-def create_app(size: int = workloads.ARTICLE_SIZE, workers: int | None = None,
+def create_app(size: int | None = None, workers: int | None = None,
                settle: bool = False) -> FastAPI:
-    """A FastAPI app whose article route and ``/run?workload=article`` default to ``size``.
+    """A FastAPI app whose article route and ``/run?workload=article`` default to ``size``
+    (else to the environment's ``FANOUT_ARTICLE_SIZE``, else to the article's 10000).
 
     ``app.task_pool`` is the app's process pool (``workers`` processes, started on first
     use); the app's lifespan shuts it down, and so may whoever runs the app. ``settle``:
     async endpoints free the gathered results before answering (see :class:`servers.job.Job`).
     """
+    size = workloads.default_article_size(size)
     pool = TaskPool(workers)
 
     @asynccontextmanager

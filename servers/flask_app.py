@@ -25,12 +25,14 @@ ARTICLE_PATH = "/api/multiply"
 ARTICLE_BODY = {"message": "Hello"}
 
 
-def create_app(size: int = workloads.ARTICLE_SIZE, workers: int | None = None) -> Flask:
-    """A Flask app whose article route and ``/run?workload=article`` default to ``size``.
+def create_app(size: int | None = None, workers: int | None = None) -> Flask:
+    """A Flask app whose article route and ``/run?workload=article`` default to ``size``
+    (else to the environment's ``FANOUT_ARTICLE_SIZE``, else to the article's 10000).
 
     ``app.task_pool`` is the app's process pool (``workers`` processes, started on first
     use); whoever runs the app calls ``app.task_pool.shutdown()`` when done with it.
     """
+    size = workloads.default_article_size(size)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     pool = TaskPool(workers)

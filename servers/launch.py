@@ -28,6 +28,7 @@ from typing import Any, Iterator, Literal, Mapping
 import psutil
 import requests
 
+from . import production
 from .workloads import ARTICLE_SIZE
 
 Framework = Literal["flask", "fastapi"]
@@ -98,6 +99,11 @@ class Server:
     threaded: bool = True
     #: FastAPI only: free the gathered results before answering (see servers.job.Job).
     settle: bool = False
+    #: The HTTP server: "" for the framework's own (werkzeug, uvicorn), or a production
+    #: server of servers.production (process mode only), with its workers and threads.
+    server: str = ""
+    workers: int = 1
+    threads: int = 1
     url: str = field(default="", init=False)
     pid: int = field(default=0, init=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
@@ -122,6 +128,10 @@ class Server:
             raise ValueError("threaded=False is Werkzeug's one-thread server: only for flask")
         if self.settle and self.framework != "fastapi":
             raise ValueError("settle is for FastAPI's async endpoints: only for fastapi")
+        self.server = self.server or production.DEFAULT_SERVER[self.framework]
+        production.validate(self.framework, self.server, self.workers, self.threads)
+        if production.needs_exec(self.framework, self.server, self.workers) and self.mode != "process":
+            raise ValueError(f"{self.server} with {self.workers} worker(s) runs in its own process: mode='process'")
 
     # -- public -------------------------------------------------------------------------
     def start(self) -> "Server":
@@ -194,7 +204,8 @@ class Server:
             "--port-file", str(port_file), "--quiet",
         ] + (["--debug"] if self.debug else []) + (
             ["--pool-workers", str(self.pool_workers)] if self.pool_workers else []) + (
-            [] if self.threaded else ["--no-threaded"]) + (["--settle"] if self.settle else [])
+            [] if self.threaded else ["--no-threaded"]) + (["--settle"] if self.settle else []) + [
+            "--server", self.server, "--workers", str(self.workers), "--threads", str(self.threads)]
         env = {**os.environ, **(self.env or {})}
         self._proc = subprocess.Popen(
             cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

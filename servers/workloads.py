@@ -216,6 +216,14 @@ SLEEP = Workload(
 WORKLOADS: dict[str, Workload] = {w.name: w for w in (ARTICLE, MATMUL, PYTHON, SLEEP)}
 
 
+def default_article_size(size: int | None = None) -> int:
+    """``size`` if given, else the environment's ``FANOUT_ARTICLE_SIZE`` (how production
+    servers' worker processes learn it), else the article's 10000."""
+    if size is not None:
+        return size
+    return int(os.environ.get("FANOUT_ARTICLE_SIZE", ARTICLE_SIZE))
+
+
 def get(name: str) -> Workload:
     """The workload called ``name``; ``KeyError`` names the known ones."""
     try:

@@ -1,0 +1,179 @@
+"""Many clients at once: closed-loop and open-loop load, and the blocking probe.
+
+- **Closed loop**: ``clients`` threads, each sending its next request when the previous
+  one has returned. Throughput adapts to the server: a stalled server receives fewer
+  requests, and its stall hides in the numbers.
+- **Open loop**: requests at a fixed ``rate``; each one's latency counts from the moment it
+  *should* have been sent, so a stalled server shows as latency even when requests had to
+  wait to be sent (no coordinated omission).
+- **Blocking probe**: while a closed-loop load of heavy requests runs, an open-loop client
+  pings ``GET /ping`` at a steady rate; the pings' latency against a baseline without load
+  says whether the server stayed responsive.
+
+Every run is bounded by a request count *and* a duration, and stops by itself; requests go
+to the URL given (loopback in everything this project starts). Each request becomes a
+:class:`Record`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+import requests
+
+from . import stats
+
+#: Most requests of one open-loop run in flight at once (its sender threads).
+OPEN_LOOP_MAX_IN_FLIGHT = 64
+
+
+@dataclass(frozen=True)
+class Record:
+    """One request: times on ``time.monotonic``; ``latency_s`` from ``intended`` (open
+    loop) or from ``start`` (closed loop); ``status`` 0 when no HTTP answer came."""
+
+    phase: str
+    client: int
+    seq: int
+    intended: float
+    start: float
+    end: float
+    latency_s: float
+    status: int
+    error: str
+
+
+def _send(session: requests.Session, url: str, params: Mapping[str, Any] | None, timeout: float,
+          phase: str, client: int, seq: int, intended: float | None) -> Record:
+    start = time.monotonic()
+    status, error = 0, ""
+    try:
+        r = session.get(url, params=params, timeout=timeout)
+        status = r.status_code
+        if status >= 400:
+            error = r.text[:200]
+    except requests.RequestException as e:
+        error = f"{type(e).__name__}: {e}"[:200]
+    end = time.monotonic()
+    t0 = start if intended is None else intended
+    return Record(phase, client, seq, t0, start, end, end - t0, status, error)
+
+
+def closed_loop(url: str, params: Mapping[str, Any] | None = None, clients: int = 1,
+                max_requests: int = 100, duration_s: float = 10.0, timeout_s: float = 60.0,
+                phase: str = "load", stop: threading.Event | None = None) -> list[Record]:
+    """``clients`` concurrent clients, each sending its next request when its last returns,
+    until ``max_requests`` were sent, ``duration_s`` passed, or ``stop`` is set."""
+    records: list[Record] = []
+    lock = threading.Lock()
+    sent = 0
+    deadline = time.monotonic() + duration_s
+    stop = stop or threading.Event()
+
+    def client(c: int) -> None:
+        nonlocal sent
+        with requests.Session() as session:
+            while not stop.is_set() and time.monotonic() < deadline:
+                with lock:
+                    if sent >= max_requests:
+                        return
+                    seq = sent
+                    sent += 1
+                rec = _send(session, url, params, timeout_s, phase, c, seq, None)
+                with lock:
+                    records.append(rec)
+
+    threads = [threading.Thread(target=client, args=(c,), name=f"load-client-{c}") for c in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(records, key=lambda r: r.seq)
+
+
+def open_loop(url: str, params: Mapping[str, Any] | None = None, rate: float = 10.0,
+              max_requests: int = 100, duration_s: float = 10.0, timeout_s: float = 60.0,
+              phase: str = "load", stop: threading.Event | None = None) -> list[Record]:
+    """Requests at ``rate`` per second, each timed from its intended send time, until
+    ``max_requests`` were scheduled, ``duration_s`` passed, or ``stop`` is set."""
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    stop = stop or threading.Event()
+    local = threading.local()
+
+    def send(seq: int, intended: float) -> Record:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return _send(local.session, url, params, timeout_s, phase, 0, seq, intended)
+
+    futures = []
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(OPEN_LOOP_MAX_IN_FLIGHT, thread_name_prefix="open-loop") as ex:
+        for seq in range(max_requests):
+            intended = t0 + seq / rate
+            if intended - t0 > duration_s or stop.is_set():
+                break
+            delay = intended - time.monotonic()
+            if delay > 0 and stop.wait(delay):
+                break
+            futures.append(ex.submit(send, seq, intended))
+        return [f.result() for f in futures]
+
+
+def blocking_probe(base_url: str, heavy_path: str, heavy_params: Mapping[str, Any], heavy_clients: int = 2,
+                   ping_rate: float = 20.0, duration_s: float = 10.0, baseline_s: float = 2.0,
+                   timeout_s: float = 120.0, max_heavy: int = 10_000) -> list[Record]:
+    """Pings at ``ping_rate`` for ``baseline_s`` alone (phase "baseline"), then for
+    ``duration_s`` while ``heavy_clients`` send heavy requests in a closed loop (phases
+    "ping" and "heavy"). The heavy load stops when the pinging does."""
+    ping = base_url + "/ping"
+    out = open_loop(ping, None, ping_rate, int(ping_rate * baseline_s) + 1, baseline_s, timeout_s, "baseline")
+    stop = threading.Event()
+    heavy: list[Record] = []
+
+    def load() -> None:
+        heavy.extend(closed_loop(base_url + heavy_path, heavy_params, heavy_clients, max_heavy,
+                                 duration_s, timeout_s, "heavy", stop))
+
+    loader = threading.Thread(target=load, name="heavy-load")
+    loader.start()
+    try:
+        out += open_loop(ping, None, ping_rate, int(ping_rate * duration_s) + 1, duration_s, timeout_s, "ping")
+    finally:
+        stop.set()
+        loader.join()
+    return out + heavy
+
+
+def frame(records: list[Record]) -> pd.DataFrame:
+    """Records as a DataFrame, one row per request."""
+    return pd.DataFrame([asdict(r) for r in records], columns=list(Record.__dataclass_fields__))
+
+
+def _percentile(q: float) -> Callable[..., Any]:
+    return lambda x, axis=-1: np.percentile(x, q, axis=axis)
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Per phase: requests, errors, throughput (successful requests per second over the
+    phase's span), and latency p50/p90/p99/max in milliseconds with 95% bootstrap intervals
+    for the percentiles."""
+    rows = []
+    for phase, g in df.groupby("phase", sort=False):
+        ok = g[(g["status"] > 0) & (g["status"] < 400)]
+        span = g["end"].max() - g["intended"].min() if len(g) else np.nan
+        row: dict[str, Any] = {"phase": phase, "requests": len(g), "errors": len(g) - len(ok),
+                               "throughput_rps": len(ok) / span if span and span > 0 else np.nan}
+        lat = ok["latency_s"].to_numpy() * 1000
+        for name, q in (("p50", 50), ("p90", 90), ("p99", 99)):
+            e = stats.statistic_ci(lat, _percentile(q))
+            row.update({f"{name}_ms": e.value, f"{name}_low_ms": e.low, f"{name}_high_ms": e.high})
+        row["max_ms"] = float(lat.max()) if len(lat) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
