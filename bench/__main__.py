@@ -3,6 +3,7 @@
     python -m bench run --preset quick          # measure; a new folder under data/runs/
     python -m bench report data/runs/<run-id>   # tables, verdicts, figures
     python -m bench report --latest             # the newest run under --out
+    python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import plots, presets, report, store, trials
+from . import loadrun, plots, presets, report, store, trials
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,6 +26,11 @@ def parser() -> argparse.ArgumentParser:
                    help="folder in which the run creates its own new folder (default data/runs)")
     r.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, recorded)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ld = sub.add_parser("load", help="the blocking probe and the concurrency sweep, into a new run folder")
+    ld.add_argument("--preset", choices=list(loadrun.LOAD_PRESETS), default="quick",
+                    help="; ".join(f"{k}: {v.description}" for k, v in loadrun.LOAD_PRESETS.items()))
+    ld.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
+    ld.add_argument("--no-progress", action="store_true")
     rep = sub.add_parser("report", help="print a run's tables and verdicts and write its figures")
     rep.add_argument("run_dir", type=Path, nargs="?", help="a run folder")
     rep.add_argument("--latest", action="store_true", help="report the newest run under --out")
@@ -46,6 +52,16 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         print(report.text(run))
         print(f"\nraw trials: {run.trials_path}\nreport again: python -m bench report {run.path}")
+        return 0
+
+    if args.command == "load":
+        try:
+            run = loadrun.run(loadrun.LOAD_PRESETS[args.preset], args.out, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print("\ninterrupted", file=sys.stderr)
+            return 130
+        print(loadrun.text(run))
+        print(f"\nfigures: {run.path / 'probe.png'}, {run.path / 'sweep.png'}")
         return 0
 
     if args.run_dir is None and not args.latest:

@@ -240,6 +240,51 @@ def gap_causes(df: pd.DataFrame) -> Figure:
     return fig
 
 
+def sweep(summary_df: pd.DataFrame) -> Figure:
+    """Throughput and p99 latency (95% CI) against the number of concurrent clients, one
+    line per server configuration."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax_t, ax_l = fig.subplots(1, 2)
+    for key, g in summary_df.groupby(["framework", "server", "workers", "threads"], sort=False):
+        fw, server, workers, threads = key
+        label = f"{fw}/{server} {workers}w" + (f"x{threads}t" if threads > 1 else "")
+        style = "-" if fw == "fastapi" else "--"
+        ax_t.plot(g["clients"], g["throughput_rps"], style, marker="o", label=label)
+        err = np.nan_to_num(np.vstack([g["p99_ms"] - g["p99_low_ms"], g["p99_high_ms"] - g["p99_ms"]]), nan=0.0)
+        ax_l.errorbar(g["clients"], g["p99_ms"], yerr=err, fmt=style + "o", capsize=3, label=label)
+    for ax in (ax_t, ax_l):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrent clients (closed loop)")
+        ax.grid(alpha=0.3)
+    ax_t.set_ylabel("requests per second")
+    ax_l.set_ylabel("p99 latency, ms (95% CI)")
+    ax_l.set_yscale("log")
+    ax_t.legend(fontsize=7)
+    return fig
+
+
+def probe(summary_df: pd.DataFrame) -> Figure:
+    """The blocking probe: /ping latency p50 and p99 (95% CI) without load and during heavy
+    requests, one row per configuration."""
+    rows = summary_df[summary_df["phase"].isin(["baseline", "ping"])]
+    labels = list(dict.fromkeys(rows["config"]))
+    fig = Figure(figsize=(9, 0.5 * max(len(labels), 2) + 1.2), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(labels))
+    for k, (phase, color) in enumerate((("baseline", "#bbb"), ("ping", "#d62728"))):
+        g = rows[rows["phase"] == phase].set_index("config").reindex(labels)
+        err = np.nan_to_num(np.vstack([g["p99_ms"] - g["p99_low_ms"], g["p99_high_ms"] - g["p99_ms"]]), nan=0.0)
+        ax.barh(y + (k - 0.5) * 0.4, g["p99_ms"], 0.4, xerr=err, capsize=2, color=color,
+                label="p99, no load" if phase == "baseline" else "p99, during heavy requests")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("GET /ping latency, ms (log scale, 95% CI)")
+    ax.legend(fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
 def write_all(run: Run) -> list[Path]:
     """Write the run's figures into its folder and return their paths (none when the run
     has no successful measured trial): times.png; timeline-<strategy>.png for the article's

@@ -1,0 +1,82 @@
+"""Does the server stay responsive while it works? The blocking probe for every framework,
+endpoint style and strategy.
+
+Each case runs :func:`bench.load.blocking_probe`: pings alone, then pings while heavy
+requests of the case keep the server busy. A case **stalls** when its pings' p99 latency
+under load is at least :data:`STALL_MS` with the whole 95% interval above it: some ping
+waited that long for a server that was only busy elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from servers import launch, strategies
+
+from . import load
+
+#: A ping slower than this, at the 99th percentile and with its whole interval, is a stall.
+STALL_MS = 100.0
+
+
+@dataclass(frozen=True)
+class Case:
+    framework: str
+    endpoint: str
+    strategy: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.framework} {self.endpoint} endpoint, {self.strategy}"
+
+
+CASES: tuple[Case, ...] = tuple(
+    Case(fw, ep, s) for fw in ("flask", "fastapi") for ep in ("sync", "async") for s in strategies.STRATEGIES
+)
+
+
+def run(cases: tuple[Case, ...], params: dict[str, Any], heavy_clients: int, ping_rate: float,
+        duration_s: float, baseline_s: float, size: int = 1000,
+        progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Every case, each framework's server started once (process mode); one row per request."""
+    frames = []
+    for fw in dict.fromkeys(c.framework for c in cases):
+        with launch.serve(fw, "process", size=size, timeout=60) as s:
+            for case in (c for c in cases if c.framework == fw):
+                if progress:
+                    progress(case.label)
+                recs = load.blocking_probe(s.url, f"/run/{case.endpoint}", {**params, "strategy": case.strategy},
+                                           heavy_clients, ping_rate, duration_s, baseline_s)
+                frames.append(load.frame(recs).assign(framework=fw, endpoint=case.endpoint,
+                                                      strategy=case.strategy, config=case.label))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Per case and phase: the load summary, with ``stalls`` on the case's rows."""
+    parts = []
+    for config, g in df.groupby("config", sort=False):
+        s = load.summarize(g)
+        s.insert(0, "config", config)
+        ping = s[s["phase"] == "ping"]
+        stalls = bool(len(ping) and np.isfinite(ping["p99_low_ms"].iloc[0]) and ping["p99_low_ms"].iloc[0] >= STALL_MS)
+        s["stalls"] = stalls
+        parts.append(s)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def verdicts(summary: pd.DataFrame) -> list[str]:
+    """One plain line per case: stalled or not, with the numbers behind it."""
+    out = []
+    for config, g in summary.groupby("config", sort=False):
+        base = g[g["phase"] == "baseline"].iloc[0]
+        ping = g[g["phase"] == "ping"].iloc[0]
+        word = "STALLS" if ping["stalls"] else "stays responsive"
+        out.append(f"- {config}: {word}: /ping p99 {ping['p99_ms']:.0f} ms [{ping['p99_low_ms']:.0f}, "
+                   f"{ping['p99_high_ms']:.0f}] during heavy requests (max {ping['max_ms']:.0f} ms), "
+                   f"{base['p99_ms']:.1f} ms without; {int(ping['errors'])} ping errors")
+    return out

@@ -1,0 +1,102 @@
+"""``python -m bench load``: the blocking probe and the concurrency sweep, into a run folder.
+
+A load run writes ``requests.csv`` (every request of the probe and of the sweep, with its
+configuration), ``summary.csv``, ``meta.json`` and the figures ``probe.png`` and
+``sweep.png``, then prints the verdicts. Everything targets servers it starts on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from . import blocking, environment, plots, sweep
+from .store import DEFAULT_ROOT, Run
+
+
+@dataclass(frozen=True)
+class LoadPreset:
+    name: str
+    description: str
+    heavy: tuple[tuple[str, Any], ...]     # /run query of the heavy requests
+    probe_cases: tuple[blocking.Case, ...]
+    probe_clients: int
+    ping_rate: float
+    probe_s: float
+    baseline_s: float
+    sweep_setups: tuple[sweep.Setup, ...]
+    sweep_clients: tuple[int, ...]
+    sweep_s: float
+    sweep_max_requests: int
+
+
+LOAD_PRESETS: dict[str, LoadPreset] = {
+    p.name: p for p in (
+        LoadPreset("smoke", "seconds: a few probe cases and a two-point sweep, for tests",
+                   heavy=(("workload", "python"), ("n", 2), ("size", 100)),
+                   probe_cases=(blocking.Case("fastapi", "async", "gather"),
+                                blocking.Case("fastapi", "sync", "gather")),
+                   probe_clients=2, ping_rate=20, probe_s=1.0, baseline_s=0.3,
+                   sweep_setups=(sweep.Setup("flask", "werkzeug"), sweep.Setup("fastapi", "uvicorn")),
+                   sweep_clients=(1, 4), sweep_s=0.6, sweep_max_requests=200),
+        LoadPreset("quick", "minutes on 2 cores: every framework x endpoint x strategy probed, "
+                   "six production configurations swept over C = 1, 2, 4, 8, 16",
+                   heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
+                   probe_cases=blocking.CASES, probe_clients=2, ping_rate=20, probe_s=4.0, baseline_s=1.0,
+                   sweep_setups=sweep.SETUPS, sweep_clients=(1, 2, 4, 8, 16), sweep_s=3.0,
+                   sweep_max_requests=2000),
+    )
+}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, progress: bool = True) -> Run:
+    """Run ``preset`` into a new folder under ``out``: probe, then sweep."""
+    run = Run.create(out, f"load-{preset.name}")
+    meta: dict[str, Any] = {"run_id": run.id, "kind": "load", "load_preset": asdict(preset),
+                            "started_at": _now(), "completed": False, **environment.collect()}
+    run.write_meta(meta)
+    heavy = dict(preset.heavy)
+    steps = len(preset.probe_cases) + len(preset.sweep_setups) * len(preset.sweep_clients)
+    with tqdm(total=steps, disable=not progress, unit="step", desc="load") as bar:
+        def step(label: str) -> None:
+            bar.set_postfix_str(label, refresh=False)
+            bar.update()
+
+        probe = blocking.run(preset.probe_cases, heavy, preset.probe_clients, preset.ping_rate,
+                             preset.probe_s, preset.baseline_s, progress=step)
+        swept = sweep.run(preset.sweep_setups, preset.sweep_clients, "/run", heavy, preset.sweep_s,
+                          preset.sweep_max_requests, progress=step)
+    requests_df = pd.concat([probe.assign(part="probe"), swept.assign(part="sweep")], ignore_index=True)
+    requests_df.to_csv(run.path / "requests.csv", index=False)
+    probe_summary, sweep_summary = blocking.summarize(probe), sweep.summarize(swept)
+    pd.concat([probe_summary.assign(part="probe"), sweep_summary.assign(part="sweep")],
+              ignore_index=True).to_csv(run.path / "summary.csv", index=False)
+    plots.probe(probe_summary).savefig(run.path / "probe.png", dpi=110)
+    plots.sweep(sweep_summary).savefig(run.path / "sweep.png", dpi=110)
+    meta.update(ended_at=_now(), completed=True, requests=len(requests_df))
+    run.write_meta(meta)
+    return run
+
+
+def text(run: Run) -> str:
+    """The verdicts and tables of a load run."""
+    summary = pd.read_csv(run.path / "summary.csv")
+    probe, swept = summary[summary["part"] == "probe"], summary[summary["part"] == "sweep"]
+    lines = [f"load run {run.id} ({run.path})", "",
+             f"Blocking probe (a stall: /ping p99 of at least {blocking.STALL_MS:.0f} ms, whole 95% CI):"]
+    lines += blocking.verdicts(probe)
+    lines += ["", "Concurrency sweep (closed loop), throughput and latency:",
+              swept.astype({"workers": int, "threads": int, "clients": int, "requests": int, "errors": int})
+              [["framework", "server", "workers", "threads", "clients", "requests", "errors",
+                     "throughput_rps", "p50_ms", "p99_ms", "p99_low_ms", "p99_high_ms", "max_ms"]]
+              .to_string(index=False, float_format=lambda v: f"{v:.1f}")]
+    return "\n".join(lines)

@@ -1,0 +1,71 @@
+"""Concurrency sweeps: each production server configuration under C = 1, 2, 4, ... clients.
+
+For every server configuration (framework, server, workers, threads) and every client
+count C, a closed-loop load of one endpoint runs for a fixed time (bounded by a request
+count too); every request is kept. The result answers "how does throughput grow, and what
+happens to the slowest requests, as clients are added?"
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+import pandas as pd
+
+from servers import launch
+
+from . import load
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One server configuration to sweep (always in process mode)."""
+
+    framework: str
+    server: str
+    workers: int = 1
+    threads: int = 1
+
+    @property
+    def label(self) -> str:
+        t = f"x{self.threads}t" if self.threads > 1 else ""
+        return f"{self.framework}/{self.server} {self.workers}w{t}"
+
+
+SETUPS: tuple[Setup, ...] = (
+    Setup("flask", "werkzeug"),
+    Setup("flask", "gunicorn-sync", workers=2),
+    Setup("flask", "gunicorn-gthread", workers=2, threads=4),
+    Setup("fastapi", "uvicorn"),
+    Setup("fastapi", "uvicorn", workers=2),
+    Setup("fastapi", "gunicorn-uvicorn", workers=2),
+)
+
+
+def run(setups: tuple[Setup, ...], clients: tuple[int, ...], path: str, params: dict[str, Any],
+        duration_s: float, max_requests: int, size: int = 1000, timeout_s: float = 120.0,
+        progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Every setup at every client count; one row per request, with the setup and C."""
+    frames = []
+    for setup in setups:
+        with launch.serve(setup.framework, "process", size=size, server=setup.server,
+                          workers=setup.workers, threads=setup.threads, timeout=60) as s:
+            for c in clients:
+                if progress:
+                    progress(f"{setup.label}, C={c}")
+                recs = load.closed_loop(s.url + path, params, c, max_requests, duration_s, timeout_s)
+                frames.append(load.frame(recs).assign(**asdict(setup), clients=c))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Throughput and latency percentiles per setup and client count."""
+    keys = ["framework", "server", "workers", "threads", "clients"]
+    parts = []
+    for key, g in df.groupby(keys, sort=False):
+        s = load.summarize(g.assign(phase="load"))
+        for k, v in zip(keys, key):
+            s[k] = v
+        parts.append(s)
+    return pd.concat(parts, ignore_index=True)[keys + [c for c in parts[0].columns if c not in keys]]
