@@ -88,11 +88,13 @@ def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, progress: bool = Tru
 
 
 def text(run: Run) -> str:
-    """The verdicts and tables of a load run."""
-    summary = pd.read_csv(run.path / "summary.csv")
-    probe, swept = summary[summary["part"] == "probe"], summary[summary["part"] == "sweep"]
+    """The verdicts and tables of a load run, computed again from its requests.csv."""
+    df = pd.read_csv(run.path / "requests.csv")
+    probe = blocking.summarize(df[df["part"] == "probe"])
+    swept = sweep.summarize(df[df["part"] == "sweep"])
     lines = [f"load run {run.id} ({run.path})", "",
-             f"Blocking probe (a stall: /ping p99 of at least {blocking.STALL_MS:.0f} ms, whole 95% CI):"]
+             f"Blocking probe (a stall: /ping p99, its whole 95% CI, at least {blocking.STALL_SHARE:.0%} "
+             "of a heavy request's median latency):"]
     lines += blocking.verdicts(probe)
     lines += ["", "Concurrency sweep (closed loop), throughput and latency:",
               swept.astype({"workers": int, "threads": int, "clients": int, "requests": int, "errors": int})

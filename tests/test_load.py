@@ -93,3 +93,18 @@ def test_impossible_production_combinations_are_refused():
         launch.Server("fastapi", "process", threads=4)
     with pytest.raises(ValueError, match="mode='process'"):
         launch.Server("flask", "thread", server="gunicorn-sync")
+
+
+def test_load_smoke_run_writes_requests_summary_figures_and_verdicts(tmp_path):
+    from bench import loadrun
+
+    run = loadrun.run(loadrun.LOAD_PRESETS["smoke"], tmp_path, progress=False)
+    names = {p.name for p in run.path.iterdir()}
+    assert {"requests.csv", "summary.csv", "meta.json", "probe.png", "sweep.png"} <= names
+    assert run.meta()["completed"] is True
+    text = loadrun.text(run)
+    assert text.count("fastapi") >= 2 and ("STALLS" in text or "stays responsive" in text)
+    import pandas as pd
+
+    df = pd.read_csv(run.path / "requests.csv")
+    assert set(df["part"]) == {"probe", "sweep"} and (df["status"] == 200).all()

@@ -1,0 +1,51 @@
+"""Locust scenarios for the fan-out servers, for driving load from one or many machines.
+
+Two users, both against the host Locust is given (``--host``):
+
+- ``HeavyUser`` sends the heavy request ``GET /run/<endpoint>`` with the query below, one
+  after another (Locust's users are closed-loop clients, like ``bench load``'s);
+- ``PingUser`` sends ``GET /ping`` at a steady pace, as the blocking probe does.
+
+What the heavy request does comes from environment variables, so that one file serves
+every scenario: ``FANOUT_ENDPOINT`` (sync | async, default async), ``FANOUT_WORKLOAD``
+(default article), ``FANOUT_STRATEGY`` (default gather), ``FANOUT_N`` (default 4),
+``FANOUT_SIZE`` (default 1000), ``FANOUT_PING_EVERY_S`` (default 0.05).
+
+Run it through ``make load-locust`` (one machine) or see the README for a master and workers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from locust import HttpUser, constant, constant_pacing, task
+
+ENDPOINT = os.environ.get("FANOUT_ENDPOINT", "async")
+QUERY = {
+    "workload": os.environ.get("FANOUT_WORKLOAD", "article"),
+    "strategy": os.environ.get("FANOUT_STRATEGY", "gather"),
+    "n": os.environ.get("FANOUT_N", "4"),
+    "size": os.environ.get("FANOUT_SIZE", "1000"),
+}
+
+
+class HeavyUser(HttpUser):
+    """A client sending the heavy request, the next one as soon as the last returns."""
+
+    wait_time = constant(0)
+    weight = 4
+
+    @task
+    def heavy(self) -> None:
+        self.client.get(f"/run/{ENDPOINT}", params=QUERY, name=f"/run/{ENDPOINT}")
+
+
+class PingUser(HttpUser):
+    """A light client pinging at a steady pace: its latency shows whether the server stalls."""
+
+    wait_time = constant_pacing(float(os.environ.get("FANOUT_PING_EVERY_S", "0.05")))
+    weight = 1
+
+    @task
+    def ping(self) -> None:
+        self.client.get("/ping", name="/ping")
