@@ -4,14 +4,20 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PRESET ?= quick
 OUT    ?= data/runs
+LOAD_PRESET ?= quick
+FRAMEWORK ?= fastapi
+USERS ?= 4
+SECONDS ?= 20
 
-.PHONY: article run report test lab serve-flask serve-fastapi clean-venv help
+.PHONY: article run report test lab load load-locust serve-flask serve-fastapi clean-venv help
 
 help:
 	@echo "make article   run the article notebook (PRESET=$(PRESET)) into build/article.html"
 	@echo "make run       measure the article's experiment (PRESET=$(PRESET)) and report it, no notebook"
 	@echo "make test      run the test suite"
 	@echo "make lab       open JupyterLab on notebooks/ with the project's environment"
+	@echo "make load      many clients: blocking probe and concurrency sweep (LOAD_PRESET=$(LOAD_PRESET))"
+	@echo "make load-locust   Locust headless against a local server, beside bench's and wrk's numbers"
 	@echo "make report    report the latest run again (RUN=path/to/run to pick one)"
 	@echo "make serve-flask | serve-fastapi   the article's two terminals"
 
@@ -32,6 +38,12 @@ article: $(VENV)/.installed
 
 lab: $(VENV)/.installed
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+load: $(VENV)/.installed
+	$(PY) -m bench load --preset $(LOAD_PRESET) --out $(OUT)
+
+load-locust: $(VENV)/.installed
+	$(PY) -m bench external --framework $(FRAMEWORK) --clients $(USERS) --duration $(SECONDS) --out $(OUT)
 
 run: $(VENV)/.installed
 	$(PY) -m bench run --preset $(PRESET) --out $(OUT)

@@ -31,6 +31,14 @@ def parser() -> argparse.ArgumentParser:
                     help="; ".join(f"{k}: {v.description}" for k, v in loadrun.LOAD_PRESETS.items()))
     ld.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     ld.add_argument("--no-progress", action="store_true")
+    ex = sub.add_parser("external", help="bench's closed loop beside wrk and Locust, on the same servers")
+    ex.add_argument("--framework", choices=["flask", "fastapi"], default="fastapi")
+    ex.add_argument("--clients", type=int, default=4, help="concurrent clients / connections / Locust users")
+    ex.add_argument("--duration", type=int, default=10, help="seconds per tool and endpoint")
+    ex.add_argument("--heavy", default="workload=article&strategy=gather&n=2&size=500",
+                    help="query of the heavy /run request")
+    ex.add_argument("--tools", default="bench,wrk,locust", help="comma-separated: bench, wrk, locust")
+    ex.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     rep = sub.add_parser("report", help="print a run's tables and verdicts and write its figures")
     rep.add_argument("run_dir", type=Path, nargs="?", help="a run folder")
     rep.add_argument("--latest", action="store_true", help="report the newest run under --out")
@@ -64,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nfigures: {run.path / 'probe.png'}, {run.path / 'sweep.png'}")
         return 0
 
+    if args.command == "external":
+        return _external(args)
+
     if args.run_dir is None and not args.latest:
         parser().error("report needs a RUN_DIR or --latest")
     try:
@@ -81,6 +92,33 @@ def main(argv: list[str] | None = None) -> int:
             print(f"figure: {path}")
         if not paths:
             print("no figures: the run has no successful measured trial")
+    return 0
+
+
+def _external(args: argparse.Namespace) -> int:
+    """Run the chosen load generators, one after another, and print one table."""
+    import pandas as pd
+
+    from . import external
+
+    tools = {t.strip() for t in args.tools.split(",") if t.strip()}
+    unknown = tools - {"bench", "wrk", "locust"}
+    if unknown:
+        print(f"error: unknown tool(s) {', '.join(sorted(unknown))}; choose from bench, wrk, locust", file=sys.stderr)
+        return 2
+    run = store.Run.create(args.out, "external")
+    frames = []
+    if tools & {"bench", "wrk"}:
+        table = external.crosscheck(args.framework, args.clients, args.duration, args.heavy)
+        frames.append(table[table["tool"].isin(tools)])
+    if "locust" in tools:
+        heavy = dict(kv.split("=", 1) for kv in args.heavy.split("&") if "=" in kv)
+        frames.append(external.locust_against(args.framework, args.clients, args.duration, run.path / "locust",
+                                              heavy=heavy))
+    table = pd.concat(frames, ignore_index=True)
+    table.to_csv(run.path / "external.csv", index=False)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    print(f"\nsaved: {run.path / 'external.csv'}")
     return 0
 
 

@@ -127,3 +127,13 @@ def crosscheck(framework: str, connections: int, duration_s: int, heavy_query: s
             rows.append(bench_row("bench", name, load.summarize(load.frame(recs))))
             rows.append(wrk(url, connections, duration_s).assign(name=name))
     return pd.concat(rows, ignore_index=True)
+
+
+def locust_against(framework: str, users: int, run_time_s: int, out_prefix: Path, endpoint: str = "async",
+                   heavy: dict[str, str] | None = None, size: int = 1000) -> pd.DataFrame:
+    """Start ``framework`` (process mode, loopback) and run the locustfile's two users against it."""
+    from servers import launch
+
+    env = {"FANOUT_ENDPOINT": endpoint, **{f"FANOUT_{k.upper()}": str(v) for k, v in (heavy or {}).items()}}
+    with launch.serve(framework, "process", size=size, timeout=60) as s:
+        return locust(s.url, out_prefix, users, users, run_time_s, env)

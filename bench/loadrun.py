@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from . import blocking, environment, plots, sweep
+from .progress import bar as progress_bar
 from .store import DEFAULT_ROOT, Run
 
 
@@ -66,7 +66,7 @@ def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, progress: bool = Tru
     run.write_meta(meta)
     heavy = dict(preset.heavy)
     steps = len(preset.probe_cases) + len(preset.sweep_setups) * len(preset.sweep_clients)
-    with tqdm(total=steps, disable=not progress, unit="step", desc="load") as bar:
+    with progress_bar(progress, total=steps, unit="step", desc="load") as bar:
         def step(label: str) -> None:
             bar.set_postfix_str(label, refresh=False)
             bar.update()

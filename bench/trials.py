@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import requests
-from tqdm.auto import tqdm
 
 from servers import launch, memory, strategies, workloads
 from servers.pool import TaskPool
 
 from . import environment
+from .progress import bar as progress_bar
 from .presets import IDEAL, VARIANTS, Config, Preset, resolve
 from .probe import ProcessProbe
 from .store import DEFAULT_ROOT, Run
@@ -207,7 +207,10 @@ def run_preset(
         with ExitStack() as stack:
             servers: dict[tuple[str, str, str], launch.Server] = {}
             wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
-            for key in tqdm(wanted, desc="starting servers", unit="server", disable=not progress):
+            starting = stack.enter_context(progress_bar(progress, total=len(wanted), desc="starting servers",
+                                                        unit="server"))
+            for key in wanted:
+                starting.update()
                 f, m, v = key
                 servers[key] = stack.enter_context(
                     launch.serve(f, m, size=preset.size or 1, timeout=60, **VARIANTS[v]))
@@ -220,7 +223,7 @@ def run_preset(
                 stack.callback(ideal_pool.shutdown)
             meta["client_pid"] = os.getpid()
             run.write_meta(meta)
-            bar = stack.enter_context(tqdm(total=len(steps), unit="trial", disable=not progress,
+            bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial",
                                            desc=f"{preset.name} run"))
             for seq, step in enumerate(steps):
                 c = step.config

@@ -2,9 +2,9 @@
 
 Two users, both against the host Locust is given (``--host``):
 
-- ``HeavyUser`` sends the heavy request ``GET /run/<endpoint>`` with the query below, one
+- ``HeavyUser`` (all users but one) sends the heavy request ``GET /run/<endpoint>`` with the query below, one
   after another (Locust's users are closed-loop clients, like ``bench load``'s);
-- ``PingUser`` sends ``GET /ping`` at a steady pace, as the blocking probe does.
+- ``PingUser`` (one user) sends ``GET /ping`` at a steady pace, as the blocking probe does.
 
 What the heavy request does comes from environment variables, so that one file serves
 every scenario: ``FANOUT_ENDPOINT`` (sync | async, default async), ``FANOUT_WORKLOAD``
@@ -33,7 +33,6 @@ class HeavyUser(HttpUser):
     """A client sending the heavy request, the next one as soon as the last returns."""
 
     wait_time = constant(0)
-    weight = 4
 
     @task
     def heavy(self) -> None:
@@ -44,7 +43,7 @@ class PingUser(HttpUser):
     """A light client pinging at a steady pace: its latency shows whether the server stalls."""
 
     wait_time = constant_pacing(float(os.environ.get("FANOUT_PING_EVERY_S", "0.05")))
-    weight = 1
+    fixed_count = 1  # one pinger per Locust run (per worker when distributed); the rest are heavy
 
     @task
     def ping(self) -> None:

@@ -122,3 +122,29 @@ def test_server_variants_reach_the_server_process():
 def test_settle_is_fastapis_only():
     with pytest.raises(ValueError, match="only for fastapi"):
         launch.Server("flask", settle=True)
+
+
+def test_connections_to_our_sockets_turn_nagle_off_under_asyncio():
+    """asyncio sets TCP_NODELAY only when the listening socket says TCP; without it a
+    keep-alive client of uvicorn waits ~40 ms per answer for a delayed ACK."""
+    import asyncio
+
+    sock = launch.bind_socket("127.0.0.1", 0)
+    assert sock.proto == socket.IPPROTO_TCP
+
+    async def check() -> int:
+        seen: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        def accepted(reader, writer):
+            s = writer.get_extra_info("socket")
+            seen.set_result(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=sock)
+        async with server:
+            _, w = await asyncio.open_connection(*sock.getsockname()[:2])
+            value = await asyncio.wait_for(seen, 10)
+            w.close()
+        return value
+
+    assert asyncio.run(check()) != 0
