@@ -137,3 +137,37 @@ def locust_against(framework: str, users: int, run_time_s: int, out_prefix: Path
     env = {"FANOUT_ENDPOINT": endpoint, **{f"FANOUT_{k.upper()}": str(v) for k, v in (heavy or {}).items()}}
     with launch.serve(framework, "process", size=size, timeout=60) as s:
         return locust(s.url, out_prefix, users, users, run_time_s, env)
+
+
+def locust_distributed(host: str, out_prefix: Path, workers: int, users: int, run_time_s: int,
+                       env: dict[str, str] | None = None, timeout_s: float = 600) -> pd.DataFrame:
+    """One Locust master and ``workers`` workers, all on this machine's loopback (the set-up
+    the README describes for several machines), against ``host``; the master's statistics."""
+    from servers.launch import bind_socket
+
+    probe = bind_socket("127.0.0.1", 0)  # a free port for the master
+    master_port = probe.getsockname()[1]
+    probe.close()
+    full_env = {**os.environ, **(env or {})}
+    base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
+    master = subprocess.Popen(
+        base + ["--master", "--headless", "--expect-workers", str(workers), "--master-bind-host", "127.0.0.1",
+                "--master-bind-port", str(master_port), "-u", str(users), "-r", str(users),
+                "-t", f"{run_time_s}s", "--host", host, "--csv", str(out_prefix), "--only-summary"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=full_env, start_new_session=True)
+    procs = [subprocess.Popen(base + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env,
+                              start_new_session=True) for _ in range(workers)]
+    try:
+        _, err = master.communicate(timeout=timeout_s)
+        for p in procs:
+            p.wait(timeout=30)  # workers quit when the master does
+    finally:
+        for p in [master, *procs]:
+            if p.poll() is None:
+                os.killpg(p.pid, 15)
+                p.wait(timeout=30)
+    stats = Path(f"{out_prefix}_stats.csv")
+    if not stats.exists():
+        raise RuntimeError(f"the locust master wrote no statistics (exit {master.returncode}): {err[-2000:]}")
+    return read_locust(stats)

@@ -57,3 +57,14 @@ def test_locust_headless_against_a_local_server(tmp_path):
                                     heavy={"workload": "sleep", "n": "2", "size": "10"}, size=100)
     assert set(table["name"]) == {"/ping", "/run/sync"}
     assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
+
+
+def test_locust_master_and_two_workers_on_loopback(tmp_path):
+    """The distributed set-up of the README, on one machine: one master, two workers."""
+    from servers import launch
+
+    env = {"FANOUT_ENDPOINT": "sync", "FANOUT_WORKLOAD": "sleep", "FANOUT_N": "2", "FANOUT_SIZE": "10"}
+    with launch.serve("fastapi", "process", size=100) as s:
+        table = external.locust_distributed(s.url, tmp_path / "dist", workers=2, users=4, run_time_s=3, env=env)
+    assert set(table["name"]) == {"/ping", "/run/sync"}
+    assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
