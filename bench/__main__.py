@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\ninterrupted", file=sys.stderr)
             return 130
         print(loadrun.text(run))
-        print(f"\nfigures: {run.path / 'probe.png'}, {run.path / 'sweep.png'}")
+        figures = [str(p) for p in sorted(run.path.glob("*.png"))]
+        print(f"\nfigures: {', '.join(figures) or 'none'}")
         return 0
 
     if args.command == "external":

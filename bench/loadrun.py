@@ -33,6 +33,9 @@ class LoadPreset:
     sweep_clients: tuple[int, ...]
     sweep_s: float
     sweep_max_requests: int
+    #: The overload: every sweep setup under this many clients for this long (0 s: none).
+    overload_clients: int = 16
+    overload_s: float = 0.0
 
 
 LOAD_PRESETS: dict[str, LoadPreset] = {
@@ -43,13 +46,20 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                                 blocking.Case("fastapi", "sync", "gather")),
                    probe_clients=2, ping_rate=20, probe_s=1.0, baseline_s=0.3,
                    sweep_setups=(sweep.Setup("flask", "werkzeug"), sweep.Setup("fastapi", "uvicorn")),
-                   sweep_clients=(1, 4), sweep_s=0.6, sweep_max_requests=200),
+                   sweep_clients=(1, 4), sweep_s=0.6, sweep_max_requests=200,
+                   overload_clients=8, overload_s=0.5),
         LoadPreset("quick", "minutes on 2 cores: every framework x endpoint x strategy probed, "
                    "six production configurations swept over C = 1, 2, 4, 8, 16",
                    heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
                    probe_cases=blocking.CASES, probe_clients=2, ping_rate=20, probe_s=4.0, baseline_s=1.0,
                    sweep_setups=sweep.SETUPS, sweep_clients=(1, 2, 4, 8, 16), sweep_s=3.0,
                    sweep_max_requests=2000),
+        LoadPreset("overload", "about 7 minutes: every production configuration under 16 clients of the "
+                   "heavy endpoint for 60 s, then /ping; failures counted",
+                   heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
+                   probe_cases=(), probe_clients=2, ping_rate=20, probe_s=0, baseline_s=0,
+                   sweep_setups=sweep.SETUPS, sweep_clients=(), sweep_s=0, sweep_max_requests=0,
+                   overload_clients=16, overload_s=60.0),
     )
 }
 
@@ -65,7 +75,8 @@ def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, progress: bool = Tru
                             "started_at": _now(), "completed": False, **environment.collect()}
     run.write_meta(meta)
     heavy = dict(preset.heavy)
-    steps = len(preset.probe_cases) + len(preset.sweep_setups) * len(preset.sweep_clients)
+    steps = (len(preset.probe_cases) + len(preset.sweep_setups) * len(preset.sweep_clients)
+             + (len(preset.sweep_setups) if preset.overload_s else 0))
     with progress_bar(progress, total=steps, unit="step", desc="load") as bar:
         def step(label: str) -> None:
             bar.set_postfix_str(label, refresh=False)
@@ -75,13 +86,22 @@ def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, progress: bool = Tru
                              preset.probe_s, preset.baseline_s, progress=step)
         swept = sweep.run(preset.sweep_setups, preset.sweep_clients, "/run", heavy, preset.sweep_s,
                           preset.sweep_max_requests, progress=step)
-    requests_df = pd.concat([probe.assign(part="probe"), swept.assign(part="sweep")], ignore_index=True)
+        over = (sweep.overload(preset.sweep_setups, preset.overload_clients, "/run", heavy, preset.overload_s,
+                               10**9, progress=step) if preset.overload_s else pd.DataFrame())
+    requests_df = pd.concat([probe.assign(part="probe"), swept.assign(part="sweep"), over.assign(part="overload")],
+                            ignore_index=True)
     requests_df.to_csv(run.path / "requests.csv", index=False)
-    probe_summary, sweep_summary = blocking.summarize(probe), sweep.summarize(swept)
-    pd.concat([probe_summary.assign(part="probe"), sweep_summary.assign(part="sweep")],
-              ignore_index=True).to_csv(run.path / "summary.csv", index=False)
-    plots.probe(probe_summary).savefig(run.path / "probe.png", dpi=110)
-    plots.sweep(sweep_summary).savefig(run.path / "sweep.png", dpi=110)
+    summaries = []
+    if not probe.empty:
+        probe_summary = blocking.summarize(probe)
+        summaries.append(probe_summary.assign(part="probe"))
+        plots.probe(probe_summary).savefig(run.path / "probe.png", dpi=110)
+    if not swept.empty:
+        sweep_summary = sweep.summarize(swept)
+        summaries.append(sweep_summary.assign(part="sweep"))
+        plots.sweep(sweep_summary).savefig(run.path / "sweep.png", dpi=110)
+    if summaries:
+        pd.concat(summaries, ignore_index=True).to_csv(run.path / "summary.csv", index=False)
     meta.update(ended_at=_now(), completed=True, requests=len(requests_df))
     run.write_meta(meta)
     return run
@@ -90,12 +110,17 @@ def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, progress: bool = Tru
 def text(run: Run) -> str:
     """The verdicts and tables of a load run, computed again from its requests.csv."""
     df = pd.read_csv(run.path / "requests.csv")
-    probe = blocking.summarize(df[df["part"] == "probe"])
+    lines = [f"load run {run.id} ({run.path})"]
+    if (df["part"] == "probe").any():
+        lines += ["", f"Blocking probe (a stall: /ping p99, its whole 95% CI, at least {blocking.STALL_SHARE:.0%} "
+                      "of a heavy request's median latency):"]
+        lines += blocking.verdicts(blocking.summarize(df[df["part"] == "probe"]))
+    if (df["part"] == "overload").any():
+        lines += ["", "Overload (closed loop, then one /ping):"]
+        lines += sweep.overload_verdicts(df[df["part"] == "overload"])
+    if not (df["part"] == "sweep").any():
+        return "\n".join(lines)
     swept = sweep.summarize(df[df["part"] == "sweep"])
-    lines = [f"load run {run.id} ({run.path})", "",
-             f"Blocking probe (a stall: /ping p99, its whole 95% CI, at least {blocking.STALL_SHARE:.0%} "
-             "of a heavy request's median latency):"]
-    lines += blocking.verdicts(probe)
     lines += ["", "Concurrency sweep (closed loop), throughput and latency:",
               swept.astype({"workers": int, "threads": int, "clients": int, "requests": int, "errors": int})
               [["framework", "server", "workers", "threads", "clients", "requests", "errors",

@@ -69,3 +69,34 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
             s[k] = v
         parts.append(s)
     return pd.concat(parts, ignore_index=True)[keys + [c for c in parts[0].columns if c not in keys]]
+
+
+def overload(setups: tuple[Setup, ...], clients: int, path: str, params: dict[str, Any], duration_s: float,
+             max_requests: int, size: int = 1000, timeout_s: float = 120.0,
+             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Each setup under ``clients`` closed-loop clients for ``duration_s``, then one
+    ``GET /ping``: did the server survive, and how many requests failed? One row per
+    request, the final ping with phase "after"."""
+    frames = []
+    for setup in setups:
+        with launch.serve(setup.framework, "process", size=size, server=setup.server,
+                          workers=setup.workers, threads=setup.threads, timeout=60) as s:
+            if progress:
+                progress(f"overload {setup.label}")
+            recs = load.closed_loop(s.url + path, params, clients, max_requests, duration_s, timeout_s, "overload")
+            recs += load.closed_loop(s.url + "/ping", None, 1, 1, 30.0, 30.0, "after")
+            frames.append(load.frame(recs).assign(**asdict(setup), clients=clients))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def overload_verdicts(df: pd.DataFrame) -> list[str]:
+    """Per setup: requests sent, failed (counted), and whether /ping answered afterwards."""
+    out = []
+    for (fw, server, workers, threads), g in df.groupby(["framework", "server", "workers", "threads"], sort=False):
+        ov, after = g[g["phase"] == "overload"], g[g["phase"] == "after"]
+        failed = int(((ov["status"] == 0) | (ov["status"] >= 400)).sum())
+        alive = len(after) == 1 and after["status"].iloc[0] == 200
+        label = f"{fw}/{server} {int(workers)}w" + (f"x{int(threads)}t" if threads > 1 else "")
+        ping = f"answered /ping in {after['latency_s'].iloc[0] * 1000:.0f} ms" if alive else "DID NOT answer /ping"
+        out.append(f"- {label}: {len(ov)} requests in the overload, {failed} failed (counted), then {ping}")
+    return out

@@ -107,4 +107,5 @@ def test_load_smoke_run_writes_requests_summary_figures_and_verdicts(tmp_path):
     import pandas as pd
 
     df = pd.read_csv(run.path / "requests.csv")
-    assert set(df["part"]) == {"probe", "sweep"} and (df["status"] == 200).all()
+    assert set(df["part"]) == {"probe", "sweep", "overload"} and (df["status"] == 200).all()
+    assert "then answered /ping" in text
