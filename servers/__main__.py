@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         parser().error(str(e))
     if args.debug and server != "werkzeug":
         parser().error("--debug is the Werkzeug development server's")
+    if args.settle and production.needs_exec(args.framework, server, args.workers):
+        parser().error("--settle applies to the single-process uvicorn server only")
     port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")

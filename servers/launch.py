@@ -133,6 +133,8 @@ class Server:
             raise ValueError("settle is for FastAPI's async endpoints: only for fastapi")
         self.server = self.server or production.DEFAULT_SERVER[self.framework]
         production.validate(self.framework, self.server, self.workers, self.threads)
+        if self.settle and production.needs_exec(self.framework, self.server, self.workers):
+            raise ValueError("settle applies to the single-process uvicorn server only")
         if production.needs_exec(self.framework, self.server, self.workers) and self.mode != "process":
             raise ValueError(f"{self.server} with {self.workers} worker(s) runs in its own process: mode='process'")
 
