@@ -54,6 +54,18 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                    probe_cases=blocking.CASES, probe_clients=2, ping_rate=20, probe_s=4.0, baseline_s=1.0,
                    sweep_setups=sweep.SETUPS, sweep_clients=(1, 2, 4, 8, 16), sweep_s=3.0,
                    sweep_max_requests=2000),
+        LoadPreset("article", "about a minute: the cases the article's readers meet, probed, and four "
+                   "configurations swept over C = 1, 4, 16 (the article notebook's many-clients section)",
+                   heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
+                   probe_cases=(blocking.Case("flask", "sync", "gather"), blocking.Case("flask", "sync", "threads"),
+                                blocking.Case("fastapi", "async", "gather"), blocking.Case("fastapi", "sync", "gather"),
+                                blocking.Case("fastapi", "async", "threads"),
+                                blocking.Case("fastapi", "async", "processes")),
+                   probe_clients=2, ping_rate=20, probe_s=3.0, baseline_s=0.5,
+                   sweep_setups=(sweep.Setup("flask", "werkzeug"), sweep.Setup("flask", "gunicorn-sync", workers=2),
+                                 sweep.Setup("fastapi", "uvicorn"),
+                                 sweep.Setup("fastapi", "gunicorn-uvicorn", workers=2)),
+                   sweep_clients=(1, 4, 16), sweep_s=2.0, sweep_max_requests=1000),
         LoadPreset("overload", "about 7 minutes: every production configuration under 16 clients of the "
                    "heavy endpoint for 60 s, then /ping; failures counted",
                    heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
@@ -62,6 +74,11 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                    overload_clients=16, overload_s=60.0),
     )
 }
+
+
+def for_article(preset: str) -> LoadPreset:
+    """The load preset that goes with an article preset: smoke with smoke, else "article"."""
+    return LOAD_PRESETS["smoke" if preset == "smoke" else "article"]
 
 
 def _now() -> str:

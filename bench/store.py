@@ -106,9 +106,11 @@ class Run:
 
 
 def latest(root: Path | str = DEFAULT_ROOT) -> Run:
-    """The run under ``root`` that started last; FileNotFoundError if there is none."""
+    """The preset run (not a load run) under ``root`` that started last; FileNotFoundError
+    if there is none."""
     root = Path(root)
     runs = [Run(p) for p in root.iterdir() if p.is_dir() and (p / META).exists()] if root.is_dir() else []
+    runs = [r for r in runs if r.meta().get("kind", "trials") == "trials"]
     if not runs:
         raise FileNotFoundError(f"no runs under {root}; make one with: python -m bench run --preset quick")
     return max(runs, key=lambda r: (str(r.meta().get("started_at", "")), r.id))

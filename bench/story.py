@@ -167,3 +167,39 @@ def article_claims(df: pd.DataFrame, timelines: str, times: str, cpu_table: str)
                      f"median alone spans {spread:.0%} of it in this run ({times}); a single trial "
                      "cannot tell a real gap from noise.")
     return "\n".join(lines)
+
+
+def many_clients(load_run_path, probe_figure: str, sweep_figure: str) -> str:
+    """What the load run shows: which cases stalled, and how throughput grew with clients."""
+    from pathlib import Path
+
+    from . import blocking, sweep
+
+    df = pd.read_csv(Path(load_run_path) / "requests.csv")
+    lines = []
+    probe = df[df["part"] == "probe"]
+    if not probe.empty:
+        s = blocking.summarize(probe)
+        cases = s.drop_duplicates("config")
+        stalled = list(cases[cases["stalls"]]["config"])
+        fine = list(cases[~cases["stalls"]]["config"])
+        lines.append(f"**Stalls under load** ({probe_figure}): "
+                     + (f"{'; '.join(stalled)} stalled: pings waited behind the heavy work. " if stalled
+                        else "no case stalled in this run. ")
+                     + (f"Stayed responsive: {'; '.join(fine)}." if fine else ""))
+    swept = df[df["part"] == "sweep"]
+    if not swept.empty:
+        s = sweep.summarize(swept)
+        top = s.loc[s.groupby(["framework", "server", "workers", "threads"], sort=False)["throughput_rps"].idxmax()]
+        parts = [f"{r.framework}/{r.server} x{int(r.workers)}: {r.throughput_rps:.1f} req/s at C={int(r.clients)}"
+                 for r in top.itertuples()]
+        text = (f"**Throughput with more clients** ({sweep_figure}), best point of each configuration: "
+                + "; ".join(parts) + ".")
+        one, more = top[top["workers"] == 1], top[top["workers"] > 1]
+        if not one.empty and not more.empty:
+            gain = more["throughput_rps"].max() / one["throughput_rps"].max()
+            text += (f" The best multi-process configuration serves {gain:.1f}x the best single-process one: "
+                     + ("worker processes, whatever the framework, raise the ceiling for these CPU-bound requests."
+                        if gain >= 1.5 else "extra processes did not raise the ceiling much here."))
+        lines.append(text)
+    return "\n\n".join(lines) if lines else "This run has no load measurements."

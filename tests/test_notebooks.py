@@ -54,7 +54,8 @@ def article_html(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("article")
     executed = execute("article", tmp, out=str(tmp / "runs"))
     nb = nbformat.read(executed, as_version=4)
-    assert len(list((tmp / "runs").iterdir())) == 1  # the run's data went where it was told
+    kinds = sorted(p.name.split("-", 1)[1].rsplit("-", 1)[0] for p in (tmp / "runs").iterdir())
+    assert kinds == ["load-smoke", "smoke"]  # the run's and the load run's data went where told
     html, _ = HTMLExporter().from_notebook_node(nb)
     path = tmp / "article.html"
     path.write_text(html)

@@ -72,3 +72,10 @@ class _Frozen:
                 return stamp
 
         return T()
+
+
+def test_latest_skips_load_runs(tmp_path):
+    trials_run, load_run = Run.create(tmp_path, "quick"), Run.create(tmp_path, "load-quick")
+    trials_run.write_meta({"started_at": "2026-01-01T00:00:00"})
+    load_run.write_meta({"started_at": "2026-01-02T00:00:00", "kind": "load"})
+    assert store.latest(tmp_path).path == trials_run.path
