@@ -61,11 +61,11 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                                 blocking.Case("fastapi", "async", "gather"), blocking.Case("fastapi", "sync", "gather"),
                                 blocking.Case("fastapi", "async", "threads"),
                                 blocking.Case("fastapi", "async", "processes")),
-                   probe_clients=2, ping_rate=20, probe_s=3.0, baseline_s=0.5,
+                   probe_clients=2, ping_rate=20, probe_s=2.5, baseline_s=0.5,
                    sweep_setups=(sweep.Setup("flask", "werkzeug"), sweep.Setup("flask", "gunicorn-sync", workers=2),
                                  sweep.Setup("fastapi", "uvicorn"),
                                  sweep.Setup("fastapi", "gunicorn-uvicorn", workers=2)),
-                   sweep_clients=(1, 4, 16), sweep_s=2.0, sweep_max_requests=1000),
+                   sweep_clients=(1, 4, 16), sweep_s=1.5, sweep_max_requests=1000),
         LoadPreset("overload", "about 7 minutes: every production configuration under 16 clients of the "
                    "heavy endpoint for 60 s, then /ping; failures counted",
                    heavy=(("workload", "article"), ("n", 4), ("size", 1000)),

@@ -175,7 +175,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "quick", "minutes on 2 cores: the article's n=5 in both modes, the strategy x workload "
             "matrix at n=4 in process mode, and the controlled comparisons behind the article's gap",
-            n=5, size=1000, repeats=6, warmup=1, request_timeout_s=120.0,
+            n=5, size=1000, repeats=5, warmup=1, request_timeout_s=120.0,
             sizes=(("matmul", 1000), ("python", 1200), ("sleep", 80)),
             grids=(
                 Grid(ideal_strategies=("sequential", "gather")),
