@@ -59,7 +59,6 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                    heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
                    probe_cases=(blocking.Case("flask", "sync", "gather"), blocking.Case("flask", "sync", "threads"),
                                 blocking.Case("fastapi", "async", "gather"), blocking.Case("fastapi", "sync", "gather"),
-                                blocking.Case("fastapi", "async", "threads"),
                                 blocking.Case("fastapi", "async", "processes")),
                    probe_clients=2, ping_rate=20, probe_s=2.5, baseline_s=0.5,
                    sweep_setups=(sweep.Setup("flask", "werkzeug"), sweep.Setup("flask", "gunicorn-sync", workers=2),
