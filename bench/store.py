@@ -30,7 +30,7 @@ COLUMNS: tuple[str, ...] = (
     "server_wall_s", "server_cpu_s",
     "peak_rss_bytes", "peak_rss_method", "minor_faults", "major_faults",
     "parallelism", "tasks_sum_s", "tasks_window_s", "sent_mono", "tasks",
-    "memory_wait_s", "started_at",
+    "memory_wait_s", "quiet_wait_s", "started_at",
 )
 
 

@@ -13,7 +13,9 @@ process with no server). Each trial row (see :data:`bench.store.COLUMNS`) keeps:
 - ``server_wall_s``, ``server_cpu_s``: what the server measured around the work;
 - ``tasks``: the timeline (JSON), with ``parallelism``, ``tasks_sum_s`` and
   ``tasks_window_s`` derived from it; ``sent_mono`` is the client's send time on the same
-  ``time.monotonic`` clock as the task spans.
+  ``time.monotonic`` clock as the task spans;
+- ``memory_wait_s`` and ``quiet_wait_s``: how long the trial waited, before it started, for
+  memory still being freed and for the previous trial's server to go idle.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from servers.pool import TaskPool
 from . import environment
 from .progress import bar as progress_bar
 from .presets import IDEAL, VARIANTS, Config, Preset, resolve
-from .probe import ProcessProbe
+from .probe import ProcessProbe, cpu_seconds
 from .store import DEFAULT_ROOT, Run
 
 SERVER_NAMES = {"flask": "werkzeug", "fastapi": "uvicorn", IDEAL: "none"}
@@ -165,6 +167,28 @@ def wait_for_memory(config: Config, limit_s: float = MEMORY_WAIT_S) -> float:
     return time.monotonic() - t0
 
 
+#: Longest wait, before a trial, for the previous trial's server to go quiet.
+QUIET_WAIT_S = 3.0
+#: A process is quiet when it used less than this share of a core over a 50 ms window.
+QUIET_SHARE = 0.1
+
+
+def wait_until_quiet(pid: int, limit_s: float = QUIET_WAIT_S) -> float:
+    """Wait (polling 50 ms windows, at most ``limit_s``) until process ``pid`` is idle;
+    return the seconds waited. A server can go on working after it answered (FastAPI frees
+    the gathered results after its reply); on two cores that work would otherwise land in
+    the next trial, whichever configuration it measures."""
+    t0 = time.monotonic()
+    window = 0.05
+    while time.monotonic() - t0 < limit_s:
+        before = cpu_seconds(pid)
+        time.sleep(window)
+        used = cpu_seconds(pid) - before
+        if not used == used or used < QUIET_SHARE * window:  # NaN (gone) or quiet
+            break
+    return time.monotonic() - t0
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -225,18 +249,22 @@ def run_preset(
             run.write_meta(meta)
             bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial",
                                            desc=f"{preset.name} run"))
+            previous_pid: int | None = None
             for seq, step in enumerate(steps):
                 c = step.config
+                quiet = wait_until_quiet(previous_pid) if previous_pid else 0.0
                 bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
                 waited = wait_for_memory(c)
                 started = _now()
                 if c.framework == IDEAL:
                     row = ideal_trial(c, ideal_pool)
+                    previous_pid = os.getpid()
                 else:
-                    row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
-                                     preset.request_timeout_s)
+                    server = servers[(c.framework, c.mode, c.variant)]
+                    row = http_trial(c, server, preset.request_timeout_s)
+                    previous_pid = server.pid
                 row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
-                           started_at=started, memory_wait_s=waited, server=SERVER_NAMES[c.framework], **c.to_dict())
+                           started_at=started, memory_wait_s=waited, quiet_wait_s=quiet, server=SERVER_NAMES[c.framework], **c.to_dict())
                 run.append(row)
                 done += 1
                 bar.update()

@@ -212,3 +212,18 @@ def test_trials_wait_for_memory_a_server_is_still_freeing(monkeypatch):
     assert 0.2 <= waited < 5
     monkeypatch.setattr(memory, "available_bytes", lambda: 0)
     assert trials.wait_for_memory(Config("flask", "process", "article", "gather", 5, 1000), limit_s=0.3) >= 0.3
+
+
+def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_busy_one():
+    import subprocess
+    import sys
+
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    busy = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<30: pass"])
+    try:
+        assert trials.wait_until_quiet(idle.pid, limit_s=2) < 0.5
+        assert trials.wait_until_quiet(busy.pid, limit_s=0.4) >= 0.4
+    finally:
+        for p in (idle, busy):
+            p.kill()
+            p.wait()
