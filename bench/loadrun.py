@@ -143,3 +143,19 @@ def text(run: Run) -> str:
                      "throughput_rps", "p50_ms", "p99_ms", "p99_low_ms", "p99_high_ms", "max_ms"]]
               .to_string(index=False, float_format=lambda v: f"{v:.1f}")]
     return "\n".join(lines)
+
+
+def requests_of(run: Run, part: str) -> pd.DataFrame:
+    """The requests of one part ("probe", "sweep", "overload") of a load run."""
+    df = pd.read_csv(run.path / "requests.csv")
+    return df[df["part"] == part]
+
+
+def probe_figure(run: Run) -> Any:
+    """The blocking probe of a load run, as a figure (see :func:`bench.plots.probe`)."""
+    return plots.probe(blocking.summarize(requests_of(run, "probe")))
+
+
+def sweep_figure(run: Run) -> Any:
+    """The concurrency sweep of a load run, as a figure (see :func:`bench.plots.sweep`)."""
+    return plots.sweep(sweep.summarize(requests_of(run, "sweep")))

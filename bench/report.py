@@ -213,3 +213,36 @@ def text(run: Run) -> str:
             lines.append(f"- {r['mode']} mode, {r['workload']}/{r['strategy']} n={r['n']}, "
                          f"{r['pairing']} endpoints: {r['verdict']}")
     return "\n".join(lines)
+
+
+def beside_reference(df: pd.DataFrame, reference: Run) -> tuple[str, pd.DataFrame]:
+    """This run's FastAPI/Flask ratios beside a reference run's, one row per comparison, and
+    a line saying what the reference ran on."""
+    both = pd.concat([comparisons(df).assign(run="this run"),
+                      comparisons(reference.trials()).assign(run="reference")])
+    meta = reference.meta()
+    where = (f"reference: {meta.get('preset', {}).get('name')} preset on {meta.get('cpu', {}).get('model')}, "
+             f"{meta.get('cpu', {}).get('usable_cores')} cores, {str(meta.get('started_at', ''))[:10]}")
+    table = both.pivot_table(index=["mode", "workload", "strategy", "n", "size", "pairing"], columns="run",
+                             values="fastapi_over_flask")
+    return where, table
+
+
+def environment(run: Run, folder: str | None = None) -> pd.DataFrame:
+    """What a run ran on and with, from its meta.json, as a one-column table."""
+    meta = run.meta()
+    cpu, git = meta.get("cpu", {}), meta.get("git", {})
+    rows = {
+        "run": run.id, "folder": folder or str(run.path), "preset": meta.get("preset", {}).get("name"),
+        "seed": meta.get("seed"), "trials": f"{meta.get('trials_done')} of {meta.get('trials_planned')}",
+        "completed": meta.get("completed"), "started": meta.get("started_at"), "ended": meta.get("ended_at"),
+        "python": str(meta.get("python", {}).get("version", "")).split(" ")[0], "cpu": cpu.get("model"),
+        "usable cores": cpu.get("usable_cores"),
+        "memory GiB": round(meta.get("memory", {}).get("total_bytes", 0) / 2**30, 1),
+        "git": f"{git.get('commit')} (dirty: {git.get('dirty')})",
+        "BLAS": ", ".join(f"{b.get('internal_api')} {b.get('version')} x{b.get('num_threads')}"
+                          for b in meta.get("blas", [])),
+        "environment": meta.get("env") or "none of OPENBLAS_*, OMP_*, MKL_*, MALLOC_* set",
+        **{f"package {k}": v for k, v in meta.get("packages", {}).items()},
+    }
+    return pd.Series(rows, name="value").to_frame()

@@ -90,3 +90,16 @@ def test_gap_explained_names_the_change_that_leaves_no_gap():
     assert g.loc["FastAPI freeing the results before it replies", "closes"]
     text = story.gap_explained(df, "Figure 5")
     assert text.endswith("with: FastAPI freeing the results before it replies. The others leave it in place.")
+
+
+def test_environment_and_reference_tables_from_the_committed_reference():
+    from pathlib import Path
+
+    from bench.store import Run
+
+    ref = Run(Path(__file__).resolve().parent.parent / "data" / "reference")
+    env = report.environment(ref)
+    assert env.loc["preset", "value"] == "quick" and env.loc["usable cores", "value"] >= 1
+    where, table = report.beside_reference(ref.trials(), ref)
+    assert where.startswith("reference: quick preset on")
+    assert (table["this run"] == table["reference"]).all()
