@@ -26,7 +26,7 @@ Endpoint = Literal["sync", "async"]
 
 @dataclass
 class Job:
-    """A validated request ready to run; ``result`` is filled by a run method."""
+    """A validated request ready to run."""
 
     framework: str
     params: RunParams
@@ -39,7 +39,6 @@ class Job:
     workload: workloads.Workload = field(init=False)
     strategy: strategies.Strategy = field(init=False)
     estimate: int = field(init=False)
-    result: dict[str, Any] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         p = self.params
@@ -51,7 +50,7 @@ class Job:
 
     def _finish(self, spans: list[Span], wall0: float, cpu0: float) -> dict[str, Any]:
         p = self.params
-        self.result = {
+        return {
             "framework": self.framework,
             "endpoint": self.endpoint,
             "workload": p.workload,
@@ -68,7 +67,6 @@ class Job:
                 "estimated_peak_bytes": self.estimate,
             },
         }
-        return self.result
 
     def run_blocking(self) -> dict[str, Any]:
         """Run on this thread (a sync endpoint)."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from . import blas
@@ -66,12 +66,6 @@ class Strategy:
     concurrent: bool = False
     #: Whether the tasks leave this process (so their memory is the workers', not ours).
     out_of_process: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_async(self) -> bool:
-        """True if the strategy only has an async form."""
-        return self.run is None
 
     def overlaps(self, workload: Workload) -> bool:
         """Whether several of this strategy's tasks can be alive at once for ``workload``."""
