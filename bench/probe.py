@@ -30,6 +30,24 @@ def faults(pid: int) -> tuple[float, float]:
         return float("nan"), float("nan")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds so far of ``pid`` and every process below it (NaN if gone).
+    Children that end between two readings take their seconds with them."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return float("nan")
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            continue
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` so far (all its threads); NaN if it is gone."""
     try:

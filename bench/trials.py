@@ -39,7 +39,7 @@ from servers.pool import TaskPool
 from . import environment
 from .progress import bar as progress_bar
 from .presets import IDEAL, VARIANTS, Config, Preset, resolve
-from .probe import ProcessProbe, cpu_seconds
+from .probe import ProcessProbe, tree_cpu_seconds
 from .store import DEFAULT_ROOT, Run
 
 SERVER_NAMES = {"flask": "werkzeug", "fastapi": "uvicorn", IDEAL: "none"}
@@ -174,16 +174,18 @@ QUIET_SHARE = 0.1
 
 
 def wait_until_quiet(pid: int, limit_s: float = QUIET_WAIT_S) -> float:
-    """Wait (polling 50 ms windows, at most ``limit_s``) until process ``pid`` is idle;
-    return the seconds waited. A server can go on working after it answered (FastAPI frees
-    the gathered results after its reply); on two cores that work would otherwise land in
-    the next trial, whichever configuration it measures."""
+    """Wait (polling 50 ms windows, at most ``limit_s``) until process ``pid`` and all its
+    descendants are idle; return the seconds waited. Called with the measuring process, that
+    is every server, pool worker and thread this run started. A server can go on working
+    after it answered (FastAPI frees the gathered results after its reply; pool workers free
+    theirs after sending their span); on two cores that work would otherwise land in the
+    next trial, whichever configuration it measures."""
     t0 = time.monotonic()
     window = 0.05
     while time.monotonic() - t0 < limit_s:
-        before = cpu_seconds(pid)
+        before = tree_cpu_seconds(pid)
         time.sleep(window)
-        used = cpu_seconds(pid) - before
+        used = tree_cpu_seconds(pid) - before
         if not used == used or used < QUIET_SHARE * window:  # NaN (gone) or quiet
             break
     return time.monotonic() - t0
@@ -249,20 +251,17 @@ def run_preset(
             run.write_meta(meta)
             bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial",
                                            desc=f"{preset.name} run"))
-            previous_pid: int | None = None
             for seq, step in enumerate(steps):
                 c = step.config
-                quiet = wait_until_quiet(previous_pid) if previous_pid else 0.0
+                quiet = wait_until_quiet(os.getpid()) if seq else 0.0
                 bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
                 waited = wait_for_memory(c)
                 started = _now()
                 if c.framework == IDEAL:
                     row = ideal_trial(c, ideal_pool)
-                    previous_pid = os.getpid()
                 else:
-                    server = servers[(c.framework, c.mode, c.variant)]
-                    row = http_trial(c, server, preset.request_timeout_s)
-                    previous_pid = server.pid
+                    row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
+                                     preset.request_timeout_s)
                 row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
                            started_at=started, memory_wait_s=waited, quiet_wait_s=quiet, server=SERVER_NAMES[c.framework], **c.to_dict())
                 run.append(row)
