@@ -90,8 +90,6 @@ class Grid:
     strategies: tuple[str, ...] = ("gather", "sequential")
     variants: tuple[str, ...] = ("",)
     ideal_strategies: tuple[str, ...] = ()
-    #: Measured repeats of this grid's configurations; 0 means the preset's.
-    repeats: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,35 +116,25 @@ class Preset:
 
     def configs(self) -> list[Config]:
         """Every configuration of every grid, once, ideal baselines last, in a fixed order."""
-        return list(self.repeats_by_config())
-
-    def repeats_by_config(self) -> dict[Config, int]:
-        """Each configuration (in :meth:`configs` order) and its measured repeats: the most
-        that any grid holding it asks for."""
         if self.size is None:
             raise ValueError(f"preset {self.name!r} has no size yet: resolve() it first")
-        counts: dict[Config, int] = {}
+        served: set[Config] = set()
+        ideal: set[Config] = set()
         for g in self.grids:
-            for c in self._grid_configs(g):
-                counts[c] = max(counts.get(c, 0), g.repeats or self.repeats)
-        order = sorted(c for c in counts if c.framework != IDEAL) + sorted(c for c in counts if c.framework == IDEAL)
-        return {c: counts[c] for c in order}
+            n = g.n or self.n
 
-    def _grid_configs(self, g: "Grid") -> set[Config]:
-        """The served and ideal configurations of one grid."""
-        n = g.n or self.n
+            def size(w: str) -> int:
+                return g.size if (g.size and w == "article") else self.size_of(w)
 
-        def size(w: str) -> int:
-            return g.size if (g.size and w == "article") else self.size_of(w)
-
-        served = {
-            Config(f, m, w, s, n, size(w), e, v)
-            for f in g.frameworks for m in g.modes for e in g.endpoints
-            for w in g.workloads for s in g.strategies for v in g.variants
-            if variant_allowed(f, m, v)
-        }
-        ideal = {Config(IDEAL, IN_PROCESS, w, s, n, size(w)) for w in g.workloads for s in g.ideal_strategies}
-        return served | ideal
+            served |= {
+                Config(f, m, w, s, n, size(w), e, v)
+                for f in g.frameworks for m in g.modes for e in g.endpoints
+                for w in g.workloads for s in g.strategies for v in g.variants
+                if variant_allowed(f, m, v)
+            }
+            ideal |= {Config(IDEAL, IN_PROCESS, w, s, n, size(w))
+                      for w in g.workloads for s in g.ideal_strategies}
+        return sorted(served) + sorted(ideal)
 
     def size_of(self, workload: str) -> int:
         """The size this preset gives ``workload``: ``size`` for the article's task."""
@@ -195,10 +183,6 @@ PRESETS: dict[str, Preset] = {
                 # longer than in the reproduction, so that ratios to the ideal rise above noise.
                 Grid(n=4, size=1500, modes=("process",), workloads=ALL_WORKLOADS,
                      strategies=ALL_STRATEGIES, ideal_strategies=ALL_STRATEGIES),
-                # The process pools, idle between their trials, vary the most from trial to
-                # trial: more repeats there, so that their medians settle.
-                Grid(n=4, size=1500, modes=("process",), workloads=ALL_WORKLOADS,
-                     strategies=("processes",), ideal_strategies=("processes",), repeats=9),
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
                 Grid(n=4, size=1500, modes=("process",), endpoints=("sync", "async"),

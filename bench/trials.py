@@ -29,7 +29,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import requests
 
@@ -54,22 +54,16 @@ class Step:
     config: Config
 
 
-def schedule(configs: list[Config], repeats: int | Mapping[Config, int], warmup: int,
-             seed: int) -> list[Step]:
-    """Warm-up rounds, then measured rounds; every round visits every config that still has
-    repeats to go once, in an order shuffled by ``random.Random(seed)``, so slow drifts hit
-    all configs alike. ``repeats`` is one count for all, or a count per config."""
+def schedule(configs: list[Config], repeats: int, warmup: int, seed: int) -> list[Step]:
+    """Warm-up rounds, then measured rounds; every round visits every config once, in an
+    order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike."""
     rng = random.Random(seed)
-    count = (lambda c: repeats) if isinstance(repeats, int) else (lambda c: repeats[c])
     steps: list[Step] = []
-    for r in range(warmup):
-        order = list(configs)
-        rng.shuffle(order)
-        steps += [Step(r, True, c) for c in order]
-    for r in range(max((count(c) for c in configs), default=0)):
-        order = [c for c in configs if count(c) > r]
-        rng.shuffle(order)
-        steps += [Step(r, False, c) for c in order]
+    for rounds, is_warmup in ((warmup, True), (repeats, False)):
+        for r in range(rounds):
+            order = list(configs)
+            rng.shuffle(order)
+            steps += [Step(r, is_warmup, c) for c in order]
     return steps
 
 
@@ -217,7 +211,7 @@ def run_preset(
     preset = resolve(preset)
     seed = secrets.randbits(32) if seed is None else seed
     configs = preset.configs()
-    steps = schedule(configs, preset.repeats_by_config(), preset.warmup, seed)
+    steps = schedule(configs, preset.repeats, preset.warmup, seed)
     run = Run.create(out, preset.name)
     meta: dict[str, Any] = {
         "run_id": run.id, "preset": preset.to_dict(), "seed": seed,

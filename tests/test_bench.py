@@ -227,15 +227,3 @@ def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_bu
         for p in (idle, busy):
             p.kill()
             p.wait()
-
-
-def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them():
-    quick = presets.resolve(presets.get("quick"))
-    counts = quick.repeats_by_config()
-    pools = [c for c in counts if c.strategy == "processes" and c.n == 4]
-    assert pools and all(counts[c] == 9 for c in pools)
-    assert counts[Config("flask", "process", "sleep", "gather", 4, 80)] == quick.repeats
-    steps = trials.schedule(list(counts), counts, warmup=1, seed=3)
-    measured = [s.config for s in steps if not s.warmup]
-    assert all(measured.count(c) == counts[c] for c in counts)
-    assert sum(s.warmup for s in steps) == len(counts)
