@@ -169,19 +169,19 @@ def wait_for_memory(config: Config, limit_s: float = MEMORY_WAIT_S) -> float:
 
 #: Longest wait, before a trial, for the previous trial's server to go quiet.
 QUIET_WAIT_S = 3.0
-#: A process is quiet when it used less than this share of a core over a 50 ms window.
+#: A process is quiet when it used less than this share of a core over a 25 ms window.
 QUIET_SHARE = 0.1
 
 
 def wait_until_quiet(pid: int, limit_s: float = QUIET_WAIT_S) -> float:
-    """Wait (polling 50 ms windows, at most ``limit_s``) until process ``pid`` and all its
+    """Wait (polling 25 ms windows, at most ``limit_s``) until process ``pid`` and all its
     descendants are idle; return the seconds waited. Called with the measuring process, that
     is every server, pool worker and thread this run started. A server can go on working
     after it answered (FastAPI frees the gathered results after its reply; pool workers free
     theirs after sending their span); on two cores that work would otherwise land in the
     next trial, whichever configuration it measures."""
     t0 = time.monotonic()
-    window = 0.05
+    window = 0.025
     while time.monotonic() - t0 < limit_s:
         before = tree_cpu_seconds(pid)
         time.sleep(window)
