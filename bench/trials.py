@@ -263,7 +263,8 @@ def run_preset(
                     row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
                                      preset.request_timeout_s)
                 row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
-                           started_at=started, memory_wait_s=waited, quiet_wait_s=quiet, server=SERVER_NAMES[c.framework], **c.to_dict())
+                           started_at=started, memory_wait_s=waited, quiet_wait_s=quiet,
+                           server=SERVER_NAMES[c.framework], **c.to_dict())
                 run.append(row)
                 done += 1
                 bar.update()
