@@ -49,18 +49,24 @@ def read_locust(stats_csv: Path) -> pd.DataFrame:
     }, columns=SUMMARY_COLUMNS).reset_index(drop=True)
 
 
-def wrk_binary(install: bool = True) -> str | None:
-    """The wrk program; installed from Debian's packages when missing, if we are root."""
-    found = shutil.which("wrk")
+def debian_program(program: str, package: str, install: bool = True) -> str | None:
+    """The path of ``program``; when it is missing and we are root with apt-get, Debian's
+    ``package`` is installed first. None when it is not there and cannot be."""
+    found = shutil.which(program)
     if found or not install or os.geteuid() != 0 or not shutil.which("apt-get"):
         return found
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, capture_output=True, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], env=env, capture_output=True, timeout=900)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return shutil.which("wrk")
+    return shutil.which(program)
+
+
+def wrk_binary(install: bool = True) -> str | None:
+    """The wrk program; installed from Debian's packages when missing, if we are root."""
+    return debian_program("wrk", "wrk", install)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}

@@ -28,6 +28,11 @@ def _text(v: Any) -> str:
     return "" if pd.isna(v) else str(v)
 
 
+def _with_variant(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a ``variant`` column of strings ("" for the plain servers), whatever read it."""
+    return df.assign(variant=[_text(v) for v in df["variant"]] if "variant" in df else "")
+
+
 def measured(df: pd.DataFrame) -> pd.DataFrame:
     """Successful, non-warm-up trials, with ``server_cpu_only_s`` added.
 
@@ -35,8 +40,7 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
     thread's own CPU when both are one process (thread mode); for the ideal it is all of
     the process's CPU, since there is no client.
     """
-    ok = df[(~df["warmup"]) & (df["status"] == 200)].copy()
-    ok["variant"] = [_text(v) for v in ok["variant"]] if "variant" in ok else ""
+    ok = _with_variant(df[(~df["warmup"]) & (df["status"] == 200)])
     same = ok["server_is_client_process"] & (ok["framework"] != IDEAL)
     ok["server_cpu_only_s"] = ok["server_process_cpu_s"] - np.where(same, ok["client_cpu_s"], 0.0)
     return ok
@@ -49,14 +53,14 @@ def article_trials(df: pd.DataFrame) -> pd.DataFrame:
     if art.empty:
         return art
     art = art[(art["n"] == art["n"].max())]
-    art = art[art["size"] == art["size"].max()]
-    return art[[_text(v) == "" for v in art["variant"]]] if "variant" in art else art
+    art = _with_variant(art[art["size"] == art["size"].max()])
+    return art[art["variant"] == ""]
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
     """One row per configuration: medians (wall with its 95% interval) and counts."""
     ok = measured(df)
-    df = df.assign(variant=[_text(v) for v in df["variant"]] if "variant" in df else "")
+    df = _with_variant(df)
     failed = df[(~df["warmup"]) & (df["status"] != 200)].groupby(KEYS).size()
     ideals = ok[ok["framework"] == IDEAL].groupby(["workload", "n", "size", "strategy"])["client_wall_s"].median()
     ideal_wall = ideals.xs("sequential", level="strategy") if "sequential" in ideals.index.get_level_values(

@@ -102,6 +102,18 @@ class Workload:
     uses_blas: bool = False
 
 
+def without_await(run: Callable[[int], Any]) -> Callable[[int], Awaitable[Any]]:
+    """The async form of CPU work: a coroutine that calls ``run`` and awaits nothing, like
+    any computation written inside an ``async def``."""
+
+    async def arun(size: int) -> Any:
+        return run(size)
+
+    arun.__name__ = f"a{run.__name__}"
+    arun.__doc__ = f":func:`{run.__name__}`, async form: no await point."
+    return arun
+
+
 def multiply(size: int) -> list[float]:
     """The article's task, sync form: random arrays, element-wise product, flat list."""
     a = np.random.rand(size, size)
@@ -143,9 +155,6 @@ def matmul(size: int) -> float:
     return float((a @ b).sum())
 
 
-async def amatmul(size: int) -> float:
-    """:func:`matmul`, async form: no await point, like any CPU work in a coroutine."""
-    return matmul(size)
 
 
 MATMUL = Workload(
@@ -155,7 +164,7 @@ MATMUL = Workload(
     max_size=20_000,
     size_unit="matrix side",
     run=matmul,
-    arun=amatmul,
+    arun=without_await(matmul),
     peak_bytes=lambda size: 3 * 8 * size * size,  # a, b and the product
     result_bytes=lambda size: 0,
     yields=False,
@@ -171,9 +180,6 @@ def python_loop(size: int) -> int:
     return acc
 
 
-async def apython_loop(size: int) -> int:
-    """:func:`python_loop`, async form: no await point."""
-    return python_loop(size)
 
 
 PYTHON = Workload(
@@ -183,7 +189,7 @@ PYTHON = Workload(
     max_size=200_000,
     size_unit="thousand loop iterations",
     run=python_loop,
-    arun=apython_loop,
+    arun=without_await(python_loop),
     peak_bytes=lambda size: 0,
     result_bytes=lambda size: 0,
     yields=False,

@@ -4,7 +4,6 @@ rendered in headless Chromium with every figure showing."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,6 +13,8 @@ import nbformat
 import papermill
 import pytest
 from nbconvert import HTMLExporter
+
+from bench.external import debian_program
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -70,19 +71,10 @@ def test_article_runs_and_its_conclusion_comes_from_this_run(article_html):
 
 
 def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
+    for name in ("chromium-browser", "google-chrome"):
         if shutil.which(name):
             return shutil.which(name)
-    if os.geteuid() == 0 and shutil.which("apt-get"):  # the test set-up installs Debian's chromium
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        try:
-            subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=600, capture_output=True)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, timeout=900,
-                           capture_output=True)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return shutil.which("chromium")
-    return None
+    return debian_program("chromium", "chromium")  # the test set-up installs Debian's chromium
 
 
 CHECK = """<script>
