@@ -285,6 +285,12 @@ def probe(summary_df: pd.DataFrame) -> Figure:
     return fig
 
 
+def matrix_workloads(df: pd.DataFrame) -> list[str]:
+    """The workloads the run measured with more than the article's two strategies."""
+    ok = measured(df)
+    return [w for w in sorted(ok["workload"].unique()) if ok[ok["workload"] == w]["strategy"].nunique() > 2]
+
+
 def write_all(run: Run) -> list[Path]:
     """Write the run's figures into its folder and return their paths (none when the run
     has no successful measured trial): times.png; timeline-<strategy>.png for the article's
@@ -299,9 +305,8 @@ def write_all(run: Run) -> list[Path]:
     for strategy in ("gather", "sequential"):  # the article's two servers, every mode and endpoint
         if not ok[(ok["workload"] == "article") & (ok["strategy"] == strategy)].empty:
             figures[f"timeline-{strategy}.png"] = timelines(df, strategy, "article")
-    for workload in sorted(ok["workload"].unique()):
-        if ok[ok["workload"] == workload]["strategy"].nunique() > 2:
-            figures[f"strategies-{workload}.png"] = strategy_timelines(df, workload)
+    for workload in matrix_workloads(df):
+        figures[f"strategies-{workload}.png"] = strategy_timelines(df, workload)
     if not ok[ok["framework"] == IDEAL].empty and ok["strategy"].nunique() > 2:
         figures["speedup.png"] = speedups(df)
     if not ablation.table(ok).empty:
