@@ -54,16 +54,26 @@ class Step:
     config: Config
 
 
-def schedule(configs: list[Config], repeats: int, warmup: int, seed: int) -> list[Step]:
+def schedule(configs: list[Config] | dict[Config, int], repeats: int, warmup: int,
+             seed: int) -> list[Step]:
     """Warm-up rounds, then measured rounds; every round visits every config once, in an
-    order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike."""
+    order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike.
+
+    ``configs`` may map each config to its own number of measured repeats (``repeats`` is
+    then ignored): round r visits the configs that ask for more than r, so the extra rounds
+    of the few that ask for more come last, still interleaved among themselves.
+    """
+    wanted = configs if isinstance(configs, dict) else {c: repeats for c in configs}
     rng = random.Random(seed)
     steps: list[Step] = []
-    for rounds, is_warmup in ((warmup, True), (repeats, False)):
-        for r in range(rounds):
-            order = list(configs)
-            rng.shuffle(order)
-            steps += [Step(r, is_warmup, c) for c in order]
+    for r in range(warmup):
+        order = list(wanted)
+        rng.shuffle(order)
+        steps += [Step(r, True, c) for c in order]
+    for r in range(max(wanted.values(), default=0)):
+        order = [c for c, k in wanted.items() if k > r]
+        rng.shuffle(order)
+        steps += [Step(r, False, c) for c in order]
     return steps
 
 
@@ -210,8 +220,9 @@ def run_preset(
     """
     preset = resolve(preset)
     seed = secrets.randbits(32) if seed is None else seed
-    configs = preset.configs()
-    steps = schedule(configs, preset.repeats, preset.warmup, seed)
+    repeats = preset.repeats_of()
+    configs = list(repeats)
+    steps = schedule(repeats, preset.repeats, preset.warmup, seed)
     run = Run.create(out, preset.name)
     meta: dict[str, Any] = {
         "run_id": run.id, "preset": preset.to_dict(), "seed": seed,

@@ -227,3 +227,19 @@ def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_bu
         for p in (idle, busy):
             p.kill()
             p.wait()
+
+
+def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
+    quick = presets.get("quick")
+    repeats = quick.repeats_of()
+    assert list(repeats) == quick.configs()
+    more = {c: k for c, k in repeats.items() if k > quick.repeats}
+    assert {(c.workload, c.strategy) for c in more if c.framework == IDEAL} == {
+        ("article", "processes"), ("python", "processes"), ("matmul", "threads"), ("matmul", "processes")}
+    assert {c.framework for c in more} == {"flask", "fastapi", IDEAL}
+    steps = trials.schedule(repeats, repeats=0, warmup=1, seed=7)
+    measured = [s for s in steps if not s.warmup]
+    assert {c: sum(s.config == c for s in measured) for c in repeats} == repeats
+    assert sum(s.warmup for s in steps) == len(repeats)
+    first_extra = next(i for i, s in enumerate(measured) if s.repeat == quick.repeats)
+    assert all(s.config in more for s in measured[first_extra:])

@@ -62,6 +62,10 @@ def test_versus_ideal_picks_the_fastest_strategy_and_the_fastest_ideal():
     (row,) = report.versus_ideal(df).itertuples()
     assert (row.best_strategy, row.endpoint, row.ideal_strategy) == ("gather", "async", "threads")
     assert row.x_ideal == pytest.approx(0.085 / 0.081, rel=0.03) and row.low <= row.x_ideal <= row.high
+    served = df[(df["framework"] == "fastapi") & (df["strategy"] == "gather")]["client_wall_s"]
+    ideal = df[(df["framework"] == IDEAL) & (df["strategy"] == "threads")]["client_wall_s"]
+    assert row.x_ideal_fastest == pytest.approx(served.min() / ideal.min())
+    assert (row.trials, row.ideal_trials) == (len(served), len(ideal))
 
 
 def test_summary_ratios_to_the_ideals():
