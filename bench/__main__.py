@@ -86,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     if not run.trials_path.exists() and not run.meta_path.exists():
         print(f"error: {run.path} is not a run folder (no trials.csv or meta.json)", file=sys.stderr)
         return 2
-    print(report.text(run))
+    try:
+        text = report.text(run)
+    except store.RunDataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(text)
     if not args.no_figures:
         paths = plots.write_all(run)
         for path in paths:

@@ -34,9 +34,13 @@ class Explorer:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def server(self, framework: str, mode: str) -> launch.Server:
+        """The explorer's server of ``framework`` in ``mode``, started on first use. Servers
+        are shared by name (:func:`servers.launch.shared`): a notebook cell that makes a new
+        Explorer again gets the running ones back, not a second set."""
         key = (framework, mode)
-        if key not in self.servers:
-            self.servers[key] = launch.Server(framework, mode, size=self.article_size).start()
+        if key not in self.servers or not self.servers[key].url:
+            self.servers[key] = launch.shared(f"explorer-{framework}-{mode}", framework, mode,
+                                              size=self.article_size)
         return self.servers[key]
 
     def run(self, framework: str = "fastapi", strategy: str = "gather", workload: str = "article",

@@ -160,16 +160,41 @@ def _percentile(q: float) -> Callable[..., Any]:
     return lambda x, axis=-1: np.percentile(x, q, axis=axis)
 
 
+#: Windows a phase is cut into for the throughput's interval: at most this many...
+THROUGHPUT_WINDOWS = 10
+#: ...and few enough that each holds this many successful requests on average.
+REQUESTS_PER_WINDOW = 3
+
+
+def throughput_ci(ends: np.ndarray, start: float, span: float) -> stats.Estimate:
+    """Successful requests per second over ``span`` seconds from ``start``, given their end
+    times, with a 95% interval: the phase is cut into equal windows (up to
+    :data:`THROUGHPUT_WINDOWS`, each with about :data:`REQUESTS_PER_WINDOW` requests) and the
+    mean of the windows' rates is bootstrapped. No interval below two windows."""
+    if not span or not np.isfinite(span) or span <= 0:
+        return stats.Estimate(float("nan"), float("nan"), float("nan"))
+    value = len(ends) / span
+    windows = min(THROUGHPUT_WINDOWS, len(ends) // REQUESTS_PER_WINDOW)
+    if windows < 2:
+        return stats.Estimate(value, float("nan"), float("nan"))
+    counts, _ = np.histogram(ends, bins=windows, range=(start, start + span))
+    e = stats.statistic_ci(counts / (span / windows), np.mean)
+    return stats.Estimate(value, min(e.low, value), max(e.high, value))  # same mean, up to rounding
+
+
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Per phase: requests, errors, throughput (successful requests per second over the
-    phase's span), and latency p50/p90/p99/max in milliseconds with 95% bootstrap intervals
-    for the percentiles."""
+    phase's span, with a 95% interval from :func:`throughput_ci`), and latency p50/p90/p99/max
+    in milliseconds with 95% bootstrap intervals for the percentiles."""
     rows = []
     for phase, g in df.groupby("phase", sort=False):
         ok = g[(g["status"] > 0) & (g["status"] < 400)]
-        span = g["end"].max() - g["intended"].min() if len(g) else np.nan
+        start = g["intended"].min() if len(g) else np.nan
+        span = g["end"].max() - start if len(g) else np.nan
+        tp = throughput_ci(ok["end"].to_numpy(), start, span)
         row: dict[str, Any] = {"phase": phase, "requests": len(g), "errors": len(g) - len(ok),
-                               "throughput_rps": len(ok) / span if span and span > 0 else np.nan}
+                               "throughput_rps": tp.value, "throughput_low_rps": tp.low,
+                               "throughput_high_rps": tp.high}
         lat = ok["latency_s"].to_numpy() * 1000
         for name, q in (("p50", 50), ("p90", 90), ("p99", 99)):
             e = stats.statistic_ci(lat, _percentile(q))

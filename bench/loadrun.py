@@ -140,7 +140,8 @@ def text(run: Run) -> str:
     lines += ["", "Concurrency sweep (closed loop), throughput and latency:",
               swept.astype({"workers": int, "threads": int, "clients": int, "requests": int, "errors": int})
               [["framework", "server", "workers", "threads", "clients", "requests", "errors",
-                     "throughput_rps", "p50_ms", "p99_ms", "p99_low_ms", "p99_high_ms", "max_ms"]]
+                     "throughput_rps", "throughput_low_rps", "throughput_high_rps",
+                     "p50_ms", "p99_ms", "p99_low_ms", "p99_high_ms", "max_ms"]]
               .to_string(index=False, float_format=lambda v: f"{v:.1f}")]
     return "\n".join(lines)
 

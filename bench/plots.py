@@ -241,22 +241,29 @@ def gap_causes(df: pd.DataFrame) -> Figure:
 
 
 def sweep(summary_df: pd.DataFrame) -> Figure:
-    """Throughput and p99 latency (95% CI) against the number of concurrent clients, one
-    line per server configuration."""
+    """Throughput and p99 latency, each with its 95% interval, against the number of
+    concurrent clients, one line per server configuration."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax_t, ax_l = fig.subplots(1, 2)
-    for key, g in summary_df.groupby(["framework", "server", "workers", "threads"], sort=False):
+    groups = list(summary_df.groupby(["framework", "server", "workers", "threads"], sort=False))
+    for k, (key, g) in enumerate(groups):
         fw, server, workers, threads = key
-        label = f"{fw}/{server} {workers}w" + (f"x{threads}t" if threads > 1 else "")
+        label = f"{fw}/{server} {int(workers)}w" + (f"x{int(threads)}t" if threads > 1 else "")
         style = "-" if fw == "fastapi" else "--"
-        ax_t.plot(g["clients"], g["throughput_rps"], style, marker="o", label=label)
+        # Each configuration a little to the side of the others, so the intervals stay apart.
+        g = g.assign(clients=g["clients"] * 2 ** (0.05 * (k - (len(groups) - 1) / 2)))
+        t_err = np.nan_to_num(np.vstack([g["throughput_rps"] - g["throughput_low_rps"],
+                                         g["throughput_high_rps"] - g["throughput_rps"]]), nan=0.0)
+        ax_t.errorbar(g["clients"], g["throughput_rps"], yerr=t_err, fmt=style + "o", capsize=3, label=label)
         err = np.nan_to_num(np.vstack([g["p99_ms"] - g["p99_low_ms"], g["p99_high_ms"] - g["p99_ms"]]), nan=0.0)
         ax_l.errorbar(g["clients"], g["p99_ms"], yerr=err, fmt=style + "o", capsize=3, label=label)
     for ax in (ax_t, ax_l):
         ax.set_xscale("log", base=2)
+        ticks = sorted(summary_df["clients"].unique())
+        ax.set_xticks(ticks, [f"{int(c)}" for c in ticks])
         ax.set_xlabel("concurrent clients (closed loop)")
         ax.grid(alpha=0.3)
-    ax_t.set_ylabel("requests per second")
+    ax_t.set_ylabel("requests per second (95% CI)")
     ax_l.set_ylabel("p99 latency, ms (95% CI)")
     ax_l.set_yscale("log")
     ax_t.legend(fontsize=7)

@@ -166,16 +166,32 @@ ABLATION = (
     Grid(modes=("process",), endpoints=("sync", "async"), strategies=("gather",)),
 )
 
-#: Each workload's likely best strategies at the matrix's n=4 (see the quick preset), with
-#: more repeats than the rest of the matrix; then their ideals alone, with more still.
-BEST_VERSUS_IDEAL = (
-    Grid(n=4, size=1500, modes=("process",), workloads=("article", "python"), strategies=("processes",),
-         repeats=10),
-    Grid(n=4, modes=("process",), workloads=("matmul",), strategies=("threads", "processes"), repeats=10),
-    Grid(n=4, size=1500, frameworks=(), workloads=("article", "python"), ideal_strategies=("processes",),
-         repeats=15),
-    Grid(n=4, frameworks=(), workloads=("matmul",), ideal_strategies=("threads", "processes"), repeats=15),
-)
+#: The other workloads' sizes at workshop scale: one task of each lasts about 0.05-0.1 s.
+WORKSHOP_SIZES = (("matmul", 1000), ("python", 1200), ("sleep", 80))
+#: The strategy x workload matrix at n=4 (two tasks per core) in process mode, with the
+#: article's task a little longer than in the reproduction, so that ratios to the ideal rise
+#: above noise.
+MATRIX = Grid(n=4, size=1500, modes=("process",), workloads=ALL_WORKLOADS, strategies=ALL_STRATEGIES,
+              ideal_strategies=ALL_STRATEGIES)
+
+
+def best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
+    """Each workload's likely best strategies in the matrix, with ``served`` repeats, and the
+    in-process ideals they are held against, with ``ideal`` repeats. On two shared cores one
+    request of n=4 tasks on a pool varies by 10-20% (page faults, and the host's other
+    guests), so a ratio of two medians of 5 can wander past the 15% that "near the ideal"
+    is judged by; the ideals are cheap and shared by both frameworks' ratios."""
+    return (
+        Grid(n=4, size=1500, modes=("process",), workloads=("article", "python"), strategies=("processes",),
+             repeats=served),
+        Grid(n=4, modes=("process",), workloads=("matmul",), strategies=("threads", "processes"),
+             repeats=served),
+        Grid(n=4, size=1500, frameworks=(), workloads=("article", "python"), ideal_strategies=("processes",),
+             repeats=ideal),
+        Grid(n=4, frameworks=(), workloads=("matmul",), ideal_strategies=("threads", "processes"),
+             repeats=ideal),
+    )
+
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -195,25 +211,25 @@ PRESETS: dict[str, Preset] = {
             "quick", "minutes on 2 cores: the article's n=5 in both modes, the strategy x workload "
             "matrix at n=4 in process mode, and the controlled comparisons behind the article's gap",
             n=5, size=1000, repeats=5, warmup=1, request_timeout_s=120.0,
-            sizes=(("matmul", 1000), ("python", 1200), ("sleep", 80)),
+            sizes=WORKSHOP_SIZES,
             grids=(
                 Grid(ideal_strategies=("sequential", "gather")),
-                # The matrix at n=4 (two tasks per core), with the article's task a little
-                # longer than in the reproduction, so that ratios to the ideal rise above noise.
-                Grid(n=4, size=1500, modes=("process",), workloads=ALL_WORKLOADS,
-                     strategies=ALL_STRATEGIES, ideal_strategies=ALL_STRATEGIES),
+                MATRIX,
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
                 Grid(n=4, size=1500, modes=("process",), endpoints=("sync", "async"),
                      workloads=("article", "sleep"), strategies=("gather", "sequential")),
-                # The likely best strategies, and the in-process ideals they are held against,
-                # measured more often: on two shared cores one request of the article's task on
-                # a pool varies by 10-20% (mostly its page faults), and a ratio of two medians
-                # of 5 wanders past the 15% that "near the ideal" is judged by. The ideals are
-                # cheap and shared by both frameworks' ratios, so they get the most.
-                *BEST_VERSUS_IDEAL,
+                *best_versus_ideal(served=10, ideal=15),
                 *ABLATION,
             ),
+        ),
+        Preset(
+            "best", "about four minutes: the strategy x workload matrix (3 repeats) to find each "
+            "workload's best strategy, and the likely best ones and their in-process ideals 30 times "
+            "each, to hold them against each other to within a few per cent",
+            n=4, size=1500, repeats=3, warmup=1, request_timeout_s=120.0,
+            sizes=WORKSHOP_SIZES,
+            grids=(MATRIX, *best_versus_ideal(served=30, ideal=30)),
         ),
         Preset(
             "article", "the article's n=5 and the largest size up to 10000 that fits in memory, "

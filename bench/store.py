@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import secrets
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -32,6 +33,10 @@ COLUMNS: tuple[str, ...] = (
     "parallelism", "tasks_sum_s", "tasks_window_s", "sent_mono", "tasks",
     "memory_wait_s", "quiet_wait_s", "started_at",
 )
+
+
+class RunDataError(ValueError):
+    """A run folder whose meta.json or trials.csv cannot be read; the message says which."""
 
 
 class Run:
@@ -87,13 +92,34 @@ class Run:
         tmp.replace(self.meta_path)
 
     def meta(self) -> dict[str, Any]:
-        return json.loads(self.meta_path.read_text()) if self.meta_path.exists() else {}
+        """meta.json ({} if there is none); :class:`RunDataError` if it is not a JSON object."""
+        if not self.meta_path.exists():
+            return {}
+        try:
+            meta = json.loads(self.meta_path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise RunDataError(f"{self.meta_path} is not readable JSON ({e}); this run folder is damaged") from None
+        if not isinstance(meta, dict):
+            raise RunDataError(f"{self.meta_path} holds no JSON object; this run folder is damaged")
+        return meta
+
+    @property
+    def complete(self) -> bool:
+        """Whether the run ended with every planned trial (meta.json says so)."""
+        return bool(self.meta().get("completed"))
 
     def trials(self) -> pd.DataFrame:
-        """All trials, warm-ups included (column ``warmup``); empty if none finished."""
+        """All trials, warm-ups included (column ``warmup``); empty if none finished.
+        :class:`RunDataError` if trials.csv is not this project's table."""
         if not self.trials_path.exists():
             return pd.DataFrame(columns=list(COLUMNS))
-        df = pd.read_csv(self.trials_path)
+        try:
+            df = pd.read_csv(self.trials_path)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+            raise RunDataError(f"{self.trials_path} is not a readable CSV table ({e})") from None
+        missing = [c for c in ("framework", "mode", "workload", "strategy", "status", "client_wall_s") if c not in df]
+        if missing:
+            raise RunDataError(f"{self.trials_path} lacks the columns {missing}: not a trials table of this project")
         if "endpoint" not in df:  # runs from before endpoint styles were measured
             df["endpoint"] = df["framework"].map({"flask": "sync", "fastapi": "async"}).fillna("none")
         df = df.reindex(columns=list(COLUMNS))
@@ -105,12 +131,40 @@ class Run:
         return df
 
 
-def latest(root: Path | str = DEFAULT_ROOT) -> Run:
-    """The preset run (not a load run) under ``root`` that started last; FileNotFoundError
-    if there is none."""
+def runs(root: Path | str = DEFAULT_ROOT, kind: str = "trials", complete: bool = True) -> list[Run]:
+    """The readable run folders of ``kind`` ("trials" for presets, "load") under ``root``,
+    oldest first. Folders that are damaged (meta.json unreadable), or incomplete when
+    ``complete`` (interrupted, or still running), are left out with a warning naming them."""
     root = Path(root)
-    runs = [Run(p) for p in root.iterdir() if p.is_dir() and (p / META).exists()] if root.is_dir() else []
-    runs = [r for r in runs if r.meta().get("kind", "trials") == "trials"]
-    if not runs:
-        raise FileNotFoundError(f"no runs under {root}; make one with: python -m bench run --preset quick")
-    return max(runs, key=lambda r: (str(r.meta().get("started_at", "")), r.id))
+    found: list[tuple[str, str, Run]] = []
+    skipped: list[str] = []
+    for p in sorted(root.iterdir()) if root.is_dir() else []:
+        if not p.is_dir() or not (p / META).exists():
+            continue
+        run = Run(p)
+        try:
+            meta = run.meta()
+        except RunDataError as e:
+            skipped.append(f"{p.name} (damaged: {e})")
+            continue
+        if meta.get("kind", "trials") != kind:
+            continue
+        if complete and not meta.get("completed"):
+            state = "interrupted" if meta.get("interrupted") else "not completed"
+            skipped.append(f"{p.name} ({state}: {meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials)")
+            continue
+        found.append((str(meta.get("started_at", "")), p.name, run))
+    if skipped:
+        warnings.warn(f"left out {len(skipped)} run folder(s) under {root}: " + "; ".join(skipped)
+                      + " (open one by its path to read what it kept)", stacklevel=2)
+    return [r for _, _, r in sorted(found, key=lambda t: (t[0], t[1]))]
+
+
+def latest(root: Path | str = DEFAULT_ROOT) -> Run:
+    """The complete preset run (not a load run) under ``root`` that started last;
+    FileNotFoundError if there is none. Incomplete and damaged folders are passed over
+    with a warning (see :func:`runs`)."""
+    found = runs(root)
+    if not found:
+        raise FileNotFoundError(f"no complete runs under {root}; make one with: python -m bench run --preset quick")
+    return found[-1]

@@ -160,6 +160,11 @@ def ideal_trial(config: Config, pool: TaskPool | None = None) -> dict[str, Any]:
     return row
 
 
+def unfinished(error: str) -> dict[str, Any]:
+    """The row of a trial that ended without an answer: status 0 and why, nothing measured."""
+    return {"status": 0, "error": error, "server_is_client_process": False, **_timeline([])}
+
+
 #: Longest wait, before a trial, for memory that a previous trial's server is still freeing.
 MEMORY_WAIT_S = 60.0
 
@@ -214,9 +219,11 @@ def run_preset(
 ) -> Run:
     """Run ``preset`` into a new run folder under ``out`` and return it.
 
-    Trials are appended as they finish; meta.json says whether the run completed. An
-    interrupt (Ctrl-C) stops after the trial in flight, keeps what was measured, and is
-    re-raised once the servers are stopped and meta.json is written.
+    Trials are appended as they finish; meta.json says whether the run completed. Every
+    trial started gets its row: one that fails (a timeout, a server that died, a fault in
+    the measuring itself) is kept with status 0 and the reason, and the run goes on. An
+    interrupt (Ctrl-C, a notebook kernel's interrupt) keeps the trial in flight as failed,
+    stops the servers, marks meta.json ``interrupted`` and is re-raised.
     """
     preset = resolve(preset)
     seed = secrets.randbits(32) if seed is None else seed
@@ -239,7 +246,7 @@ def run_preset(
     run.write_meta(meta)
     if on_start is not None:
         on_start(run)
-    done = 0
+    done = begun = 0  # trials finished (answered or failed), trials started
     try:
         with ExitStack() as stack:
             servers: dict[tuple[str, str, str], launch.Server] = {}
@@ -268,16 +275,26 @@ def run_preset(
                 bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
                 waited = wait_for_memory(c)
                 started = _now()
-                if c.framework == IDEAL:
-                    row = ideal_trial(c, ideal_pool)
-                else:
-                    row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
-                                     preset.request_timeout_s)
-                row.update(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
+                begun += 1
+                ids = dict(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
                            started_at=started, memory_wait_s=waited, quiet_wait_s=quiet,
                            server=SERVER_NAMES[c.framework], **c.to_dict())
-                run.append(row)
+                try:
+                    if c.framework == IDEAL:
+                        row = ideal_trial(c, ideal_pool)
+                    else:
+                        row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
+                                         preset.request_timeout_s)
+                except KeyboardInterrupt:  # the trial in flight is kept, as a failed one
+                    run.append({**unfinished("interrupted: the run was stopped during this trial"), **ids})
+                    meta["trials_failed"] = meta.get("trials_failed", 0) + 1
+                    raise
+                except Exception as e:  # noqa: BLE001 -- a fault in one trial must not lose the run
+                    row = unfinished(f"{type(e).__name__}: {e}")
+                run.append({**row, **ids})
                 done += 1
+                if row["status"] != 200:
+                    meta["trials_failed"] = meta.get("trials_failed", 0) + 1
                 bar.update()
         meta["completed"] = done == len(steps)
     except KeyboardInterrupt:
@@ -286,5 +303,7 @@ def run_preset(
     finally:
         meta["ended_at"] = _now()
         meta["trials_done"] = done
+        meta["trials_started"] = begun  # = rows in trials.csv
+        meta.setdefault("trials_failed", 0)
         run.write_meta(meta)
     return run

@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.debug and args.framework != "flask":
         parser().error("--debug reproduces the article's Flask debug=True; fastapi has none")
     if args.debug and args.host not in launch.LOOPBACK:
-        parser().error("--debug runs Werkzeug's interactive debugger: loopback hosts only")
+        parser().error("--" + launch.DEBUG_OFF_LOOPBACK)
+    warning = launch.exposure_warning(args.host)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     if not args.threaded and args.framework != "flask":
         parser().error("--no-threaded is Werkzeug's one-thread server: flask only")
     if args.settle and args.framework != "fastapi":

@@ -74,6 +74,12 @@ def create_app(size: int | None = None, workers: int | None = None,
     async def request_error(request: Request, e: params.RequestError) -> JSONResponse:
         return JSONResponse(e.body(), status_code=e.status)
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, e: Exception) -> JSONResponse:
+        # Starlette answers with this, then lets the exception go on to the server's log.
+        err = job.internal_error(e)
+        return JSONResponse(err.body(), status_code=err.status)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
         err = job.not_found(request.url.path) if e.status_code == 404 else params.RequestError(

@@ -65,6 +65,12 @@ def create_app(size: int | None = None, workers: int | None = None) -> Flask:
     def request_error(e: params.RequestError) -> Any:
         return jsonify(e.body()), e.status
 
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception) -> Any:
+        app.logger.error("unhandled error on %s", request.path, exc_info=e)
+        err = job.internal_error(e)
+        return jsonify(err.body()), err.status
+
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
         status = e.code or 500

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import memory, strategies, workloads
+from . import memory, strategies, workloads, worktime
 from .params import RequestError, RunParams
 from .pool import TaskPool
 from .workloads import Span
@@ -39,11 +41,18 @@ class Job:
     workload: workloads.Workload = field(init=False)
     strategy: strategies.Strategy = field(init=False)
     estimate: int = field(init=False)
+    work_s: float = field(init=False)
 
     def __post_init__(self) -> None:
+        """Raises a 422 :class:`RequestError` when the request's estimated work is over the
+        limit (see :mod:`servers.worktime`); its memory is checked when it runs."""
         p = self.params
         self.workload = workloads.get(p.workload)
         self.strategy = strategies.get(p.strategy)
+        try:
+            self.work_s = worktime.check(self.workload, p.n, p.size)
+        except worktime.WorkRefused as e:
+            raise RequestError(422, "work_limit", str(e)) from e
         workers = self.pool.workers if self.pool is not None else None
         self.estimate = memory.estimate_peak_bytes(self.workload, self.strategy, p.n, p.size, workers)
         self.context = strategies.Context(pool=self.pool, blas_threads=p.blas_threads)
@@ -65,15 +74,27 @@ class Job:
                 "wall_s": time.perf_counter() - wall0,
                 "cpu_s": time.process_time() - cpu0,
                 "estimated_peak_bytes": self.estimate,
+                "estimated_work_s": self.work_s,
             },
         }
+
+    @staticmethod
+    def _worker_died(e: BrokenProcessPool, recovered: bool) -> RequestError:
+        return RequestError(
+            503, "pool_worker_died",
+            f"a worker process of the task pool died while this request's tasks ran ({e}); "
+            + ("the pool was restarted" if recovered else "the pool is whole again") + ": try again",
+        )
 
     def run_blocking(self) -> dict[str, Any]:
         """Run on this thread (a sync endpoint)."""
         p = self.params
         with _admitted(self.estimate):
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            spans = strategies.run_blocking(self.strategy, self.workload, p.n, p.size, self.context)
+            try:
+                spans = strategies.run_blocking(self.strategy, self.workload, p.n, p.size, self.context)
+            except BrokenProcessPool as e:  # 503 for this request; the next finds a whole pool
+                raise self._worker_died(e, self.pool.recover() if self.pool else False) from e
             return self._finish(spans, wall0, cpu0)
 
     async def run_on_loop(self) -> dict[str, Any]:
@@ -81,7 +102,14 @@ class Job:
         p = self.params
         with _admitted(self.estimate):
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            spans = await strategies.run_awaiting(self.strategy, self.workload, p.n, p.size, self.context)
+            try:
+                spans = await strategies.run_awaiting(self.strategy, self.workload, p.n, p.size, self.context)
+            except BrokenProcessPool as e:  # restarting the pool must not block this loop
+                recovered = False
+                if self.pool is not None:  # on a thread of its own, joined: none left behind
+                    with ThreadPoolExecutor(1, thread_name_prefix="pool-recover") as helper:
+                        recovered = await asyncio.get_running_loop().run_in_executor(helper, self.pool.recover)
+                raise self._worker_died(e, recovered) from e
             if self.settle:
                 await asyncio.sleep(0)  # the finished tasks let go of their results on this turn
             return self._finish(spans, wall0, cpu0)
@@ -106,6 +134,11 @@ class _admitted:
 def ping(framework: str) -> dict[str, Any]:
     """The tiny ``GET /ping`` answer."""
     return {"message": "pong", "framework": framework, "pid": os.getpid()}
+
+
+def internal_error(e: BaseException) -> RequestError:
+    """The JSON 500 both apps answer for an exception nothing else handled (a bug)."""
+    return RequestError(500, "internal_error", f"the server failed on this request: {type(e).__name__}: {e}")
 
 
 def not_found(path: str) -> RequestError:

@@ -12,6 +12,7 @@ start a server in one cell and stop it in another.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
 import signal
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -37,6 +39,20 @@ FRAMEWORKS: tuple[str, ...] = ("flask", "fastapi")
 MODES: tuple[str, ...] = ("thread", "process")
 DEFAULT_PORTS = {"flask": 5500, "fastapi": 8000}
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+#: Why Flask's debug mode is refused off loopback.
+DEBUG_OFF_LOOPBACK = ("debug mode runs Werkzeug's interactive debugger, which executes Python code sent by "
+                      "anyone who can reach the server: it is allowed on loopback hosts only "
+                      "(127.0.0.1, localhost, ::1)")
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning for a server on ``host`` that other machines may reach; None on loopback."""
+    if host in LOOPBACK:
+        return None
+    return (f"listening on {host}, not on loopback: any machine that can reach this one can send "
+            "requests, and each may keep its CPUs busy for minutes; use 127.0.0.1 unless you mean it")
 
 
 class ServerStartError(RuntimeError):
@@ -126,7 +142,7 @@ class Server:
         if self.debug and self.mode != "process":
             raise ValueError("Flask's debug reloader needs its own process: use mode='process'")
         if self.debug and self.host not in LOOPBACK:
-            raise ValueError("debug mode runs Werkzeug's debugger: loopback hosts only")
+            raise ValueError(DEBUG_OFF_LOOPBACK)
         if not self.threaded and self.framework != "flask":
             raise ValueError("threaded=False is Werkzeug's one-thread server: only for flask")
         if self.settle and self.framework != "fastapi":
@@ -140,9 +156,14 @@ class Server:
 
     # -- public -------------------------------------------------------------------------
     def start(self) -> "Server":
-        """Start and wait until ``/ping`` answers; raise ServerStartError otherwise."""
+        """Start and wait until ``/ping`` answers; raise ServerStartError otherwise. Off
+        loopback, warns first (see :func:`exposure_warning`)."""
         if self.url:
             raise RuntimeError("server already started")
+        warning = exposure_warning(self.host)
+        if warning:
+            warnings.warn(warning, stacklevel=2)
+        _started[id(self)] = self
         try:
             if self.mode == "thread":
                 self._start_thread()
@@ -153,6 +174,15 @@ class Server:
             self.stop()
             raise
         return self
+
+    def answers(self, timeout: float = 2.0) -> bool:
+        """Whether the server is started and answers ``GET /ping`` now."""
+        if not self.url:
+            return False
+        try:
+            return requests.get(self.url + "/ping", timeout=timeout).ok
+        except requests.RequestException:
+            return False
 
     def stop(self) -> None:
         """Stop the server; leaves no thread, socket or process. Safe to call twice."""
@@ -168,6 +198,7 @@ class Server:
             if self._proc is not None:
                 self._stop_process()
         finally:
+            _started.pop(id(self), None)
             self._stopper = None
             self._thread = None
             self._app = None
@@ -283,6 +314,44 @@ class Server:
             + (f" (last error: {last})" if last else "")
             + (f"\n{self.log_tail()}" if self._log else "")
         )
+
+
+#: Every server started and not yet stopped, stopped at the latest when Python exits (a
+#: notebook's kernel restarting), so that no server process outlives its owner.
+_started: dict[int, Server] = {}
+#: The servers of :func:`shared`, by name, with the arguments each was started with.
+_shared: dict[str, tuple[Server, tuple[Any, ...]]] = {}
+
+
+@atexit.register
+def stop_all() -> None:
+    """Stop every server this process started and has not stopped."""
+    for server in list(_started.values()):
+        try:
+            server.stop()
+        except Exception:  # noqa: BLE001 -- stop the others all the same
+            pass
+    _shared.clear()
+
+
+def shared(name: str, framework: str, mode: str = "thread", **kwargs: Any) -> Server:
+    """The started server called ``name``: the one already running if it was started with
+    the same arguments and still answers, else a new one, after stopping the old.
+
+    For notebooks: a cell that starts its servers with this can run again and again, and
+    gets the same servers back instead of a second copy or a port already in use.
+    """
+    key = (framework, mode, tuple(sorted(kwargs.items())))
+    old = _shared.get(name)
+    if old is not None:
+        server, old_key = old
+        if old_key == key and server.answers():
+            return server
+        server.stop()
+        del _shared[name]
+    server = Server(framework, mode, **kwargs).start()
+    _shared[name] = (server, key)
+    return server
 
 
 def serve(framework: str, mode: str = "thread", **kwargs: Any) -> Server:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from . import blas, workloads
@@ -23,8 +25,13 @@ START_METHOD = "spawn"
 
 
 def _worker_init(all_started: Any) -> None:
-    """Import the workloads (and numpy) once per worker, then wait until every worker has."""
+    """Ignore Ctrl-C, import the workloads (and numpy) once per worker, then wait until
+    every worker has. A Ctrl-C in a terminal reaches the whole process group: the process
+    that owns the pool handles it and shuts the pool down; workers dying of it on their own
+    would only break the pool under it."""
     import numpy  # noqa: F401
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     all_started.wait(timeout=120)
 
@@ -101,6 +108,22 @@ class TaskPool:
             self.start()
         assert self._executor is not None
         return self._executor.submit(_blas_probe, blas_threads).result()
+
+    def recover(self) -> bool:
+        """After a worker died (:class:`BrokenProcessPool`): replace the broken executor with
+        a fresh, warmed one. Returns whether it had to; safe to call from several threads."""
+        with self._lock:
+            executor = self._executor
+            if executor is None:
+                return False
+            try:
+                executor.submit(_ready).result()
+                return False  # still whole (another request already recovered it)
+            except BrokenProcessPool:
+                self._executor = None
+        executor.shutdown(wait=True, cancel_futures=True)  # the executor ends what is left of it
+        self.start()
+        return True
 
     def shutdown(self) -> None:
         """Stop every worker and wait for them to exit. Safe to call twice."""

@@ -100,6 +100,9 @@ class Workload:
     yields: bool
     #: Whether the task's time is spent in BLAS (whose threads the strategies pin).
     uses_blas: bool = False
+    #: Rough seconds one task of ``size`` takes on one core of a 2-core laptop (the
+    #: work-time guard's estimate, see servers.worktime); 0 means no estimate.
+    seconds: Callable[[int], float] = lambda size: 0.0
 
 
 def without_await(run: Callable[[int], Any]) -> Callable[[int], Awaitable[Any]]:
@@ -145,6 +148,7 @@ ARTICLE = Workload(
     peak_bytes=lambda size: ARTICLE_PEAK_BYTES_PER_ELEMENT * size * size,
     result_bytes=lambda size: ARTICLE_RESULT_BYTES_PER_ELEMENT * size * size,
     yields=False,
+    seconds=lambda size: 5e-8 * size * size,  # ~0.1 s at 1500 (measured: 0.09-0.11 s)
 )
 
 def matmul(size: int) -> float:
@@ -169,6 +173,7 @@ MATMUL = Workload(
     result_bytes=lambda size: 0,
     yields=False,
     uses_blas=True,
+    seconds=lambda size: 2 * size**3 / 2e10,  # 20 GFLOP/s: ~0.1 s at 1000 on one BLAS thread
 )
 
 
@@ -193,6 +198,7 @@ PYTHON = Workload(
     peak_bytes=lambda size: 0,
     result_bytes=lambda size: 0,
     yields=False,
+    seconds=lambda size: 6e-5 * size,  # ~0.07 s at 1200 (measured: 0.07-0.08 s)
 )
 
 
@@ -217,6 +223,7 @@ SLEEP = Workload(
     peak_bytes=lambda size: 0,
     result_bytes=lambda size: 0,
     yields=True,
+    seconds=lambda size: size / 1000,
 )
 
 WORKLOADS: dict[str, Workload] = {w.name: w for w in (ARTICLE, MATMUL, PYTHON, SLEEP)}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import socket
 import threading
 import time
 from typing import Iterator
 
+import psutil
 import pytest
 
 from servers import launch
@@ -30,7 +33,25 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
     return bool(predicate())
 
 
+def port_closed(port: int) -> bool:
+    """Whether nothing accepts connections on 127.0.0.1:``port``."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie not yet reaped counts as ended)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def assert_no_new_threads(before: set[threading.Thread]) -> None:
+    # An idle executor thread ends when its executor is collected; after an exception in a
+    # Flask async view, asgiref's one-use loop executor waits in a reference cycle of the
+    # traceback for the next garbage collection, so collect it now rather than wait.
+    gc.collect()
     assert wait_for(lambda: live_threads() <= before, timeout=5), (
         f"threads left behind: {[t.name for t in live_threads() - before]}")
 

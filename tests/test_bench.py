@@ -148,10 +148,42 @@ def test_an_interrupted_run_keeps_what_it_measured(tmp_path, monkeypatch):
         trials.run_preset(tiny, out=tmp_path, seed=5, progress=False)
     (path,) = list(tmp_path.iterdir())
     run = Run(path)
-    assert len(run.trials()) == 3
+    df = run.trials()
     meta = run.meta()
     assert meta["interrupted"] is True and meta["completed"] is False and meta["trials_done"] == 3
+    # Every trial started has its row: the one in flight is kept, as failed and why.
+    assert len(df) == meta["trials_started"] == 4
+    assert list(df["status"]) == [200, 200, 200, 0] and "interrupted" in df["error"].iloc[-1]
     assert "INTERRUPTED" in report.text(run)
+
+
+def test_a_trial_that_fails_in_the_measuring_is_kept_and_the_run_goes_on(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = trials.http_trial
+
+    def faulty(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the probe could not read /proc")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trials, "http_trial", faulty)
+    tiny = replace(SMOKE, repeats=2, warmup=0, grids=(Grid(modes=("thread",), frameworks=("flask",)),))
+    run = trials.run_preset(tiny, out=tmp_path, seed=5, progress=False)
+    df, meta = run.trials(), run.meta()
+    assert meta["completed"] is True and len(df) == meta["trials_planned"] == meta["trials_started"] == 4
+    assert meta["trials_failed"] == 1
+    failed = df[df["status"] != 200]
+    assert len(failed) == 1 and "RuntimeError: the probe could not read /proc" in failed["error"].iloc[0]
+
+
+def test_a_client_timeout_is_a_failed_trial_not_a_lost_one(tmp_path):
+    slow = replace(SMOKE, repeats=1, warmup=0, request_timeout_s=0.2, sizes=(("sleep", 600),),
+                   grids=(Grid(modes=("thread",), frameworks=("fastapi",), workloads=("sleep",),
+                               strategies=("gather",)),))
+    run = trials.run_preset(slow, out=tmp_path, seed=1, progress=False)
+    (row,) = run.trials().itertuples()
+    assert row.status == 0 and "Timeout" in row.error and run.meta()["trials_failed"] == 1
 
 
 def test_summary_on_known_trials():

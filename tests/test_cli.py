@@ -20,7 +20,7 @@ def test_servers_cli_help_names_the_articles_ports():
 
 def test_bench_report_of_a_missing_run_is_a_clear_error(tmp_path):
     r = run("-m", "bench", "report", "--latest", "--out", str(tmp_path))
-    assert r.returncode == 2 and "no runs under" in r.stderr
+    assert r.returncode == 2 and "no complete runs under" in r.stderr
     r = run("-m", "bench", "report", str(tmp_path))
     assert r.returncode == 2 and "not a run folder" in r.stderr
 

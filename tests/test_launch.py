@@ -10,40 +10,7 @@ import requests
 from servers import launch
 from servers.launch import ServerStartError
 
-from .conftest import ARTICLE_ROUTES, SMALL, live_threads, wait_for
-
-
-def port_closed(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-@pytest.mark.parametrize("mode", launch.MODES)
-@pytest.mark.parametrize("framework", launch.FRAMEWORKS)
-def test_repeated_start_and_stop_leave_nothing_behind(framework, mode):
-    threads_before = live_threads()
-    children_before = {p.pid for p in psutil.Process().children(recursive=True)}
-    for _ in range(3):
-        with launch.serve(framework, mode, size=SMALL) as s:
-            assert s.port != 0 and s.url == f"http://127.0.0.1:{s.port}"
-            path, body = ARTICLE_ROUTES[framework]
-            assert requests.get(s.url + path, timeout=30).json() == body
-            assert (s.pid == os.getpid()) == (mode == "thread")
-            port, pid = s.port, s.pid
-        assert s.url == ""
-        assert port_closed(port), f"port {port} still accepts connections"
-        assert live_threads() <= threads_before, [t.name for t in live_threads() - threads_before]
-        if mode == "process":
-            assert wait_for(lambda: gone(pid), timeout=10)
-    children = {p.pid for p in psutil.Process().children(recursive=True)}
-    assert children <= children_before
+from .conftest import ARTICLE_ROUTES, SMALL, gone, live_threads, port_closed, wait_for
 
 
 def test_flask_debug_mode_as_the_article_ran_it():

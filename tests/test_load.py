@@ -1,6 +1,7 @@
 """Load generation against loopback servers: bounds, coordinated omission, the probe."""
 
 import psutil
+import numpy as np
 import pytest
 import requests
 
@@ -61,6 +62,15 @@ def test_summary_on_known_records():
     assert s["p50_ms"] == pytest.approx(50.5) and s["max_ms"] == pytest.approx(100.0)
     assert s["p50_low_ms"] <= 50.5 <= s["p50_high_ms"]
     assert s["throughput_rps"] == pytest.approx(100 / (99.1 - 0.0), rel=1e-3)
+    assert s["throughput_low_rps"] <= s["throughput_rps"] <= s["throughput_high_rps"]  # evenly spread: a point
+
+
+def test_throughput_interval_is_narrow_for_a_steady_server_and_wide_for_a_bursty_one():
+    steady = load.throughput_ci(np.arange(0.05, 10, 0.1), 0.0, 10.0)
+    bursty = load.throughput_ci(np.concatenate([np.full(90, 0.5), np.full(10, 9.5)]), 0.0, 10.0)
+    assert steady.value == pytest.approx(10.0) and bursty.value == pytest.approx(10.0)
+    assert steady.high - steady.low < 0.5 < bursty.high - bursty.low
+    assert np.isnan(load.throughput_ci(np.array([1.0, 2.0]), 0.0, 3.0).low)  # too few for windows
 
 
 def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):

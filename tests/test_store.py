@@ -51,10 +51,10 @@ def test_meta_is_replaced_whole(tmp_path):
 
 def test_latest_is_the_run_that_started_last(tmp_path):
     old, new = Run.create(tmp_path, "a"), Run.create(tmp_path, "b")
-    new.write_meta({"started_at": "2026-01-02T00:00:00"})
-    old.write_meta({"started_at": "2026-01-01T00:00:00"})  # written later, started earlier
+    new.write_meta({"started_at": "2026-01-02T00:00:00", "completed": True})
+    old.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})  # written later, started earlier
     assert store.latest(tmp_path).path == new.path
-    with pytest.raises(FileNotFoundError, match="no runs"):
+    with pytest.raises(FileNotFoundError, match="no complete runs"):
         store.latest(tmp_path / "empty")
 
 
@@ -76,6 +76,33 @@ class _Frozen:
 
 def test_latest_skips_load_runs(tmp_path):
     trials_run, load_run = Run.create(tmp_path, "quick"), Run.create(tmp_path, "load-quick")
-    trials_run.write_meta({"started_at": "2026-01-01T00:00:00"})
-    load_run.write_meta({"started_at": "2026-01-02T00:00:00", "kind": "load"})
+    trials_run.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})
+    load_run.write_meta({"started_at": "2026-01-02T00:00:00", "kind": "load", "completed": True})
     assert store.latest(tmp_path).path == trials_run.path
+
+
+def test_loading_passes_over_incomplete_and_damaged_runs_and_says_so(tmp_path):
+    good = Run.create(tmp_path, "quick")
+    good.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})
+    cut = Run.create(tmp_path, "quick")
+    cut.write_meta({"started_at": "2026-01-03T00:00:00", "completed": False, "interrupted": True,
+                    "trials_done": 7, "trials_planned": 90})
+    broken = Run.create(tmp_path, "quick")
+    broken.meta_path.write_text('{"started_at": "2026-01-04')  # cut off mid-write by a crash
+    with pytest.warns(UserWarning, match=r"left out 2 run folder\(s\).*interrupted: 7/90 trials.*damaged"):
+        assert store.latest(tmp_path).path == good.path
+    with pytest.warns(UserWarning, match="damaged"):
+        assert [r.path for r in store.runs(tmp_path, complete=False)] == [good.path, cut.path]
+    with pytest.raises(store.RunDataError, match="not readable JSON"):
+        broken.meta()
+    assert not cut.complete and good.complete
+
+
+def test_a_malformed_trials_table_is_a_clear_error(tmp_path):
+    run = Run.create(tmp_path, "quick")
+    run.trials_path.write_text("this,is\nnot,ours\n")
+    with pytest.raises(store.RunDataError, match="lacks the columns"):
+        run.trials()
+    run.trials_path.write_bytes(b'framework,mode\n"unterminated\n')
+    with pytest.raises(store.RunDataError, match="not a readable CSV"):
+        run.trials()
