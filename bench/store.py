@@ -145,7 +145,7 @@ def runs(root: Path | str = DEFAULT_ROOT, kind: str = "trials", complete: bool =
         try:
             meta = run.meta()
         except RunDataError as e:
-            skipped.append(f"{p.name} (damaged: {e})")
+            skipped.append(f"{p.name} ({e})")
             continue
         if meta.get("kind", "trials") != kind:
             continue

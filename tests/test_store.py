@@ -89,8 +89,11 @@ def test_loading_passes_over_incomplete_and_damaged_runs_and_says_so(tmp_path):
                     "trials_done": 7, "trials_planned": 90})
     broken = Run.create(tmp_path, "quick")
     broken.meta_path.write_text('{"started_at": "2026-01-04')  # cut off mid-write by a crash
-    with pytest.warns(UserWarning, match=r"left out 2 run folder\(s\).*interrupted: 7/90 trials.*damaged"):
+    with pytest.warns(UserWarning, match=r"left out 2 run folder\(s\)") as caught:
         assert store.latest(tmp_path).path == good.path
+    message = str(caught[0].message)
+    assert f"{cut.id} (interrupted: 7/90 trials)" in message and f"{broken.id} (" in message
+    assert "this run folder is damaged" in message
     with pytest.warns(UserWarning, match="damaged"):
         assert [r.path for r in store.runs(tmp_path, complete=False)] == [good.path, cut.path]
     with pytest.raises(store.RunDataError, match="not readable JSON"):
