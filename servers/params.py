@@ -116,3 +116,32 @@ def parse_article(query: Mapping[str, str], article_size: int) -> RunParams:
     n = _int(query, "n", workloads.ARTICLE_N, 1, N_MAX)
     size = _int(query, "size", article_size, 1, SIZE_MAX)
     return RunParams("article", "gather", n, size)
+
+
+def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def openapi_parameters(route: str) -> list[dict[str, Any]]:
+    """The query parameters of ``route`` ("run" or "article") as OpenAPI parameter objects:
+    the contract this module enforces, for FastAPI's schema (and tools that read it)."""
+    n = _param("n", {"type": "integer", "minimum": 1, "maximum": N_MAX},
+               f"tasks the request fans out into (default {workloads.ARTICLE_N})")
+    if route == "article":
+        return [n, _param("size", {"type": "integer", "minimum": 1, "maximum": SIZE_MAX},
+                          "array side of the article's task (default: the server's)")]
+    if route != "run":
+        raise ValueError(f"no parameters described for route {route!r}")
+    largest = max(w.max_size for w in workloads.WORKLOADS.values())
+    return [
+        _param("workload", {"type": "string", "enum": list(workloads.WORKLOADS)},
+               "what each task does (default article)"),
+        _param("strategy", {"type": "string", "enum": list(strategies.STRATEGIES)},
+               "how the tasks are run (default gather)"),
+        n,
+        _param("size", {"type": "integer", "minimum": 1, "maximum": largest},
+               "task size, in the workload's unit; each workload has its own maximum: "
+               + ", ".join(f"{w.name} {w.max_size} ({w.size_unit})" for w in workloads.WORKLOADS.values())),
+        _param("blas_threads", {"type": "integer", "minimum": 1, "maximum": BLAS_THREADS_MAX},
+               "BLAS threads per task (matmul)"),
+    ]

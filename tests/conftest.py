@@ -47,6 +47,19 @@ def gone(pid: int) -> bool:
         return True
 
 
+def children() -> set[int]:
+    """This process's descendants, but for multiprocessing's resource tracker: started by
+    the first process pool, it serves every later one and ends with this process."""
+    found = set()
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if not any("multiprocessing.resource_tracker" in part for part in p.cmdline()):
+                found.add(p.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
 def assert_no_new_threads(before: set[threading.Thread]) -> None:
     # An idle executor thread ends when its executor is collected; after an exception in a
     # Flask async view, asgiref's one-use loop executor waits in a reference cycle of the
@@ -58,11 +71,12 @@ def assert_no_new_threads(before: set[threading.Thread]) -> None:
 
 @pytest.fixture(autouse=True)
 def no_leftover_threads(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test must leave the threads it found, and no more. Tests on the shared
-    ``server`` are checked when that server stops: its pools are its own until then."""
+    """Every test must leave the threads it found, and no more. Tests on a shared server
+    (a fixture called ``server`` or ``*_server``) are checked when that server stops: its
+    pools are its own until then."""
     before = live_threads()
     yield
-    if "server" not in request.fixturenames:
+    if not any(name == "server" or name.endswith("_server") for name in request.fixturenames):
         assert_no_new_threads(before)
 
 

@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import os
 
-import psutil
 import pytest
 import requests
 
 from servers import launch
 
-from .conftest import ARTICLE_ROUTES, SMALL, gone, live_threads, port_closed, wait_for
+from .conftest import ARTICLE_ROUTES, SMALL, children, gone, live_threads, port_closed, wait_for
 
 CYCLES = {"thread": 200, "process": 20}
 
 
 def open_fds() -> set[str]:
     return set(os.listdir("/proc/self/fd"))
-
-
-def children() -> set[int]:
-    return {p.pid for p in psutil.Process().children(recursive=True)}
 
 
 def one_cycle(framework: str, mode: str) -> tuple[int, int]:
