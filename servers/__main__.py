@@ -140,7 +140,10 @@ def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
         # What app.run() does without debug: Werkzeug's dev server, threaded by default.
         from werkzeug.serving import make_server
 
-        srv = make_server(args.host, port, app, threaded=args.threaded, fd=sock.fileno())
+        from .werkzeug_errors import JsonErrorHandler
+
+        srv = make_server(args.host, port, app, threaded=args.threaded, request_handler=JsonErrorHandler,
+                          fd=sock.fileno())
         sock.close()
         if args.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)

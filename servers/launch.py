@@ -365,9 +365,11 @@ def base_url(host: str, port: int) -> str:
 
 
 def _werkzeug_thread(app: Any, sock: socket.socket, threaded: bool = True) -> tuple[threading.Thread, Any]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    from werkzeug.serving import make_server
 
-    class QuietHandler(WSGIRequestHandler):
+    from .werkzeug_errors import JsonErrorHandler
+
+    class QuietHandler(JsonErrorHandler):
         # Idle keep-alive connections close after this many seconds, so that stopping
         # never waits on a client that keeps its connection open.
         timeout = 5

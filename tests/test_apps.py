@@ -141,3 +141,21 @@ def test_settle_frees_the_gathered_results_before_the_answer(settle):
 
     alive = asyncio.run(answer_then_look())
     assert (alive == 0) == settle
+
+
+def test_werkzeug_answers_malformed_http_with_the_json_error_body_too():
+    import socket
+
+    from servers import launch
+
+    with launch.serve("flask", "thread", size=SMALL) as s:
+        for raw, status in ((b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+                            (b"GET /ping HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431)):
+            with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
+                c.sendall(raw)
+                answer = b""
+                while chunk := c.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(f"HTTP/1.1 {status}".encode()) and b"application/json" in head
+            assert json.loads(body)["error"]["status"] == status
