@@ -9,8 +9,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+
+from servers import launch
 
 from . import loadrun, plots, presets, report, store, trials
 
@@ -48,6 +51,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; SIGTERM and SIGHUP stop it as Ctrl-C does, servers and all."""
+    launch.interrupt_on(signal.SIGTERM, signal.SIGHUP)
+    return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     if args.command == "run":
         preset = presets.get(args.preset)

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import launch, params, production, workloads
+from . import launch, orphans, params, production, workloads
 
 
 def _size(text: str) -> int:
@@ -64,6 +64,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1, help="threads per worker (gunicorn-gthread)")
     p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
     p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
+    p.add_argument("--parent-pid", type=int, default=None,  # for launch.Server: end with it
+                   help=argparse.SUPPRESS)
     return p
 
 
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--debug is the Werkzeug development server's")
     if args.settle and production.needs_exec(args.framework, server, args.workers):
         parser().error("--settle applies to the single-process uvicorn server only")
+    if args.parent_pid is not None:  # its owner killed: stop the way SIGTERM stops it, pool and all
+        orphans.watch_parent(args.parent_pid, lambda: os.kill(os.getpid(), signal.SIGTERM))
     port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -123,10 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         app.task_pool.shutdown()
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
     """Serve until interrupted (Ctrl-C, or SIGTERM for the Werkzeug servers)."""
     if args.framework == "flask" and args.debug:
@@ -148,7 +148,7 @@ def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
         if args.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         _announce(args, port)
-        signal.signal(signal.SIGTERM, _interrupt)  # stop through the finally blocks
+        launch.interrupt_on(signal.SIGTERM)  # stop through the finally blocks
         try:
             srv.serve_forever()
         except KeyboardInterrupt:

@@ -237,7 +237,7 @@ class Server:
         cmd = [
             sys.executable, "-m", "servers", self.framework,
             "--host", self.host, "--port", str(self.port), "--size", str(self.size),
-            "--port-file", str(port_file), "--quiet",
+            "--port-file", str(port_file), "--quiet", "--parent-pid", str(os.getpid()),
         ] + (["--debug"] if self.debug else []) + (
             ["--pool-workers", str(self.pool_workers)] if self.pool_workers else []) + (
             [] if self.threaded else ["--no-threaded"]) + (["--settle"] if self.settle else []) + [
@@ -352,6 +352,18 @@ def shared(name: str, framework: str, mode: str = "thread", **kwargs: Any) -> Se
     server = Server(framework, mode, **kwargs).start()
     _shared[name] = (server, key)
     return server
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
+def interrupt_on(*signums: int) -> None:
+    """Make these signals (SIGTERM, SIGHUP: ``kill``, a closed terminal) stop this process the
+    way Ctrl-C does, through its ``finally`` blocks, so that the servers it started stop too.
+    Main thread only (Python's rule for signal handlers)."""
+    for signum in signums:
+        signal.signal(signum, _raise_interrupt)
 
 
 def serve(framework: str, mode: str = "thread", **kwargs: Any) -> Server:

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from . import blas, workloads
+from . import blas, orphans, workloads
 from .workloads import Span
 
 START_METHOD = "spawn"
@@ -28,10 +28,11 @@ def _worker_init(all_started: Any) -> None:
     """Ignore Ctrl-C, import the workloads (and numpy) once per worker, then wait until
     every worker has. A Ctrl-C in a terminal reaches the whole process group: the process
     that owns the pool handles it and shuts the pool down; workers dying of it on their own
-    would only break the pool under it."""
+    would only break the pool under it. A worker whose owner is killed ends by itself."""
     import numpy  # noqa: F401
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    orphans.watch_parent(os.getppid(), lambda: os._exit(1))  # its owner was killed: nothing to keep
 
     all_started.wait(timeout=120)
 

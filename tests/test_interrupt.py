@@ -41,7 +41,8 @@ def assert_kept_and_marked(run: Run, at_least: int) -> None:
     assert meta["trials_done"] >= at_least - 1 and (df["status"] == 200).sum() >= at_least - 1
 
 
-def test_ctrl_c_during_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+def test_stopping_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path, how):
     out = tmp_path / "runs"
     # Its own session, so that the Ctrl-C below reaches its process group as a terminal's
     # would, and nothing of this test's.
@@ -53,7 +54,10 @@ def test_ctrl_c_during_bench_run_keeps_every_trial_and_leaves_no_process(tmp_pat
         assert proc.poll() is None, "the smoke run ended before it could be interrupted"
         family = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
         assert family, "the run has its servers and pools running"
-        os.killpg(proc.pid, signal.SIGINT)
+        if how == "ctrl-c":  # a terminal sends SIGINT to the whole foreground process group
+            os.killpg(proc.pid, signal.SIGINT)
+        else:  # `kill PID`
+            os.kill(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -86,3 +90,29 @@ def test_a_kernel_interrupt_during_a_run_keeps_every_trial_and_stops_the_servers
     kids = children() - kids_before
     assert wait_for(lambda: all(gone(pid) for pid in kids), timeout=10), [
         psutil.Process(k).cmdline() for k in kids if not gone(k)]
+
+
+def test_servers_and_pool_workers_end_when_their_owner_is_killed():
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, requests\n"
+         "from servers import launch\n"
+         "s = launch.Server('fastapi', 'process', size=200).start()\n"
+         "requests.get(s.url + '/run', params={'strategy': 'processes', 'workload': 'sleep', 'n': 2, 'size': 1})\n"
+         "print(s.pid, flush=True)\n"
+         "sys.stdin.read()\n"],  # then waits, until it is killed
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server, workers = 0, []
+    try:
+        server = int(owner.stdout.readline())
+        workers = [p.pid for p in psutil.Process(server).children()]
+        assert len(workers) >= 2  # the pool's workers (and multiprocessing's resource tracker)
+        owner.kill()  # SIGKILL: no finally block, no atexit
+        owner.wait(timeout=10)
+        assert wait_for(lambda: gone(server) and all(gone(w) for w in workers), timeout=15), [
+            psutil.Process(p).cmdline() for p in [server, *workers] if not gone(p)]
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait(timeout=10)
+        for pid in [p for p in (server, *workers) if p and not gone(p)]:  # only if the test failed
+            os.kill(pid, signal.SIGKILL)
