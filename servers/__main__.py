@@ -101,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.settle and production.needs_exec(args.framework, server, args.workers):
         parser().error("--settle applies to the single-process uvicorn server only")
     if args.parent_pid is not None:  # its owner killed: stop the way SIGTERM stops it, pool and all
-        orphans.watch_parent(args.parent_pid, lambda: os.kill(os.getpid(), signal.SIGTERM))
+        # Under Flask's debug reloader this process is the reloader's child: its owner is
+        # the reloader, which itself watches the launcher.
+        reloader_child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+        orphans.watch_parent(os.getppid() if reloader_child else args.parent_pid,
+                             lambda: os.kill(os.getpid(), signal.SIGTERM))
     port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")

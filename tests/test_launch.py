@@ -2,12 +2,13 @@
 
 import os
 import socket
+import time
 
 import psutil
 import pytest
 import requests
 
-from servers import launch
+from servers import launch, orphans
 from servers.launch import ServerStartError
 
 from .conftest import ARTICLE_ROUTES, SMALL, gone, live_threads, port_closed, wait_for
@@ -18,6 +19,11 @@ def test_flask_debug_mode_as_the_article_ran_it():
         assert requests.get(s.url + "/api/multiply", timeout=30).json() == {"message": "Hello"}
         reloader, serving = s._proc.pid, s.pid
         assert serving != reloader  # debug=True serves from the reloader's child process
+        # It keeps serving from that child: nothing (such as a watchdog for its owner, see
+        # servers.orphans) makes the reloader start it again.
+        deadline = time.monotonic() + 4 * orphans.INTERVAL_S
+        while time.monotonic() < deadline:
+            assert requests.get(s.url + "/ping", timeout=10).json()["pid"] == serving
     assert wait_for(lambda: gone(serving) and gone(reloader), timeout=10)
 
 
