@@ -128,12 +128,15 @@ def open_loop(url: str, params: Mapping[str, Any] | None = None, rate: float = 1
 
 def blocking_probe(base_url: str, heavy_path: str, heavy_params: Mapping[str, Any], heavy_clients: int = 2,
                    ping_rate: float = 20.0, duration_s: float = 10.0, baseline_s: float = 2.0,
-                   timeout_s: float = 120.0, max_heavy: int = 10_000) -> list[Record]:
-    """Pings at ``ping_rate`` for ``baseline_s`` alone (phase "baseline"), then for
-    ``duration_s`` while ``heavy_clients`` send heavy requests in a closed loop (phases
-    "ping" and "heavy"). The heavy load stops when the pinging does."""
+                   timeout_s: float = 120.0, max_heavy: int = 10_000, warmup: int = 1) -> list[Record]:
+    """``warmup`` heavy requests one after another (phase "warmup": what a first request
+    starts, such as the app's process pool, is then started), pings at ``ping_rate`` for
+    ``baseline_s`` alone (phase "baseline"), then for ``duration_s`` while ``heavy_clients``
+    send heavy requests in a closed loop (phases "ping" and "heavy"). The heavy load stops
+    when the pinging does."""
     ping = base_url + "/ping"
-    out = open_loop(ping, None, ping_rate, int(ping_rate * baseline_s) + 1, baseline_s, timeout_s, "baseline")
+    out = closed_loop(base_url + heavy_path, heavy_params, 1, warmup, timeout_s, timeout_s, "warmup") if warmup else []
+    out += open_loop(ping, None, ping_rate, int(ping_rate * baseline_s) + 1, baseline_s, timeout_s, "baseline")
     stop = threading.Event()
     heavy: list[Record] = []
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from . import blocking, environment, plots, sweep
+from .presets import NATIVE_ENDPOINT
 from .progress import bar as progress_bar
 from .store import DEFAULT_ROOT, Run
 
@@ -54,17 +55,17 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                    probe_cases=blocking.CASES, probe_clients=2, ping_rate=20, probe_s=4.0, baseline_s=1.0,
                    sweep_setups=sweep.SETUPS, sweep_clients=(1, 2, 4, 8, 16), sweep_s=3.0,
                    sweep_max_requests=2000),
-        LoadPreset("article", "about a minute: the cases the article's readers meet, probed, and four "
-                   "configurations swept over C = 1, 4, 16 (the article notebook's many-clients section)",
+        LoadPreset("article", "about a minute: every strategy in each framework's own endpoint style, "
+                   "and gather in the other style, probed; four configurations swept over C = 1, 4, 8 "
+                   "(the article notebook's many-clients section)",
                    heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
-                   probe_cases=(blocking.Case("flask", "sync", "gather"), blocking.Case("flask", "sync", "threads"),
-                                blocking.Case("fastapi", "async", "gather"), blocking.Case("fastapi", "sync", "gather"),
-                                blocking.Case("fastapi", "async", "processes")),
-                   probe_clients=2, ping_rate=20, probe_s=2.5, baseline_s=0.5,
+                   probe_cases=tuple(c for c in blocking.CASES if c.endpoint == NATIVE_ENDPOINT[c.framework]
+                                     or c.strategy == "gather"),
+                   probe_clients=2, ping_rate=20, probe_s=1.2, baseline_s=0.3,
                    sweep_setups=(sweep.Setup("flask", "werkzeug"), sweep.Setup("flask", "gunicorn-sync", workers=2),
                                  sweep.Setup("fastapi", "uvicorn"),
                                  sweep.Setup("fastapi", "gunicorn-uvicorn", workers=2)),
-                   sweep_clients=(1, 4, 16), sweep_s=1.5, sweep_max_requests=1000),
+                   sweep_clients=(1, 4, 8), sweep_s=1.2, sweep_max_requests=1000),
         LoadPreset("overload", "about 7 minutes: every production configuration under 16 clients of the "
                    "heavy endpoint for 60 s, then /ping; failures counted",
                    heavy=(("workload", "article"), ("n", 4), ("size", 1000)),

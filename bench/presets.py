@@ -219,7 +219,7 @@ PRESETS: dict[str, Preset] = {
                 # changes what gather and sequential do: CPU work and waiting.
                 Grid(n=4, size=1500, modes=("process",), endpoints=("sync", "async"),
                      workloads=("article", "sleep"), strategies=("gather", "sequential")),
-                *best_versus_ideal(served=10, ideal=15),
+                *best_versus_ideal(served=8, ideal=12),
                 *ABLATION,
             ),
         ),

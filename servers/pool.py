@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -99,7 +99,11 @@ class TaskPool:
         return [f.result() for f in futures]
 
     async def arun(self, workload: str, n: int, size: int, blas_threads: int) -> list[Span]:
-        """Like :meth:`run`, awaiting the workers without blocking the event loop."""
+        """Like :meth:`run`, awaiting the workers without blocking the event loop (a pool
+        not yet started starts on a helper thread, awaited)."""
+        if not self.started:
+            with ThreadPoolExecutor(1, thread_name_prefix="pool-start") as helper:
+                await asyncio.get_running_loop().run_in_executor(helper, self.start)
         futures = [asyncio.wrap_future(self.submit(workload, i, size, blas_threads)) for i in range(n)]
         return list(await asyncio.gather(*futures))
 

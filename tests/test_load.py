@@ -77,7 +77,7 @@ def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
     recs = load.blocking_probe(fast.url, "/run", {"workload": "sleep", "n": 2, "size": 50}, heavy_clients=2,
                                ping_rate=20, duration_s=1.0, baseline_s=0.3)
     phases = load.frame(recs)["phase"].value_counts()
-    assert set(phases.index) == {"baseline", "ping", "heavy"}
+    assert set(phases.index) == {"warmup", "baseline", "ping", "heavy"} and phases["warmup"] == 1
     assert phases["ping"] <= 21 and phases["baseline"] <= 7
 
 
