@@ -224,7 +224,7 @@ PRESETS: dict[str, Preset] = {
             ),
         ),
         Preset(
-            "best", "about four minutes: the strategy x workload matrix (3 repeats) to find each "
+            "best", "about two minutes on 2 cores: the strategy x workload matrix (3 repeats) to find each "
             "workload's best strategy, and the likely best ones and their in-process ideals 30 times "
             "each, to hold them against each other to within a few per cent",
             n=4, size=1500, repeats=3, warmup=1, request_timeout_s=120.0,
