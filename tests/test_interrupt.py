@@ -46,8 +46,12 @@ def test_stopping_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path, ho
     out = tmp_path / "runs"
     # Its own session, so that the Ctrl-C below reaches its process group as a terminal's
     # would, and nothing of this test's.
-    proc = subprocess.Popen([sys.executable, "-m", "bench", "run", "--preset", "smoke", "--out", str(out),
-                             "--no-progress"], cwd=ROOT, start_new_session=True,
+    # Python keeps SIGINT ignored when its parent ignored it (a shell's background job, some
+    # CI runners); a terminal's user has it at its default, so the child starts from there.
+    argv = ["bench", "run", "--preset", "smoke", "--out", str(out), "--no-progress"]
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             f"sys.argv = {argv!r}; runpy.run_module('bench', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", start], cwd=ROOT, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert wait_for(lambda: rows(out) >= 3 or proc.poll() is not None, timeout=120)
@@ -80,12 +84,16 @@ def test_a_kernel_interrupt_during_a_run_keeps_every_trial_and_stops_the_servers
             os.kill(os.getpid(), signal.SIGINT)
 
     helper = threading.Thread(target=interrupt_after_three)
+    # A kernel turns SIGINT into KeyboardInterrupt; so does Python, unless this test process
+    # was started with SIGINT ignored (a shell's background job, some CI runners).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     helper.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             trials.run_preset(long, out=tmp_path, seed=3, progress=False)
     finally:
         helper.join(timeout=70)
+        signal.signal(signal.SIGINT, previous)
     assert_kept_and_marked(the_run(tmp_path), at_least=3)
     kids = children() - kids_before
     assert wait_for(lambda: all(gone(pid) for pid in kids), timeout=10), [
