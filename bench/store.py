@@ -103,11 +103,6 @@ class Run:
             raise RunDataError(f"{self.meta_path} holds no JSON object; this run folder is damaged")
         return meta
 
-    @property
-    def complete(self) -> bool:
-        """Whether the run ended with every planned trial (meta.json says so)."""
-        return bool(self.meta().get("completed"))
-
     def trials(self) -> pd.DataFrame:
         """All trials, warm-ups included (column ``warmup``); empty if none finished.
         :class:`RunDataError` if trials.csv is not this project's table."""

@@ -121,8 +121,8 @@ class TaskPool:
             executor = self._executor
             if executor is None:
                 return False
-            try:
-                executor.submit(_ready).result()
+            try:  # a broken executor refuses new work at once; a whole one takes it
+                executor.submit(_ready).cancel()
                 return False  # still whole (another request already recovered it)
             except BrokenProcessPool:
                 self._executor = None
