@@ -159,8 +159,6 @@ def matmul(size: int) -> float:
     return float((a @ b).sum())
 
 
-
-
 MATMUL = Workload(
     name="matmul",
     description="a BLAS matrix product (a @ b) of two random size x size matrices",
@@ -183,8 +181,6 @@ def python_loop(size: int) -> int:
     for i in range(size * 1000):
         acc = (acc + i * i) % 1_000_003
     return acc
-
-
 
 
 PYTHON = Workload(
