@@ -1,9 +1,9 @@
 """``python -m bench``: run a preset, or report a run.
 
-    python -m bench run --preset quick          # measure; a new folder under data/runs/
-    python -m bench report data/runs/<run-id>   # tables, verdicts, figures
-    python -m bench report --latest             # the newest run under --out
-    python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
+python -m bench run --preset quick          # measure; a new folder under data/runs/
+python -m bench report data/runs/<run-id>   # tables, verdicts, figures
+python -m bench report --latest             # the newest run under --out
+python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
 """
 
 from __future__ import annotations
@@ -19,27 +19,41 @@ from . import loadrun, plots, presets, report, store, trials
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a preset's grid of trials into a new run folder")
-    r.add_argument("--preset", choices=list(presets.PRESETS), default="quick",
-                   help="; ".join(f"{k}: {v.description}" for k, v in presets.PRESETS.items()))
-    r.add_argument("--out", type=Path, default=store.DEFAULT_ROOT,
-                   help="folder in which the run creates its own new folder (default data/runs)")
+    r.add_argument(
+        "--preset",
+        choices=list(presets.PRESETS),
+        default="quick",
+        help="; ".join(f"{k}: {v.description}" for k, v in presets.PRESETS.items()),
+    )
+    r.add_argument(
+        "--out",
+        type=Path,
+        default=store.DEFAULT_ROOT,
+        help="folder in which the run creates its own new folder (default data/runs)",
+    )
     r.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, recorded)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     ld = sub.add_parser("load", help="the blocking probe and the concurrency sweep, into a new run folder")
-    ld.add_argument("--preset", choices=list(loadrun.LOAD_PRESETS), default="quick",
-                    help="; ".join(f"{k}: {v.description}" for k, v in loadrun.LOAD_PRESETS.items()))
+    ld.add_argument(
+        "--preset",
+        choices=list(loadrun.LOAD_PRESETS),
+        default="quick",
+        help="; ".join(f"{k}: {v.description}" for k, v in loadrun.LOAD_PRESETS.items()),
+    )
     ld.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     ld.add_argument("--no-progress", action="store_true")
     ex = sub.add_parser("external", help="bench's closed loop beside wrk and Locust, on the same servers")
     ex.add_argument("--framework", choices=["flask", "fastapi"], default="fastapi")
     ex.add_argument("--clients", type=int, default=4, help="concurrent clients / connections / Locust users")
     ex.add_argument("--duration", type=int, default=10, help="seconds per tool and endpoint")
-    ex.add_argument("--heavy", default="workload=article&strategy=gather&n=2&size=500",
-                    help="query of the heavy /run request")
+    ex.add_argument(
+        "--heavy", default="workload=article&strategy=gather&n=2&size=500", help="query of the heavy /run request"
+    )
     ex.add_argument("--tools", default="bench,wrk,locust", help="comma-separated: bench, wrk, locust")
     ex.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     rep = sub.add_parser("report", help="print a run's tables and verdicts and write its figures")
@@ -62,8 +76,12 @@ def _main(argv: list[str] | None) -> int:
         preset = presets.get(args.preset)
         try:
             run = trials.run_preset(
-                preset, out=args.out, seed=args.seed, progress=not args.no_progress,
-                on_start=lambda r: print(f"run folder: {r.path}", flush=True))
+                preset,
+                out=args.out,
+                seed=args.seed,
+                progress=not args.no_progress,
+                on_start=lambda r: print(f"run folder: {r.path}", flush=True),
+            )
         except KeyboardInterrupt:
             print("\ninterrupted: the trials measured so far are kept", file=sys.stderr)
             return 130
@@ -128,8 +146,9 @@ def _external(args: argparse.Namespace) -> int:
         frames.append(table[table["tool"].isin(tools)])
     if "locust" in tools:
         heavy = dict(kv.split("=", 1) for kv in args.heavy.split("&") if "=" in kv)
-        frames.append(external.locust_against(args.framework, args.clients, args.duration, run.path / "locust",
-                                              heavy=heavy))
+        frames.append(
+            external.locust_against(args.framework, args.clients, args.duration, run.path / "locust", heavy=heavy)
+        )
     table = pd.concat(frames, ignore_index=True)
     table.to_csv(run.path / "external.csv", index=False)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))

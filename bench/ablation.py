@@ -61,13 +61,26 @@ def table(ok: pd.DataFrame) -> pd.DataFrame:
             if t.empty:
                 continue
             vs_fast, vs_flask = stats.ratio_ci(t["client_wall_s"], fast), stats.ratio_ci(t["client_wall_s"], flask)
-            rows.append({"n": n, "size": size, "config": label, "framework": fw, "endpoint": ep,
-                         "variant": var, "trials": len(t), "wall_s": float(t["client_wall_s"].median()),
-                         "vs_fastapi": vs_fast.value, "vs_fastapi_low": vs_fast.low,
-                         "vs_fastapi_high": vs_fast.high, "vs_flask": vs_flask.value,
-                         "vs_flask_low": vs_flask.low, "vs_flask_high": vs_flask.high,
-                         "minor_faults": float(t["minor_faults"].median()),
-                         "major_faults": float(t["major_faults"].median())})
+            rows.append(
+                {
+                    "n": n,
+                    "size": size,
+                    "config": label,
+                    "framework": fw,
+                    "endpoint": ep,
+                    "variant": var,
+                    "trials": len(t),
+                    "wall_s": float(t["client_wall_s"].median()),
+                    "vs_fastapi": vs_fast.value,
+                    "vs_fastapi_low": vs_fast.low,
+                    "vs_fastapi_high": vs_fast.high,
+                    "vs_flask": vs_flask.value,
+                    "vs_flask_low": vs_flask.low,
+                    "vs_flask_high": vs_flask.high,
+                    "minor_faults": float(t["minor_faults"].median()),
+                    "major_faults": float(t["major_faults"].median()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -105,8 +118,17 @@ def gaps_after_changes(ok: pd.DataFrame) -> pd.DataFrame:
         if _walls(g, *a[1:]).empty or _walls(g, *b[1:]).empty:
             continue
         r = _ratio(g, a, b)
-        rows.append({"change": change, "n": n, "size": size, "ratio": r.value, "low": r.low,
-                     "high": r.high, "closes": bool(r.contains(1.0))})
+        rows.append(
+            {
+                "change": change,
+                "n": n,
+                "size": size,
+                "ratio": r.value,
+                "low": r.low,
+                "high": r.high,
+                "closes": bool(r.contains(1.0)),
+            }
+        )
     return pd.DataFrame(rows, columns=["change", "n", "size", "ratio", "low", "high", "closes"])
 
 
@@ -118,16 +140,20 @@ def findings(ok: pd.DataFrame) -> list[str]:
     t = table(ok)
     if t.empty:
         return []
-    out = ["", "The cause of the article's gap (process mode, the article's gather; wall-time "
-               "ratios with 95% CIs, same run):"]
+    out = [
+        "",
+        "The cause of the article's gap (process mode, the article's gather; wall-time ratios with 95% CIs, same run):",
+    ]
     sel = ok[(ok["mode"] == "process") & (ok["workload"] == "article") & (ok["strategy"] == "gather")]
     for (n, size), g in sel.groupby(["n", "size"]):
         part = t[(t["n"] == n) & (t["size"] == size)]
         out.append(f"  n={n}, size={size}:")
         for r in part.itertuples():
             ci = f"[{r.vs_fastapi_low:.2f}, {r.vs_fastapi_high:.2f}]" if np.isfinite(r.vs_fastapi_low) else ""
-            out.append(f"    {r.config:<48} {r.wall_s:7.3f} s  {r.vs_fastapi:5.2f}x FastAPI {ci:<14} "
-                       f"minor faults {r.minor_faults:9.0f}  major {r.major_faults:.0f}")
+            out.append(
+                f"    {r.config:<48} {r.wall_s:7.3f} s  {r.vs_fastapi:5.2f}x FastAPI {ci:<14} "
+                f"minor faults {r.minor_faults:9.0f}  major {r.major_faults:.0f}"
+            )
         checks = [
             ("the gap itself", FLASK, FASTAPI),
             ("debug mode", _config("Flask debug"), FLASK),
@@ -136,8 +162,11 @@ def findings(ok: pd.DataFrame) -> list[str]:
             ("FastAPI's def endpoint (another thread) against its async def", _config("FastAPI def"), FASTAPI),
             ("one malloc arena, Flask", _config("Flask, MALLOC"), FLASK),
             ("one malloc arena in both, Flask against FastAPI", _config("Flask, MALLOC"), _config("FastAPI, MALLOC")),
-            ("FastAPI freeing the gathered results before it replies, as Flask's closed loop does",
-             _config("FastAPI freeing"), FASTAPI),
+            (
+                "FastAPI freeing the gathered results before it replies, as Flask's closed loop does",
+                _config("FastAPI freeing"),
+                FASTAPI,
+            ),
             ("Flask against FastAPI when both free the results before replying", FLASK, _config("FastAPI freeing")),
         ]
         for what, a, b in checks:
@@ -147,6 +176,8 @@ def findings(ok: pd.DataFrame) -> list[str]:
             out.append(f"  - {what}: {stats.verdict(r, a=a[0], b=b[0])}")
         major = part["major_faults"].max()
         if np.isfinite(major):
-            out.append(f"  - memory pressure: at most {major:.0f} major page faults per request at this size"
-                       + (" (no swapping)" if major == 0 else " (the server went to disk for memory)"))
+            out.append(
+                f"  - memory pressure: at most {major:.0f} major page faults per request at this size"
+                + (" (no swapping)" if major == 0 else " (the server went to disk for memory)")
+            )
     return out

@@ -11,8 +11,9 @@ ping tens of milliseconds; waiting behind a blocked event loop costs it a whole 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,9 +44,16 @@ CASES: tuple[Case, ...] = tuple(
 )
 
 
-def run(cases: tuple[Case, ...], params: dict[str, Any], heavy_clients: int, ping_rate: float,
-        duration_s: float, baseline_s: float, size: int = 1000,
-        progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+def run(
+    cases: tuple[Case, ...],
+    params: dict[str, Any],
+    heavy_clients: int,
+    ping_rate: float,
+    duration_s: float,
+    baseline_s: float,
+    size: int = 1000,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
     """Every case, each framework's server started once (process mode); one row per request."""
     frames = []
     for fw in dict.fromkeys(c.framework for c in cases):
@@ -53,10 +61,20 @@ def run(cases: tuple[Case, ...], params: dict[str, Any], heavy_clients: int, pin
             for case in (c for c in cases if c.framework == fw):
                 if progress:
                     progress(case.label)
-                recs = load.blocking_probe(s.url, f"/run/{case.endpoint}", {**params, "strategy": case.strategy},
-                                           heavy_clients, ping_rate, duration_s, baseline_s)
-                frames.append(load.frame(recs).assign(framework=fw, endpoint=case.endpoint,
-                                                      strategy=case.strategy, config=case.label))
+                recs = load.blocking_probe(
+                    s.url,
+                    f"/run/{case.endpoint}",
+                    {**params, "strategy": case.strategy},
+                    heavy_clients,
+                    ping_rate,
+                    duration_s,
+                    baseline_s,
+                )
+                frames.append(
+                    load.frame(recs).assign(
+                        framework=fw, endpoint=case.endpoint, strategy=case.strategy, config=case.label
+                    )
+                )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -83,8 +101,10 @@ def verdicts(summary: pd.DataFrame) -> list[str]:
         ping = g[g["phase"] == "ping"].iloc[0]
         heavy = g[g["phase"] == "heavy"].iloc[0]
         word = "STALLS" if ping["stalls"] else "stays responsive"
-        out.append(f"- {config}: {word}: /ping p99 {ping['p99_ms']:.0f} ms [{ping['p99_low_ms']:.0f}, "
-                   f"{ping['p99_high_ms']:.0f}] during heavy requests of median {heavy['p50_ms']:.0f} ms "
-                   f"(stall from {ping['stall_threshold_ms']:.0f} ms), {base['p99_ms']:.1f} ms without; "
-                   f"{int(ping['errors'])} ping errors")
+        out.append(
+            f"- {config}: {word}: /ping p99 {ping['p99_ms']:.0f} ms [{ping['p99_low_ms']:.0f}, "
+            f"{ping['p99_high_ms']:.0f}] during heavy requests of median {heavy['p50_ms']:.0f} ms "
+            f"(stall from {ping['stall_threshold_ms']:.0f} ms), {base['p99_ms']:.1f} ms without; "
+            f"{int(ping['errors'])} ping errors"
+        )
     return out

@@ -13,8 +13,21 @@ from typing import Any
 import psutil
 
 PACKAGES = (
-    "flask", "werkzeug", "flask-cors", "fastapi", "starlette", "uvicorn", "numpy", "scipy",
-    "pandas", "matplotlib", "requests", "psutil", "threadpoolctl", "tqdm", "ipython",
+    "flask",
+    "werkzeug",
+    "flask-cors",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "requests",
+    "psutil",
+    "threadpoolctl",
+    "tqdm",
+    "ipython",
 )
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "BLIS_", "VECLIB_", "NUMEXPR_", "PYTHONMALLOC")
 
@@ -67,18 +80,27 @@ def collect() -> dict[str, Any]:
     """A snapshot of the software, machine and settings, taken now."""
     vm = psutil.virtual_memory()
     try:
-        usable_cores = len(os.sched_getaffinity(0))
+        usable_cores: int | None = len(os.sched_getaffinity(0))
     except AttributeError:
         usable_cores = os.cpu_count()
     return {
-        "python": {"version": sys.version, "implementation": platform.python_implementation(),
-                   "executable": sys.executable},
-        "platform": {"system": platform.platform(), "machine": platform.machine(),
-                     "node": platform.node()},
-        "cpu": {"model": cpu_model(), "logical_cores": os.cpu_count(),
-                "physical_cores": psutil.cpu_count(logical=False), "usable_cores": usable_cores},
-        "memory": {"total_bytes": vm.total, "available_bytes_at_start": vm.available,
-                   "swap_total_bytes": psutil.swap_memory().total},
+        "python": {
+            "version": sys.version,
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+        },
+        "platform": {"system": platform.platform(), "machine": platform.machine(), "node": platform.node()},
+        "cpu": {
+            "model": cpu_model(),
+            "logical_cores": os.cpu_count(),
+            "physical_cores": psutil.cpu_count(logical=False),
+            "usable_cores": usable_cores,
+        },
+        "memory": {
+            "total_bytes": vm.total,
+            "available_bytes_at_start": vm.available,
+            "swap_total_bytes": psutil.swap_memory().total,
+        },
         "packages": package_versions(),
         "blas": blas(),
         "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)},

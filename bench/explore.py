@@ -16,9 +16,21 @@ import requests
 
 from servers import launch
 
-
-COLUMNS = ["framework", "mode", "endpoint", "workload", "strategy", "n", "size", "status",
-           "wall_s", "server_cpu_s", "parallelism", "speedup", "error"]
+COLUMNS = [
+    "framework",
+    "mode",
+    "endpoint",
+    "workload",
+    "strategy",
+    "n",
+    "size",
+    "status",
+    "wall_s",
+    "server_cpu_s",
+    "parallelism",
+    "speedup",
+    "error",
+]
 
 
 @dataclass
@@ -39,12 +51,19 @@ class Explorer:
         Explorer again gets the running ones back, not a second set."""
         key = (framework, mode)
         if key not in self.servers or not self.servers[key].url:
-            self.servers[key] = launch.shared(f"explorer-{framework}-{mode}", framework, mode,
-                                              size=self.article_size)
+            self.servers[key] = launch.shared(f"explorer-{framework}-{mode}", framework, mode, size=self.article_size)
         return self.servers[key]
 
-    def run(self, framework: str = "fastapi", strategy: str = "gather", workload: str = "article",
-            n: int = 5, size: int | None = None, endpoint: str = "", mode: str = "thread") -> dict[str, Any]:
+    def run(
+        self,
+        framework: str = "fastapi",
+        strategy: str = "gather",
+        workload: str = "article",
+        n: int = 5,
+        size: int | None = None,
+        endpoint: str = "",
+        mode: str = "thread",
+    ) -> dict[str, Any]:
         """Send one request; return its answer with ``wall_s`` (client) and ``speedup``
         (sum of task durations / wall time), and add a row to :attr:`history`.
 
@@ -60,13 +79,23 @@ class Explorer:
         r = requests.get(s.url + path, params=query, timeout=self.timeout)
         wall = time.perf_counter() - t0
         body = r.json()
-        row: dict[str, Any] = {"framework": framework, "mode": mode, "status": r.status_code,
-                               "wall_s": wall, **{k: query.get(k) for k in ("workload", "strategy", "n")}}
+        row: dict[str, Any] = {
+            "framework": framework,
+            "mode": mode,
+            "status": r.status_code,
+            "wall_s": wall,
+            **{k: query.get(k) for k in ("workload", "strategy", "n")},
+        }
         if r.ok:
             busy = sum(t["end"] - t["start"] for t in body["tasks"])
-            row.update(endpoint=body["endpoint"], size=body["size"], server_cpu_s=body["server"]["cpu_s"],
-                       parallelism=body["parallelism"], speedup=busy / wall if wall > 0 else float("nan"),
-                       error="")
+            row.update(
+                endpoint=body["endpoint"],
+                size=body["size"],
+                server_cpu_s=body["server"]["cpu_s"],
+                parallelism=body["parallelism"],
+                speedup=busy / wall if wall > 0 else float("nan"),
+                error="",
+            )
             body.update(wall_s=wall, speedup=row["speedup"], sent_mono=sent)
         else:
             row.update(endpoint=endpoint or "native", size=size, error=body["error"]["message"])
@@ -84,7 +113,7 @@ class Explorer:
             s.stop()
         self.servers.clear()
 
-    def __enter__(self) -> "Explorer":
+    def __enter__(self) -> Explorer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -98,5 +127,7 @@ def check(prediction: float, measured: float, tolerance: float = 0.25, what: str
     off = abs(prediction - measured) / max(abs(measured), 1e-9)
     if off <= tolerance:
         return f"Your prediction held: you said {prediction:g}, the measured {what} is {measured:.2f}."
-    return (f"Not quite: you said {prediction:g}, the measured {what} is {measured:.2f} "
-            f"({off:.0%} off). Look at the timeline: which tasks overlapped, and which had to wait?")
+    return (
+        f"Not quite: you said {prediction:g}, the measured {what} is {measured:.2f} "
+        f"({off:.0%} off). Look at the timeline: which tasks overlapped, and which had to wait?"
+    )

@@ -25,12 +25,37 @@ LOCUSTFILE = ROOT / "loadtest" / "locustfile.py"
 SUMMARY_COLUMNS = ["tool", "name", "requests", "errors", "throughput_rps", "p50_ms", "p90_ms", "p99_ms", "max_ms"]
 
 
-def locust(host: str, out_prefix: Path, users: int, spawn_rate: float, run_time_s: int,
-           env: dict[str, str] | None = None, timeout_s: float = 600) -> pd.DataFrame:
+def locust(
+    host: str,
+    out_prefix: Path,
+    users: int,
+    spawn_rate: float,
+    run_time_s: int,
+    env: dict[str, str] | None = None,
+    timeout_s: float = 600,
+) -> pd.DataFrame:
     """Run Locust headless against ``host`` and return one row per request name."""
-    cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
-           "-u", str(users), "-r", str(spawn_rate), "-t", f"{run_time_s}s", "--csv", str(out_prefix),
-           "--only-summary", "--stop-timeout", "10"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--host",
+        host,
+        "-u",
+        str(users),
+        "-r",
+        str(spawn_rate),
+        "-t",
+        f"{run_time_s}s",
+        "--csv",
+        str(out_prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env={**os.environ, **(env or {})})
     stats_path = Path(f"{out_prefix}_stats.csv")
     if not stats_path.exists():
@@ -42,11 +67,20 @@ def read_locust(stats_csv: Path) -> pd.DataFrame:
     """Locust's ``*_stats.csv`` in bench's summary columns (the Aggregated row dropped)."""
     s = pd.read_csv(stats_csv)
     s = s[s["Name"] != "Aggregated"]
-    return pd.DataFrame({
-        "tool": "locust", "name": s["Name"], "requests": s["Request Count"], "errors": s["Failure Count"],
-        "throughput_rps": s["Requests/s"], "p50_ms": s["50%"], "p90_ms": s["90%"], "p99_ms": s["99%"],
-        "max_ms": s["Max Response Time"],
-    }, columns=SUMMARY_COLUMNS).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "tool": "locust",
+            "name": s["Name"],
+            "requests": s["Request Count"],
+            "errors": s["Failure Count"],
+            "throughput_rps": s["Requests/s"],
+            "p50_ms": s["50%"],
+            "p90_ms": s["90%"],
+            "p99_ms": s["99%"],
+            "max_ms": s["Max Response Time"],
+        },
+        columns=SUMMARY_COLUMNS,
+    ).reset_index(drop=True)
 
 
 def debian_program(program: str, package: str, install: bool = True) -> str | None:
@@ -88,22 +122,38 @@ def parse_wrk(output: str, name: str) -> pd.DataFrame:
     errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors += int(non2xx.group(1)) if non2xx else 0
-    return pd.DataFrame([{
-        "tool": "wrk", "name": name, "requests": requests, "errors": errors, "throughput_rps": rps,
-        "p50_ms": dist.get(50, np.nan), "p90_ms": dist.get(90, np.nan), "p99_ms": dist.get(99, np.nan),
-        "max_ms": _ms(maxv.group(1)) if maxv else np.nan,
-    }], columns=SUMMARY_COLUMNS)
+    return pd.DataFrame(
+        [
+            {
+                "tool": "wrk",
+                "name": name,
+                "requests": requests,
+                "errors": errors,
+                "throughput_rps": rps,
+                "p50_ms": dist.get(50, np.nan),
+                "p90_ms": dist.get(90, np.nan),
+                "p99_ms": dist.get(99, np.nan),
+                "max_ms": _ms(maxv.group(1)) if maxv else np.nan,
+            }
+        ],
+        columns=SUMMARY_COLUMNS,
+    )
 
 
-def wrk(url: str, connections: int, duration_s: int, threads: int = 1, timeout_s: float = 600,
-        binary: str | None = None) -> pd.DataFrame:
+def wrk(
+    url: str, connections: int, duration_s: int, threads: int = 1, timeout_s: float = 600, binary: str | None = None
+) -> pd.DataFrame:
     """Run wrk (closed loop: ``connections`` connections, each sending when answered)."""
     binary = binary or wrk_binary()
     if binary is None:
         raise RuntimeError("wrk is not installed and could not be (needs root and Debian's apt)")
     threads = min(threads, connections)
-    r = subprocess.run([binary, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency",
-                        "--timeout", "60s", url], capture_output=True, text=True, timeout=timeout_s)
+    r = subprocess.run(
+        [binary, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", "--timeout", "60s", url],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
     if r.returncode != 0:
         raise RuntimeError(f"wrk failed (exit {r.returncode}): {r.stderr[-1000:]}")
     return parse_wrk(r.stdout, url.split("/", 3)[-1] if url.count("/") >= 3 else url)
@@ -112,13 +162,25 @@ def wrk(url: str, connections: int, duration_s: int, threads: int = 1, timeout_s
 def bench_row(tool: str, name: str, summary: pd.DataFrame) -> pd.DataFrame:
     """A :func:`bench.load.summarize` row in these columns."""
     s = summary.iloc[0]
-    return pd.DataFrame([{"tool": tool, "name": name, "requests": s["requests"], "errors": s["errors"],
-                          "throughput_rps": s["throughput_rps"], "p50_ms": s["p50_ms"], "p90_ms": s["p90_ms"],
-                          "p99_ms": s["p99_ms"], "max_ms": s["max_ms"]}], columns=SUMMARY_COLUMNS)
+    return pd.DataFrame(
+        [
+            {
+                "tool": tool,
+                "name": name,
+                "requests": s["requests"],
+                "errors": s["errors"],
+                "throughput_rps": s["throughput_rps"],
+                "p50_ms": s["p50_ms"],
+                "p90_ms": s["p90_ms"],
+                "p99_ms": s["p99_ms"],
+                "max_ms": s["max_ms"],
+            }
+        ],
+        columns=SUMMARY_COLUMNS,
+    )
 
 
-def crosscheck(framework: str, connections: int, duration_s: int, heavy_query: str,
-               size: int = 1000) -> pd.DataFrame:
+def crosscheck(framework: str, connections: int, duration_s: int, heavy_query: str, size: int = 1000) -> pd.DataFrame:
     """bench's closed loop and wrk, one after the other on the same server (process mode),
     for ``/ping`` and for a heavy ``/run``: one row per tool and endpoint."""
     from servers import launch
@@ -135,8 +197,15 @@ def crosscheck(framework: str, connections: int, duration_s: int, heavy_query: s
     return pd.concat(rows, ignore_index=True)
 
 
-def locust_against(framework: str, users: int, run_time_s: int, out_prefix: Path, endpoint: str = "async",
-                   heavy: dict[str, str] | None = None, size: int = 1000) -> pd.DataFrame:
+def locust_against(
+    framework: str,
+    users: int,
+    run_time_s: int,
+    out_prefix: Path,
+    endpoint: str = "async",
+    heavy: dict[str, str] | None = None,
+    size: int = 1000,
+) -> pd.DataFrame:
     """Start ``framework`` (process mode, loopback) and run the locustfile's two users against it."""
     from servers import launch
 
@@ -145,8 +214,15 @@ def locust_against(framework: str, users: int, run_time_s: int, out_prefix: Path
         return locust(s.url, out_prefix, users, users, run_time_s, env)
 
 
-def locust_distributed(host: str, out_prefix: Path, workers: int, users: int, run_time_s: int,
-                       env: dict[str, str] | None = None, timeout_s: float = 600) -> pd.DataFrame:
+def locust_distributed(
+    host: str,
+    out_prefix: Path,
+    workers: int,
+    users: int,
+    run_time_s: int,
+    env: dict[str, str] | None = None,
+    timeout_s: float = 600,
+) -> pd.DataFrame:
     """One Locust master and ``workers`` workers, all on this machine's loopback (the set-up
     the README describes for several machines), against ``host``; the master's statistics."""
     from servers.launch import bind_socket
@@ -157,13 +233,44 @@ def locust_distributed(host: str, out_prefix: Path, workers: int, users: int, ru
     full_env = {**os.environ, **(env or {})}
     base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
     master = subprocess.Popen(
-        base + ["--master", "--headless", "--expect-workers", str(workers), "--master-bind-host", "127.0.0.1",
-                "--master-bind-port", str(master_port), "-u", str(users), "-r", str(users),
-                "-t", f"{run_time_s}s", "--host", host, "--csv", str(out_prefix), "--only-summary"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=full_env, start_new_session=True)
-    procs = [subprocess.Popen(base + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env,
-                              start_new_session=True) for _ in range(workers)]
+        base
+        + [
+            "--master",
+            "--headless",
+            "--expect-workers",
+            str(workers),
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(master_port),
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{run_time_s}s",
+            "--host",
+            host,
+            "--csv",
+            str(out_prefix),
+            "--only-summary",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=full_env,
+        start_new_session=True,
+    )
+    procs = [
+        subprocess.Popen(
+            base + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=full_env,
+            start_new_session=True,
+        )
+        for _ in range(workers)
+    ]
     try:
         _, err = master.communicate(timeout=timeout_s)
         for p in procs:

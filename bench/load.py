@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,8 +50,16 @@ class Record:
     error: str
 
 
-def _send(session: requests.Session, url: str, params: Mapping[str, Any] | None, timeout: float,
-          phase: str, client: int, seq: int, intended: float | None) -> Record:
+def _send(
+    session: requests.Session,
+    url: str,
+    params: Mapping[str, Any] | None,
+    timeout: float,
+    phase: str,
+    client: int,
+    seq: int,
+    intended: float | None,
+) -> Record:
     start = time.monotonic()
     status, error = 0, ""
     try:
@@ -65,9 +74,16 @@ def _send(session: requests.Session, url: str, params: Mapping[str, Any] | None,
     return Record(phase, client, seq, t0, start, end, end - t0, status, error)
 
 
-def closed_loop(url: str, params: Mapping[str, Any] | None = None, clients: int = 1,
-                max_requests: int = 100, duration_s: float = 10.0, timeout_s: float = 60.0,
-                phase: str = "load", stop: threading.Event | None = None) -> list[Record]:
+def closed_loop(
+    url: str,
+    params: Mapping[str, Any] | None = None,
+    clients: int = 1,
+    max_requests: int = 100,
+    duration_s: float = 10.0,
+    timeout_s: float = 60.0,
+    phase: str = "load",
+    stop: threading.Event | None = None,
+) -> list[Record]:
     """``clients`` concurrent clients, each sending its next request when its last returns,
     until ``max_requests`` were sent, ``duration_s`` passed, or ``stop`` is set."""
     records: list[Record] = []
@@ -97,9 +113,16 @@ def closed_loop(url: str, params: Mapping[str, Any] | None = None, clients: int 
     return sorted(records, key=lambda r: r.seq)
 
 
-def open_loop(url: str, params: Mapping[str, Any] | None = None, rate: float = 10.0,
-              max_requests: int = 100, duration_s: float = 10.0, timeout_s: float = 60.0,
-              phase: str = "load", stop: threading.Event | None = None) -> list[Record]:
+def open_loop(
+    url: str,
+    params: Mapping[str, Any] | None = None,
+    rate: float = 10.0,
+    max_requests: int = 100,
+    duration_s: float = 10.0,
+    timeout_s: float = 60.0,
+    phase: str = "load",
+    stop: threading.Event | None = None,
+) -> list[Record]:
     """Requests at ``rate`` per second, each timed from its intended send time, until
     ``max_requests`` were scheduled, ``duration_s`` passed, or ``stop`` is set."""
     if rate <= 0:
@@ -126,9 +149,18 @@ def open_loop(url: str, params: Mapping[str, Any] | None = None, rate: float = 1
         return [f.result() for f in futures]
 
 
-def blocking_probe(base_url: str, heavy_path: str, heavy_params: Mapping[str, Any], heavy_clients: int = 2,
-                   ping_rate: float = 20.0, duration_s: float = 10.0, baseline_s: float = 2.0,
-                   timeout_s: float = 120.0, max_heavy: int = 10_000, warmup: int = 1) -> list[Record]:
+def blocking_probe(
+    base_url: str,
+    heavy_path: str,
+    heavy_params: Mapping[str, Any],
+    heavy_clients: int = 2,
+    ping_rate: float = 20.0,
+    duration_s: float = 10.0,
+    baseline_s: float = 2.0,
+    timeout_s: float = 120.0,
+    max_heavy: int = 10_000,
+    warmup: int = 1,
+) -> list[Record]:
     """``warmup`` heavy requests one after another (phase "warmup": what a first request
     starts, such as the app's process pool, is then started), pings at ``ping_rate`` for
     ``baseline_s`` alone (phase "baseline"), then for ``duration_s`` while ``heavy_clients``
@@ -141,8 +173,11 @@ def blocking_probe(base_url: str, heavy_path: str, heavy_params: Mapping[str, An
     heavy: list[Record] = []
 
     def load() -> None:
-        heavy.extend(closed_loop(base_url + heavy_path, heavy_params, heavy_clients, max_heavy,
-                                 duration_s, timeout_s, "heavy", stop))
+        heavy.extend(
+            closed_loop(
+                base_url + heavy_path, heavy_params, heavy_clients, max_heavy, duration_s, timeout_s, "heavy", stop
+            )
+        )
 
     loader = threading.Thread(target=load, name="heavy-load")
     loader.start()
@@ -195,9 +230,14 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
         start = g["intended"].min() if len(g) else np.nan
         span = g["end"].max() - start if len(g) else np.nan
         tp = throughput_ci(ok["end"].to_numpy(), start, span)
-        row: dict[str, Any] = {"phase": phase, "requests": len(g), "errors": len(g) - len(ok),
-                               "throughput_rps": tp.value, "throughput_low_rps": tp.low,
-                               "throughput_high_rps": tp.high}
+        row: dict[str, Any] = {
+            "phase": phase,
+            "requests": len(g),
+            "errors": len(g) - len(ok),
+            "throughput_rps": tp.value,
+            "throughput_low_rps": tp.low,
+            "throughput_high_rps": tp.high,
+        }
         lat = ok["latency_s"].to_numpy() * 1000
         for name, q in (("p50", 50), ("p90", 90), ("p99", 99)):
             e = stats.statistic_ci(lat, _percentile(q))

@@ -26,20 +26,28 @@ def times(df: pd.DataFrame) -> Figure:
     """Horizontal bars, one panel per workload, n and size: median client wall time per
     configuration with its 95% CI whiskers."""
     s = summary(df).dropna(subset=["wall_s"])
-    parts = [(w, g.sort_values(["strategy", "mode", "framework", "endpoint", "variant"]))
-             for w, g in s.groupby(["workload", "n", "size"], sort=True)]
+    parts = [
+        (w, g.sort_values(["strategy", "mode", "framework", "endpoint", "variant"]))
+        for w, g in s.groupby(["workload", "n", "size"], sort=True)
+    ]
     heights = [max(len(g), 2) for _, g in parts] or [2]
     fig = Figure(figsize=(8, 0.4 * sum(heights) + 1.0 * len(heights) + 0.5), layout="constrained")
     if not parts:
         fig.text(0.5, 0.5, "no successful trials", ha="center")
         return fig
     axes = fig.subplots(len(parts), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-    for ax, ((workload, _, _), g) in zip(axes, parts):
+    for ax, ((workload, _, _), g) in zip(axes, parts, strict=True):
         y = np.arange(len(g))
         err = np.nan_to_num(np.vstack([g["wall_s"] - g["wall_low_s"], g["wall_high_s"] - g["wall_s"]]), nan=0.0)
         ax.barh(y, g["wall_s"], xerr=err, capsize=3, color=[COLORS.get(f, "#999") for f in g["framework"]])
-        ax.set_yticks(y, [f"{r.framework}{f'[{r.variant}]' if r.variant else ''} / {r.mode} / "
-                          f"{r.endpoint} / {r.strategy}" for r in g.itertuples()], fontsize=8)
+        ax.set_yticks(
+            y,
+            [
+                f"{r.framework}{f'[{r.variant}]' if r.variant else ''} / {r.mode} / {r.endpoint} / {r.strategy}"
+                for r in g.itertuples()
+            ],
+            fontsize=8,
+        )
         ax.invert_yaxis()
         ax.set_title(f"{workload} workload, n={g['n'].iloc[0]}, size={g['size'].iloc[0]}", fontsize=10)
         ax.grid(axis="x", alpha=0.3)
@@ -47,8 +55,9 @@ def times(df: pd.DataFrame) -> Figure:
     return fig
 
 
-def representative(df: pd.DataFrame, framework: str, mode: str, strategy: str,
-                   endpoint: str | None = None, workload: str | None = None) -> pd.Series | None:
+def representative(
+    df: pd.DataFrame, framework: str, mode: str, strategy: str, endpoint: str | None = None, workload: str | None = None
+) -> pd.Series | None:
     """The measured trial whose wall time is closest to its configuration's median."""
     ok = measured(df)
     g = ok[(ok["framework"] == framework) & (ok["mode"] == mode) & (ok["strategy"] == strategy)]
@@ -74,40 +83,46 @@ def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "artic
     if not ok.empty:  # the largest fan-out at the largest size: the article's own, where measured
         ok = ok[ok["n"] == ok["n"].max()]
         ok = ok[ok["size"] == ok["size"].max()]
-    panels = sorted({tuple(p) for p in ok[["framework", "mode", "endpoint"]].itertuples(index=False)},
-                    key=lambda p: (p[0] == IDEAL, p[0], p[1], p[2]))
-    trials = [(f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f,
-               representative(ok, f, m, strategy, e, workload)) for f, m, e in panels]
+    panels = sorted(
+        {tuple(p) for p in ok[["framework", "mode", "endpoint"]].itertuples(index=False)},
+        key=lambda p: (p[0] == IDEAL, p[0], p[1], p[2]),
+    )
+    trials = [
+        (f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f, representative(ok, f, m, strategy, e, workload))
+        for f, m, e in panels
+    ]
     trials = [t for t in trials if t[2] is not None]
     fig = Figure(figsize=(9, 1.1 + 1.3 * max(len(trials), 1)), layout="constrained")
     if not trials:
         fig.text(0.5, 0.5, f"no successful {workload}/{strategy} trials", ha="center")
         return fig
     axes = fig.subplots(len(trials), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, (title, f, t) in zip(axes, trials):
-        draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(f, "#999"),
-                   labels=True)
-        ax.set_title(f"{title}: parallelism {t['parallelism']:.2f}, wall {t['client_wall_s']:.2f} s",
-                     fontsize=9, loc="left")
+    for ax, (title, f, t) in zip(axes, trials, strict=True):
+        draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(f, "#999"), labels=True)
+        ax.set_title(
+            f"{title}: parallelism {t['parallelism']:.2f}, wall {t['client_wall_s']:.2f} s", fontsize=9, loc="left"
+        )
         ax.grid(axis="x", alpha=0.3)
     axes[-1].set_xlabel("seconds since the client sent the request (the trial nearest the median)")
     first = trials[0][2]
-    fig.suptitle(f"Task timelines: {first['workload']} workload, strategy {strategy}, "
-                 f"n={first['n']}, size={first['size']}")
+    fig.suptitle(
+        f"Task timelines: {first['workload']} workload, strategy {strategy}, n={first['n']}, size={first['size']}"
+    )
     return fig
 
 
-def draw_tasks(ax: Any, tasks: list[dict[str, Any]], sent: float, wall: float, color: str,
-               labels: bool = False) -> None:
+def draw_tasks(
+    ax: Any, tasks: list[dict[str, Any]], sent: float, wall: float, color: str, labels: bool = False
+) -> None:
     """Draw one request on ``ax``: a bar per task from ``sent`` (the client's send time on
     the tasks' monotonic clock), and a dark bar for the whole request of ``wall`` seconds."""
     for task in tasks:
-        ax.barh(task["index"], task["end"] - task["start"], left=task["start"] - sent,
-                color=color, edgecolor="white")
+        ax.barh(task["index"], task["end"] - task["start"], left=task["start"] - sent, color=color, edgecolor="white")
     ax.barh(-1, wall, left=0, height=0.3, color="#444")
     if labels:
-        ax.set_yticks([-1] + [t["index"] for t in tasks], ["request"] + [f"task {t['index']}" for t in tasks],
-                      fontsize=7)
+        ax.set_yticks(
+            [-1] + [t["index"] for t in tasks], ["request"] + [f"task {t['index']}" for t in tasks], fontsize=7
+        )
     else:
         ax.set_yticks([])
     ax.invert_yaxis()
@@ -118,12 +133,16 @@ def request_timeline(answer: dict[str, Any]) -> Figure:
     """One ``/run`` answer (with ``sent_mono`` and ``wall_s`` added by the client) as a timeline."""
     fig = Figure(figsize=(8, 0.4 * len(answer["tasks"]) + 1.4), layout="constrained")
     ax = fig.add_subplot()
-    draw_tasks(ax, answer["tasks"], answer["sent_mono"], answer["wall_s"],
-               COLORS.get(answer["framework"], "#999"), labels=True)
+    draw_tasks(
+        ax, answer["tasks"], answer["sent_mono"], answer["wall_s"], COLORS.get(answer["framework"], "#999"), labels=True
+    )
     ax.set_xlabel("seconds since the request was sent")
-    ax.set_title(f"{answer['framework']} / {answer['endpoint']} endpoint: {answer['workload']} x{answer['n']} "
-                 f"with {answer['strategy']}: parallelism {answer['parallelism']:.2f}, "
-                 f"wall {answer['wall_s']:.3f} s", fontsize=10)
+    ax.set_title(
+        f"{answer['framework']} / {answer['endpoint']} endpoint: {answer['workload']} x{answer['n']} "
+        f"with {answer['strategy']}: parallelism {answer['parallelism']:.2f}, "
+        f"wall {answer['wall_s']:.3f} s",
+        fontsize=10,
+    )
     return fig
 
 
@@ -143,8 +162,7 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
     strategies = sorted(ok["strategy"].unique())
     columns = [("flask", mode, "sync"), ("fastapi", mode, "async"), (IDEAL, "inprocess", "none")]
     columns = [c for c in columns if not ok[(ok["framework"] == c[0]) & (ok["mode"] == c[1])].empty]
-    fig = Figure(figsize=(3.4 * max(len(columns), 1) + 1, 1.4 * max(len(strategies), 1) + 1.0),
-                 layout="constrained")
+    fig = Figure(figsize=(3.4 * max(len(columns), 1) + 1, 1.4 * max(len(strategies), 1) + 1.0), layout="constrained")
     if not strategies or not columns:
         fig.text(0.5, 0.5, f"no successful {workload} trials", ha="center")
         return fig
@@ -160,15 +178,18 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
                 ax.set_axis_off()
                 continue
             draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(fw, "#999"))
-            ax.set_title(f"{fw} {strategy}: par. {t['parallelism']:.1f}, {t['client_wall_s']:.2f} s",
-                         fontsize=8, loc="left")
+            ax.set_title(
+                f"{fw} {strategy}: par. {t['parallelism']:.1f}, {t['client_wall_s']:.2f} s", fontsize=8, loc="left"
+            )
             if not labelled:
                 ax.set_ylabel(strategy, fontsize=9)
                 labelled = True
     for ax in axes[-1]:
         ax.set_xlabel("s since the request was sent", fontsize=8)
-    fig.suptitle(f"{workload}: when each of n={n} tasks ran ({mode} mode)\n"
-                 "dark bar: the whole request as the client saw it", fontsize=10)
+    fig.suptitle(
+        f"{workload}: when each of n={n} tasks ran ({mode} mode)\ndark bar: the whole request as the client saw it",
+        fontsize=10,
+    )
     return fig
 
 
@@ -190,7 +211,7 @@ def speedups(df: pd.DataFrame) -> Figure:
         fig.text(0.5, 0.5, "no ideal baseline to compare with", ha="center")
         return fig
     axes = fig.subplots(len(parts), 1, squeeze=False)[:, 0]
-    for ax, (w, n, g, base) in zip(axes, parts):
+    for ax, (w, n, g, base) in zip(axes, parts, strict=True):
         mode = matrix_mode(g, w)
         sets = [("flask", mode, "sync"), ("fastapi", mode, "async"), (IDEAL, "inprocess", "none")]
         strategies = sorted(g["strategy"].unique())
@@ -204,13 +225,19 @@ def speedups(df: pd.DataFrame) -> Figure:
                 vals.append(r.value)
                 lo.append(r.value - r.low if np.isfinite(r.low) else 0)
                 hi.append(r.high - r.value if np.isfinite(r.high) else 0)
-            ax.bar(x + (k - (len(sets) - 1) / 2) * width, vals, width, yerr=[lo, hi], capsize=2,
-                   color=COLORS.get(fw, "#999"), label=f"{fw}" + (f" ({m}, {ep} endpoint)" if fw != IDEAL else " (in-process)"))
+            ax.bar(
+                x + (k - (len(sets) - 1) / 2) * width,
+                vals,
+                width,
+                yerr=[lo, hi],
+                capsize=2,
+                color=COLORS.get(fw, "#999"),
+                label=f"{fw}" + (f" ({m}, {ep} endpoint)" if fw != IDEAL else " (in-process)"),
+            )
         ax.axhline(1.0, color="#444", lw=0.8)
         ax.set_xticks(x, strategies)
         ax.set_ylabel("speed-up")
-        ax.set_title(f"{w} workload, n={n}, {mode} mode: ideal one-after-another time / measured time",
-                     fontsize=10)
+        ax.set_title(f"{w} workload, n={n}, {mode} mode: ideal one-after-another time / measured time", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
     return fig
@@ -226,10 +253,11 @@ def gap_causes(df: pd.DataFrame) -> Figure:
         fig.text(0.5, 0.5, "no controlled comparisons in this run", ha="center")
         return fig
     axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
-    for ax, ((n, size), g) in zip(axes, groups):
+    for ax, ((n, size), g) in zip(axes, groups, strict=True):
         y = np.arange(len(g))
-        err = np.nan_to_num(np.vstack([g["vs_fastapi"] - g["vs_fastapi_low"],
-                                       g["vs_fastapi_high"] - g["vs_fastapi"]]), nan=0.0)
+        err = np.nan_to_num(
+            np.vstack([g["vs_fastapi"] - g["vs_fastapi_low"], g["vs_fastapi_high"] - g["vs_fastapi"]]), nan=0.0
+        )
         ax.barh(y, g["vs_fastapi"], xerr=err, capsize=3, color=[COLORS.get(f, "#999") for f in g["framework"]])
         ax.set_yticks(y, list(g["config"]), fontsize=8)
         ax.invert_yaxis()
@@ -252,8 +280,10 @@ def sweep(summary_df: pd.DataFrame) -> Figure:
         style = "-" if fw == "fastapi" else "--"
         # Each configuration a little to the side of the others, so the intervals stay apart.
         g = g.assign(clients=g["clients"] * 2 ** (0.05 * (k - (len(groups) - 1) / 2)))
-        t_err = np.nan_to_num(np.vstack([g["throughput_rps"] - g["throughput_low_rps"],
-                                         g["throughput_high_rps"] - g["throughput_rps"]]), nan=0.0)
+        t_err = np.nan_to_num(
+            np.vstack([g["throughput_rps"] - g["throughput_low_rps"], g["throughput_high_rps"] - g["throughput_rps"]]),
+            nan=0.0,
+        )
         ax_t.errorbar(g["clients"], g["throughput_rps"], yerr=t_err, fmt=style + "o", capsize=3, label=label)
         err = np.nan_to_num(np.vstack([g["p99_ms"] - g["p99_low_ms"], g["p99_high_ms"] - g["p99_ms"]]), nan=0.0)
         ax_l.errorbar(g["clients"], g["p99_ms"], yerr=err, fmt=style + "o", capsize=3, label=label)
@@ -281,8 +311,15 @@ def probe(summary_df: pd.DataFrame) -> Figure:
     for k, (phase, color) in enumerate((("baseline", "#bbb"), ("ping", "#d62728"))):
         g = rows[rows["phase"] == phase].set_index("config").reindex(labels)
         err = np.nan_to_num(np.vstack([g["p99_ms"] - g["p99_low_ms"], g["p99_high_ms"] - g["p99_ms"]]), nan=0.0)
-        ax.barh(y + (k - 0.5) * 0.4, g["p99_ms"], 0.4, xerr=err, capsize=2, color=color,
-                label="p99, no load" if phase == "baseline" else "p99, during heavy requests")
+        ax.barh(
+            y + (k - 0.5) * 0.4,
+            g["p99_ms"],
+            0.4,
+            xerr=err,
+            capsize=2,
+            color=color,
+            label="p99, no load" if phase == "baseline" else "p99, during heavy requests",
+        )
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")

@@ -13,7 +13,7 @@ from servers import memory
 from servers import strategies as st
 from servers import workloads as wl
 
-IDEAL = "ideal"        # framework name of the in-process baseline
+IDEAL = "ideal"  # framework name of the in-process baseline
 IN_PROCESS = "inprocess"  # its mode
 #: Memory kept aside, when the article preset picks its size, for the four servers and the
 #: measuring process themselves, so that the servers' own guard still admits the size later.
@@ -44,8 +44,10 @@ class Config:
     @property
     def label(self) -> str:
         v = f"[{self.variant}]" if self.variant else ""
-        return (f"{self.framework}{v}/{self.mode}/{self.endpoint} {self.workload}/{self.strategy} "
-                f"n={self.n} size={self.size}")
+        return (
+            f"{self.framework}{v}/{self.mode}/{self.endpoint} {self.workload}/{self.strategy} "
+            f"n={self.n} size={self.size}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,10 +57,10 @@ class Config:
 #: "" is the plain server: Werkzeug threaded (Flask) or uvicorn (FastAPI), no debug.
 VARIANTS: dict[str, dict[str, Any]] = {
     "": {},
-    "debug": {"debug": True},            # Flask's debug=True: reloader, debugger (the article's)
-    "one-thread": {"threaded": False},   # Werkzeug serving every request on one thread
+    "debug": {"debug": True},  # Flask's debug=True: reloader, debugger (the article's)
+    "one-thread": {"threaded": False},  # Werkzeug serving every request on one thread
     "arena1": {"env": {"MALLOC_ARENA_MAX": "1"}},  # glibc malloc: one arena for all threads
-    "settle": {"settle": True},          # FastAPI frees the gathered results before answering
+    "settle": {"settle": True},  # FastAPI frees the gathered results before answering
 }
 
 
@@ -131,18 +133,26 @@ class Preset:
             n = g.n or self.n
             repeats = g.repeats or self.repeats
 
-            def size(w: str) -> int:
-                return g.size if (g.size and w == "article") else self.size_of(w)
-
-            for c in (Config(f, m, w, s, n, size(w), e, v)
-                      for f in g.frameworks for m in g.modes for e in g.endpoints
-                      for w in g.workloads for s in g.strategies for v in g.variants
-                      if variant_allowed(f, m, v)):
+            for c in (
+                Config(f, m, w, s, n, self._size_in(g, w), e, v)
+                for f in g.frameworks
+                for m in g.modes
+                for e in g.endpoints
+                for w in g.workloads
+                for s in g.strategies
+                for v in g.variants
+                if variant_allowed(f, m, v)
+            ):
                 served[c] = max(served.get(c, 0), repeats)
-            for c in (Config(IDEAL, IN_PROCESS, w, s, n, size(w))
-                      for w in g.workloads for s in g.ideal_strategies):
+            for c in (
+                Config(IDEAL, IN_PROCESS, w, s, n, self._size_in(g, w)) for w in g.workloads for s in g.ideal_strategies
+            ):
                 ideal[c] = max(ideal.get(c, 0), repeats)
         return {c: served[c] for c in sorted(served)} | {c: ideal[c] for c in sorted(ideal)}
+
+    def _size_in(self, grid: Grid, workload: str) -> int:
+        """The size ``grid`` gives ``workload``: its own for the article's task, if it sets one."""
+        return grid.size if (grid.size and workload == "article") else self.size_of(workload)
 
     def size_of(self, workload: str) -> int:
         """The size this preset gives ``workload``: ``size`` for the article's task."""
@@ -159,10 +169,13 @@ ALL_WORKLOADS = tuple(wl.WORKLOADS)
 ALL_STRATEGIES = tuple(st.STRATEGIES)
 #: The article's two servers, as it ran them, and the controlled changes to each.
 ABLATION = (
-    Grid(frameworks=("flask",), modes=("process",), strategies=("gather",),
-         variants=("", "debug", "one-thread", "arena1")),
-    Grid(frameworks=("fastapi",), modes=("process",), strategies=("gather",),
-         variants=("", "arena1", "settle")),
+    Grid(
+        frameworks=("flask",),
+        modes=("process",),
+        strategies=("gather",),
+        variants=("", "debug", "one-thread", "arena1"),
+    ),
+    Grid(frameworks=("fastapi",), modes=("process",), strategies=("gather",), variants=("", "arena1", "settle")),
     Grid(modes=("process",), endpoints=("sync", "async"), strategies=("gather",)),
 )
 
@@ -171,8 +184,14 @@ WORKSHOP_SIZES = (("matmul", 1000), ("python", 1200), ("sleep", 80))
 #: The strategy x workload matrix at n=4 (two tasks per core) in process mode, with the
 #: article's task a little longer than in the reproduction, so that ratios to the ideal rise
 #: above noise.
-MATRIX = Grid(n=4, size=1500, modes=("process",), workloads=ALL_WORKLOADS, strategies=ALL_STRATEGIES,
-              ideal_strategies=ALL_STRATEGIES)
+MATRIX = Grid(
+    n=4,
+    size=1500,
+    modes=("process",),
+    workloads=ALL_WORKLOADS,
+    strategies=ALL_STRATEGIES,
+    ideal_strategies=ALL_STRATEGIES,
+)
 
 
 def best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
@@ -182,14 +201,24 @@ def best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
     guests), so a ratio of two medians of 5 can wander past the 15% that "near the ideal"
     is judged by; the ideals are cheap and shared by both frameworks' ratios."""
     return (
-        Grid(n=4, size=1500, modes=("process",), workloads=("article", "python"), strategies=("processes",),
-             repeats=served),
-        Grid(n=4, modes=("process",), workloads=("matmul",), strategies=("threads", "processes"),
-             repeats=served),
-        Grid(n=4, size=1500, frameworks=(), workloads=("article", "python"), ideal_strategies=("processes",),
-             repeats=ideal),
-        Grid(n=4, frameworks=(), workloads=("matmul",), ideal_strategies=("threads", "processes"),
-             repeats=ideal),
+        Grid(
+            n=4,
+            size=1500,
+            modes=("process",),
+            workloads=("article", "python"),
+            strategies=("processes",),
+            repeats=served,
+        ),
+        Grid(n=4, modes=("process",), workloads=("matmul",), strategies=("threads", "processes"), repeats=served),
+        Grid(
+            n=4,
+            size=1500,
+            frameworks=(),
+            workloads=("article", "python"),
+            ideal_strategies=("processes",),
+            repeats=ideal,
+        ),
+        Grid(n=4, frameworks=(), workloads=("matmul",), ideal_strategies=("threads", "processes"), repeats=ideal),
     )
 
 
@@ -197,49 +226,81 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
         Preset(
-            "smoke", "seconds: the article's task and a cross-section of the matrix, for tests and CI",
-            n=3, size=300, repeats=3, warmup=1, request_timeout_s=60.0,
+            "smoke",
+            "seconds: the article's task and a cross-section of the matrix, for tests and CI",
+            n=3,
+            size=300,
+            repeats=3,
+            warmup=1,
+            request_timeout_s=60.0,
             sizes=(("sleep", 20), ("python", 40), ("matmul", 100)),
             grids=(
                 Grid(ideal_strategies=("sequential", "gather")),
-                Grid(n=2, modes=("thread",), workloads=("sleep", "python"),
-                     strategies=("gather", "threads", "processes"),
-                     ideal_strategies=("sequential", "threads", "processes")),
+                Grid(
+                    n=2,
+                    modes=("thread",),
+                    workloads=("sleep", "python"),
+                    strategies=("gather", "threads", "processes"),
+                    ideal_strategies=("sequential", "threads", "processes"),
+                ),
             ),
         ),
         Preset(
-            "quick", "minutes on 2 cores: the article's n=5 in both modes, the strategy x workload "
+            "quick",
+            "minutes on 2 cores: the article's n=5 in both modes, the strategy x workload "
             "matrix at n=4 in process mode, and the controlled comparisons behind the article's gap",
-            n=5, size=1000, repeats=5, warmup=1, request_timeout_s=120.0,
+            n=5,
+            size=1000,
+            repeats=5,
+            warmup=1,
+            request_timeout_s=120.0,
             sizes=WORKSHOP_SIZES,
             grids=(
                 Grid(ideal_strategies=("sequential", "gather")),
                 MATRIX,
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
-                Grid(n=4, size=1500, modes=("process",), endpoints=("sync", "async"),
-                     workloads=("article", "sleep"), strategies=("gather", "sequential")),
+                Grid(
+                    n=4,
+                    size=1500,
+                    modes=("process",),
+                    endpoints=("sync", "async"),
+                    workloads=("article", "sleep"),
+                    strategies=("gather", "sequential"),
+                ),
                 *best_versus_ideal(served=8, ideal=12),
                 *ABLATION,
             ),
         ),
         Preset(
-            "best", "about two minutes on 2 cores: the strategy x workload matrix (3 repeats) to find each "
+            "best",
+            "about two minutes on 2 cores: the strategy x workload matrix (3 repeats) to find each "
             "workload's best strategy, and the likely best ones and their in-process ideals 30 times "
             "each, to hold them against each other to within a few per cent",
-            n=4, size=1500, repeats=3, warmup=1, request_timeout_s=120.0,
+            n=4,
+            size=1500,
+            repeats=3,
+            warmup=1,
+            request_timeout_s=120.0,
             sizes=WORKSHOP_SIZES,
             grids=(MATRIX, *best_versus_ideal(served=30, ideal=30)),
         ),
         Preset(
-            "article", "the article's n=5 and the largest size up to 10000 that fits in memory, "
+            "article",
+            "the article's n=5 and the largest size up to 10000 that fits in memory, "
             "with the controlled comparisons; about an hour on 2 cores",
-            n=5, size=None, repeats=5, warmup=1, request_timeout_s=3600.0,
-            grids=(Grid(ideal_strategies=("sequential", "gather")), *ABLATION,
-                   # The same two servers at the quick preset's size, in the same run: does
-                   # the gap depend on size (memory pressure)?
-                   Grid(size=1000, modes=("process",), strategies=("gather",),
-                        ideal_strategies=("sequential",))),
+            n=5,
+            size=None,
+            repeats=5,
+            warmup=1,
+            request_timeout_s=3600.0,
+            grids=(
+                Grid(ideal_strategies=("sequential", "gather")),
+                *ABLATION,
+                # The same two servers at the quick preset's size, in the same run: does
+                # the gap depend on size (memory pressure)?
+                Grid(size=1000, modes=("process",), strategies=("gather",), ideal_strategies=("sequential",)),
+            ),
         ),
     )
 }
@@ -260,8 +321,7 @@ def resolve(preset: Preset) -> Preset:
     """
     if preset.size is not None:
         return preset
-    size = memory.largest_admitted_size(wl.ARTICLE, st.GATHER, preset.n, preset.max_size,
-                                        margin=SERVERS_MARGIN_BYTES)
+    size = memory.largest_admitted_size(wl.ARTICLE, st.GATHER, preset.n, preset.max_size, margin=SERVERS_MARGIN_BYTES)
     if size <= 0:
         raise ValueError("not enough memory available for the article's task at any size")
     return replace(preset, size=size)

@@ -106,7 +106,7 @@ class ProcessProbe:
         except psutil.Error:
             return
 
-    def __enter__(self) -> "ProcessProbe":
+    def __enter__(self) -> ProcessProbe:
         self._hwm = self._reset_hwm()
         if not self._hwm:
             try:

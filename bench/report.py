@@ -17,8 +17,19 @@ from .store import Run
 
 KEYS = ["framework", "variant", "mode", "endpoint", "workload", "strategy", "n", "size"]
 SUMMARY_COLUMNS = KEYS + [
-    "trials", "failed", "wall_s", "wall_low_s", "wall_high_s", "server_cpu_s", "client_cpu_s",
-    "client_process_cpu_s", "parallelism", "peak_rss_mib", "minor_faults", "major_faults", "x_ideal",
+    "trials",
+    "failed",
+    "wall_s",
+    "wall_low_s",
+    "wall_high_s",
+    "server_cpu_s",
+    "client_cpu_s",
+    "client_process_cpu_s",
+    "parallelism",
+    "peak_rss_mib",
+    "minor_faults",
+    "major_faults",
+    "x_ideal",
     "x_best_ideal",
 ]
 GROUP = ["mode", "workload", "strategy", "n", "size"]  # what FastAPI and Flask are compared on
@@ -63,34 +74,41 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     df = _with_variant(df)
     failed = df[(~df["warmup"]) & (df["status"] != 200)].groupby(KEYS).size()
     ideals = ok[ok["framework"] == IDEAL].groupby(["workload", "n", "size", "strategy"])["client_wall_s"].median()
-    ideal_wall = ideals.xs("sequential", level="strategy") if "sequential" in ideals.index.get_level_values(
-        "strategy") else pd.Series(dtype=float)
+    ideal_wall = (
+        ideals.xs("sequential", level="strategy")
+        if "sequential" in ideals.index.get_level_values("strategy")
+        else pd.Series(dtype=float)
+    )
     best_ideal = ideals.groupby(level=["workload", "n", "size"]).min()
     ok = ok.astype({"endpoint": str})
     rows: list[dict[str, Any]] = []
     for key, g in ok.groupby(KEYS, sort=True):
         wall = stats.median_ci(g["client_wall_s"])
-        k = dict(zip(KEYS, key))
+        k = dict(zip(KEYS, key, strict=True))
         base = ideal_wall.get((k["workload"], k["n"], k["size"]), np.nan)
         best = best_ideal.get((k["workload"], k["n"], k["size"]), np.nan)
-        rows.append({
-            **k,
-            "trials": len(g),
-            "failed": int(failed.get(key, 0)),
-            "wall_s": wall.value, "wall_low_s": wall.low, "wall_high_s": wall.high,
-            "server_cpu_s": g["server_cpu_only_s"].median(),
-            "client_cpu_s": g["client_cpu_s"].median(),
-            "client_process_cpu_s": g["client_process_cpu_s"].median(),
-            "parallelism": g["parallelism"].median(),
-            "peak_rss_mib": g["peak_rss_bytes"].median() / 2**20,
-            "minor_faults": g["minor_faults"].median(),
-            "major_faults": g["major_faults"].median(),
-            "x_ideal": wall.value / base if base else np.nan,
-            "x_best_ideal": wall.value / best if best else np.nan,
-        })
+        rows.append(
+            {
+                **k,
+                "trials": len(g),
+                "failed": int(failed.get(key, 0)),
+                "wall_s": wall.value,
+                "wall_low_s": wall.low,
+                "wall_high_s": wall.high,
+                "server_cpu_s": g["server_cpu_only_s"].median(),
+                "client_cpu_s": g["client_cpu_s"].median(),
+                "client_process_cpu_s": g["client_process_cpu_s"].median(),
+                "parallelism": g["parallelism"].median(),
+                "peak_rss_mib": g["peak_rss_bytes"].median() / 2**20,
+                "minor_faults": g["minor_faults"].median(),
+                "major_faults": g["major_faults"].median(),
+                "x_ideal": wall.value / base if base else np.nan,
+                "x_best_ideal": wall.value / best if best else np.nan,
+            }
+        )
     for key, count in failed.items():  # configurations with no successful trial at all
         if not any(tuple(r[k] for k in KEYS) == key for r in rows):
-            rows.append({**dict(zip(KEYS, key)), "trials": 0, "failed": int(count)})
+            rows.append({**dict(zip(KEYS, key, strict=True)), "trials": 0, "failed": int(count)})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -114,8 +132,16 @@ def comparisons(df: pd.DataFrame) -> pd.DataFrame:
             if fa.empty or fl.empty:
                 continue
             r = stats.ratio_ci(fa, fl)
-            rows.append({**dict(zip(GROUP, key)), "pairing": pairing, "fastapi_over_flask": r.value,
-                         "low": r.low, "high": r.high, "verdict": stats.verdict(r)})
+            rows.append(
+                {
+                    **dict(zip(GROUP, key, strict=True)),
+                    "pairing": pairing,
+                    "fastapi_over_flask": r.value,
+                    "low": r.low,
+                    "high": r.high,
+                    "verdict": stats.verdict(r),
+                }
+            )
     return pd.DataFrame(rows, columns=GROUP + ["pairing", "fastapi_over_flask", "low", "high", "verdict"])
 
 
@@ -142,36 +168,77 @@ def versus_ideal(df: pd.DataFrame) -> pd.DataFrame:
         best = g[(g["strategy"] == strategy) & (g["endpoint"] == endpoint)]["client_wall_s"]
         base = ideals[ideals["strategy"] == best_ideal]["client_wall_s"]
         r = stats.ratio_ci(best, base)
-        rows.append({"framework": fw, "mode": mode, "workload": w, "n": n, "size": size,
-                     "best_strategy": strategy, "endpoint": endpoint, "wall_s": float(best.median()),
-                     "trials": len(best), "ideal_strategy": best_ideal, "ideal_trials": len(base),
-                     "x_ideal": r.value, "low": r.low, "high": r.high,
-                     "x_ideal_fastest": float(best.min() / base.min())})
-    return pd.DataFrame(rows, columns=["framework", "mode", "workload", "n", "size", "best_strategy",
-                                       "endpoint", "wall_s", "trials", "ideal_strategy", "ideal_trials",
-                                       "x_ideal", "low", "high", "x_ideal_fastest"])
+        rows.append(
+            {
+                "framework": fw,
+                "mode": mode,
+                "workload": w,
+                "n": n,
+                "size": size,
+                "best_strategy": strategy,
+                "endpoint": endpoint,
+                "wall_s": float(best.median()),
+                "trials": len(best),
+                "ideal_strategy": best_ideal,
+                "ideal_trials": len(base),
+                "x_ideal": r.value,
+                "low": r.low,
+                "high": r.high,
+                "x_ideal_fastest": float(best.min() / base.min()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "framework",
+            "mode",
+            "workload",
+            "n",
+            "size",
+            "best_strategy",
+            "endpoint",
+            "wall_s",
+            "trials",
+            "ideal_strategy",
+            "ideal_trials",
+            "x_ideal",
+            "low",
+            "high",
+            "x_ideal_fastest",
+        ],
+    )
 
 
 def _fmt_table(s: pd.DataFrame) -> str:
     if s.empty:
         return "(no successful trials)"
-    t = pd.DataFrame({
-        "framework": s["framework"], "variant": s["variant"].replace("", "-"), "mode": s["mode"],
-        "endpoint": s["endpoint"], "strategy": s["strategy"],
-        "trials": s["trials"].astype(int), "failed": s["failed"].astype(int),
-        "wall s [95% CI]": [f"{v:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(v) and np.isfinite(lo) else
-                            (f"{v:.3f}" if np.isfinite(v) else "-")
-                            for v, lo, hi in zip(s.get("wall_s", np.nan), s.get("wall_low_s", np.nan),
-                                                 s.get("wall_high_s", np.nan))],
-        "x ideal": s.get("x_ideal"),
-        "x best ideal": s.get("x_best_ideal"),
-        "server CPU s": s.get("server_cpu_s"),
-        "client CPU s": s.get("client_cpu_s"),
-        "parallelism": s.get("parallelism"),
-        "peak RSS MiB": s.get("peak_rss_mib"),
-        "minor faults": s.get("minor_faults"),
-        "major faults": s.get("major_faults"),
-    })
+    t = pd.DataFrame(
+        {
+            "framework": s["framework"],
+            "variant": s["variant"].replace("", "-"),
+            "mode": s["mode"],
+            "endpoint": s["endpoint"],
+            "strategy": s["strategy"],
+            "trials": s["trials"].astype(int),
+            "failed": s["failed"].astype(int),
+            "wall s [95% CI]": [
+                f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+                if np.isfinite(v) and np.isfinite(lo)
+                else (f"{v:.3f}" if np.isfinite(v) else "-")
+                for v, lo, hi in zip(
+                    s.get("wall_s", np.nan), s.get("wall_low_s", np.nan), s.get("wall_high_s", np.nan), strict=True
+                )
+            ],
+            "x ideal": s.get("x_ideal"),
+            "x best ideal": s.get("x_best_ideal"),
+            "server CPU s": s.get("server_cpu_s"),
+            "client CPU s": s.get("client_cpu_s"),
+            "parallelism": s.get("parallelism"),
+            "peak RSS MiB": s.get("peak_rss_mib"),
+            "minor faults": s.get("minor_faults"),
+            "major faults": s.get("major_faults"),
+        }
+    )
     for col in ("minor faults", "major faults"):
         t[col] = [f"{v:.0f}" if np.isfinite(v) else "-" for v in t[col].astype(float)]
     return t.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
@@ -184,16 +251,23 @@ def text(run: Run) -> str:
     lines = [f"run {run.id}  ({run.path})"]
     if meta:
         p = meta.get("preset", {})
-        state = "completed" if meta.get("completed") else (
-            "INTERRUPTED: partial data" if meta.get("interrupted") else "NOT COMPLETED: partial data")
+        state = (
+            "completed"
+            if meta.get("completed")
+            else ("INTERRUPTED: partial data" if meta.get("interrupted") else "NOT COMPLETED: partial data")
+        )
         most = max([g.get("repeats", 0) for g in p.get("grids", [])] + [p.get("repeats") or 0])
         more = f" ({most} for some)" if most > (p.get("repeats") or 0) else ""
-        lines.append(f"preset {p.get('name')}: n={p.get('n')} size={p.get('size')}, "
-                     f"{p.get('repeats')} repeats{more} after {p.get('warmup')} warm-up, seed {meta.get('seed')}; "
-                     f"{meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials, {state}")
-        lines.append(f"machine: {meta.get('cpu', {}).get('model')}, "
-                     f"{meta.get('cpu', {}).get('usable_cores')} usable cores, "
-                     f"{meta.get('memory', {}).get('total_bytes', 0) / 2**30:.1f} GiB")
+        lines.append(
+            f"preset {p.get('name')}: n={p.get('n')} size={p.get('size')}, "
+            f"{p.get('repeats')} repeats{more} after {p.get('warmup')} warm-up, seed {meta.get('seed')}; "
+            f"{meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials, {state}"
+        )
+        lines.append(
+            f"machine: {meta.get('cpu', {}).get('model')}, "
+            f"{meta.get('cpu', {}).get('usable_cores')} usable cores, "
+            f"{meta.get('memory', {}).get('total_bytes', 0) / 2**30:.1f} GiB"
+        )
     if df.empty:
         lines.append("no trials recorded")
         return "\n".join(lines)
@@ -201,46 +275,56 @@ def text(run: Run) -> str:
     if not failed.empty:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
     for (workload, n, size), part in summary(df).groupby(["workload", "n", "size"]):
-        lines += ["", f"workload {workload}, n={n}, size={size}: median of measured trials",
-                  _fmt_table(part)]
-    lines += ["",
-              "wall: client wall time per request. x ideal: wall / the same tasks run one after another",
-              "in-process with no server. server CPU: the server process's CPU during the trial (in",
-              "thread mode less the client thread's own). client CPU: the client thread's CPU; IPython's",
-              "%time shows the client's whole process (column client_process_cpu_s of trials.csv).",
-              "parallelism: sum of task durations / span from first task start to last task end.",
-              "peak RSS and page faults: the server process during the trial (major faults mean swapping)."]
+        lines += ["", f"workload {workload}, n={n}, size={size}: median of measured trials", _fmt_table(part)]
+    lines += [
+        "",
+        "wall: client wall time per request. x ideal: wall / the same tasks run one after another",
+        "in-process with no server. server CPU: the server process's CPU during the trial (in",
+        "thread mode less the client thread's own). client CPU: the client thread's CPU; IPython's",
+        "%time shows the client's whole process (column client_process_cpu_s of trials.csv).",
+        "parallelism: sum of task durations / span from first task start to last task end.",
+        "peak RSS and page faults: the server process during the trial (major faults mean swapping).",
+    ]
     best = versus_ideal(df)
     if not best.empty:
-        lines += ["", "Best strategy per framework and workload, against the best in-process ideal "
-                      "(wall-time ratio of medians, 95% CI; then of the fastest trials):"]
+        lines += [
+            "",
+            "Best strategy per framework and workload, against the best in-process ideal "
+            "(wall-time ratio of medians, 95% CI; then of the fastest trials):",
+        ]
         for _, r in best.iterrows():
             ci = f"[{r['low']:.2f}, {r['high']:.2f}]" if np.isfinite(r["low"]) else "(too few trials)"
-            lines.append(f"- {r['framework']}/{r['mode']}, {r['workload']} n={r['n']}: {r['best_strategy']} "
-                         f"({r['endpoint']} endpoint), {r['wall_s']:.3f} s = {r['x_ideal']:.2f}x the ideal "
-                         f"{r['ideal_strategy']} {ci}; fastest {r['x_ideal_fastest']:.2f}x "
-                         f"({r['trials']} and {r['ideal_trials']} trials)")
+            lines.append(
+                f"- {r['framework']}/{r['mode']}, {r['workload']} n={r['n']}: {r['best_strategy']} "
+                f"({r['endpoint']} endpoint), {r['wall_s']:.3f} s = {r['x_ideal']:.2f}x the ideal "
+                f"{r['ideal_strategy']} {ci}; fastest {r['x_ideal_fastest']:.2f}x "
+                f"({r['trials']} and {r['ideal_trials']} trials)"
+            )
     for line in ablation.findings(measured(df)):
         lines.append(line)
     comp = comparisons(df)
     if not comp.empty:
         lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]
         for _, r in comp.iterrows():
-            lines.append(f"- {r['mode']} mode, {r['workload']}/{r['strategy']} n={r['n']}, "
-                         f"{r['pairing']} endpoints: {r['verdict']}")
+            lines.append(
+                f"- {r['mode']} mode, {r['workload']}/{r['strategy']} n={r['n']}, "
+                f"{r['pairing']} endpoints: {r['verdict']}"
+            )
     return "\n".join(lines)
 
 
 def beside_reference(df: pd.DataFrame, reference: Run) -> tuple[str, pd.DataFrame]:
     """This run's FastAPI/Flask ratios beside a reference run's, one row per comparison, and
     a line saying what the reference ran on."""
-    both = pd.concat([comparisons(df).assign(run="this run"),
-                      comparisons(reference.trials()).assign(run="reference")])
+    both = pd.concat([comparisons(df).assign(run="this run"), comparisons(reference.trials()).assign(run="reference")])
     meta = reference.meta()
-    where = (f"reference: {meta.get('preset', {}).get('name')} preset on {meta.get('cpu', {}).get('model')}, "
-             f"{meta.get('cpu', {}).get('usable_cores')} cores, {str(meta.get('started_at', ''))[:10]}")
-    table = both.pivot_table(index=["mode", "workload", "strategy", "n", "size", "pairing"], columns="run",
-                             values="fastapi_over_flask")
+    where = (
+        f"reference: {meta.get('preset', {}).get('name')} preset on {meta.get('cpu', {}).get('model')}, "
+        f"{meta.get('cpu', {}).get('usable_cores')} cores, {str(meta.get('started_at', ''))[:10]}"
+    )
+    table = both.pivot_table(
+        index=["mode", "workload", "strategy", "n", "size", "pairing"], columns="run", values="fastapi_over_flask"
+    )
     return where, table
 
 
@@ -249,15 +333,22 @@ def environment(run: Run, folder: str | None = None) -> pd.DataFrame:
     meta = run.meta()
     cpu, git = meta.get("cpu", {}), meta.get("git", {})
     rows = {
-        "run": run.id, "folder": folder or str(run.path), "preset": meta.get("preset", {}).get("name"),
-        "seed": meta.get("seed"), "trials": f"{meta.get('trials_done')} of {meta.get('trials_planned')}",
-        "completed": meta.get("completed"), "started": meta.get("started_at"), "ended": meta.get("ended_at"),
-        "python": str(meta.get("python", {}).get("version", "")).split(" ")[0], "cpu": cpu.get("model"),
+        "run": run.id,
+        "folder": folder or str(run.path),
+        "preset": meta.get("preset", {}).get("name"),
+        "seed": meta.get("seed"),
+        "trials": f"{meta.get('trials_done')} of {meta.get('trials_planned')}",
+        "completed": meta.get("completed"),
+        "started": meta.get("started_at"),
+        "ended": meta.get("ended_at"),
+        "python": str(meta.get("python", {}).get("version", "")).split(" ")[0],
+        "cpu": cpu.get("model"),
         "usable cores": cpu.get("usable_cores"),
         "memory GiB": round(meta.get("memory", {}).get("total_bytes", 0) / 2**30, 1),
         "git": f"{git.get('commit')} (dirty: {git.get('dirty')})",
-        "BLAS": ", ".join(f"{b.get('internal_api')} {b.get('version')} x{b.get('num_threads')}"
-                          for b in meta.get("blas", [])),
+        "BLAS": ", ".join(
+            f"{b.get('internal_api')} {b.get('version')} x{b.get('num_threads')}" for b in meta.get("blas", [])
+        ),
         "environment": meta.get("env") or "none of OPENBLAS_*, OMP_*, MKL_*, MALLOC_* set",
         **{f"package {k}": v for k, v in meta.get("packages", {}).items()},
     }

@@ -8,15 +8,22 @@ the same data always prints the same numbers.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats as _stats
 
 CONFIDENCE = 0.95
 RESAMPLES = 4000
 SEED = 20261126
+
+#: Measured values: a list, an array or a pandas Series; NaN and infinities are left out.
+Samples = npt.ArrayLike
+#: A vectorized statistic, ``f(x, axis=-1)``, such as ``np.median``.
+Statistic = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -36,22 +43,28 @@ class Estimate:
         return f"{self.value:.3g} [{self.low:.3g}, {self.high:.3g}]"
 
 
-def _clean(x: Sequence[float]) -> np.ndarray:
+def _clean(x: Samples) -> npt.NDArray[np.float64]:
     a = np.asarray(x, dtype=float)
     return a[np.isfinite(a)]
 
 
-def _bootstrap(samples: tuple[np.ndarray, ...], statistic, seed: int) -> tuple[float, float]:
+def _bootstrap(samples: tuple[npt.NDArray[np.float64], ...], statistic: Statistic, seed: int) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # degenerate (all-equal) samples: the interval is a point
         res = _stats.bootstrap(
-            samples, statistic, vectorized=True, paired=False, confidence_level=CONFIDENCE,
-            n_resamples=RESAMPLES, method="percentile", rng=np.random.default_rng(seed),
+            samples,
+            statistic,
+            vectorized=True,
+            paired=False,
+            confidence_level=CONFIDENCE,
+            n_resamples=RESAMPLES,
+            method="percentile",
+            rng=np.random.default_rng(seed),
         )
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def statistic_ci(x: Sequence[float], statistic, seed: int = SEED) -> Estimate:
+def statistic_ci(x: Samples, statistic: Statistic, seed: int = SEED) -> Estimate:
     """``statistic(x)`` (a vectorized function with an ``axis`` argument, such as a
     percentile) with a bootstrap 95% interval; NaN interval below 2 values."""
     a = _clean(x)
@@ -66,21 +79,12 @@ def statistic_ci(x: Sequence[float], statistic, seed: int = SEED) -> Estimate:
     return Estimate(value, low, high)
 
 
-def median_ci(x: Sequence[float], seed: int = SEED) -> Estimate:
+def median_ci(x: Samples, seed: int = SEED) -> Estimate:
     """Median of ``x`` with a bootstrap 95% interval; NaN interval below 2 values."""
-    a = _clean(x)
-    if a.size == 0:
-        return Estimate(float("nan"), float("nan"), float("nan"))
-    med = float(np.median(a))
-    if a.size < 2:
-        return Estimate(med, float("nan"), float("nan"))
-    if np.all(a == a[0]):
-        return Estimate(med, med, med)
-    low, high = _bootstrap((a,), lambda s, axis=-1: np.median(s, axis=axis), seed)
-    return Estimate(med, low, high)
+    return statistic_ci(x, np.median, seed)
 
 
-def ratio_ci(a: Sequence[float], b: Sequence[float], seed: int = SEED) -> Estimate:
+def ratio_ci(a: Samples, b: Samples, seed: int = SEED) -> Estimate:
     """median(a) / median(b), with a bootstrap 95% interval resampling a and b independently."""
     x, y = _clean(a), _clean(b)
     if x.size == 0 or y.size == 0 or np.median(y) == 0:
@@ -89,28 +93,36 @@ def ratio_ci(a: Sequence[float], b: Sequence[float], seed: int = SEED) -> Estima
     if x.size < 2 or y.size < 2:
         return Estimate(ratio, float("nan"), float("nan"))
 
-    def stat(s: np.ndarray, t: np.ndarray, axis: int = -1) -> np.ndarray:
+    def stat(s: npt.NDArray[np.float64], t: npt.NDArray[np.float64], axis: int = -1) -> Any:
         return np.median(s, axis=axis) / np.median(t, axis=axis)
 
     low, high = _bootstrap((x, y), stat, seed)
     return Estimate(ratio, low, high)
 
 
-def verdict(ratio: Estimate, a: str = "FastAPI", b: str = "Flask", what: str = "wall time",
-            lower: str = "faster", higher: str = "slower", verb: str = "takes",
-            amount: str = "as long") -> str:
+def verdict(
+    ratio: Estimate,
+    *,
+    a: str = "FastAPI",
+    b: str = "Flask",
+    what: str = "wall time",
+    lower: str = "faster",
+    higher: str = "slower",
+    verb: str = "takes",
+    amount: str = "as long",
+) -> str:
     """Plain words for ``ratio`` = a's median / b's median: below 1, a is ``lower``
     ("faster"); above 1, ``higher``; an interval that includes 1, no detectable difference."""
     if np.isnan(ratio.value):
         return f"no {what} ratio: one side has no successful trials"
     if np.isnan(ratio.low):
-        return (f"{a}'s median {what} is {ratio.value:.2f}x {b}'s, from too few trials for an "
-                "interval: no conclusion")
+        return f"{a}'s median {what} is {ratio.value:.2f}x {b}'s, from too few trials for an interval: no conclusion"
     ci = f"95% CI {ratio.low:.2f} to {ratio.high:.2f}"
     if ratio.contains(1.0):
-        return (f"no detectable difference: {a}'s median {what} is {ratio.value:.2f}x {b}'s "
-                f"({ci}, which includes 1)")
+        return f"no detectable difference: {a}'s median {what} is {ratio.value:.2f}x {b}'s ({ci}, which includes 1)"
     if ratio.high < 1.0:
-        return (f"{a} is {lower}: its median {what} is {ratio.value:.2f}x {b}'s ({ci}), "
-                f"i.e. {b} {verb} {1 / ratio.value:.2f}x {amount}")
-    return (f"{a} is {higher}: its median {what} is {ratio.value:.2f}x {b}'s ({ci})")
+        return (
+            f"{a} is {lower}: its median {what} is {ratio.value:.2f}x {b}'s ({ci}), "
+            f"i.e. {b} {verb} {1 / ratio.value:.2f}x {amount}"
+        )
+    return f"{a} is {higher}: its median {what} is {ratio.value:.2f}x {b}'s ({ci})"

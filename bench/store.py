@@ -11,9 +11,10 @@ import json
 import os
 import secrets
 import warnings
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -23,15 +24,42 @@ META = "meta.json"
 
 #: The columns of trials.csv, in order (see bench.trials for what each one means).
 COLUMNS: tuple[str, ...] = (
-    "run_id", "seq", "repeat", "warmup",
-    "framework", "variant", "mode", "server", "endpoint", "workload", "strategy", "n", "size", "blas_threads",
-    "status", "error",
-    "client_wall_s", "client_cpu_s", "client_process_cpu_s",
-    "server_pid", "server_is_client_process", "server_process_cpu_s",
-    "server_wall_s", "server_cpu_s",
-    "peak_rss_bytes", "peak_rss_method", "minor_faults", "major_faults",
-    "parallelism", "tasks_sum_s", "tasks_window_s", "sent_mono", "tasks",
-    "memory_wait_s", "quiet_wait_s", "started_at",
+    "run_id",
+    "seq",
+    "repeat",
+    "warmup",
+    "framework",
+    "variant",
+    "mode",
+    "server",
+    "endpoint",
+    "workload",
+    "strategy",
+    "n",
+    "size",
+    "blas_threads",
+    "status",
+    "error",
+    "client_wall_s",
+    "client_cpu_s",
+    "client_process_cpu_s",
+    "server_pid",
+    "server_is_client_process",
+    "server_process_cpu_s",
+    "server_wall_s",
+    "server_cpu_s",
+    "peak_rss_bytes",
+    "peak_rss_method",
+    "minor_faults",
+    "major_faults",
+    "parallelism",
+    "tasks_sum_s",
+    "tasks_window_s",
+    "sent_mono",
+    "tasks",
+    "memory_wait_s",
+    "quiet_wait_s",
+    "started_at",
 )
 
 
@@ -58,7 +86,7 @@ class Run:
         return self.path / META
 
     @classmethod
-    def create(cls, root: Path | str, preset: str) -> "Run":
+    def create(cls, root: Path | str, preset: str) -> Run:
         """A new, empty run folder under ``root``; never reuses an existing one."""
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
@@ -146,12 +174,18 @@ def runs(root: Path | str = DEFAULT_ROOT, kind: str = "trials", complete: bool =
             continue
         if complete and not meta.get("completed"):
             state = "interrupted" if meta.get("interrupted") else "not completed"
-            skipped.append(f"{p.name} ({state}: {meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials)")
+            skipped.append(
+                f"{p.name} ({state}: {meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials)"
+            )
             continue
         found.append((str(meta.get("started_at", "")), p.name, run))
     if skipped:
-        warnings.warn(f"left out {len(skipped)} run folder(s) under {root}: " + "; ".join(skipped)
-                      + " (open one by its path to read what it kept)", stacklevel=2)
+        warnings.warn(
+            f"left out {len(skipped)} run folder(s) under {root}: "
+            + "; ".join(skipped)
+            + " (open one by its path to read what it kept)",
+            stacklevel=2,
+        )
     return [r for _, _, r in sorted(found, key=lambda t: (t[0], t[1]))]
 
 

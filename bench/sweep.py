@@ -8,8 +8,9 @@ happens to the slowest requests, as clients are added?"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -43,14 +44,29 @@ SETUPS: tuple[Setup, ...] = (
 )
 
 
-def run(setups: tuple[Setup, ...], clients: tuple[int, ...], path: str, params: dict[str, Any],
-        duration_s: float, max_requests: int, size: int = 1000, timeout_s: float = 120.0,
-        progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+def run(
+    setups: tuple[Setup, ...],
+    clients: tuple[int, ...],
+    path: str,
+    params: dict[str, Any],
+    duration_s: float,
+    max_requests: int,
+    size: int = 1000,
+    timeout_s: float = 120.0,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
     """Every setup at every client count; one row per request, with the setup and C."""
     frames = []
     for setup in setups:
-        with launch.serve(setup.framework, "process", size=size, server=setup.server,
-                          workers=setup.workers, threads=setup.threads, timeout=60) as s:
+        with launch.serve(
+            setup.framework,
+            "process",
+            size=size,
+            server=setup.server,
+            workers=setup.workers,
+            threads=setup.threads,
+            timeout=60,
+        ) as s:
             for c in clients:
                 if progress:
                     progress(f"{setup.label}, C={c}")
@@ -65,22 +81,37 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for key, g in df.groupby(keys, sort=False):
         s = load.summarize(g.assign(phase="load"))
-        for k, v in zip(keys, key):
+        for k, v in zip(keys, key, strict=True):
             s[k] = v
         parts.append(s)
     return pd.concat(parts, ignore_index=True)[keys + [c for c in parts[0].columns if c not in keys]]
 
 
-def overload(setups: tuple[Setup, ...], clients: int, path: str, params: dict[str, Any], duration_s: float,
-             max_requests: int, size: int = 1000, timeout_s: float = 120.0,
-             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+def overload(
+    setups: tuple[Setup, ...],
+    clients: int,
+    path: str,
+    params: dict[str, Any],
+    duration_s: float,
+    max_requests: int,
+    size: int = 1000,
+    timeout_s: float = 120.0,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
     """Each setup under ``clients`` closed-loop clients for ``duration_s``, then one
     ``GET /ping``: did the server survive, and how many requests failed? One row per
     request, the final ping with phase "after"."""
     frames = []
     for setup in setups:
-        with launch.serve(setup.framework, "process", size=size, server=setup.server,
-                          workers=setup.workers, threads=setup.threads, timeout=60) as s:
+        with launch.serve(
+            setup.framework,
+            "process",
+            size=size,
+            server=setup.server,
+            workers=setup.workers,
+            threads=setup.threads,
+            timeout=60,
+        ) as s:
             if progress:
                 progress(f"overload {setup.label}")
             recs = load.closed_loop(s.url + path, params, clients, max_requests, duration_s, timeout_s, "overload")

@@ -25,11 +25,12 @@ import os
 import random
 import secrets
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -37,9 +38,9 @@ from servers import launch, memory, strategies, workloads
 from servers.pool import TaskPool
 
 from . import environment
-from .progress import bar as progress_bar
 from .presets import IDEAL, VARIANTS, Config, Preset, resolve
 from .probe import ProcessProbe, tree_cpu_seconds
+from .progress import bar as progress_bar
 from .store import DEFAULT_ROOT, Run
 
 SERVER_NAMES = {"flask": "werkzeug", "fastapi": "uvicorn", IDEAL: "none"}
@@ -54,8 +55,7 @@ class Step:
     config: Config
 
 
-def schedule(configs: list[Config] | dict[Config, int], repeats: int, warmup: int,
-             seed: int) -> list[Step]:
+def schedule(configs: list[Config] | dict[Config, int], repeats: int, warmup: int, seed: int) -> list[Step]:
     """Warm-up rounds, then measured rounds; every round visits every config once, in an
     order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike.
 
@@ -63,7 +63,7 @@ def schedule(configs: list[Config] | dict[Config, int], repeats: int, warmup: in
     then ignored): round r visits the configs that ask for more than r, so the extra rounds
     of the few that ask for more come last, still interleaved among themselves.
     """
-    wanted = configs if isinstance(configs, dict) else {c: repeats for c in configs}
+    wanted = configs if isinstance(configs, dict) else dict.fromkeys(configs, repeats)
     rng = random.Random(seed)
     steps: list[Step] = []
     for r in range(warmup):
@@ -79,8 +79,7 @@ def schedule(configs: list[Config] | dict[Config, int], repeats: int, warmup: in
 
 def _timeline(tasks: list[dict[str, Any]]) -> dict[str, Any]:
     if not tasks:
-        return {"parallelism": float("nan"), "tasks_sum_s": float("nan"),
-                "tasks_window_s": float("nan"), "tasks": "[]"}
+        return {"parallelism": float("nan"), "tasks_sum_s": float("nan"), "tasks_window_s": float("nan"), "tasks": "[]"}
     return {
         "parallelism": workloads.parallelism(tasks),
         "tasks_sum_s": sum(t["end"] - t["start"] for t in tasks),
@@ -91,18 +90,20 @@ def _timeline(tasks: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _usage(probe: ProcessProbe) -> dict[str, Any]:
     u = probe.usage
-    return {"server_process_cpu_s": u.cpu_s, "peak_rss_bytes": u.peak_rss_bytes,
-            "peak_rss_method": u.peak_rss_method, "minor_faults": u.minor_faults,
-            "major_faults": u.major_faults}
+    return {
+        "server_process_cpu_s": u.cpu_s,
+        "peak_rss_bytes": u.peak_rss_bytes,
+        "peak_rss_method": u.peak_rss_method,
+        "minor_faults": u.minor_faults,
+        "major_faults": u.major_faults,
+    }
 
 
 def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[str, Any]:
     """One ``GET /run/<endpoint>`` for ``config`` against a started ``server``."""
-    query = {"workload": config.workload, "strategy": config.strategy,
-             "n": config.n, "size": config.size}
+    query = {"workload": config.workload, "strategy": config.strategy, "n": config.n, "size": config.size}
     path = f"/run/{config.endpoint}"
-    row: dict[str, Any] = {"server_pid": server.pid,
-                           "server_is_client_process": server.pid == os.getpid()}
+    row: dict[str, Any] = {"server_pid": server.pid, "server_is_client_process": server.pid == os.getpid()}
     error, body, status = "", None, 0
     with ProcessProbe(server.pid) as probe:
         sent = time.monotonic()
@@ -118,8 +119,12 @@ def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[st
         error = body.get("error", {}).get("message", str(body))
     ok = status == 200 and body is not None
     row.update(
-        status=status, error=error, sent_mono=sent,
-        client_wall_s=t1 - t0, client_cpu_s=c1 - c0, client_process_cpu_s=p1 - p0,
+        status=status,
+        error=error,
+        sent_mono=sent,
+        client_wall_s=t1 - t0,
+        client_cpu_s=c1 - c0,
+        client_process_cpu_s=p1 - p0,
         **_usage(probe),
         server_wall_s=body["server"]["wall_s"] if ok else float("nan"),
         server_cpu_s=body["server"]["cpu_s"] if ok else float("nan"),
@@ -138,8 +143,7 @@ def ideal_trial(config: Config, pool: TaskPool | None = None) -> dict[str, Any]:
     workload = workloads.get(config.workload)
     strategy = strategies.get(config.strategy)
     ctx = strategies.Context(pool=pool)
-    estimate = memory.estimate_peak_bytes(workload, strategy, config.n, config.size,
-                                          pool.workers if pool else None)
+    estimate = memory.estimate_peak_bytes(workload, strategy, config.n, config.size, pool.workers if pool else None)
     pid = os.getpid()
     row: dict[str, Any] = {"server_pid": pid, "server_is_client_process": True}
     try:
@@ -152,9 +156,16 @@ def ideal_trial(config: Config, pool: TaskPool | None = None) -> dict[str, Any]:
         return {**row, "status": 422, "error": str(e), **_timeline([])}
     # There is no client: the wall time is the work's, and all CPU is the "server's".
     row.update(
-        status=200, error="", sent_mono=sent,
-        client_wall_s=t1 - t0, client_cpu_s=float("nan"), client_process_cpu_s=p1 - p0,
-        **_usage(probe), server_wall_s=t1 - t0, server_cpu_s=p1 - p0, blas_threads=ctx.blas_threads,
+        status=200,
+        error="",
+        sent_mono=sent,
+        client_wall_s=t1 - t0,
+        client_cpu_s=float("nan"),
+        client_process_cpu_s=p1 - p0,
+        **_usage(probe),
+        server_wall_s=t1 - t0,
+        server_cpu_s=p1 - p0,
+        blas_threads=ctx.blas_threads,
         **_timeline([s.to_dict() for s in spans]),
     )
     return row
@@ -174,8 +185,9 @@ def wait_for_memory(config: Config, limit_s: float = MEMORY_WAIT_S) -> float:
     again; return the seconds waited. A server may still be freeing the previous trial's
     results after it answered (FastAPI does), and the next trial must not be refused, nor
     measured, while it does."""
-    estimate = memory.estimate_peak_bytes(workloads.get(config.workload), strategies.get(config.strategy),
-                                          config.n, config.size)
+    estimate = memory.estimate_peak_bytes(
+        workloads.get(config.workload), strategies.get(config.strategy), config.n, config.size
+    )
     t0 = time.monotonic()
     while memory.limit_bytes() < estimate and time.monotonic() - t0 < limit_s:
         time.sleep(0.1)
@@ -232,14 +244,21 @@ def run_preset(
     steps = schedule(repeats, preset.repeats, preset.warmup, seed)
     run = Run.create(out, preset.name)
     meta: dict[str, Any] = {
-        "run_id": run.id, "preset": preset.to_dict(), "seed": seed,
-        "configs": [c.to_dict() for c in configs], "trials_planned": len(steps),
-        "started_at": _now(), "ended_at": None, "completed": False, "interrupted": False,
+        "run_id": run.id,
+        "preset": preset.to_dict(),
+        "seed": seed,
+        "configs": [c.to_dict() for c in configs],
+        "trials_planned": len(steps),
+        "started_at": _now(),
+        "ended_at": None,
+        "completed": False,
+        "interrupted": False,
         "memory_guard": {
             "usable_share": memory.USABLE_SHARE,
             "limit_bytes_at_start": memory.limit_bytes(),
             "article_gather_estimate_bytes": memory.estimate_peak_bytes(
-                workloads.ARTICLE, strategies.GATHER, preset.n, preset.size or 0),
+                workloads.ARTICLE, strategies.GATHER, preset.n, preset.size or 0
+            ),
         },
         **environment.collect(),
     }
@@ -251,24 +270,32 @@ def run_preset(
         with ExitStack() as stack:
             servers: dict[tuple[str, str, str], launch.Server] = {}
             wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
-            starting = stack.enter_context(progress_bar(progress, total=len(wanted), desc="starting servers",
-                                                        unit="server"))
+            starting = stack.enter_context(
+                progress_bar(progress, total=len(wanted), desc="starting servers", unit="server")
+            )
             for key in wanted:
                 starting.update()
                 f, m, v = key
-                servers[key] = stack.enter_context(
-                    launch.serve(f, m, size=preset.size or 1, timeout=60, **VARIANTS[v]))
-            meta["servers"] = [{"framework": f, "mode": m, "variant": v, "server": SERVER_NAMES[f],
-                                "options": VARIANTS[v], "pid": s.pid, "url": s.url}
-                               for (f, m, v), s in servers.items()]
+                servers[key] = stack.enter_context(launch.serve(f, m, size=preset.size or 1, timeout=60, **VARIANTS[v]))
+            meta["servers"] = [
+                {
+                    "framework": f,
+                    "mode": m,
+                    "variant": v,
+                    "server": SERVER_NAMES[f],
+                    "options": VARIANTS[v],
+                    "pid": s.pid,
+                    "url": s.url,
+                }
+                for (f, m, v), s in servers.items()
+            ]
             ideal_pool = None
             if any(c.framework == IDEAL and c.strategy == "processes" for c in configs):
                 ideal_pool = TaskPool().start()
                 stack.callback(ideal_pool.shutdown)
             meta["client_pid"] = os.getpid()
             run.write_meta(meta)
-            bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial",
-                                           desc=f"{preset.name} run"))
+            bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial", desc=f"{preset.name} run"))
             for seq, step in enumerate(steps):
                 c = step.config
                 quiet = wait_until_quiet(os.getpid()) if seq else 0.0
@@ -276,15 +303,22 @@ def run_preset(
                 waited = wait_for_memory(c)
                 started = _now()
                 begun += 1
-                ids = dict(run_id=run.id, seq=seq, repeat=step.repeat, warmup=step.warmup,
-                           started_at=started, memory_wait_s=waited, quiet_wait_s=quiet,
-                           server=SERVER_NAMES[c.framework], **c.to_dict())
+                ids = dict(
+                    run_id=run.id,
+                    seq=seq,
+                    repeat=step.repeat,
+                    warmup=step.warmup,
+                    started_at=started,
+                    memory_wait_s=waited,
+                    quiet_wait_s=quiet,
+                    server=SERVER_NAMES[c.framework],
+                    **c.to_dict(),
+                )
                 try:
                     if c.framework == IDEAL:
                         row = ideal_trial(c, ideal_pool)
                     else:
-                        row = http_trial(c, servers[(c.framework, c.mode, c.variant)],
-                                         preset.request_timeout_s)
+                        row = http_trial(c, servers[(c.framework, c.mode, c.variant)], preset.request_timeout_s)
                 except KeyboardInterrupt:  # the trial in flight is kept, as a failed one
                     run.append({**unfinished("interrupted: the run was stopped during this trial"), **ids})
                     meta["trials_failed"] = meta.get("trials_failed", 0) + 1

@@ -1,10 +1,10 @@
 """``python -m servers flask|fastapi``: the article's two terminals.
 
-    python -m servers flask           # Werkzeug dev server, http://127.0.0.1:5500
-    python -m servers flask --debug   # as the article ran it: app.run(debug=True)
-    python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
-    python -m servers flask --server gunicorn-gthread --workers 2 --threads 4
-    python -m servers fastapi --server gunicorn-uvicorn --workers 2
+python -m servers flask           # Werkzeug dev server, http://127.0.0.1:5500
+python -m servers flask --debug   # as the article ran it: app.run(debug=True)
+python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
+python -m servers flask --server gunicorn-gthread --workers 2 --threads 4
+python -m servers fastapi --server gunicorn-uvicorn --workers 2
 """
 
 from __future__ import annotations
@@ -41,31 +41,57 @@ def _port(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m servers", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m servers", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("framework", choices=launch.FRAMEWORKS)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=None,
-                   help="port (default 5500 for flask, 8000 for fastapi; 0 picks a free one)")
-    p.add_argument("--size", type=_size, default=workloads.ARTICLE_SIZE,
-                   help=f"array side of the article's task (default {workloads.ARTICLE_SIZE}, the article's)")
-    p.add_argument("--debug", action="store_true",
-                   help="flask only: app.run(debug=True) as the article did (reloader and debugger; loopback only)")
-    p.add_argument("--pool-workers", type=int, default=None,
-                   help="processes in the pool of the 'processes' strategy (default: one per usable core)")
-    p.add_argument("--threaded", action=argparse.BooleanOptionalAction, default=True,
-                   help="flask only: a thread per request, as app.run does (default), or one thread")
-    p.add_argument("--settle", action="store_true",
-                   help="fastapi only: free the gathered results before answering (not the article's)")
-    p.add_argument("--server", default=None,
-                   help="flask: werkzeug (default), gunicorn-sync, gunicorn-gthread; "
-                        "fastapi: uvicorn (default), gunicorn-uvicorn")
+    p.add_argument(
+        "--port", type=_port, default=None, help="port (default 5500 for flask, 8000 for fastapi; 0 picks a free one)"
+    )
+    p.add_argument(
+        "--size",
+        type=_size,
+        default=workloads.ARTICLE_SIZE,
+        help=f"array side of the article's task (default {workloads.ARTICLE_SIZE}, the article's)",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="flask only: app.run(debug=True) as the article did (reloader and debugger; loopback only)",
+    )
+    p.add_argument(
+        "--pool-workers",
+        type=int,
+        default=None,
+        help="processes in the pool of the 'processes' strategy (default: one per usable core)",
+    )
+    p.add_argument(
+        "--threaded",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="flask only: a thread per request, as app.run does (default), or one thread",
+    )
+    p.add_argument(
+        "--settle",
+        action="store_true",
+        help="fastapi only: free the gathered results before answering (not the article's)",
+    )
+    p.add_argument(
+        "--server",
+        default=None,
+        help="flask: werkzeug (default), gunicorn-sync, gunicorn-gthread; fastapi: uvicorn (default), gunicorn-uvicorn",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (production servers)")
     p.add_argument("--threads", type=int, default=1, help="threads per worker (gunicorn-gthread)")
     p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
     p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
-    p.add_argument("--parent-pid", type=int, default=None,  # for launch.Server: end with it
-                   help=argparse.SUPPRESS)
+    p.add_argument(
+        "--parent-pid",
+        type=int,
+        default=None,  # for launch.Server: end with it
+        help=argparse.SUPPRESS,
+    )
     return p
 
 
@@ -74,8 +100,10 @@ def _announce(args: argparse.Namespace, port: int) -> None:
         tmp = args.port_file.with_suffix(".tmp")
         tmp.write_text(str(port))
         tmp.replace(args.port_file)
-    print(f"{args.framework} serving the article's task (size={args.size}) on "
-          f"{launch.base_url(args.host, port)}", flush=True)
+    print(
+        f"{args.framework} serving the article's task (size={args.size}) on {launch.base_url(args.host, port)}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         # Under Flask's debug reloader this process is the reloader's child: its owner is
         # the reloader, which itself watches the launcher.
         reloader_child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
-        orphans.watch_parent(os.getppid() if reloader_child else args.parent_pid,
-                             lambda: os.kill(os.getpid(), signal.SIGTERM))
+        orphans.watch_parent(
+            os.getppid() if reloader_child else args.parent_pid, lambda: os.kill(os.getpid(), signal.SIGTERM)
+        )
     port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -146,8 +175,9 @@ def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
 
         from .werkzeug_errors import JsonErrorHandler
 
-        srv = make_server(args.host, port, app, threaded=args.threaded, request_handler=JsonErrorHandler,
-                          fd=sock.fileno())
+        srv = make_server(
+            args.host, port, app, threaded=args.threaded, request_handler=JsonErrorHandler, fd=sock.fileno()
+        )
         sock.close()
         if args.quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -163,8 +193,9 @@ def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
 
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning" if args.quiet else "info",
-                            access_log=not args.quiet, lifespan="on")
+    config = uvicorn.Config(
+        app, log_level="warning" if args.quiet else "info", access_log=not args.quiet, lifespan="on"
+    )
     _announce(args, port)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

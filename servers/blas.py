@@ -6,8 +6,9 @@ so a request pins them around its whole fan-out, and a worker process pins its o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any, Iterator
+from typing import Any
 
 from threadpoolctl import threadpool_info, threadpool_limits
 

@@ -10,8 +10,9 @@ Only framework glue lives here; the work is :class:`servers.job.Job`'s.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -25,8 +26,7 @@ ARTICLE_PATH = "/api-fast/multiply"
 ARTICLE_BODY = {"message": "HELLO"}
 
 
-def create_app(size: int | None = None, workers: int | None = None,
-               settle: bool = False) -> FastAPI:
+def create_app(size: int | None = None, workers: int | None = None, settle: bool = False) -> FastAPI:
     """A FastAPI app whose article route and ``/run?workload=article`` default to ``size``
     (else to the environment's ``FANOUT_ARTICLE_SIZE``, else to the article's 10000).
 
@@ -57,8 +57,7 @@ def create_app(size: int | None = None, workers: int | None = None,
     @app.get(ARTICLE_PATH, openapi_extra={"parameters": params.openapi_parameters("article")})
     async def multiply(request: Request) -> dict[str, str]:
         # The article's endpoint: awaits the gather on the server's own loop, discards results.
-        await job.Job(FRAMEWORK, params.parse_article(request.query_params, size), "async",
-                      settle=settle).run_on_loop()
+        await job.Job(FRAMEWORK, params.parse_article(request.query_params, size), "async", settle=settle).run_on_loop()
         return ARTICLE_BODY
 
     @app.get("/run", openapi_extra=run_doc)
@@ -86,8 +85,10 @@ def create_app(size: int | None = None, workers: int | None = None,
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
-        err = job.not_found(request.url.path) if e.status_code == 404 else params.RequestError(
-            e.status_code, "http_error", str(e.detail)
+        err = (
+            job.not_found(request.url.path)
+            if e.status_code == 404
+            else params.RequestError(e.status_code, "http_error", str(e.detail))
         )
         return JSONResponse(err.body(), status_code=e.status_code)
 

@@ -74,8 +74,10 @@ def create_app(size: int | None = None, workers: int | None = None) -> Flask:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
         status = e.code or 500
-        err = job.not_found(request.path) if status == 404 else params.RequestError(
-            status, (e.name or "error").lower().replace(" ", "_"), e.description or str(e)
+        err = (
+            job.not_found(request.path)
+            if status == 404
+            else params.RequestError(status, (e.name or "error").lower().replace(" ", "_"), e.description or str(e))
         )
         return jsonify(err.body()), status
 

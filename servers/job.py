@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -81,9 +83,11 @@ class Job:
     @staticmethod
     def _worker_died(e: BrokenProcessPool, recovered: bool) -> RequestError:
         return RequestError(
-            503, "pool_worker_died",
+            503,
+            "pool_worker_died",
             f"a worker process of the task pool died while this request's tasks ran ({e}); "
-            + ("the pool was restarted" if recovered else "the pool is whole again") + ": try again",
+            + ("the pool was restarted" if recovered else "the pool is whole again")
+            + ": try again",
         )
 
     def run_blocking(self) -> dict[str, Any]:
@@ -115,20 +119,15 @@ class Job:
             return self._finish(spans, wall0, cpu0)
 
 
-class _admitted:
+@contextmanager
+def _admitted(estimate: int) -> Iterator[None]:
     """``memory.reserve`` whose refusal is a 422 :class:`RequestError`."""
-
-    def __init__(self, estimate: int) -> None:
-        self._cm = memory.reserve(estimate)
-
-    def __enter__(self) -> None:
+    with ExitStack() as stack:
         try:
-            self._cm.__enter__()
+            stack.enter_context(memory.reserve(estimate))
         except memory.MemoryRefused as e:
             raise RequestError(422, "memory_limit", str(e)) from e
-
-    def __exit__(self, *exc: object) -> None:
-        self._cm.__exit__(*exc)
+        yield
 
 
 def ping(framework: str) -> dict[str, Any]:
@@ -142,5 +141,6 @@ def internal_error(e: BaseException) -> RequestError:
 
 
 def not_found(path: str) -> RequestError:
-    return RequestError(404, "not_found",
-                        f"no route {path}; try /ping, /run, /run/sync, /run/async or the article's route")
+    return RequestError(
+        404, "not_found", f"no route {path}; try /ping, /run, /run/sync, /run/async or the article's route"
+    )

@@ -23,9 +23,10 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import psutil
 import requests
@@ -42,17 +43,21 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 #: Why Flask's debug mode is refused off loopback.
-DEBUG_OFF_LOOPBACK = ("debug mode runs Werkzeug's interactive debugger, which executes Python code sent by "
-                      "anyone who can reach the server: it is allowed on loopback hosts only "
-                      "(127.0.0.1, localhost, ::1)")
+DEBUG_OFF_LOOPBACK = (
+    "debug mode runs Werkzeug's interactive debugger, which executes Python code sent by "
+    "anyone who can reach the server: it is allowed on loopback hosts only "
+    "(127.0.0.1, localhost, ::1)"
+)
 
 
 def exposure_warning(host: str) -> str | None:
     """The warning for a server on ``host`` that other machines may reach; None on loopback."""
     if host in LOOPBACK:
         return None
-    return (f"listening on {host}, not on loopback: any machine that can reach this one can send "
-            "requests, and each may keep its CPUs busy for minutes; use 127.0.0.1 unless you mean it")
+    return (
+        f"listening on {host}, not on loopback: any machine that can reach this one can send "
+        "requests, and each may keep its CPUs busy for minutes; use 127.0.0.1 unless you mean it"
+    )
 
 
 class ServerStartError(RuntimeError):
@@ -74,8 +79,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.close()
         if e.errno == errno.EADDRINUSE:
             raise ServerStartError(
-                f"port {port} on {host} is already in use by another program; "
-                "choose another port, or 0 for a free one"
+                f"port {port} on {host} is already in use by another program; choose another port, or 0 for a free one"
             ) from None
         raise ServerStartError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     sock.set_inheritable(True)
@@ -155,7 +159,7 @@ class Server:
             raise ValueError(f"{self.server} with {self.workers} worker(s) runs in its own process: mode='process'")
 
     # -- public -------------------------------------------------------------------------
-    def start(self) -> "Server":
+    def start(self) -> Server:
         """Start and wait until ``/ping`` answers; raise ServerStartError otherwise. Off
         loopback, warns first (see :func:`exposure_warning`)."""
         if self.url:
@@ -211,7 +215,7 @@ class Server:
                 self._tmpdir = None
             self.url = ""
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -234,18 +238,38 @@ class Server:
         self._tmpdir = tempfile.TemporaryDirectory(prefix="fanout-server-")
         port_file = Path(self._tmpdir.name) / "port"
         self._log = open(Path(self._tmpdir.name) / "server.log", "w+b")
-        cmd = [
-            sys.executable, "-m", "servers", self.framework,
-            "--host", self.host, "--port", str(self.port), "--size", str(self.size),
-            "--port-file", str(port_file), "--quiet", "--parent-pid", str(os.getpid()),
-        ] + (["--debug"] if self.debug else []) + (
-            ["--pool-workers", str(self.pool_workers)] if self.pool_workers else []) + (
-            [] if self.threaded else ["--no-threaded"]) + (["--settle"] if self.settle else []) + [
-            "--server", self.server, "--workers", str(self.workers), "--threads", str(self.threads)]
+        cmd = (
+            [
+                sys.executable,
+                "-m",
+                "servers",
+                self.framework,
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--size",
+                str(self.size),
+                "--port-file",
+                str(port_file),
+                "--quiet",
+                "--parent-pid",
+                str(os.getpid()),
+            ]
+            + (["--debug"] if self.debug else [])
+            + (["--pool-workers", str(self.pool_workers)] if self.pool_workers else [])
+            + ([] if self.threaded else ["--no-threaded"])
+            + (["--settle"] if self.settle else [])
+            + ["--server", self.server, "--workers", str(self.workers), "--threads", str(self.threads)]
+        )
         env = {**os.environ, **(self.env or {})}
         self._proc = subprocess.Popen(
-            cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, start_new_session=True,
+            cmd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
         deadline = time.monotonic() + self.timeout
         while True:
@@ -262,8 +286,7 @@ class Server:
     def _check_alive(self) -> None:
         if self._proc is not None and self._proc.poll() is not None:
             raise ServerStartError(
-                f"{self.framework} server exited on start with code {self._proc.returncode}:\n"
-                + self.log_tail()
+                f"{self.framework} server exited on start with code {self._proc.returncode}:\n" + self.log_tail()
             )
 
     def log_tail(self, lines: int = 20) -> str:
@@ -397,16 +420,16 @@ def _werkzeug_thread(app: Any, sock: socket.socket, threaded: bool = True) -> tu
         srv.shutdown()
         srv.server_close()  # joins the request threads
 
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
-                              name=f"werkzeug-{port}", daemon=True)
+    thread = threading.Thread(
+        target=srv.serve_forever, kwargs={"poll_interval": 0.1}, name=f"werkzeug-{port}", daemon=True
+    )
     return thread, stop
 
 
 def _uvicorn_thread(app: Any, sock: socket.socket) -> tuple[threading.Thread, Any]:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5)
     srv = uvicorn.Server(config)
 
     def run() -> None:

@@ -9,8 +9,8 @@ allocated, with the estimate and the limit in the message.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import psutil
 
@@ -47,9 +47,7 @@ def format_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def estimate_peak_bytes(
-    workload: Workload, strategy: Strategy, n: int, size: int, workers: int | None = None
-) -> int:
+def estimate_peak_bytes(workload: Workload, strategy: Strategy, n: int, size: int, workers: int | None = None) -> int:
     """Upper estimate of the extra memory (on this machine) one request needs at its peak.
 
     Overlapping tasks may all be at their peak at once; in worker processes, at most one

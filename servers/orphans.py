@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 #: How often the watchdog looks, in seconds.
 INTERVAL_S = 0.5

@@ -7,8 +7,9 @@ errors of both.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import blas, strategies, workloads
 
@@ -60,13 +61,9 @@ def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int)
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise RequestError(
-            400, "invalid_parameter", f"{name} must be a whole number, got {raw!r}", name
-        ) from None
+        raise RequestError(400, "invalid_parameter", f"{name} must be a whole number, got {raw!r}", name) from None
     if not low <= value <= high:
-        raise RequestError(
-            400, "out_of_range", f"{name} must be between {low} and {high}, got {value}", name
-        )
+        raise RequestError(400, "out_of_range", f"{name} must be between {low} and {high}, got {value}", name)
     return value
 
 
@@ -104,8 +101,7 @@ def parse_run(query: Mapping[str, str], article_size: int) -> RunParams:
     workload = _choice(query, "workload", "article", workloads.WORKLOADS)
     strategy = _choice(query, "strategy", "gather", strategies.STRATEGIES)
     n = _int(query, "n", workloads.ARTICLE_N, 1, N_MAX)
-    size = _int(query, "size", default_size(workload, article_size), 1,
-                workloads.get(workload).max_size)
+    size = _int(query, "size", default_size(workload, article_size), 1, workloads.get(workload).max_size)
     threads = _int(query, "blas_threads", blas.DEFAULT_THREADS, 1, BLAS_THREADS_MAX)
     return RunParams(workload, strategy, n, size, threads)
 
@@ -125,23 +121,42 @@ def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 def openapi_parameters(route: str) -> list[dict[str, Any]]:
     """The query parameters of ``route`` ("run" or "article") as OpenAPI parameter objects:
     the contract this module enforces, for FastAPI's schema (and tools that read it)."""
-    n = _param("n", {"type": "integer", "minimum": 1, "maximum": N_MAX},
-               f"tasks the request fans out into (default {workloads.ARTICLE_N})")
+    n = _param(
+        "n",
+        {"type": "integer", "minimum": 1, "maximum": N_MAX},
+        f"tasks the request fans out into (default {workloads.ARTICLE_N})",
+    )
     if route == "article":
-        return [n, _param("size", {"type": "integer", "minimum": 1, "maximum": SIZE_MAX},
-                          "array side of the article's task (default: the server's)")]
+        return [
+            n,
+            _param(
+                "size",
+                {"type": "integer", "minimum": 1, "maximum": SIZE_MAX},
+                "array side of the article's task (default: the server's)",
+            ),
+        ]
     if route != "run":
         raise ValueError(f"no parameters described for route {route!r}")
     largest = max(w.max_size for w in workloads.WORKLOADS.values())
     return [
-        _param("workload", {"type": "string", "enum": list(workloads.WORKLOADS)},
-               "what each task does (default article)"),
-        _param("strategy", {"type": "string", "enum": list(strategies.STRATEGIES)},
-               "how the tasks are run (default gather)"),
+        _param(
+            "workload", {"type": "string", "enum": list(workloads.WORKLOADS)}, "what each task does (default article)"
+        ),
+        _param(
+            "strategy",
+            {"type": "string", "enum": list(strategies.STRATEGIES)},
+            "how the tasks are run (default gather)",
+        ),
         n,
-        _param("size", {"type": "integer", "minimum": 1, "maximum": largest},
-               "task size, in the workload's unit; each workload has its own maximum: "
-               + ", ".join(f"{w.name} {w.max_size} ({w.size_unit})" for w in workloads.WORKLOADS.values())),
-        _param("blas_threads", {"type": "integer", "minimum": 1, "maximum": BLAS_THREADS_MAX},
-               "BLAS threads per task (matmul)"),
+        _param(
+            "size",
+            {"type": "integer", "minimum": 1, "maximum": largest},
+            "task size, in the workload's unit; each workload has its own maximum: "
+            + ", ".join(f"{w.name} {w.max_size} ({w.size_unit})" for w in workloads.WORKLOADS.values()),
+        ),
+        _param(
+            "blas_threads",
+            {"type": "integer", "minimum": 1, "maximum": BLAS_THREADS_MAX},
+            "BLAS threads per task (matmul)",
+        ),
     ]

@@ -70,24 +70,26 @@ class TaskPool:
     def started(self) -> bool:
         return self._executor is not None
 
-    def start(self) -> "TaskPool":
+    def start(self) -> TaskPool:
         """Start every worker and wait until each has imported the workloads."""
         with self._lock:
             if self._executor is None:
                 ctx = multiprocessing.get_context(START_METHOD)
                 executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=ctx,
-                    initializer=_worker_init, initargs=(ctx.Barrier(self.workers),),
+                    max_workers=self.workers,
+                    mp_context=ctx,
+                    initializer=_worker_init,
+                    initargs=(ctx.Barrier(self.workers),),
                 )
                 # As many tasks in flight as workers make the executor start them all now;
                 # their answers come once every worker has passed its initializer.
                 for f in [executor.submit(_ready) for _ in range(self.workers)]:
                     f.result()
-                self.pids = sorted(executor._processes)  # type: ignore[attr-defined]
+                self.pids = sorted(executor._processes)  # the executor's own table of its workers
                 self._executor = executor
         return self
 
-    def submit(self, workload: str, index: int, size: int, blas_threads: int) -> "Future[Span]":
+    def submit(self, workload: str, index: int, size: int, blas_threads: int) -> Future[Span]:
         if self._executor is None:
             self.start()
         assert self._executor is not None

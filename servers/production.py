@@ -64,11 +64,38 @@ def command(framework: str, server: str, fd: int, workers: int, threads: int, qu
     app = f"servers.{framework}_app:create_app()"
     log = ["--log-level", "warning"] + ([] if quiet else ["--access-logfile", "-"])
     if server == "uvicorn":
-        return [sys.executable, "-m", "uvicorn", "--fd", str(fd), "--workers", str(workers), "--factory",
-                f"servers.{framework}_app:create_app", "--log-level", "warning"] + (
-                    ["--no-access-log"] if quiet else [])
-    worker_class = {"gunicorn-sync": "sync", "gunicorn-gthread": "gthread",
-                    "gunicorn-uvicorn": uvicorn_worker_class()}[server]
-    return [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(workers),
-            "--worker-class", worker_class, "--threads", str(threads),
-            "--timeout", str(WORKER_TIMEOUT_S), "--graceful-timeout", "5", *log, app]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--fd",
+            str(fd),
+            "--workers",
+            str(workers),
+            "--factory",
+            f"servers.{framework}_app:create_app",
+            "--log-level",
+            "warning",
+        ] + (["--no-access-log"] if quiet else [])
+    worker_class = {"gunicorn-sync": "sync", "gunicorn-gthread": "gthread", "gunicorn-uvicorn": uvicorn_worker_class()}[
+        server
+    ]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"fd://{fd}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(WORKER_TIMEOUT_S),
+        "--graceful-timeout",
+        "5",
+        *log,
+        app,
+    ]

@@ -30,10 +30,11 @@ as the article's gather keeps them; the memory estimate
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 from . import blas
 from .pool import TaskPool
@@ -51,7 +52,7 @@ class Context:
 
 
 SyncRun = Callable[[Workload, int, int, Context], list[Span]]
-AsyncRun = Callable[[Workload, int, int, Context], Awaitable[list[Span]]]
+AsyncRun = Callable[[Workload, int, int, Context], Coroutine[Any, Any, list[Span]]]
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,7 @@ def _spans(outcomes: list[Any]) -> list[Span]:
 async def gather(workload: Workload, n: int, size: int, ctx: Context) -> list[Span]:
     """The article's fan-out: ``asyncio.gather`` over n coroutines, exceptions returned."""
     with pinned(workload, ctx):
-        outcomes = await asyncio.gather(
-            *(atimed(workload, i, size) for i in range(n)), return_exceptions=True
-        )
+        outcomes = await asyncio.gather(*(atimed(workload, i, size) for i in range(n)), return_exceptions=True)
     return _spans(list(outcomes))
 
 
@@ -111,8 +110,7 @@ async def athreads(workload: Workload, n: int, size: int, ctx: Context) -> list[
     """n threads, one task each, awaited with ``run_in_executor`` (the loop stays free)."""
     loop = asyncio.get_running_loop()
     with pinned(workload, ctx), ThreadPoolExecutor(n, thread_name_prefix="task") as ex:
-        outcomes = await asyncio.gather(
-            *(loop.run_in_executor(ex, timed, workload, i, size) for i in range(n)))
+        outcomes = await asyncio.gather(*(loop.run_in_executor(ex, timed, workload, i, size) for i in range(n)))
     return _spans(list(outcomes))
 
 
@@ -145,7 +143,7 @@ def run_in_new_loop(coro: Coroutine[Any, Any, T]) -> T:
         pass
     else:
         with ThreadPoolExecutor(1, thread_name_prefix="new-loop") as helper:
-            return helper.submit(run_in_new_loop, coro).result()
+            return helper.submit(lambda: run_in_new_loop(coro)).result()
     loop = asyncio.new_event_loop()
     try:
         asyncio.set_event_loop(loop)
@@ -173,10 +171,17 @@ async def run_awaiting(strategy: Strategy, workload: Workload, n: int, size: int
 
 GATHER = Strategy("gather", "the article's: asyncio.gather of n coroutines", arun=gather)
 SEQUENTIAL = Strategy("sequential", "a plain loop, one task after another", run=sequential)
-THREADS = Strategy("threads", "n threads (ThreadPoolExecutor / run_in_executor)",
-                   run=threads, arun=athreads, concurrent=True)
-PROCESSES = Strategy("processes", "the app's process pool, one worker per core",
-                     run=processes, arun=aprocesses, concurrent=True, out_of_process=True)
+THREADS = Strategy(
+    "threads", "n threads (ThreadPoolExecutor / run_in_executor)", run=threads, arun=athreads, concurrent=True
+)
+PROCESSES = Strategy(
+    "processes",
+    "the app's process pool, one worker per core",
+    run=processes,
+    arun=aprocesses,
+    concurrent=True,
+    out_of_process=True,
+)
 
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in (GATHER, SEQUENTIAL, THREADS, PROCESSES)}
 

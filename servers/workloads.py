@@ -38,8 +38,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import numpy as np
 
@@ -150,6 +151,7 @@ ARTICLE = Workload(
     yields=False,
     seconds=lambda size: 5e-8 * size * size,  # ~0.1 s at 1500 (measured: 0.09-0.11 s)
 )
+
 
 def matmul(size: int) -> float:
     """A BLAS matrix product of two random ``size x size`` matrices; the sum of the product."""

@@ -6,7 +6,7 @@ import gc
 import socket
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import psutil
 import pytest
@@ -15,8 +15,10 @@ from servers import launch
 
 SMALL = 200  # array side small enough for milliseconds per task
 
-ARTICLE_ROUTES = {"flask": ("/api/multiply", {"message": "Hello"}),
-                  "fastapi": ("/api-fast/multiply", {"message": "HELLO"})}
+ARTICLE_ROUTES = {
+    "flask": ("/api/multiply", {"message": "Hello"}),
+    "fastapi": ("/api-fast/multiply", {"message": "HELLO"}),
+}
 
 
 def live_threads() -> set[threading.Thread]:
@@ -66,7 +68,8 @@ def assert_no_new_threads(before: set[threading.Thread]) -> None:
     # traceback for the next garbage collection, so collect it now rather than wait.
     gc.collect()
     assert wait_for(lambda: live_threads() <= before, timeout=5), (
-        f"threads left behind: {[t.name for t in live_threads() - before]}")
+        f"threads left behind: {[t.name for t in live_threads() - before]}"
+    )
 
 
 @pytest.fixture(autouse=True)

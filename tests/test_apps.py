@@ -2,13 +2,14 @@
 
 import json
 import re
+from itertools import pairwise
 
 import pytest
 import requests
 
 from servers import memory, strategies
-from servers.workloads import ARTICLE
 from servers.params import N_MAX
+from servers.workloads import ARTICLE
 
 from .conftest import ARTICLE_ROUTES, SMALL
 
@@ -36,7 +37,12 @@ def test_run_returns_the_timeline(server):
     assert r.status_code == 200
     data = r.json()
     assert {k: data[k] for k in ("framework", "workload", "strategy", "n", "size")} == {
-        "framework": server.framework, "workload": "article", "strategy": "gather", "n": 4, "size": SMALL}
+        "framework": server.framework,
+        "workload": "article",
+        "strategy": "gather",
+        "n": 4,
+        "size": SMALL,
+    }
     tasks = data["tasks"]
     assert [t["index"] for t in tasks] == [0, 1, 2, 3]
     for t in tasks:
@@ -49,7 +55,7 @@ def test_run_returns_the_timeline(server):
 def test_the_articles_gather_is_measured_to_run_one_task_at_a_time(server):
     data = get(server, "/run", strategy="gather", n=5, size=400).json()
     tasks = data["tasks"]
-    assert all(b["start"] >= a["end"] for a, b in zip(tasks, tasks[1:]))
+    assert all(b["start"] >= a["end"] for a, b in pairwise(tasks))
     assert 0.9 < data["parallelism"] <= 1.0 + 1e-6
 
 
@@ -65,13 +71,21 @@ def test_ping(server):
 
 def test_both_frameworks_send_the_same_error_bodies():
     from servers import launch
+
     bodies = {}
     for fw in launch.FRAMEWORKS:
         with launch.serve(fw, "thread", size=SMALL) as s:
-            bodies[fw] = [(r.status_code, r.json()) for r in (
-                get(s, "/run", n="lots"), get(s, "/run", n=N_MAX + 1), get(s, "/run", strategy="magic"),
-                get(s, ARTICLE_ROUTES[fw][0], size=0), get(s, "/run", size=50_000, n=N_MAX),
-            )]
+            bodies[fw] = [
+                (r.status_code, r.json())
+                for r in (
+                    get(s, "/run", n="lots"),
+                    get(s, "/run", n=N_MAX + 1),
+                    get(s, "/run", strategy="magic"),
+                    get(s, ARTICLE_ROUTES[fw][0], size=0),
+                    get(s, "/run", size=50_000, n=N_MAX),
+                )
+            ]
+
     # The memory limit is read from the machine at each request, so it may differ by a hair.
     def steady(body):
         return re.sub(r"limit now is [0-9.]+ \w+", "limit now is X", json.dumps(body))
@@ -149,8 +163,10 @@ def test_werkzeug_answers_malformed_http_with_the_json_error_body_too():
     from servers import launch
 
     with launch.serve("flask", "thread", size=SMALL) as s:
-        for raw, status in ((b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
-                            (b"GET /ping HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431)):
+        for raw, status in (
+            (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            (b"GET /ping HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+        ):
             with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
                 c.sendall(raw)
                 answer = b""

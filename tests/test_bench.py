@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import replace
+from itertools import pairwise
 
 import pandas as pd
 import pytest
@@ -21,7 +22,7 @@ def test_schedule_interleaves_and_shuffles_reproducibly():
     steps = trials.schedule(configs, repeats=3, warmup=1, seed=42)
     assert len(steps) == 4 * len(configs)
     assert [s.warmup for s in steps] == [True] * len(configs) + [False] * 3 * len(configs)
-    rounds = [steps[i:i + len(configs)] for i in range(0, len(steps), len(configs))]
+    rounds = [steps[i : i + len(configs)] for i in range(0, len(steps), len(configs))]
     for r in rounds:  # every round visits every configuration once
         assert sorted(s.config for s in r) == sorted(configs)
     assert len({tuple(s.config for s in r) for r in rounds}) > 1  # in shuffled orders
@@ -33,8 +34,12 @@ def test_presets_cover_both_frameworks_modes_and_the_ideal():
     for name in ("smoke", "quick"):
         configs = presets.get(name).configs()
         assert {(c.framework, c.mode) for c in configs} == {
-            ("flask", "thread"), ("flask", "process"), ("fastapi", "thread"),
-            ("fastapi", "process"), (IDEAL, "inprocess")}
+            ("flask", "thread"),
+            ("flask", "process"),
+            ("fastapi", "thread"),
+            ("fastapi", "process"),
+            (IDEAL, "inprocess"),
+        }
         assert len(configs) == len(set(configs))
 
 
@@ -44,10 +49,18 @@ def test_quick_covers_the_whole_matrix_and_the_controlled_comparisons():
     for fw in ("flask", "fastapi", IDEAL):
         assert {(c.workload, c.strategy) for c in configs if c.framework == fw} == pairs
     assert {(c.framework, c.endpoint) for c in configs if c.framework != IDEAL and c.workload == "sleep"} == {
-        ("flask", "sync"), ("flask", "async"), ("fastapi", "sync"), ("fastapi", "async")}
+        ("flask", "sync"),
+        ("flask", "async"),
+        ("fastapi", "sync"),
+        ("fastapi", "async"),
+    }
     assert {(c.framework, c.variant) for c in configs if c.variant} == {
-        ("flask", "debug"), ("flask", "one-thread"), ("flask", "arena1"), ("fastapi", "arena1"),
-        ("fastapi", "settle")}
+        ("flask", "debug"),
+        ("flask", "one-thread"),
+        ("flask", "arena1"),
+        ("fastapi", "arena1"),
+        ("fastapi", "settle"),
+    }
     assert all(c.mode == "process" for c in configs if c.variant)
 
 
@@ -107,7 +120,7 @@ def test_smoke_run_timelines_show_the_article_gather_one_at_a_time(smoke_run):
     for tasks in gather["tasks"]:
         spans = json.loads(tasks)
         assert len(spans) == SMOKE.n
-        assert all(b["start"] >= a["end"] for a, b in zip(spans, spans[1:]))
+        assert all(b["start"] >= a["end"] for a, b in pairwise(spans))
 
 
 def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
@@ -178,9 +191,14 @@ def test_a_trial_that_fails_in_the_measuring_is_kept_and_the_run_goes_on(tmp_pat
 
 
 def test_a_client_timeout_is_a_failed_trial_not_a_lost_one(tmp_path):
-    slow = replace(SMOKE, repeats=1, warmup=0, request_timeout_s=0.2, sizes=(("sleep", 600),),
-                   grids=(Grid(modes=("thread",), frameworks=("fastapi",), workloads=("sleep",),
-                               strategies=("gather",)),))
+    slow = replace(
+        SMOKE,
+        repeats=1,
+        warmup=0,
+        request_timeout_s=0.2,
+        sizes=(("sleep", 600),),
+        grids=(Grid(modes=("thread",), frameworks=("fastapi",), workloads=("sleep",), strategies=("gather",)),),
+    )
     run = trials.run_preset(slow, out=tmp_path, seed=1, progress=False)
     (row,) = run.trials().itertuples()
     assert row.status == 0 and "Timeout" in row.error and run.meta()["trials_failed"] == 1
@@ -189,14 +207,24 @@ def test_a_client_timeout_is_a_failed_trial_not_a_lost_one(tmp_path):
 def test_summary_on_known_trials():
     rows = []
     for fw, wall in (("flask", [2.0, 2.2, 1.8]), ("fastapi", [1.0, 1.1, 0.9]), (IDEAL, [1.0, 1.0, 1.0])):
-        for i, w in enumerate(wall):
-            c = Config(fw, "process" if fw != IDEAL else "inprocess", "article",
-                       "sequential", 2, 10)
-            rows.append({**c.to_dict(), "warmup": False, "status": 200, "client_wall_s": w,
-                         "client_cpu_s": 0.01, "client_process_cpu_s": 0.01,
-                         "server_process_cpu_s": w, "server_is_client_process": fw == IDEAL,
-                         "parallelism": 1.0, "peak_rss_bytes": 2**20, "minor_faults": 1,
-                         "major_faults": 0})
+        for w in wall:
+            c = Config(fw, "process" if fw != IDEAL else "inprocess", "article", "sequential", 2, 10)
+            rows.append(
+                {
+                    **c.to_dict(),
+                    "warmup": False,
+                    "status": 200,
+                    "client_wall_s": w,
+                    "client_cpu_s": 0.01,
+                    "client_process_cpu_s": 0.01,
+                    "server_process_cpu_s": w,
+                    "server_is_client_process": fw == IDEAL,
+                    "parallelism": 1.0,
+                    "peak_rss_bytes": 2**20,
+                    "minor_faults": 1,
+                    "major_faults": 0,
+                }
+            )
     rows.append({**rows[0], "warmup": True, "client_wall_s": 99.0})
     rows.append({**rows[0], "status": 422, "client_wall_s": 0.001})
     df = pd.DataFrame(rows)
@@ -267,7 +295,11 @@ def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
     assert list(repeats) == quick.configs()
     more = {c: k for c, k in repeats.items() if k > quick.repeats}
     assert {(c.workload, c.strategy) for c in more if c.framework == IDEAL} == {
-        ("article", "processes"), ("python", "processes"), ("matmul", "threads"), ("matmul", "processes")}
+        ("article", "processes"),
+        ("python", "processes"),
+        ("matmul", "threads"),
+        ("matmul", "processes"),
+    }
     assert {c.framework for c in more} == {"flask", "fastapi", IDEAL}
     steps = trials.schedule(repeats, repeats=0, warmup=1, seed=7)
     measured = [s for s in steps if not s.warmup]

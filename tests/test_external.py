@@ -32,12 +32,32 @@ def test_wrk_report_is_parsed_into_bench_columns():
 
 def test_locust_statistics_are_read_into_bench_columns(tmp_path):
     path = tmp_path / "x_stats.csv"
-    pd.DataFrame([
-        {"Type": "GET", "Name": "/ping", "Request Count": 70, "Failure Count": 1, "Requests/s": 17.5,
-         "50%": 5, "90%": 9, "99%": 20, "Max Response Time": 25.5},
-        {"Type": None, "Name": "Aggregated", "Request Count": 70, "Failure Count": 1, "Requests/s": 17.5,
-         "50%": 5, "90%": 9, "99%": 20, "Max Response Time": 25.5},
-    ]).to_csv(path, index=False)
+    pd.DataFrame(
+        [
+            {
+                "Type": "GET",
+                "Name": "/ping",
+                "Request Count": 70,
+                "Failure Count": 1,
+                "Requests/s": 17.5,
+                "50%": 5,
+                "90%": 9,
+                "99%": 20,
+                "Max Response Time": 25.5,
+            },
+            {
+                "Type": None,
+                "Name": "Aggregated",
+                "Request Count": 70,
+                "Failure Count": 1,
+                "Requests/s": 17.5,
+                "50%": 5,
+                "90%": 9,
+                "99%": 20,
+                "Max Response Time": 25.5,
+            },
+        ]
+    ).to_csv(path, index=False)
     df = external.read_locust(path)
     assert list(df.columns) == external.SUMMARY_COLUMNS and len(df) == 1
     assert df.iloc[0][["requests", "errors", "p99_ms"]].tolist() == [70, 1, 20]
@@ -47,14 +67,25 @@ def test_bench_and_wrk_side_by_side_on_one_server():
     if external.wrk_binary() is None:
         pytest.skip("wrk is not installed and could not be (needs root and Debian's apt)")
     table = external.crosscheck("fastapi", 2, 1, "workload=sleep&n=2&size=10", size=100)
-    assert set(zip(table["tool"], table["name"])) == {("bench", "/ping"), ("wrk", "/ping"),
-                                                      ("bench", "/run"), ("wrk", "/run")}
+    assert set(zip(table["tool"], table["name"], strict=True)) == {
+        ("bench", "/ping"),
+        ("wrk", "/ping"),
+        ("bench", "/run"),
+        ("wrk", "/run"),
+    }
     assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
 
 
 def test_locust_headless_against_a_local_server(tmp_path):
-    table = external.locust_against("flask", 2, 2, tmp_path / "locust", endpoint="sync",
-                                    heavy={"workload": "sleep", "n": "2", "size": "10"}, size=100)
+    table = external.locust_against(
+        "flask",
+        2,
+        2,
+        tmp_path / "locust",
+        endpoint="sync",
+        heavy={"workload": "sleep", "n": "2", "size": "10"},
+        size=100,
+    )
     assert set(table["name"]) == {"/ping", "/run/sync"}
     assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
 

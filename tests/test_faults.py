@@ -22,15 +22,20 @@ from .conftest import SMALL, gone, wait_for
 def test_a_pool_worker_killed_mid_request_fails_that_request_and_the_pool_recovers(server, endpoint):
     pool = server._app.task_pool
     url = f"{server.url}/run/{endpoint}"
-    assert requests.get(url, params={"workload": "sleep", "strategy": "processes", "n": 2, "size": 10},
-                        timeout=60).status_code == 200
+    assert (
+        requests.get(
+            url, params={"workload": "sleep", "strategy": "processes", "n": 2, "size": 10}, timeout=60
+        ).status_code
+        == 200
+    )
     victims = list(pool.pids)
     busy0 = psutil.Process(victims[0]).cpu_times().user
     answer: dict[str, requests.Response] = {}
 
     def long_request() -> None:  # two ~3 s tasks of pure Python, one per worker
-        answer["r"] = requests.get(url, params={"workload": "python", "strategy": "processes", "n": 2,
-                                                "size": 50_000}, timeout=60)
+        answer["r"] = requests.get(
+            url, params={"workload": "python", "strategy": "processes", "n": 2, "size": 50_000}, timeout=60
+        )
 
     t = threading.Thread(target=long_request)
     t.start()
@@ -50,8 +55,7 @@ def test_a_pool_worker_killed_mid_request_fails_that_request_and_the_pool_recove
 
 
 def test_a_request_whose_work_is_too_long_is_refused_before_it_runs(server):
-    r = requests.get(server.url + "/run", params={"workload": "python", "n": 64, "size": PYTHON.max_size},
-                     timeout=10)
+    r = requests.get(server.url + "/run", params={"workload": "python", "n": 64, "size": PYTHON.max_size}, timeout=10)
     assert r.status_code == 422
     err = r.json()["error"]
     estimate = worktime.estimate_s(PYTHON, 64, PYTHON.max_size)
@@ -82,7 +86,9 @@ def test_an_unexpected_error_is_a_json_500_and_the_server_goes_on(server, monkey
     for path in ("/run/sync", "/run/async"):
         r = requests.get(server.url + path, params={"workload": "sleep", "n": 1, "size": 1}, timeout=10)
         assert r.status_code == 500
-        assert r.json()["error"]["code"] == "internal_error" and "ZeroDivisionError: a bug" in r.json()["error"]["message"]
+        assert (
+            r.json()["error"]["code"] == "internal_error" and "ZeroDivisionError: a bug" in r.json()["error"]["message"]
+        )
     assert requests.get(server.url + "/ping", timeout=10).ok
 
 

@@ -11,7 +11,8 @@ and the memory guard's "available" memory lowered so that it refuses early.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import psutil
 import pytest
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from bench.probe import ProcessProbe
-from servers import launch, memory, strategies, worktime, workloads
+from servers import launch, memory, strategies, workloads, worktime
 from servers.fastapi_app import create_app as fastapi_app
 
 from .conftest import ARTICLE_ROUTES, SMALL, assert_no_new_threads, live_threads
@@ -38,7 +39,7 @@ PEAK_GROWTH_LIMIT = 1024 * 2**20
 NAMES = ("workload", "strategy", "n", "size", "blas_threads")
 ODD = ("", " ", "1e3", "0x10", "nan", "inf", "-0", "+5", " 7 ", "1_000", "٣", "\x00", "9" * 400, "true", "null")
 values = st.one_of(
-    st.integers(-10**30, 10**30).map(str),
+    st.integers(-(10**30), 10**30).map(str),
     st.integers(-3, 80).map(str),
     st.sampled_from((*workloads.WORKLOADS, *strategies.STRATEGIES, *ODD)),
     st.text(max_size=30),
@@ -46,12 +47,14 @@ values = st.one_of(
 )
 queries = st.one_of(
     st.dictionaries(st.one_of(st.sampled_from(NAMES), st.text(min_size=1, max_size=10)), values, max_size=6),
-    st.fixed_dictionaries({  # mostly valid: these run, unless a guard refuses them
-        "workload": st.sampled_from(tuple(workloads.WORKLOADS)),
-        "strategy": st.sampled_from(tuple(strategies.STRATEGIES)),
-        "n": st.integers(1, 8).map(str),
-        "size": st.integers(1, 5000).map(str),
-    }),
+    st.fixed_dictionaries(
+        {  # mostly valid: these run, unless a guard refuses them
+            "workload": st.sampled_from(tuple(workloads.WORKLOADS)),
+            "strategy": st.sampled_from(tuple(strategies.STRATEGIES)),
+            "n": st.integers(1, 8).map(str),
+            "size": st.integers(1, 5000).map(str),
+        }
+    ),
 )
 
 
@@ -73,8 +76,13 @@ def guarded(monkeypatch) -> Iterator[None]:
 
 
 def fuzz_settings() -> Any:
-    return settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    return settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 def test_generated_queries_get_a_2xx_or_a_json_4xx(server, guarded):

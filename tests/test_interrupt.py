@@ -49,10 +49,18 @@ def test_stopping_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path, ho
     # Python keeps SIGINT ignored when its parent ignored it (a shell's background job, some
     # CI runners); a terminal's user has it at its default, so the child starts from there.
     argv = ["bench", "run", "--preset", "smoke", "--out", str(out), "--no-progress"]
-    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-             f"sys.argv = {argv!r}; runpy.run_module('bench', run_name='__main__')")
-    proc = subprocess.Popen([sys.executable, "-c", start], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    start = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"sys.argv = {argv!r}; runpy.run_module('bench', run_name='__main__')"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", start],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert wait_for(lambda: rows(out) >= 3 or proc.poll() is not None, timeout=120)
         assert proc.poll() is None, "the smoke run ended before it could be interrupted"
@@ -74,9 +82,20 @@ def test_stopping_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path, ho
 
 
 def test_a_kernel_interrupt_during_a_run_keeps_every_trial_and_stops_the_servers(tmp_path):
-    long = replace(presets.get("smoke"), repeats=100, warmup=0, grids=(
-        Grid(frameworks=("fastapi",), modes=("thread",), workloads=("sleep",), strategies=("gather",),
-             ideal_strategies=("processes",)),))
+    long = replace(
+        presets.get("smoke"),
+        repeats=100,
+        warmup=0,
+        grids=(
+            Grid(
+                frameworks=("fastapi",),
+                modes=("thread",),
+                workloads=("sleep",),
+                strategies=("gather",),
+                ideal_strategies=("processes",),
+            ),
+        ),
+    )
     kids_before = children()
 
     def interrupt_after_three() -> None:  # what a kernel's interrupt button does: SIGINT
@@ -97,18 +116,27 @@ def test_a_kernel_interrupt_during_a_run_keeps_every_trial_and_stops_the_servers
     assert_kept_and_marked(the_run(tmp_path), at_least=3)
     kids = children() - kids_before
     assert wait_for(lambda: all(gone(pid) for pid in kids), timeout=10), [
-        psutil.Process(k).cmdline() for k in kids if not gone(k)]
+        psutil.Process(k).cmdline() for k in kids if not gone(k)
+    ]
 
 
 def test_servers_and_pool_workers_end_when_their_owner_is_killed():
     owner = subprocess.Popen(
-        [sys.executable, "-c", "import sys, requests\n"
-         "from servers import launch\n"
-         "s = launch.Server('fastapi', 'process', size=200).start()\n"
-         "requests.get(s.url + '/run', params={'strategy': 'processes', 'workload': 'sleep', 'n': 2, 'size': 1})\n"
-         "print(s.pid, flush=True)\n"
-         "sys.stdin.read()\n"],  # then waits, until it is killed
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, requests\n"
+            "from servers import launch\n"
+            "s = launch.Server('fastapi', 'process', size=200).start()\n"
+            "requests.get(s.url + '/run', params={'strategy': 'processes', 'workload': 'sleep', 'n': 2, 'size': 1})\n"
+            "print(s.pid, flush=True)\n"
+            "sys.stdin.read()\n",
+        ],  # then waits, until it is killed
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     server, workers = 0, []
     try:
         server = int(owner.stdout.readline())
@@ -117,7 +145,8 @@ def test_servers_and_pool_workers_end_when_their_owner_is_killed():
         owner.kill()  # SIGKILL: no finally block, no atexit
         owner.wait(timeout=10)
         assert wait_for(lambda: gone(server) and all(gone(w) for w in workers), timeout=15), [
-            psutil.Process(p).cmdline() for p in [server, *workers] if not gone(p)]
+            psutil.Process(p).cmdline() for p in [server, *workers] if not gone(p)
+        ]
     finally:
         if owner.poll() is None:
             owner.kill()

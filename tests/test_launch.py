@@ -1,6 +1,5 @@
 """Starting and stopping servers: port 0, readiness, clear start errors, nothing left behind."""
 
-import os
 import socket
 import time
 
@@ -11,7 +10,7 @@ import requests
 from servers import launch, orphans
 from servers.launch import ServerStartError
 
-from .conftest import ARTICLE_ROUTES, SMALL, gone, live_threads, port_closed, wait_for
+from .conftest import SMALL, gone, wait_for
 
 
 def test_flask_debug_mode_as_the_article_ran_it():
@@ -74,16 +73,16 @@ def test_start_and_stop_in_separate_steps_as_a_notebook_does():
 @pytest.mark.parametrize("mode", launch.MODES)
 def test_the_apps_process_pool_stops_with_the_server(mode):
     with launch.serve("fastapi", mode, size=SMALL, pool_workers=2) as s:
-        data = requests.get(s.url + "/run", params={"workload": "sleep", "strategy": "processes",
-                                                    "n": 2, "size": 10}, timeout=60).json()
+        data = requests.get(
+            s.url + "/run", params={"workload": "sleep", "strategy": "processes", "n": 2, "size": 10}, timeout=60
+        ).json()
         workers = {t["pid"] for t in data["tasks"]}
         assert workers and s.pid not in workers
     assert wait_for(lambda: all(gone(pid) for pid in workers), timeout=10)
 
 
 def test_server_variants_reach_the_server_process():
-    with launch.serve("flask", "process", size=SMALL, threaded=False,
-                      env={"MALLOC_ARENA_MAX": "1"}) as s:
+    with launch.serve("flask", "process", size=SMALL, threaded=False, env={"MALLOC_ARENA_MAX": "1"}) as s:
         environ = psutil.Process(s.pid).environ()
         assert environ.get("MALLOC_ARENA_MAX") == "1"
         assert "--no-threaded" in psutil.Process(s.pid).cmdline()

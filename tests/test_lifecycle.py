@@ -48,8 +48,10 @@ def test_many_start_stop_cycles_leave_nothing_behind(framework, mode, capsys):
         "processes": sorted(children() - kids) + ([p for p in pids if not gone(p)] if mode == "process" else []),
     }
     with capsys.disabled():
-        print(f"\n{framework}/{mode}: {CYCLES[mode]} start/stop cycles; leaked "
-              + ", ".join(f"{len(v)} {k}" for k, v in leaked.items()))
+        print(
+            f"\n{framework}/{mode}: {CYCLES[mode]} start/stop cycles; leaked "
+            + ", ".join(f"{len(v)} {k}" for k, v in leaked.items())
+        )
     assert leaked == {"threads": [], "descriptors": [], "ports": [], "processes": []}
 
 
@@ -68,8 +70,10 @@ def test_a_shared_server_is_reused_when_the_cell_runs_again_and_replaced_when_it
 
 
 def test_every_server_still_running_stops_at_exit():
-    servers = [launch.Server("flask", "thread", size=SMALL).start(),
-               launch.Server("fastapi", "process", size=SMALL).start()]
+    servers = [
+        launch.Server("flask", "thread", size=SMALL).start(),
+        launch.Server("fastapi", "process", size=SMALL).start(),
+    ]
     pid = servers[1].pid
     launch.stop_all()  # what atexit calls when the interpreter (a notebook kernel) ends
     assert all(not s.url for s in servers) and wait_for(lambda: gone(pid), timeout=10)

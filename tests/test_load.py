@@ -1,7 +1,9 @@
 """Load generation against loopback servers: bounds, coordinated omission, the probe."""
 
-import psutil
+from itertools import pairwise
+
 import numpy as np
+import psutil
 import pytest
 import requests
 
@@ -25,8 +27,13 @@ def test_closed_loop_stops_at_its_request_count(fast):
 
 
 def test_closed_loop_stops_at_its_duration(fast):
-    recs = load.closed_loop(fast.url + "/run", {"workload": "sleep", "strategy": "sequential", "n": 1, "size": 50},
-                            clients=2, max_requests=10_000, duration_s=0.5)
+    recs = load.closed_loop(
+        fast.url + "/run",
+        {"workload": "sleep", "strategy": "sequential", "n": 1, "size": 50},
+        clients=2,
+        max_requests=10_000,
+        duration_s=0.5,
+    )
     assert 4 <= len(recs) <= 24
     assert max(r.end for r in recs) - min(r.start for r in recs) < 0.5 + 0.2
 
@@ -34,10 +41,15 @@ def test_closed_loop_stops_at_its_duration(fast):
 def test_open_loop_counts_latency_from_the_intended_send_time(fast, monkeypatch):
     """With one sender, requests wait to be sent; their latency must include that wait."""
     monkeypatch.setattr(load, "OPEN_LOOP_MAX_IN_FLIGHT", 1)
-    recs = load.open_loop(fast.url + "/run", {"workload": "sleep", "strategy": "sequential", "n": 1, "size": 100},
-                          rate=20, max_requests=8, duration_s=10)
+    recs = load.open_loop(
+        fast.url + "/run",
+        {"workload": "sleep", "strategy": "sequential", "n": 1, "size": 100},
+        rate=20,
+        max_requests=8,
+        duration_s=10,
+    )
     assert len(recs) == 8 and [r.seq for r in recs] == list(range(8))
-    assert all(abs((b.intended - a.intended) - 0.05) < 1e-6 for a, b in zip(recs, recs[1:]))
+    assert all(abs((b.intended - a.intended) - 0.05) < 1e-6 for a, b in pairwise(recs))
     last = recs[-1]
     assert last.latency_s > 3 * (last.end - last.start)  # mostly waiting to be sent
 
@@ -55,8 +67,9 @@ def test_errors_are_counted_not_lost(fast):
 
 
 def test_summary_on_known_records():
-    recs = [Record("load", 0, i, float(i), float(i), float(i) + (i + 1) / 1000, (i + 1) / 1000, 200, "")
-            for i in range(100)]
+    recs = [
+        Record("load", 0, i, float(i), float(i), float(i) + (i + 1) / 1000, (i + 1) / 1000, 200, "") for i in range(100)
+    ]
     s = load.summarize(load.frame(recs)).iloc[0]
     assert s["requests"] == 100 and s["errors"] == 0
     assert s["p50_ms"] == pytest.approx(50.5) and s["max_ms"] == pytest.approx(100.0)
@@ -74,16 +87,29 @@ def test_throughput_interval_is_narrow_for_a_steady_server_and_wide_for_a_bursty
 
 
 def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
-    recs = load.blocking_probe(fast.url, "/run", {"workload": "sleep", "n": 2, "size": 50}, heavy_clients=2,
-                               ping_rate=20, duration_s=1.0, baseline_s=0.3)
+    recs = load.blocking_probe(
+        fast.url,
+        "/run",
+        {"workload": "sleep", "n": 2, "size": 50},
+        heavy_clients=2,
+        ping_rate=20,
+        duration_s=1.0,
+        baseline_s=0.3,
+    )
     phases = load.frame(recs)["phase"].value_counts()
     assert set(phases.index) == {"warmup", "baseline", "ping", "heavy"} and phases["warmup"] == 1
     assert phases["ping"] <= 21 and phases["baseline"] <= 7
 
 
-@pytest.mark.parametrize("framework, server, workers, threads", [
-    ("flask", "gunicorn-sync", 2, 1), ("flask", "gunicorn-gthread", 2, 2),
-    ("fastapi", "uvicorn", 2, 1), ("fastapi", "gunicorn-uvicorn", 2, 1)])
+@pytest.mark.parametrize(
+    "framework, server, workers, threads",
+    [
+        ("flask", "gunicorn-sync", 2, 1),
+        ("flask", "gunicorn-gthread", 2, 2),
+        ("fastapi", "uvicorn", 2, 1),
+        ("fastapi", "gunicorn-uvicorn", 2, 1),
+    ],
+)
 def test_production_servers_serve_and_stop_leaving_no_process(framework, server, workers, threads):
     with launch.serve(framework, "process", size=100, server=server, workers=workers, threads=threads) as s:
         master = psutil.Process(s._proc.pid)

@@ -26,8 +26,11 @@ def test_the_three_notebooks_exist_and_are_committed_without_outputs():
     assert names == ["article", "explore", "workshop"]
     for path in NOTEBOOKS.glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
-        dirty = [i for i, c in enumerate(nb.cells)
-                 if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+        dirty = [
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))
+        ]
         assert not dirty, f"{path.name}: cells {dirty} carry outputs; commit notebooks clean"
         assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), path.name
 
@@ -35,9 +38,14 @@ def test_the_three_notebooks_exist_and_are_committed_without_outputs():
 def execute(name: str, tmp_path: Path, **parameters) -> Path:
     out = tmp_path / f"{name}.ipynb"
     papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters={"preset": "smoke", **parameters},
-        cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False,
-        execution_timeout=CELL_TIMEOUT_S, log_output=False,
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(out),
+        parameters={"preset": "smoke", **parameters},
+        cwd=str(NOTEBOOKS),
+        kernel_name="python3",
+        progress_bar=False,
+        execution_timeout=CELL_TIMEOUT_S,
+        log_output=False,
     )
     return out
 
@@ -45,8 +53,9 @@ def execute(name: str, tmp_path: Path, **parameters) -> Path:
 @pytest.mark.parametrize("name", ["workshop", "explore"])
 def test_notebook_runs_at_the_smoke_preset(name, tmp_path):
     nb = nbformat.read(execute(name, tmp_path), as_version=4)
-    images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if "image/png" in o.get("data", {})]
+    images = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+    ]
     assert images, f"{name} drew no figure"
 
 
@@ -93,11 +102,25 @@ def test_every_figure_of_the_built_article_renders_in_chromium(article_html, tmp
     page = tmp_path / "checked.html"
     page.write_text(article_html.read_text().replace("</body>", CHECK, 1))
     r = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
-         page.as_uri()],
-        capture_output=True, text=True, timeout=180)
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     found = re.search(r'data-figures="([^"]+)"', r.stdout)
     assert found, f"the page did not finish loading in Chromium: {r.stderr[-2000:]}"
     figures = json.loads(found.group(1).replace("&quot;", '"'))

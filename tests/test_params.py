@@ -10,23 +10,27 @@ def test_defaults():
 
 
 def test_values_are_read():
-    assert parse_run({"workload": "article", "strategy": "sequential", "n": "3", "size": " 9 "}, 1) == \
-        RunParams("article", "sequential", 3, 9)
+    assert parse_run({"workload": "article", "strategy": "sequential", "n": "3", "size": " 9 "}, 1) == RunParams(
+        "article", "sequential", 3, 9
+    )
 
 
-@pytest.mark.parametrize("query, status, code, param", [
-    ({"n": "abc"}, 400, "invalid_parameter", "n"),
-    ({"n": "2.5"}, 400, "invalid_parameter", "n"),
-    ({"n": "0"}, 400, "out_of_range", "n"),
-    ({"n": str(N_MAX + 1)}, 400, "out_of_range", "n"),
-    ({"size": "-3"}, 400, "out_of_range", "size"),
-    ({"size": str(SIZE_MAX + 1)}, 400, "out_of_range", "size"),
-    ({"workload": "sleep", "size": "60001"}, 400, "out_of_range", "size"),
-    ({"size": ""}, 400, "invalid_parameter", "size"),
-    ({"workload": "nope"}, 400, "unknown_workload", "workload"),
-    ({"strategy": "magic"}, 400, "unknown_strategy", "strategy"),
-    ({"sise": "10"}, 400, "unknown_parameter", "sise"),
-])
+@pytest.mark.parametrize(
+    "query, status, code, param",
+    [
+        ({"n": "abc"}, 400, "invalid_parameter", "n"),
+        ({"n": "2.5"}, 400, "invalid_parameter", "n"),
+        ({"n": "0"}, 400, "out_of_range", "n"),
+        ({"n": str(N_MAX + 1)}, 400, "out_of_range", "n"),
+        ({"size": "-3"}, 400, "out_of_range", "size"),
+        ({"size": str(SIZE_MAX + 1)}, 400, "out_of_range", "size"),
+        ({"workload": "sleep", "size": "60001"}, 400, "out_of_range", "size"),
+        ({"size": ""}, 400, "invalid_parameter", "size"),
+        ({"workload": "nope"}, 400, "unknown_workload", "workload"),
+        ({"strategy": "magic"}, 400, "unknown_strategy", "strategy"),
+        ({"sise": "10"}, 400, "unknown_parameter", "sise"),
+    ],
+)
 def test_bad_input_is_a_clear_4xx(query, status, code, param):
     with pytest.raises(RequestError) as e:
         parse_run(query, 100)

@@ -13,10 +13,22 @@ def trials(spec):
     rows = []
     for c, walls in spec.items():
         for w in walls:
-            rows.append({**c.to_dict(), "warmup": False, "status": 200, "client_wall_s": w,
-                         "client_cpu_s": 0.001, "client_process_cpu_s": 0.001, "server_process_cpu_s": w,
-                         "server_is_client_process": c.framework == IDEAL, "parallelism": 1.0,
-                         "peak_rss_bytes": 2**20, "minor_faults": 100.0, "major_faults": 0.0})
+            rows.append(
+                {
+                    **c.to_dict(),
+                    "warmup": False,
+                    "status": 200,
+                    "client_wall_s": w,
+                    "client_cpu_s": 0.001,
+                    "client_process_cpu_s": 0.001,
+                    "server_process_cpu_s": w,
+                    "server_is_client_process": c.framework == IDEAL,
+                    "parallelism": 1.0,
+                    "peak_rss_bytes": 2**20,
+                    "minor_faults": 100.0,
+                    "major_faults": 0.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -29,13 +41,15 @@ def article(fw, endpoint="", variant=""):
 
 
 def test_ablation_names_the_factor_that_closes_the_gap():
-    df = trials({
-        article("fastapi"): jitter(1.0, seed=1),
-        article("flask"): jitter(1.6, seed=2),
-        article("flask", variant="one-thread"): jitter(1.0, seed=3),
-        article("flask", variant="debug"): jitter(1.6, seed=4),
-        article("fastapi", "sync"): jitter(1.55, seed=5),
-    })
+    df = trials(
+        {
+            article("fastapi"): jitter(1.0, seed=1),
+            article("flask"): jitter(1.6, seed=2),
+            article("flask", variant="one-thread"): jitter(1.0, seed=3),
+            article("flask", variant="debug"): jitter(1.6, seed=4),
+            article("fastapi", "sync"): jitter(1.55, seed=5),
+        }
+    )
     t = ablation.table(report.measured(df)).set_index("config")
     assert t.loc["Flask threaded (the article's, without debug)", "vs_fastapi"] == pytest.approx(1.6, rel=0.03)
     text = "\n".join(ablation.findings(report.measured(df)))
@@ -53,12 +67,14 @@ def test_no_ablation_without_the_articles_two_servers():
 
 
 def test_versus_ideal_picks_the_fastest_strategy_and_the_fastest_ideal():
-    df = trials({
-        Config("fastapi", "process", "sleep", "gather", 4, 80): jitter(0.085, seed=1),
-        Config("fastapi", "process", "sleep", "sequential", 4, 80): jitter(0.33, seed=2),
-        Config(IDEAL, "inprocess", "sleep", "threads", 4, 80): jitter(0.081, seed=3),
-        Config(IDEAL, "inprocess", "sleep", "sequential", 4, 80): jitter(0.32, seed=4),
-    })
+    df = trials(
+        {
+            Config("fastapi", "process", "sleep", "gather", 4, 80): jitter(0.085, seed=1),
+            Config("fastapi", "process", "sleep", "sequential", 4, 80): jitter(0.33, seed=2),
+            Config(IDEAL, "inprocess", "sleep", "threads", 4, 80): jitter(0.081, seed=3),
+            Config(IDEAL, "inprocess", "sleep", "sequential", 4, 80): jitter(0.32, seed=4),
+        }
+    )
     (row,) = report.versus_ideal(df).itertuples()
     assert (row.best_strategy, row.endpoint, row.ideal_strategy) == ("gather", "async", "threads")
     assert row.x_ideal == pytest.approx(0.085 / 0.081, rel=0.03) and row.low <= row.x_ideal <= row.high
@@ -69,25 +85,29 @@ def test_versus_ideal_picks_the_fastest_strategy_and_the_fastest_ideal():
 
 
 def test_summary_ratios_to_the_ideals():
-    df = trials({
-        Config("flask", "process", "python", "processes", 4, 10): [0.6, 0.6],
-        Config(IDEAL, "inprocess", "python", "processes", 4, 10): [0.5, 0.5],
-        Config(IDEAL, "inprocess", "python", "sequential", 4, 10): [1.0, 1.0],
-    })
+    df = trials(
+        {
+            Config("flask", "process", "python", "processes", 4, 10): [0.6, 0.6],
+            Config(IDEAL, "inprocess", "python", "processes", 4, 10): [0.5, 0.5],
+            Config(IDEAL, "inprocess", "python", "sequential", 4, 10): [1.0, 1.0],
+        }
+    )
     s = report.summary(df).set_index("framework")
-    assert s.loc["flask", "x_ideal"] == pytest.approx(0.6)       # vs one after another
+    assert s.loc["flask", "x_ideal"] == pytest.approx(0.6)  # vs one after another
     assert s.loc["flask", "x_best_ideal"] == pytest.approx(1.2)  # vs the best in-process
 
 
 def test_gap_explained_names_the_change_that_leaves_no_gap():
     from bench import story
 
-    df = trials({
-        article("fastapi"): jitter(1.0, seed=1),
-        article("flask"): jitter(1.3, seed=2),
-        article("flask", variant="one-thread"): jitter(1.3, seed=3),
-        article("fastapi", variant="settle"): jitter(1.3, seed=4),
-    })
+    df = trials(
+        {
+            article("fastapi"): jitter(1.0, seed=1),
+            article("flask"): jitter(1.3, seed=2),
+            article("flask", variant="one-thread"): jitter(1.3, seed=3),
+            article("fastapi", variant="settle"): jitter(1.3, seed=4),
+        }
+    )
     g = ablation.gaps_after_changes(report.measured(df)).set_index("change")
     assert not g.loc["none: the article's servers (Flask without debug)", "closes"]
     assert not g.loc["Flask on one thread", "closes"]

@@ -38,12 +38,15 @@ def test_ratio_ci_recovers_a_known_ratio():
     assert r.value == pytest.approx(2.0, rel=0.02) and r.contains(2.0) and not r.contains(1.0)
 
 
-@pytest.mark.parametrize("a, b, words", [
-    ([1.0, 1.1, 0.9, 1.05, 0.95], [2.0, 2.1, 1.9, 2.05, 1.95], "FastAPI is faster"),
-    ([2.0, 2.1, 1.9, 2.05, 1.95], [1.0, 1.1, 0.9, 1.05, 0.95], "FastAPI is slower"),
-    ([1.0, 1.2, 0.8, 1.1, 0.9], [1.0, 1.15, 0.85, 1.05, 0.95], "no detectable difference"),
-    ([1.0], [2.0], "too few trials"),
-])
+@pytest.mark.parametrize(
+    "a, b, words",
+    [
+        ([1.0, 1.1, 0.9, 1.05, 0.95], [2.0, 2.1, 1.9, 2.05, 1.95], "FastAPI is faster"),
+        ([2.0, 2.1, 1.9, 2.05, 1.95], [1.0, 1.1, 0.9, 1.05, 0.95], "FastAPI is slower"),
+        ([1.0, 1.2, 0.8, 1.1, 0.9], [1.0, 1.15, 0.85, 1.05, 0.95], "no detectable difference"),
+        ([1.0], [2.0], "too few trials"),
+    ],
+)
 def test_verdicts(a, b, words):
     assert words in stats.verdict(stats.ratio_ci(a, b))
 

@@ -85,8 +85,15 @@ def test_loading_passes_over_incomplete_and_damaged_runs_and_says_so(tmp_path):
     good = Run.create(tmp_path, "quick")
     good.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})
     cut = Run.create(tmp_path, "quick")
-    cut.write_meta({"started_at": "2026-01-03T00:00:00", "completed": False, "interrupted": True,
-                    "trials_done": 7, "trials_planned": 90})
+    cut.write_meta(
+        {
+            "started_at": "2026-01-03T00:00:00",
+            "completed": False,
+            "interrupted": True,
+            "trials_done": 7,
+            "trials_planned": 90,
+        }
+    )
     broken = Run.create(tmp_path, "quick")
     broken.meta_path.write_text('{"started_at": "2026-01-04')  # cut off mid-write by a crash
     with pytest.warns(UserWarning, match=r"left out 2 run folder\(s\)") as caught:

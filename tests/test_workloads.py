@@ -40,12 +40,15 @@ def test_timed_records_a_span_of_this_process_and_thread():
     assert aspan.index == 1 and aspan.duration >= 0
 
 
-@pytest.mark.parametrize("pairs, expected", [
-    ([(0, 1), (1, 2), (2, 3)], 1.0),        # one after another
-    ([(0, 1), (0, 1), (0, 1)], 3.0),        # all overlapping
-    ([(0, 2), (1, 3)], 4 / 3),              # partly
-    ([(0, 1), (2, 3)], 2 / 3),              # with a gap
-])
+@pytest.mark.parametrize(
+    "pairs, expected",
+    [
+        ([(0, 1), (1, 2), (2, 3)], 1.0),  # one after another
+        ([(0, 1), (0, 1), (0, 1)], 3.0),  # all overlapping
+        ([(0, 2), (1, 3)], 4 / 3),  # partly
+        ([(0, 1), (2, 3)], 2 / 3),  # with a gap
+    ],
+)
 def test_parallelism_on_known_timelines(pairs, expected):
     spans = [Span(i, s, e, 1, "t") for i, (s, e) in enumerate(pairs)]
     assert math.isclose(workloads.parallelism(spans), expected)
@@ -103,8 +106,18 @@ def test_run_in_new_loop_works_under_a_running_loop_as_in_a_notebook():
 
 
 def test_gather_reraises_a_task_error():
-    broken = workloads.Workload("broken", "", 1, 1, "", run=lambda s: 1 / 0, arun=_boom,
-                                peak_bytes=lambda s: 0, result_bytes=lambda s: 0, yields=False)
+    broken = workloads.Workload(
+        "broken",
+        "",
+        1,
+        1,
+        "",
+        run=lambda s: 1 / 0,
+        arun=_boom,
+        peak_bytes=lambda s: 0,
+        result_bytes=lambda s: 0,
+        yields=False,
+    )
     with pytest.raises(ZeroDivisionError):
         strategies.run_in_new_loop(strategies.gather(broken, 3, 1, strategies.Context()))
 
