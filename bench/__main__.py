@@ -4,6 +4,7 @@ python -m bench run --preset quick          # measure; a new folder under data/r
 python -m bench report data/runs/<run-id>   # tables, verdicts, figures
 python -m bench report --latest             # the newest run under --out
 python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
+python -m bench external                    # bench's load beside wrk's and Locust's
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from servers import launch
+from servers import harness
 
-from . import loadrun, plots, presets, report, store, trials
+from . import environment, plots, presets, report, store, trials
+from .load import external
+from .load import presets as load_presets
+from .load import runner as load_runner
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,20 +46,20 @@ def parser() -> argparse.ArgumentParser:
     ld = sub.add_parser("load", help="the blocking probe and the concurrency sweep, into a new run folder")
     ld.add_argument(
         "--preset",
-        choices=list(loadrun.LOAD_PRESETS),
+        choices=list(load_presets.LOAD_PRESETS),
         default="quick",
-        help="; ".join(f"{k}: {v.description}" for k, v in loadrun.LOAD_PRESETS.items()),
+        help="; ".join(f"{k}: {v.description}" for k, v in load_presets.LOAD_PRESETS.items()),
     )
     ld.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     ld.add_argument("--no-progress", action="store_true")
     ex = sub.add_parser("external", help="bench's closed loop beside wrk and Locust, on the same servers")
-    ex.add_argument("--framework", choices=["flask", "fastapi"], default="fastapi")
+    ex.add_argument("--framework", choices=harness.FRAMEWORKS, default="fastapi")
     ex.add_argument("--clients", type=int, default=4, help="concurrent clients / connections / Locust users")
     ex.add_argument("--duration", type=int, default=10, help="seconds per tool and endpoint")
     ex.add_argument(
         "--heavy", default="workload=article&strategy=gather&n=2&size=500", help="query of the heavy /run request"
     )
-    ex.add_argument("--tools", default="bench,wrk,locust", help="comma-separated: bench, wrk, locust")
+    ex.add_argument("--tools", default=",".join(external.TOOLS), help="comma-separated: bench, wrk, locust")
     ex.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     rep = sub.add_parser("report", help="print a run's tables and verdicts and write its figures")
     rep.add_argument("run_dir", type=Path, nargs="?", help="a run folder")
@@ -66,59 +71,57 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; SIGTERM and SIGHUP stop it as Ctrl-C does, servers and all."""
-    launch.interrupt_on(signal.SIGTERM, signal.SIGHUP)
-    return _main(argv)
-
-
-def _main(argv: list[str] | None) -> int:
+    harness.interrupt_on(signal.SIGTERM, signal.SIGHUP)
     args = parser().parse_args(argv)
-    if args.command == "run":
-        preset = presets.get(args.preset)
-        try:
-            run = trials.run_preset(
-                preset,
-                out=args.out,
-                seed=args.seed,
-                progress=not args.no_progress,
-                on_start=lambda r: print(f"run folder: {r.path}", flush=True),
-            )
-        except KeyboardInterrupt:
-            print("\ninterrupted: the trials measured so far are kept", file=sys.stderr)
-            return 130
-        print(report.text(run))
-        print(f"\nraw trials: {run.trials_path}\nreport again: python -m bench report {run.path}")
-        return 0
+    command: Callable[[argparse.Namespace], int] = COMMANDS[args.command]
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was measured so far is kept in its run folder", file=sys.stderr)
+        return 130
 
-    if args.command == "load":
-        try:
-            run = loadrun.run(loadrun.LOAD_PRESETS[args.preset], args.out, progress=not args.no_progress)
-        except KeyboardInterrupt:
-            print("\ninterrupted", file=sys.stderr)
-            return 130
-        print(loadrun.text(run))
-        figures = [str(p) for p in sorted(run.path.glob("*.png"))]
-        print(f"\nfigures: {', '.join(figures) or 'none'}")
-        return 0
 
-    if args.command == "external":
-        return _external(args)
+def run_command(args: argparse.Namespace) -> int:
+    """``run``: a preset's trials into a new run folder, then the report."""
+    preset = presets.get(args.preset)
+    run = trials.run_preset(
+        preset,
+        out=args.out,
+        seed=args.seed,
+        progress=not args.no_progress,
+        on_start=lambda r: print(f"run folder: {r.path}", flush=True),
+    )
+    print(report.text(run))
+    print(f"\nraw trials: {run.trials_path}\nreport again: python -m bench report {run.path}")
+    return 0
 
+
+def load_command(args: argparse.Namespace) -> int:
+    """``load``: a load preset into a new run folder, then its verdicts."""
+    run = load_runner.run(load_presets.get(args.preset), args.out, progress=not args.no_progress)
+    print(load_runner.text(run))
+    figures = [str(p) for p in sorted(run.path.glob("*.png"))]
+    print(f"\nfigures: {', '.join(figures) or 'none'}")
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """``report``: a run's tables and verdicts (a load run's too), and its figures."""
     if args.run_dir is None and not args.latest:
         parser().error("report needs a RUN_DIR or --latest")
     try:
         run = store.latest(args.out) if args.run_dir is None else store.Run(args.run_dir)
-    except FileNotFoundError as e:
+        kind = run.meta()["kind"]
+        if kind == "load":
+            print(load_runner.text(run))
+            return 0
+        if kind != "trials":
+            print(f"{run.path} is a {kind} run: its table is {run.path / 'external.csv'}")
+            return 0
+        print(report.text(run))
+    except (FileNotFoundError, store.RunDataError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if not run.trials_path.exists() and not run.meta_path.exists():
-        print(f"error: {run.path} is not a run folder (no trials.csv or meta.json)", file=sys.stderr)
-        return 2
-    try:
-        text = report.text(run)
-    except store.RunDataError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(text)
     if not args.no_figures:
         paths = plots.write_all(run)
         for path in paths:
@@ -128,32 +131,47 @@ def _main(argv: list[str] | None) -> int:
     return 0
 
 
-def _external(args: argparse.Namespace) -> int:
-    """Run the chosen load generators, one after another, and print one table."""
-    import pandas as pd
-
-    from . import external
-
-    tools = {t.strip() for t in args.tools.split(",") if t.strip()}
-    unknown = tools - {"bench", "wrk", "locust"}
+def external_command(args: argparse.Namespace) -> int:
+    """``external``: the chosen load generators, one after another on the same servers, in one table."""
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = set(tools) - set(external.TOOLS)
     if unknown:
-        print(f"error: unknown tool(s) {', '.join(sorted(unknown))}; choose from bench, wrk, locust", file=sys.stderr)
+        print(
+            f"error: unknown tool(s) {', '.join(sorted(unknown))}; choose from {', '.join(external.TOOLS)}",
+            file=sys.stderr,
+        )
         return 2
     run = store.Run.create(args.out, "external")
-    frames = []
-    if tools & {"bench", "wrk"}:
-        table = external.crosscheck(args.framework, args.clients, args.duration, args.heavy)
-        frames.append(table[table["tool"].isin(tools)])
-    if "locust" in tools:
-        heavy = dict(kv.split("=", 1) for kv in args.heavy.split("&") if "=" in kv)
-        frames.append(
-            external.locust_against(args.framework, args.clients, args.duration, run.path / "locust", heavy=heavy)
+    meta = run.new_meta("external", environment.collect())
+    run.write_meta(meta)
+    try:
+        table = external.side_by_side(
+            args.framework,
+            tools=tools,
+            clients=args.clients,
+            duration_s=args.duration,
+            heavy_query=args.heavy,
+            folder=run.path,
         )
-    table = pd.concat(frames, ignore_index=True)
-    table.to_csv(run.path / "external.csv", index=False)
+        table.to_csv(run.path / "external.csv", index=False)
+        meta["completed"] = True
+    except KeyboardInterrupt:
+        meta["interrupted"] = True
+        raise
+    finally:
+        meta["ended_at"] = store.now()
+        run.write_meta(meta)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     print(f"\nsaved: {run.path / 'external.csv'}")
     return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": run_command,
+    "load": load_command,
+    "report": report_command,
+    "external": external_command,
+}
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ Input is the measured trials (:func:`bench.report.measured`); nothing here is as
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,47 +29,133 @@ import pandas as pd
 
 from . import stats
 
-#: (label, framework, endpoint, variant) of the configurations compared, the article's first.
-FASTAPI = ("FastAPI async def (the article's)", "fastapi", "async", "")
-FLASK = ("Flask threaded (the article's, without debug)", "flask", "sync", "")
-CONFIGS = (
+
+@dataclass(frozen=True)
+class Side:
+    """One server configuration of the controlled comparisons (process mode, article's gather)."""
+
+    label: str
+    framework: str
+    endpoint: str
+    variant: str = ""
+
+    def of(self, ok: pd.DataFrame) -> pd.DataFrame:
+        """This configuration's trials among ``ok``."""
+        return ok[
+            (ok["framework"] == self.framework) & (ok["endpoint"] == self.endpoint) & (ok["variant"] == self.variant)
+        ]
+
+
+FASTAPI = Side("FastAPI async def (the article's)", "fastapi", "async")
+FLASK = Side("Flask threaded (the article's, without debug)", "flask", "sync")
+FLASK_DEBUG = Side("Flask debug=True (the article's exactly)", "flask", "sync", "debug")
+FLASK_ONE_THREAD = Side("Flask on one thread", "flask", "sync", "one-thread")
+FLASK_ASYNC_VIEW = Side("Flask async def view", "flask", "async")
+FLASK_ARENA1 = Side("Flask, MALLOC_ARENA_MAX=1", "flask", "sync", "arena1")
+FASTAPI_DEF = Side("FastAPI def endpoint (threadpool)", "fastapi", "sync")
+FASTAPI_ARENA1 = Side("FastAPI, MALLOC_ARENA_MAX=1", "fastapi", "async", "arena1")
+FASTAPI_SETTLE = Side("FastAPI freeing the results before replying", "fastapi", "async", "settle")
+#: Every configuration compared, the article's two first.
+SIDES = (
     FASTAPI,
     FLASK,
-    ("Flask debug=True (the article's exactly)", "flask", "sync", "debug"),
-    ("Flask on one thread", "flask", "sync", "one-thread"),
-    ("Flask async def view", "flask", "async", ""),
-    ("Flask, MALLOC_ARENA_MAX=1", "flask", "sync", "arena1"),
-    ("FastAPI def endpoint (threadpool)", "fastapi", "sync", ""),
-    ("FastAPI, MALLOC_ARENA_MAX=1", "fastapi", "async", "arena1"),
-    ("FastAPI freeing the results before replying", "fastapi", "async", "settle"),
+    FLASK_DEBUG,
+    FLASK_ONE_THREAD,
+    FLASK_ASYNC_VIEW,
+    FLASK_ARENA1,
+    FASTAPI_DEF,
+    FASTAPI_ARENA1,
+    FASTAPI_SETTLE,
 )
 
 
-def _walls(ok: pd.DataFrame, framework: str, endpoint: str, variant: str) -> pd.DataFrame:
-    return ok[(ok["framework"] == framework) & (ok["endpoint"] == endpoint) & (ok["variant"] == variant)]
+@dataclass(frozen=True)
+class Comparison:
+    """``a``'s median wall time against ``b``'s, and what the comparison asks."""
+
+    what: str
+    a: Side
+    b: Side
+
+
+#: One change at a time, each against what it changes.
+COMPARISONS = (
+    Comparison("the gap itself", FLASK, FASTAPI),
+    Comparison("debug mode", FLASK_DEBUG, FLASK),
+    Comparison("one thread instead of one per request", FLASK_ONE_THREAD, FLASK),
+    Comparison("Flask on one thread against FastAPI", FLASK_ONE_THREAD, FASTAPI),
+    Comparison("FastAPI's def endpoint (another thread) against its async def", FASTAPI_DEF, FASTAPI),
+    Comparison("one malloc arena, Flask", FLASK_ARENA1, FLASK),
+    Comparison("one malloc arena in both, Flask against FastAPI", FLASK_ARENA1, FASTAPI_ARENA1),
+    Comparison(
+        "FastAPI freeing the gathered results before it replies, as Flask's closed loop does", FASTAPI_SETTLE, FASTAPI
+    ),
+    Comparison("Flask against FastAPI when both free the results before replying", FLASK, FASTAPI_SETTLE),
+)
+#: The Flask / FastAPI gap left after each single change (``a`` the Flask side).
+CHANGES = (
+    Comparison("none: the article's servers (Flask without debug)", FLASK, FASTAPI),
+    Comparison("Flask in debug mode, as the article ran it", FLASK_DEBUG, FASTAPI),
+    Comparison("Flask on one thread", FLASK_ONE_THREAD, FASTAPI),
+    Comparison("one malloc arena in both (MALLOC_ARENA_MAX=1)", FLASK_ARENA1, FASTAPI_ARENA1),
+    Comparison("FastAPI freeing the results before it replies", FLASK, FASTAPI_SETTLE),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one comparison measured at one n and size: the wall-time ratio ``a`` / ``b``."""
+
+    n: int
+    size: int
+    comparison: Comparison
+    ratio: stats.Estimate
+
+    @property
+    def verdict(self) -> str:
+        return stats.verdict(self.ratio, a=self.comparison.a.label, b=self.comparison.b.label)
+
+
+@dataclass(frozen=True)
+class Pressure:
+    """Memory pressure at one n and size: the most major page faults of one request."""
+
+    n: int
+    size: int
+    major_faults: float
+
+    @property
+    def words(self) -> str:
+        swapped = " (no swapping)" if self.major_faults == 0 else " (the server went to disk for memory)"
+        return f"at most {self.major_faults:.0f} major page faults per request at this size" + swapped
+
+
+def _article_gather(ok: pd.DataFrame) -> pd.DataFrame:
+    return ok[(ok["mode"] == "process") & (ok["workload"] == "article") & (ok["strategy"] == "gather")]
+
+
+def _ratio(g: pd.DataFrame, a: Side, b: Side) -> stats.Estimate:
+    return stats.ratio_ci(a.of(g)["client_wall_s"], b.of(g)["client_wall_s"])
 
 
 def table(ok: pd.DataFrame) -> pd.DataFrame:
     """Each compared configuration's median wall time and its ratio to FastAPI's and to
     Flask's plain servers (95% CIs), per (n, size) of the article's gather in process mode."""
-    sel = ok[(ok["mode"] == "process") & (ok["workload"] == "article") & (ok["strategy"] == "gather")]
     rows: list[dict[str, Any]] = []
-    for (n, size), g in sel.groupby(["n", "size"]):
-        fast = _walls(g, *FASTAPI[1:])["client_wall_s"]
-        flask = _walls(g, *FLASK[1:])["client_wall_s"]
-        for label, fw, ep, var in CONFIGS:
-            t = _walls(g, fw, ep, var)
+    for (n, size), g in _article_gather(ok).groupby(["n", "size"]):
+        for side in SIDES:
+            t = side.of(g)
             if t.empty:
                 continue
-            vs_fast, vs_flask = stats.ratio_ci(t["client_wall_s"], fast), stats.ratio_ci(t["client_wall_s"], flask)
+            vs_fast, vs_flask = _ratio(g, side, FASTAPI), _ratio(g, side, FLASK)
             rows.append(
                 {
                     "n": n,
                     "size": size,
-                    "config": label,
-                    "framework": fw,
-                    "endpoint": ep,
-                    "variant": var,
+                    "config": side.label,
+                    "framework": side.framework,
+                    "endpoint": side.endpoint,
+                    "variant": side.variant,
                     "trials": len(t),
                     "wall_s": float(t["client_wall_s"].median()),
                     "vs_fastapi": vs_fast.value,
@@ -84,59 +171,37 @@ def table(ok: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _ratio(ok: pd.DataFrame, a: tuple[str, str, str, str], b: tuple[str, str, str, str]) -> stats.Estimate:
-    return stats.ratio_ci(_walls(ok, *a[1:])["client_wall_s"], _walls(ok, *b[1:])["client_wall_s"])
+def _measured(g: pd.DataFrame, c: Comparison) -> bool:
+    return not (c.a.of(g).empty or c.b.of(g).empty)
 
 
-def _config(label_start: str) -> tuple[str, str, str, str]:
-    return next(c for c in CONFIGS if c[0].startswith(label_start))
+def _n_size(key: Any) -> tuple[int, int]:
+    """A group key of ``groupby(["n", "size"])`` as two whole numbers."""
+    n, size = key
+    return int(n), int(size)
 
 
-#: Each change, as the pair (Flask side, FastAPI side) whose ratio is the gap left after it.
-CHANGES = (
-    ("none: the article's servers (Flask without debug)", "Flask threaded", "FastAPI async def"),
-    ("Flask in debug mode, as the article ran it", "Flask debug", "FastAPI async def"),
-    ("Flask on one thread", "Flask on one thread", "FastAPI async def"),
-    ("one malloc arena in both (MALLOC_ARENA_MAX=1)", "Flask, MALLOC", "FastAPI, MALLOC"),
-    ("FastAPI freeing the results before it replies", "Flask threaded", "FastAPI freeing"),
-)
+def findings(ok: pd.DataFrame) -> list[Finding]:
+    """Every comparison of :data:`COMPARISONS` that the run measured, per n and size (each
+    with its interval); empty when the run has no comparison of the article's two servers."""
+    out = []
+    for key, g in _article_gather(ok).groupby(["n", "size"]):
+        n, size = _n_size(key)
+        out += [Finding(n, size, c, _ratio(g, c.a, c.b)) for c in COMPARISONS if _measured(g, c)]
+    return out
 
 
-def gaps_after_changes(ok: pd.DataFrame) -> pd.DataFrame:
-    """The Flask/FastAPI wall-time ratio (95% CI) left after each change in :data:`CHANGES`,
-    at the largest n and size with controlled comparisons; ``closes`` says whether the
-    interval includes 1 (no detectable gap left)."""
-    sel = ok[(ok["mode"] == "process") & (ok["workload"] == "article") & (ok["strategy"] == "gather")]
+def pressure(ok: pd.DataFrame) -> list[Pressure]:
+    """Memory pressure per n and size the controlled comparisons measured."""
     t = table(ok)
     if t.empty:
-        return pd.DataFrame(columns=["change", "n", "size", "ratio", "low", "high", "closes"])
-    n, size = t[["n", "size"]].max()
-    g = sel[(sel["n"] == n) & (sel["size"] == size)]
-    rows = []
-    for change, flask_side, fastapi_side in CHANGES:
-        a, b = _config(flask_side), _config(fastapi_side)
-        if _walls(g, *a[1:]).empty or _walls(g, *b[1:]).empty:
-            continue
-        r = _ratio(g, a, b)
-        rows.append(
-            {
-                "change": change,
-                "n": n,
-                "size": size,
-                "ratio": r.value,
-                "low": r.low,
-                "high": r.high,
-                "closes": bool(r.contains(1.0)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["change", "n", "size", "ratio", "low", "high", "closes"])
+        return []
+    worst = t.groupby(["n", "size"])["major_faults"].max()
+    return [Pressure(*_n_size(key), float(v)) for key, v in worst.items() if np.isfinite(v)]
 
 
-def findings(ok: pd.DataFrame) -> list[str]:
-    """Plain words for what the controlled comparisons show, each with its interval.
-
-    Empty when the run has no comparison of the article's two servers.
-    """
+def findings_text(ok: pd.DataFrame) -> list[str]:
+    """The report's lines: the table of configurations and each finding, per n and size."""
     t = table(ok)
     if t.empty:
         return []
@@ -144,40 +209,43 @@ def findings(ok: pd.DataFrame) -> list[str]:
         "",
         "The cause of the article's gap (process mode, the article's gather; wall-time ratios with 95% CIs, same run):",
     ]
-    sel = ok[(ok["mode"] == "process") & (ok["workload"] == "article") & (ok["strategy"] == "gather")]
-    for (n, size), g in sel.groupby(["n", "size"]):
-        part = t[(t["n"] == n) & (t["size"] == size)]
+    found, pressures = findings(ok), {(p.n, p.size): p for p in pressure(ok)}
+    for key, part in t.groupby(["n", "size"]):
+        n, size = _n_size(key)
         out.append(f"  n={n}, size={size}:")
-        for r in part.itertuples():
-            ci = f"[{r.vs_fastapi_low:.2f}, {r.vs_fastapi_high:.2f}]" if np.isfinite(r.vs_fastapi_low) else ""
+        for r in part.to_dict("records"):
+            ci = f"[{r['vs_fastapi_low']:.2f}, {r['vs_fastapi_high']:.2f}]" if np.isfinite(r["vs_fastapi_low"]) else ""
             out.append(
-                f"    {r.config:<48} {r.wall_s:7.3f} s  {r.vs_fastapi:5.2f}x FastAPI {ci:<14} "
-                f"minor faults {r.minor_faults:9.0f}  major {r.major_faults:.0f}"
+                f"    {r['config']:<48} {r['wall_s']:7.3f} s  {r['vs_fastapi']:5.2f}x FastAPI {ci:<14} "
+                f"minor faults {r['minor_faults']:9.0f}  major {r['major_faults']:.0f}"
             )
-        checks = [
-            ("the gap itself", FLASK, FASTAPI),
-            ("debug mode", _config("Flask debug"), FLASK),
-            ("one thread instead of one per request", _config("Flask on one thread"), FLASK),
-            ("Flask on one thread against FastAPI", _config("Flask on one thread"), FASTAPI),
-            ("FastAPI's def endpoint (another thread) against its async def", _config("FastAPI def"), FASTAPI),
-            ("one malloc arena, Flask", _config("Flask, MALLOC"), FLASK),
-            ("one malloc arena in both, Flask against FastAPI", _config("Flask, MALLOC"), _config("FastAPI, MALLOC")),
-            (
-                "FastAPI freeing the gathered results before it replies, as Flask's closed loop does",
-                _config("FastAPI freeing"),
-                FASTAPI,
-            ),
-            ("Flask against FastAPI when both free the results before replying", FLASK, _config("FastAPI freeing")),
-        ]
-        for what, a, b in checks:
-            if _walls(g, *a[1:]).empty or _walls(g, *b[1:]).empty:
-                continue
-            r = _ratio(g, a, b)
-            out.append(f"  - {what}: {stats.verdict(r, a=a[0], b=b[0])}")
-        major = part["major_faults"].max()
-        if np.isfinite(major):
-            out.append(
-                f"  - memory pressure: at most {major:.0f} major page faults per request at this size"
-                + (" (no swapping)" if major == 0 else " (the server went to disk for memory)")
-            )
+        out += [f"  - {f.comparison.what}: {f.verdict}" for f in found if (f.n, f.size) == (n, size)]
+        if (n, size) in pressures:
+            out.append(f"  - memory pressure: {pressures[(n, size)].words}")
     return out
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The Flask / FastAPI gap left after one change, and whether its interval includes 1."""
+
+    change: str
+    n: int
+    size: int
+    ratio: stats.Estimate
+
+    @property
+    def closes(self) -> bool:
+        return bool(self.ratio.contains(1.0))
+
+
+def gaps_after_changes(ok: pd.DataFrame) -> list[Gap]:
+    """The gap left after each change in :data:`CHANGES` that the run measured, at the largest
+    n and size with controlled comparisons."""
+    sel = _article_gather(ok)
+    t = table(ok)
+    if t.empty:
+        return []
+    n, size = _n_size(t[["n", "size"]].max())
+    g = sel[(sel["n"] == n) & (sel["size"] == size)]
+    return [Gap(c.what, n, size, _ratio(g, c.a, c.b)) for c in CHANGES if _measured(g, c)]

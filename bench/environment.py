@@ -12,6 +12,8 @@ from typing import Any
 
 import psutil
 
+from .records import Environment, GitInfo
+
 PACKAGES = (
     "flask",
     "werkzeug",
@@ -60,7 +62,7 @@ def blas() -> list[dict[str, Any]]:
     return threadpool_info()
 
 
-def git() -> dict[str, Any]:
+def git() -> GitInfo:
     root = Path(__file__).resolve().parent.parent
 
     def cmd(*args: str) -> str | None:
@@ -73,17 +75,17 @@ def git() -> dict[str, Any]:
     commit = cmd("rev-parse", "HEAD")
     status = cmd("status", "--porcelain", "--untracked-files=no")
     changed = status.splitlines()[:20] if status else []
-    return {"commit": commit, "dirty": bool(status) if status is not None else None, "changed": changed}
+    return GitInfo(commit=commit, dirty=bool(status) if status is not None else None, changed=changed)
 
 
-def collect() -> dict[str, Any]:
+def collect() -> Environment:
     """A snapshot of the software, machine and settings, taken now."""
     vm = psutil.virtual_memory()
     try:
         usable_cores: int | None = len(os.sched_getaffinity(0))
     except AttributeError:
         usable_cores = os.cpu_count()
-    return {
+    env: Environment = {
         "python": {
             "version": sys.version,
             "implementation": platform.python_implementation(),
@@ -106,3 +108,4 @@ def collect() -> dict[str, Any]:
         "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)},
         "git": git(),
     }
+    return env

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import requests
 
-from servers import launch
+from servers import harness
 
 COLUMNS = [
     "framework",
@@ -42,16 +42,16 @@ class Explorer:
 
     article_size: int = 1000
     timeout: float = 120.0
-    servers: dict[tuple[str, str], launch.Server] = field(default_factory=dict)
+    servers: dict[tuple[str, str], harness.Server] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
 
-    def server(self, framework: str, mode: str) -> launch.Server:
+    def server(self, framework: str, mode: str) -> harness.Server:
         """The explorer's server of ``framework`` in ``mode``, started on first use. Servers
-        are shared by name (:func:`servers.launch.shared`): a notebook cell that makes a new
+        are shared by name (:func:`servers.harness.shared`): a notebook cell that makes a new
         Explorer again gets the running ones back, not a second set."""
         key = (framework, mode)
         if key not in self.servers or not self.servers[key].url:
-            self.servers[key] = launch.shared(f"explorer-{framework}-{mode}", framework, mode, size=self.article_size)
+            self.servers[key] = harness.shared(f"explorer-{framework}-{mode}", framework, mode, size=self.article_size)
         return self.servers[key]
 
     def run(

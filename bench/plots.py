@@ -15,11 +15,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import ablation, stats
-from .presets import IDEAL
+from .presets import IDEAL, native_sides
 from .report import measured, summary
 from .store import Run
 
 COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", IDEAL: "#7f7f7f"}
+
+
+def _label(r: dict[Any, Any]) -> str:
+    variant = f"[{r['variant']}]" if r["variant"] else ""
+    return f"{r['framework']}{variant} / {r['mode']} / {r['endpoint']} / {r['strategy']}"
 
 
 def times(df: pd.DataFrame) -> Figure:
@@ -42,10 +47,7 @@ def times(df: pd.DataFrame) -> Figure:
         ax.barh(y, g["wall_s"], xerr=err, capsize=3, color=[COLORS.get(f, "#999") for f in g["framework"]])
         ax.set_yticks(
             y,
-            [
-                f"{r.framework}{f'[{r.variant}]' if r.variant else ''} / {r.mode} / {r.endpoint} / {r.strategy}"
-                for r in g.itertuples()
-            ],
+            [_label(r) for r in g.to_dict("records")],
             fontsize=8,
         )
         ax.invert_yaxis()
@@ -67,7 +69,7 @@ def representative(
         g = g[g["workload"] == workload]
     if g.empty:
         return None
-    return g.loc[(g["client_wall_s"] - g["client_wall_s"].median()).abs().idxmin()]
+    return g.iloc[int((g["client_wall_s"] - g["client_wall_s"].median()).abs().to_numpy().argmin())]
 
 
 def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "article") -> Figure:
@@ -87,11 +89,11 @@ def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "artic
         {tuple(p) for p in ok[["framework", "mode", "endpoint"]].itertuples(index=False)},
         key=lambda p: (p[0] == IDEAL, p[0], p[1], p[2]),
     )
-    trials = [
-        (f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f, representative(ok, f, m, strategy, e, workload))
-        for f, m, e in panels
-    ]
-    trials = [t for t in trials if t[2] is not None]
+    trials: list[tuple[str, str, pd.Series]] = []
+    for f, m, e in panels:
+        t = representative(ok, f, m, strategy, e, workload)
+        if t is not None:
+            trials.append((f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f, t))
     fig = Figure(figsize=(9, 1.1 + 1.3 * max(len(trials), 1)), layout="constrained")
     if not trials:
         fig.text(0.5, 0.5, f"no successful {workload}/{strategy} trials", ha="center")
@@ -160,7 +162,7 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
     mode = mode or matrix_mode(ok, workload)
     ok = ok[(ok["workload"] == workload) & (ok["variant"] == "")]
     strategies = sorted(ok["strategy"].unique())
-    columns = [("flask", mode, "sync"), ("fastapi", mode, "async"), (IDEAL, "inprocess", "none")]
+    columns = native_sides(mode)
     columns = [c for c in columns if not ok[(ok["framework"] == c[0]) & (ok["mode"] == c[1])].empty]
     fig = Figure(figsize=(3.4 * max(len(columns), 1) + 1, 1.4 * max(len(strategies), 1) + 1.0), layout="constrained")
     if not strategies or not columns:
@@ -201,11 +203,13 @@ def speedups(df: pd.DataFrame) -> Figure:
     ok = ok[ok["variant"] == ""]
     ideal_seq = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential")]
     parts = []
-    for (w, n, size), base in ideal_seq.groupby(["workload", "n", "size"]):
+    for _, one_after_another in ideal_seq.groupby(["workload", "n", "size"]):
+        first = one_after_another.iloc[0]
+        w, n, size = str(first["workload"]), int(first["n"]), int(first["size"])
         g = ok[(ok["workload"] == w) & (ok["n"] == n) & (ok["size"] == size)]
         if g[g["framework"] != IDEAL].empty:
             continue
-        parts.append((w, n, g, base["client_wall_s"]))
+        parts.append((w, n, g, one_after_another["client_wall_s"]))
     fig = Figure(figsize=(9, 2.6 * max(len(parts), 1) + 0.6), layout="constrained")
     if not parts:
         fig.text(0.5, 0.5, "no ideal baseline to compare with", ha="center")
@@ -213,7 +217,7 @@ def speedups(df: pd.DataFrame) -> Figure:
     axes = fig.subplots(len(parts), 1, squeeze=False)[:, 0]
     for ax, (w, n, g, base) in zip(axes, parts, strict=True):
         mode = matrix_mode(g, w)
-        sets = [("flask", mode, "sync"), ("fastapi", mode, "async"), (IDEAL, "inprocess", "none")]
+        sets = native_sides(mode)
         strategies = sorted(g["strategy"].unique())
         x = np.arange(len(strategies))
         width = 0.8 / len(sets)
@@ -265,67 +269,6 @@ def gap_causes(df: pd.DataFrame) -> Figure:
         ax.set_title(f"article's gather, n={n}, size={size}, process mode", fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     axes[-1].set_xlabel("median wall time / FastAPI async def's (95% bootstrap CI); 1 = no gap")
-    return fig
-
-
-def sweep(summary_df: pd.DataFrame) -> Figure:
-    """Throughput and p99 latency, each with its 95% interval, against the number of
-    concurrent clients, one line per server configuration."""
-    fig = Figure(figsize=(10, 4), layout="constrained")
-    ax_t, ax_l = fig.subplots(1, 2)
-    groups = list(summary_df.groupby(["framework", "server", "workers", "threads"], sort=False))
-    for k, (key, g) in enumerate(groups):
-        fw, server, workers, threads = key
-        label = f"{fw}/{server} {int(workers)}w" + (f"x{int(threads)}t" if threads > 1 else "")
-        style = "-" if fw == "fastapi" else "--"
-        # Each configuration a little to the side of the others, so the intervals stay apart.
-        g = g.assign(clients=g["clients"] * 2 ** (0.05 * (k - (len(groups) - 1) / 2)))
-        t_err = np.nan_to_num(
-            np.vstack([g["throughput_rps"] - g["throughput_low_rps"], g["throughput_high_rps"] - g["throughput_rps"]]),
-            nan=0.0,
-        )
-        ax_t.errorbar(g["clients"], g["throughput_rps"], yerr=t_err, fmt=style + "o", capsize=3, label=label)
-        err = np.nan_to_num(np.vstack([g["p99_ms"] - g["p99_low_ms"], g["p99_high_ms"] - g["p99_ms"]]), nan=0.0)
-        ax_l.errorbar(g["clients"], g["p99_ms"], yerr=err, fmt=style + "o", capsize=3, label=label)
-    for ax in (ax_t, ax_l):
-        ax.set_xscale("log", base=2)
-        ticks = sorted(summary_df["clients"].unique())
-        ax.set_xticks(ticks, [f"{int(c)}" for c in ticks])
-        ax.set_xlabel("concurrent clients (closed loop)")
-        ax.grid(alpha=0.3)
-    ax_t.set_ylabel("requests per second (95% CI)")
-    ax_l.set_ylabel("p99 latency, ms (95% CI)")
-    ax_l.set_yscale("log")
-    ax_t.legend(fontsize=7)
-    return fig
-
-
-def probe(summary_df: pd.DataFrame) -> Figure:
-    """The blocking probe: /ping latency p50 and p99 (95% CI) without load and during heavy
-    requests, one row per configuration."""
-    rows = summary_df[summary_df["phase"].isin(["baseline", "ping"])]
-    labels = list(dict.fromkeys(rows["config"]))
-    fig = Figure(figsize=(9, 0.5 * max(len(labels), 2) + 1.2), layout="constrained")
-    ax = fig.add_subplot()
-    y = np.arange(len(labels))
-    for k, (phase, color) in enumerate((("baseline", "#bbb"), ("ping", "#d62728"))):
-        g = rows[rows["phase"] == phase].set_index("config").reindex(labels)
-        err = np.nan_to_num(np.vstack([g["p99_ms"] - g["p99_low_ms"], g["p99_high_ms"] - g["p99_ms"]]), nan=0.0)
-        ax.barh(
-            y + (k - 0.5) * 0.4,
-            g["p99_ms"],
-            0.4,
-            xerr=err,
-            capsize=2,
-            color=color,
-            label="p99, no load" if phase == "baseline" else "p99, during heavy requests",
-        )
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("GET /ping latency, ms (log scale, 95% CI)")
-    ax.legend(fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
     return fig
 
 

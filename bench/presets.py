@@ -6,12 +6,12 @@ A :class:`Config` is one thing measured: a framework in a mode (or the in-proces
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, TypeVar
 
-from servers import memory
-from servers import strategies as st
-from servers import workloads as wl
+from servers import harness
+
+_T = TypeVar("_T")
 
 IDEAL = "ideal"  # framework name of the in-process baseline
 IN_PROCESS = "inprocess"  # its mode
@@ -20,8 +20,8 @@ IN_PROCESS = "inprocess"  # its mode
 SERVERS_MARGIN_BYTES = 2 * 2**30
 
 
-#: Each framework's own endpoint style, the article's: Flask's plain view, FastAPI's async def.
-NATIVE_ENDPOINT = {"flask": "sync", "fastapi": "async", IDEAL: "none"}
+#: The ideal has no endpoint: its tasks run with no server.
+NO_ENDPOINT = "none"
 
 
 @dataclass(frozen=True, order=True)
@@ -39,7 +39,8 @@ class Config:
 
     def __post_init__(self) -> None:
         if not self.endpoint:
-            object.__setattr__(self, "endpoint", NATIVE_ENDPOINT.get(self.framework, "sync"))
+            native = NO_ENDPOINT if self.framework == IDEAL else harness.NATIVE_ENDPOINT[self.framework]
+            object.__setattr__(self, "endpoint", native)
 
     @property
     def label(self) -> str:
@@ -53,26 +54,25 @@ class Config:
         return asdict(self)
 
 
-#: Server variants, for the controlled comparisons: what each changes, as launch options.
-#: "" is the plain server: Werkzeug threaded (Flask) or uvicorn (FastAPI), no debug.
-VARIANTS: dict[str, dict[str, Any]] = {
-    "": {},
-    "debug": {"debug": True},  # Flask's debug=True: reloader, debugger (the article's)
-    "one-thread": {"threaded": False},  # Werkzeug serving every request on one thread
-    "arena1": {"env": {"MALLOC_ARENA_MAX": "1"}},  # glibc malloc: one arena for all threads
-    "settle": {"settle": True},  # FastAPI frees the gathered results before answering
-}
+def native_sides(mode: str) -> list[tuple[str, str, str]]:
+    """(framework, mode, endpoint) of each framework's own endpoint style in ``mode``, and of
+    the in-process ideal: the columns of a figure that sets them side by side."""
+    return [(f, mode, harness.NATIVE_ENDPOINT[f]) for f in harness.FRAMEWORKS] + [(IDEAL, IN_PROCESS, NO_ENDPOINT)]
 
 
 def variant_allowed(framework: str, mode: str, variant: str) -> bool:
-    """Whether ``variant`` applies: all need a process of their own; two are Flask's."""
+    """Whether ``variant`` (see :data:`servers.harness.VARIANTS`) is measured for this
+    framework and mode: a controlled comparison is made between servers in processes of
+    their own, as the article ran them, and the variant's options must apply."""
     if variant == "":
         return True
-    if mode != "process" or variant not in VARIANTS:
+    if mode != "process":
         return False
-    if variant == "settle":
-        return framework == "fastapi"
-    return framework == "flask" or variant == "arena1"
+    try:
+        harness.ServerOptions.build(framework, mode, variant=variant)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Preset:
     grids: tuple[Grid, ...] = (Grid(),)
     #: Sizes of the other workloads, as (workload, size) pairs; default: each one's own.
     sizes: tuple[tuple[str, int], ...] = ()
-    max_size: int = wl.ARTICLE_SIZE
+    max_size: int = harness.ARTICLE_SIZE
     request_timeout_s: float = 120.0
 
     def configs(self) -> list[Config]:
@@ -159,14 +159,33 @@ class Preset:
         if workload == "article":
             assert self.size is not None
             return self.size
-        return dict(self.sizes).get(workload, wl.get(workload).default_size)
+        return dict(self.sizes).get(workload, harness.default_size(workload))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Preset:
+        """The preset a run's meta.json recorded (:meth:`to_dict`); fields it lacks (older
+        formats) take their defaults."""
+        grids = tuple(_record(Grid, g) for g in record.get("grids", ()))
+        sizes = tuple((str(w), int(n)) for w, n in record.get("sizes", ()))
+        return _record(cls, {**record, "grids": grids, "sizes": sizes})
 
-ALL_WORKLOADS = tuple(wl.WORKLOADS)
-ALL_STRATEGIES = tuple(st.STRATEGIES)
+    @property
+    def most_repeats(self) -> int:
+        """The most measured repeats any configuration gets."""
+        return max([g.repeats for g in self.grids] + [self.repeats])
+
+
+def _record(cls: type[_T], record: dict[str, Any]) -> _T:
+    """``cls`` from a record of its fields (lists as tuples); unknown keys are left out."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in known})
+
+
+ALL_WORKLOADS = harness.WORKLOADS
+ALL_STRATEGIES = harness.STRATEGIES
 #: The article's two servers, as it ran them, and the controlled changes to each.
 ABLATION = (
     Grid(
@@ -176,7 +195,7 @@ ABLATION = (
         variants=("", "debug", "one-thread", "arena1"),
     ),
     Grid(frameworks=("fastapi",), modes=("process",), strategies=("gather",), variants=("", "arena1", "settle")),
-    Grid(modes=("process",), endpoints=("sync", "async"), strategies=("gather",)),
+    Grid(modes=("process",), endpoints=harness.ENDPOINTS, strategies=("gather",)),
 )
 
 #: The other workloads' sizes at workshop scale: one task of each lasts about 0.05-0.1 s.
@@ -264,7 +283,7 @@ PRESETS: dict[str, Preset] = {
                     n=4,
                     size=1500,
                     modes=("process",),
-                    endpoints=("sync", "async"),
+                    endpoints=harness.ENDPOINTS,
                     workloads=("article", "sleep"),
                     strategies=("gather", "sequential"),
                 ),
@@ -321,7 +340,7 @@ def resolve(preset: Preset) -> Preset:
     """
     if preset.size is not None:
         return preset
-    size = memory.largest_admitted_size(wl.ARTICLE, st.GATHER, preset.n, preset.max_size, margin=SERVERS_MARGIN_BYTES)
+    size = harness.largest_article_size(preset.n, preset.max_size, margin=SERVERS_MARGIN_BYTES)
     if size <= 0:
         raise ValueError("not enough memory available for the article's task at any size")
     return replace(preset, size=size)

@@ -11,8 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from servers import harness
+
 from . import ablation, stats
-from .presets import IDEAL
+from .presets import IDEAL, Preset
+from .records import RunMeta
 from .store import Run
 
 KEYS = ["framework", "variant", "mode", "endpoint", "workload", "strategy", "n", "size"]
@@ -106,15 +109,21 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
                 "x_best_ideal": wall.value / best if best else np.nan,
             }
         )
-    for key, count in failed.items():  # configurations with no successful trial at all
-        if not any(tuple(r[k] for k in KEYS) == key for r in rows):
-            rows.append({**dict(zip(KEYS, key, strict=True)), "trials": 0, "failed": int(count)})
+    measured_keys = {tuple(r[k] for k in KEYS) for r in rows}
+    for failed_key, count in failed.items():  # configurations with no successful trial at all
+        values = tuple(failed_key) if isinstance(failed_key, tuple) else (failed_key,)
+        if values not in measured_keys:
+            rows.append({**dict(zip(KEYS, values, strict=True)), "trials": 0, "failed": int(count)})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 #: Which endpoint styles are set side by side: each framework's own (the article's
 #: comparison: Flask's plain view against FastAPI's async def), then like with like.
-PAIRINGS = (("native", "sync", "async"), ("both sync", "sync", "sync"), ("both async", "async", "async"))
+PAIRINGS = (
+    ("native", harness.NATIVE_ENDPOINT["flask"], harness.NATIVE_ENDPOINT["fastapi"]),
+    ("both sync", "sync", "sync"),
+    ("both async", "async", "async"),
+)
 
 
 def comparisons(df: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +154,12 @@ def comparisons(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=GROUP + ["pairing", "fastapi_over_flask", "low", "high", "verdict"])
 
 
+def _fastest(df: pd.DataFrame, by: list[str]) -> pd.Series:
+    """The configuration (values of ``by``) whose median wall time is the least, with that median."""
+    medians = df.groupby(by, as_index=False)["client_wall_s"].median()
+    return medians.iloc[int(medians["client_wall_s"].to_numpy().argmin())]
+
+
 def versus_ideal(df: pd.DataFrame) -> pd.DataFrame:
     """Per framework, mode and workload: the fastest strategy (and endpoint style) of the
     plain servers, against the fastest in-process ideal of the same tasks, as a wall-time
@@ -158,13 +173,15 @@ def versus_ideal(df: pd.DataFrame) -> pd.DataFrame:
     ideal = ok[ok["framework"] == IDEAL]
     served = ok[(ok["framework"] != IDEAL) & (ok["variant"] == "")]
     rows: list[dict[str, Any]] = []
-    for (fw, mode, w, n, size), g in served.groupby(["framework", "mode", "workload", "n", "size"]):
+    for _, g in served.groupby(["framework", "mode", "workload", "n", "size"]):
+        first = g.iloc[0]
+        fw, mode, w, n, size = (first[k] for k in ("framework", "mode", "workload", "n", "size"))
         ideals = ideal[(ideal["workload"] == w) & (ideal["n"] == n) & (ideal["size"] == size)]
         if ideals.empty:
             continue
-        best_ideal = ideals.groupby("strategy")["client_wall_s"].median().idxmin()
-        medians = g.groupby(["strategy", "endpoint"])["client_wall_s"].median()
-        strategy, endpoint = medians.idxmin()
+        best_ideal = str(_fastest(ideals, ["strategy"])["strategy"])
+        fastest = _fastest(g, ["strategy", "endpoint"])
+        strategy, endpoint = str(fastest["strategy"]), str(fastest["endpoint"])
         best = g[(g["strategy"] == strategy) & (g["endpoint"] == endpoint)]["client_wall_s"]
         base = ideals[ideals["strategy"] == best_ideal]["client_wall_s"]
         r = stats.ratio_ci(best, base)
@@ -225,9 +242,7 @@ def _fmt_table(s: pd.DataFrame) -> str:
                 f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
                 if np.isfinite(v) and np.isfinite(lo)
                 else (f"{v:.3f}" if np.isfinite(v) else "-")
-                for v, lo, hi in zip(
-                    s.get("wall_s", np.nan), s.get("wall_low_s", np.nan), s.get("wall_high_s", np.nan), strict=True
-                )
+                for v, lo, hi in zip(s["wall_s"], s["wall_low_s"], s["wall_high_s"], strict=True)
             ],
             "x ideal": s.get("x_ideal"),
             "x best ideal": s.get("x_best_ideal"),
@@ -244,30 +259,31 @@ def _fmt_table(s: pd.DataFrame) -> str:
     return t.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
 
 
+def _state(meta: RunMeta) -> str:
+    if meta["completed"]:
+        return "completed"
+    return "INTERRUPTED: partial data" if meta["interrupted"] else "NOT COMPLETED: partial data"
+
+
+def _machine(meta: RunMeta) -> str:
+    cpu = meta["cpu"]
+    return f"{cpu['model']}, {cpu['usable_cores']} usable cores, {meta['memory']['total_bytes'] / 2**30:.1f} GiB"
+
+
 def text(run: Run) -> str:
     """The report as plain text: what was run, the table, and the FastAPI/Flask verdicts."""
     meta = run.meta()
     df = run.trials()
     lines = [f"run {run.id}  ({run.path})"]
-    if meta:
-        p = meta.get("preset", {})
-        state = (
-            "completed"
-            if meta.get("completed")
-            else ("INTERRUPTED: partial data" if meta.get("interrupted") else "NOT COMPLETED: partial data")
-        )
-        most = max([g.get("repeats", 0) for g in p.get("grids", [])] + [p.get("repeats") or 0])
-        more = f" ({most} for some)" if most > (p.get("repeats") or 0) else ""
+    if "preset" in meta:
+        p = Preset.from_dict(meta["preset"])
+        more = f" ({p.most_repeats} for some)" if p.most_repeats > p.repeats else ""
         lines.append(
-            f"preset {p.get('name')}: n={p.get('n')} size={p.get('size')}, "
-            f"{p.get('repeats')} repeats{more} after {p.get('warmup')} warm-up, seed {meta.get('seed')}; "
-            f"{meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials, {state}"
+            f"preset {p.name}: n={p.n} size={p.size}, {p.repeats} repeats{more} after {p.warmup} warm-up, "
+            f"seed {meta.get('seed')}; {meta.get('trials_done', 0)}/{meta.get('trials_planned', 0)} trials, "
+            f"{_state(meta)}"
         )
-        lines.append(
-            f"machine: {meta.get('cpu', {}).get('model')}, "
-            f"{meta.get('cpu', {}).get('usable_cores')} usable cores, "
-            f"{meta.get('memory', {}).get('total_bytes', 0) / 2**30:.1f} GiB"
-        )
+    lines.append(f"machine: {_machine(meta)}")
     if df.empty:
         lines.append("no trials recorded")
         return "\n".join(lines)
@@ -300,7 +316,7 @@ def text(run: Run) -> str:
                 f"{r['ideal_strategy']} {ci}; fastest {r['x_ideal_fastest']:.2f}x "
                 f"({r['trials']} and {r['ideal_trials']} trials)"
             )
-    for line in ablation.findings(measured(df)):
+    for line in ablation.findings_text(measured(df)):
         lines.append(line)
     comp = comparisons(df)
     if not comp.empty:
@@ -318,10 +334,8 @@ def beside_reference(df: pd.DataFrame, reference: Run) -> tuple[str, pd.DataFram
     a line saying what the reference ran on."""
     both = pd.concat([comparisons(df).assign(run="this run"), comparisons(reference.trials()).assign(run="reference")])
     meta = reference.meta()
-    where = (
-        f"reference: {meta.get('preset', {}).get('name')} preset on {meta.get('cpu', {}).get('model')}, "
-        f"{meta.get('cpu', {}).get('usable_cores')} cores, {str(meta.get('started_at', ''))[:10]}"
-    )
+    name = Preset.from_dict(meta["preset"]).name if "preset" in meta else "no"
+    where = f"reference: {name} preset on {_machine(meta)}, {meta['started_at'][:10]}"
     table = both.pivot_table(
         index=["mode", "workload", "strategy", "n", "size", "pairing"], columns="run", values="fastapi_over_flask"
     )
@@ -331,25 +345,23 @@ def beside_reference(df: pd.DataFrame, reference: Run) -> tuple[str, pd.DataFram
 def environment(run: Run, folder: str | None = None) -> pd.DataFrame:
     """What a run ran on and with, from its meta.json, as a one-column table."""
     meta = run.meta()
-    cpu, git = meta.get("cpu", {}), meta.get("git", {})
+    cpu, git = meta["cpu"], meta["git"]
     rows = {
         "run": run.id,
         "folder": folder or str(run.path),
-        "preset": meta.get("preset", {}).get("name"),
+        "preset": Preset.from_dict(meta["preset"]).name if "preset" in meta else None,
         "seed": meta.get("seed"),
         "trials": f"{meta.get('trials_done')} of {meta.get('trials_planned')}",
-        "completed": meta.get("completed"),
-        "started": meta.get("started_at"),
-        "ended": meta.get("ended_at"),
-        "python": str(meta.get("python", {}).get("version", "")).split(" ")[0],
-        "cpu": cpu.get("model"),
-        "usable cores": cpu.get("usable_cores"),
-        "memory GiB": round(meta.get("memory", {}).get("total_bytes", 0) / 2**30, 1),
-        "git": f"{git.get('commit')} (dirty: {git.get('dirty')})",
-        "BLAS": ", ".join(
-            f"{b.get('internal_api')} {b.get('version')} x{b.get('num_threads')}" for b in meta.get("blas", [])
-        ),
-        "environment": meta.get("env") or "none of OPENBLAS_*, OMP_*, MKL_*, MALLOC_* set",
-        **{f"package {k}": v for k, v in meta.get("packages", {}).items()},
+        "completed": meta["completed"],
+        "started": meta["started_at"],
+        "ended": meta["ended_at"],
+        "python": meta["python"].get("version", "").split(" ")[0],
+        "cpu": cpu["model"],
+        "usable cores": cpu["usable_cores"],
+        "memory GiB": round(meta["memory"]["total_bytes"] / 2**30, 1),
+        "git": f"{git['commit']} (dirty: {git['dirty']})",
+        "BLAS": ", ".join(f"{b.get('internal_api')} {b.get('version')} x{b.get('num_threads')}" for b in meta["blas"]),
+        "environment": meta["env"] or "none of OPENBLAS_*, OMP_*, MKL_*, MALLOC_* set",
+        **{f"package {k}": v for k, v in meta["packages"].items()},
     }
     return pd.Series(rows, name="value").to_frame()

@@ -1,7 +1,9 @@
 """Where runs live: ``<out>/<run-id>/trials.csv`` and ``meta.json``.
 
 Each run gets a new folder that never existed before; trials are appended one row at a
-time as they finish (flushed to disk), so an interrupted run keeps what it measured.
+time as they finish (flushed to disk), so an interrupted run keeps what it measured. What a
+row and meta.json hold is typed in :mod:`bench.records`; reading a run folder upgrades an
+older format and refuses an unknown one.
 """
 
 from __future__ import annotations
@@ -11,60 +13,27 @@ import json
 import os
 import secrets
 import warnings
-from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
+
+from servers.harness import NATIVE_ENDPOINT
+
+from .records import COLUMNS, META_FORMAT, Environment, RunDataError, RunKind, RunMeta, TrialRow, upgrade_meta
+
+__all__ = ["COLUMNS", "DEFAULT_ROOT", "Run", "RunDataError", "latest", "now", "runs"]
 
 DEFAULT_ROOT = Path("data/runs")
 TRIALS = "trials.csv"
 META = "meta.json"
-
-#: The columns of trials.csv, in order (see bench.trials for what each one means).
-COLUMNS: tuple[str, ...] = (
-    "run_id",
-    "seq",
-    "repeat",
-    "warmup",
-    "framework",
-    "variant",
-    "mode",
-    "server",
-    "endpoint",
-    "workload",
-    "strategy",
-    "n",
-    "size",
-    "blas_threads",
-    "status",
-    "error",
-    "client_wall_s",
-    "client_cpu_s",
-    "client_process_cpu_s",
-    "server_pid",
-    "server_is_client_process",
-    "server_process_cpu_s",
-    "server_wall_s",
-    "server_cpu_s",
-    "peak_rss_bytes",
-    "peak_rss_method",
-    "minor_faults",
-    "major_faults",
-    "parallelism",
-    "tasks_sum_s",
-    "tasks_window_s",
-    "sent_mono",
-    "tasks",
-    "memory_wait_s",
-    "quiet_wait_s",
-    "started_at",
-)
+#: The columns a trials table must have to be read at all.
+REQUIRED = ("framework", "mode", "workload", "strategy", "status", "client_wall_s")
 
 
-class RunDataError(ValueError):
-    """A run folder whose meta.json or trials.csv cannot be read; the message says which."""
+def now() -> str:
+    """The time now, as meta.json and trials.csv write it (UTC, ISO 8601)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 class Run:
@@ -90,7 +59,7 @@ class Run:
         """A new, empty run folder under ``root``; never reuses an existing one."""
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         while True:
             path = root / f"{stamp}-{preset}-{secrets.token_hex(2)}"
             try:
@@ -99,37 +68,50 @@ class Run:
             except FileExistsError:
                 continue
 
-    def append(self, row: Mapping[str, Any]) -> None:
+    def new_meta(self, kind: RunKind, environment: Environment) -> RunMeta:
+        """The meta.json of a run starting now: its format, kind and id, not yet ended, and
+        ``environment`` (:func:`bench.environment.collect`)."""
+        meta: RunMeta = {
+            **environment,
+            "format": META_FORMAT,
+            "kind": kind,
+            "run_id": self.id,
+            "started_at": now(),
+            "ended_at": None,
+            "completed": False,
+            "interrupted": False,
+        }
+        return meta
+
+    def append(self, row: TrialRow) -> None:
         """Append one trial to trials.csv (header first if new) and flush it to disk."""
-        unknown = set(row) - set(COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown trial columns: {sorted(unknown)}")
         new = not self.trials_path.exists()
         with open(self.trials_path, "a", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=COLUMNS)
             if new:
                 writer.writeheader()
-            writer.writerow({k: row.get(k, "") for k in COLUMNS})
+            writer.writerow(row.record())
             f.flush()
             os.fsync(f.fileno())
 
-    def write_meta(self, meta: Mapping[str, Any]) -> None:
+    def write_meta(self, meta: RunMeta) -> None:
         """Write meta.json atomically (replaced whole, never half-written)."""
         tmp = self.meta_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(meta, indent=2, sort_keys=False, default=str) + "\n")
         tmp.replace(self.meta_path)
 
-    def meta(self) -> dict[str, Any]:
-        """meta.json ({} if there is none); :class:`RunDataError` if it is not a JSON object."""
-        if not self.meta_path.exists():
-            return {}
+    def meta(self) -> RunMeta:
+        """meta.json, upgraded to the current format. :class:`RunDataError` if there is none,
+        if it is not a JSON object, or if its format is unknown (naming the folder and it)."""
         try:
-            meta = json.loads(self.meta_path.read_text())
+            raw = json.loads(self.meta_path.read_text())
+        except FileNotFoundError:
+            raise RunDataError(f"{self.path} has no {META}: not a run folder") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise RunDataError(f"{self.meta_path} is not readable JSON ({e}); this run folder is damaged") from None
-        if not isinstance(meta, dict):
+        if not isinstance(raw, dict):
             raise RunDataError(f"{self.meta_path} holds no JSON object; this run folder is damaged")
-        return meta
+        return upgrade_meta(raw, str(self.path))
 
     def trials(self) -> pd.DataFrame:
         """All trials, warm-ups included (column ``warmup``); empty if none finished.
@@ -140,24 +122,28 @@ class Run:
             df = pd.read_csv(self.trials_path)
         except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
             raise RunDataError(f"{self.trials_path} is not a readable CSV table ({e})") from None
-        missing = [c for c in ("framework", "mode", "workload", "strategy", "status", "client_wall_s") if c not in df]
+        missing = [c for c in REQUIRED if c not in df]
         if missing:
             raise RunDataError(f"{self.trials_path} lacks the columns {missing}: not a trials table of this project")
-        if "endpoint" not in df:  # runs from before endpoint styles were measured
-            df["endpoint"] = df["framework"].map({"flask": "sync", "fastapi": "async"}).fillna("none")
-        df = df.reindex(columns=list(COLUMNS))
-        for col in ("variant", "error", "peak_rss_method"):  # empty strings, not NaN
-            df[col] = ["" if pd.isna(v) else str(v) for v in df[col]]
-        for col in ("warmup", "server_is_client_process"):
-            if col in df:
-                df[col] = df[col].astype(str).str.lower().eq("true")
-        return df
+        return _upgrade_trials(df)
 
 
-def runs(root: Path | str = DEFAULT_ROOT, kind: str = "trials", complete: bool = True) -> list[Run]:
-    """The readable run folders of ``kind`` ("trials" for presets, "load") under ``root``,
-    oldest first. Folders that are damaged (meta.json unreadable), or incomplete when
-    ``complete`` (interrupted, or still running), are left out with a warning naming them."""
+def _upgrade_trials(df: pd.DataFrame) -> pd.DataFrame:
+    """A trials table of any known format, in the current columns and types."""
+    if "endpoint" not in df:  # format 1, before endpoint styles were measured: each framework's own
+        df["endpoint"] = df["framework"].map(dict(NATIVE_ENDPOINT)).fillna("none")
+    df = df.reindex(columns=list(COLUMNS))
+    for col in ("variant", "error", "peak_rss_method"):  # empty strings, not NaN
+        df[col] = ["" if pd.isna(v) else str(v) for v in df[col]]
+    for col in ("warmup", "server_is_client_process"):
+        df[col] = df[col].astype(str).str.lower().eq("true")
+    return df
+
+
+def runs(root: Path | str = DEFAULT_ROOT, kind: RunKind = "trials", complete: bool = True) -> list[Run]:
+    """The readable run folders of ``kind`` under ``root``, oldest first. Folders that are
+    damaged (meta.json unreadable), of an unknown format, or incomplete when ``complete``
+    (interrupted, or still running), are left out with a warning naming them."""
     root = Path(root)
     found: list[tuple[str, str, Run]] = []
     skipped: list[str] = []
@@ -170,15 +156,14 @@ def runs(root: Path | str = DEFAULT_ROOT, kind: str = "trials", complete: bool =
         except RunDataError as e:
             skipped.append(f"{p.name} ({e})")
             continue
-        if meta.get("kind", "trials") != kind:
+        if meta["kind"] != kind:
             continue
-        if complete and not meta.get("completed"):
-            state = "interrupted" if meta.get("interrupted") else "not completed"
-            skipped.append(
-                f"{p.name} ({state}: {meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials)"
-            )
+        if complete and not meta["completed"]:
+            state = "interrupted" if meta["interrupted"] else "not completed"
+            done = f"{meta.get('trials_done', '?')}/{meta.get('trials_planned', '?')} trials"
+            skipped.append(f"{p.name} ({state}: {done})" if kind == "trials" else f"{p.name} ({state})")
             continue
-        found.append((str(meta.get("started_at", "")), p.name, run))
+        found.append((meta["started_at"], p.name, run))
     if skipped:
         warnings.warn(
             f"left out {len(skipped)} run folder(s) under {root}: "

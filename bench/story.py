@@ -10,15 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from servers import harness
+
 from . import ablation, stats
+from .load import blocking, runner, sweep
 from .presets import IDEAL
 from .report import measured, versus_ideal
+from .store import Run
 
 
-def _article(ok: pd.DataFrame, framework: str, endpoint: str, mode: str = "process") -> pd.DataFrame:
+def _article(ok: pd.DataFrame, framework: str, mode: str = "process") -> pd.DataFrame:
+    """The plain server's trials of the article's gather, in the framework's own endpoint style."""
     return ok[
         (ok["framework"] == framework)
-        & (ok["endpoint"] == endpoint)
+        & (ok["endpoint"] == harness.NATIVE_ENDPOINT[framework])
         & (ok["mode"] == mode)
         & (ok["workload"] == "article")
         & (ok["strategy"] == "gather")
@@ -36,8 +41,8 @@ def parallel_or_not(df: pd.DataFrame, figure: str) -> str:
     """Did the article's gather run its tasks in parallel? From the timelines."""
     ok = _largest(measured(df))
     parts = []
-    for fw, ep in (("flask", "sync"), ("fastapi", "async")):
-        t = _article(ok, fw, ep)
+    for fw in harness.FRAMEWORKS:
+        t = _article(ok, fw)
         if not t.empty:
             p = stats.median_ci(t["parallelism"])
             parts.append(f"{fw} {p.value:.2f} (95% CI {p.low:.2f} to {p.high:.2f})")
@@ -46,9 +51,7 @@ def parallel_or_not(df: pd.DataFrame, figure: str) -> str:
     verdict = (
         "one after another"
         if all(
-            _article(ok, fw, ep)["parallelism"].median() < 1.1
-            for fw, ep in (("flask", "sync"), ("fastapi", "async"))
-            if not _article(ok, fw, ep).empty
+            _article(ok, fw)["parallelism"].median() < 1.1 for fw in harness.FRAMEWORKS if not _article(ok, fw).empty
         )
         else "partly overlapping"
     )
@@ -78,7 +81,7 @@ def cpu_attribution(df: pd.DataFrame, table: str) -> str:
 def gap(df: pd.DataFrame, figure: str) -> str:
     """Is FastAPI faster than Flask for the article's request, and by how much?"""
     ok = _largest(measured(df))
-    fa, fl = _article(ok, "fastapi", "async"), _article(ok, "flask", "sync")
+    fa, fl = _article(ok, "fastapi"), _article(ok, "flask")
     if fa.empty or fl.empty:
         return "This run does not have both of the article's servers in process mode."
     r = stats.ratio_ci(fl["client_wall_s"], fa["client_wall_s"])
@@ -92,38 +95,41 @@ def gap(df: pd.DataFrame, figure: str) -> str:
 
 def causes(df: pd.DataFrame, figure: str) -> str:
     """What the controlled comparisons show, one bullet each, under each n and size."""
-    lines = []
-    for line in ablation.findings(measured(df)):
-        s = line.strip()
-        if s.startswith("n="):
-            lines.append(f"\n*{s.rstrip(':')}:*\n")
-        elif s.startswith("- "):
-            lines.append(s)
-    if not lines:
+    ok = measured(df)
+    found = ablation.findings(ok)
+    if not found:
         return "This run has no controlled comparisons of the article's two servers."
-    return f"**Controlled comparisons ({figure}), one change at a time:**\n" + "\n".join(lines)
+    pressures = {(p.n, p.size): p for p in ablation.pressure(ok)}
+    lines = [f"**Controlled comparisons ({figure}), one change at a time:**"]
+    for n, size in dict.fromkeys((f.n, f.size) for f in found):
+        lines.append(f"\n*n={n}, size={size}:*\n")
+        lines += [f"- {f.comparison.what}: {f.verdict}" for f in found if (f.n, f.size) == (n, size)]
+        if (n, size) in pressures:
+            lines.append(f"- memory pressure: {pressures[(n, size)].words}")
+    return "\n".join(lines)
 
 
 def gap_explained(df: pd.DataFrame, figure: str) -> str:
     """Which single change leaves no detectable gap between the article's two servers."""
-    g = ablation.gaps_after_changes(measured(df))
-    if g.empty:
+    gaps = ablation.gaps_after_changes(measured(df))
+    if not gaps:
         return "This run has no controlled comparisons of the article's two servers."
-    base = g.iloc[0]
+    base = gaps[0]
     rows = "\n".join(
-        f"| {r.change} | {r.ratio:.2f} ({r.low:.2f} to {r.high:.2f}) | {'none detectable' if r.closes else 'yes'} |"
-        for r in g.itertuples()
+        f"| {g.change} | {g.ratio.value:.2f} ({g.ratio.low:.2f} to {g.ratio.high:.2f}) | "
+        f"{'none detectable' if g.closes else 'yes'} |"
+        for g in gaps
     )
     head = (
-        f"**What the gap comes from** ({figure}, n={base['n']}, size={base['size']}): the "
+        f"**What the gap comes from** ({figure}, n={base.n}, size={base.size}): the "
         "Flask / FastAPI wall-time ratio left after each single change, with its 95% interval.\n\n"
         "| change | Flask / FastAPI | gap left? |\n|---|---|---|\n" + rows + "\n\n"
     )
-    if base["closes"]:
+    if base.closes:
         return head + "The article's two servers show no detectable gap in this run, so there is nothing to explain."
-    closing = [r.change for r in g.itertuples() if r.closes]
+    closing = [g.change for g in gaps if g.closes]
     if not closing:
-        return head + ("No single change measured here closes the gap; what remains is not explained by this run.")
+        return head + "No single change measured here closes the gap; what remains is not explained by this run."
     return head + (
         "The gap disappears, within the intervals, with: " + "; ".join(closing) + ". The others leave it in place."
     )
@@ -136,11 +142,11 @@ def what_works(df: pd.DataFrame, figure: str) -> str:
     if best.empty:
         return "This run has no strategy matrix."
     rows = []
-    for r in best.itertuples():
-        ci = f"{r.low:.2f} to {r.high:.2f}" if np.isfinite(r.low) else "no interval"
+    for r in best.to_dict("records"):
+        ci = f"{r['low']:.2f} to {r['high']:.2f}" if np.isfinite(r["low"]) else "no interval"
         rows.append(
-            f"| {r.workload} | {r.framework} | {r.best_strategy} ({r.endpoint}) | "
-            f"{r.x_ideal:.2f}x ({ci}) | {r.x_ideal_fastest:.2f}x |"
+            f"| {r['workload']} | {r['framework']} | {r['best_strategy']} ({r['endpoint']}) | "
+            f"{r['x_ideal']:.2f}x ({ci}) | {r['x_ideal_fastest']:.2f}x |"
         )
     return (
         f"**What makes independent functions run in parallel** ({figure}): the fastest strategy "
@@ -155,7 +161,7 @@ def what_works(df: pd.DataFrame, figure: str) -> str:
 def article_claims(df: pd.DataFrame, timelines: str, times: str, cpu_table: str) -> str:
     """What the article got right and wrong, claim by claim, each against this run's data."""
     ok = _largest(measured(df))
-    fa, fl = _article(ok, "fastapi", "async"), _article(ok, "flask", "sync")
+    fa, fl = _article(ok, "fastapi"), _article(ok, "flask")
     if fa.empty or fl.empty:
         return "This run does not have both of the article's servers in process mode."
     par = max(fa["parallelism"].median(), fl["parallelism"].median())
@@ -219,49 +225,40 @@ def article_claims(df: pd.DataFrame, timelines: str, times: str, cpu_table: str)
     return "\n".join(lines)
 
 
-def many_clients(load_run_path, probe_figure: str, sweep_figure: str) -> str:
+def many_clients(load: Run, probe_figure: str, sweep_figure: str) -> str:
     """What the load run shows: which cases stalled, and how throughput grew with clients."""
-    from pathlib import Path
-
-    from . import blocking, sweep
-
-    df = pd.read_csv(Path(load_run_path) / "requests.csv")
     lines = []
-    probe = df[df["part"] == "probe"]
+    probe = runner.requests_of(load, "probe")
     if not probe.empty:
         s = blocking.summarize(probe)
         cases = s.drop_duplicates("config")
         stalled = list(cases[cases["stalls"]]["config"])
         fine = list(cases[~cases["stalls"]]["config"])
+        waited = f"{'; '.join(stalled)} stalled: pings waited behind the heavy work. " if stalled else ""
         lines.append(
             f"**Stalls under load** ({probe_figure}): "
-            + (
-                f"{'; '.join(stalled)} stalled: pings waited behind the heavy work. "
-                if stalled
-                else "no case stalled in this run. "
-            )
+            + (waited or "no case stalled in this run. ")
             + (f"Stayed responsive: {'; '.join(fine)}." if fine else "")
         )
-    swept = df[df["part"] == "sweep"]
+    swept = runner.requests_of(load, "sweep")
     if not swept.empty:
-        s = sweep.summarize(swept)
-        top = s.loc[s.groupby(["framework", "server", "workers", "threads"], sort=False)["throughput_rps"].idxmax()]
-        parts = [
-            f"{r.framework}/{r.server} x{int(r.workers)}: {r.throughput_rps:.1f} req/s at C={int(r.clients)}"
-            for r in top.itertuples()
-        ]
-        text = (
-            f"**Throughput with more clients** ({sweep_figure}), best point of each configuration: "
-            + "; ".join(parts)
-            + "."
-        )
-        one, more = top[top["workers"] == 1], top[top["workers"] > 1]
-        if not one.empty and not more.empty:
-            gain = more["throughput_rps"].max() / one["throughput_rps"].max()
-            text += f" The best multi-process configuration serves {gain:.1f}x the best single-process one: " + (
-                "worker processes, whatever the framework, raise the ceiling for these CPU-bound requests."
-                if gain >= 1.5
-                else "extra processes did not raise the ceiling much here."
-            )
-        lines.append(text)
+        lines.append(_throughput(sweep.summarize(swept), sweep_figure))
     return "\n\n".join(lines) if lines else "This run has no load measurements."
+
+
+def _throughput(s: pd.DataFrame, figure: str) -> str:
+    top = s.loc[s.groupby(["framework", "server", "workers", "threads"], sort=False)["throughput_rps"].idxmax()]
+    parts = [
+        f"{r.framework}/{r.server} x{r.workers}: {r.throughput_rps:.1f} req/s at C={r.clients}"
+        for r in top.astype({"workers": int, "clients": int}).itertuples()
+    ]
+    text = f"**Throughput with more clients** ({figure}), best point of each configuration: " + "; ".join(parts) + "."
+    one, more = top[top["workers"] == 1], top[top["workers"] > 1]
+    if not one.empty and not more.empty:
+        gain = more["throughput_rps"].max() / one["throughput_rps"].max()
+        text += f" The best multi-process configuration serves {gain:.1f}x the best single-process one: " + (
+            "worker processes, whatever the framework, raise the ceiling for these CPU-bound requests."
+            if gain >= 1.5
+            else "extra processes did not raise the ceiling much here."
+        )
+    return text

@@ -1,7 +1,7 @@
 """Repeated, interleaved trials, and what each one measures.
 
 A *trial* is one measured request (or, for the ideal baseline, the same tasks run in this
-process with no server). Each trial row (see :data:`bench.store.COLUMNS`) keeps:
+process with no server). Each trial row (:class:`bench.records.TrialRow`) keeps:
 
 - ``client_wall_s``: the client's wall time for the request (``perf_counter``);
 - ``client_cpu_s``: CPU of the client's own thread (``thread_time``) -- the client alone;
@@ -25,25 +25,26 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from servers import launch, memory, strategies, workloads
-from servers.pool import TaskPool
+from servers import harness
 
 from . import environment
-from .presets import IDEAL, VARIANTS, Config, Preset, resolve
-from .probe import ProcessProbe, tree_cpu_seconds
+from .presets import IDEAL, Config, Preset, resolve
+from .probe import ProcessProbe, Usage, tree_cpu_seconds
 from .progress import bar as progress_bar
-from .store import DEFAULT_ROOT, Run
+from .records import Measurement, ServerRecord, TrialRow
+from .store import DEFAULT_ROOT, Run, now
 
-SERVER_NAMES = {"flask": "werkzeug", "fastapi": "uvicorn", IDEAL: "none"}
+#: What trials.csv says served an ideal trial: nothing.
+NO_SERVER = "none"
 
 
 @dataclass(frozen=True)
@@ -78,18 +79,19 @@ def schedule(configs: list[Config] | dict[Config, int], repeats: int, warmup: in
 
 
 def _timeline(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The timeline's fields of a :class:`Measurement` (NaN for none)."""
     if not tasks:
-        return {"parallelism": float("nan"), "tasks_sum_s": float("nan"), "tasks_window_s": float("nan"), "tasks": "[]"}
+        return {}
     return {
-        "parallelism": workloads.parallelism(tasks),
+        "parallelism": harness.parallelism(tasks),
         "tasks_sum_s": sum(t["end"] - t["start"] for t in tasks),
         "tasks_window_s": max(t["end"] for t in tasks) - min(t["start"] for t in tasks),
         "tasks": json.dumps(tasks, separators=(",", ":")),
     }
 
 
-def _usage(probe: ProcessProbe) -> dict[str, Any]:
-    u = probe.usage
+def _usage(u: Usage) -> dict[str, Any]:
+    """The server process's fields of a :class:`Measurement`."""
     return {
         "server_process_cpu_s": u.cpu_s,
         "peak_rss_bytes": u.peak_rss_bytes,
@@ -99,81 +101,87 @@ def _usage(probe: ProcessProbe) -> dict[str, Any]:
     }
 
 
-def http_trial(config: Config, server: launch.Server, timeout: float) -> dict[str, Any]:
+def http_trial(config: Config, server: harness.Server, *, timeout: float) -> Measurement:
     """One ``GET /run/<endpoint>`` for ``config`` against a started ``server``."""
-    query = {"workload": config.workload, "strategy": config.strategy, "n": config.n, "size": config.size}
-    path = f"/run/{config.endpoint}"
-    row: dict[str, Any] = {"server_pid": server.pid, "server_is_client_process": server.pid == os.getpid()}
+    query: dict[str, str | int] = {
+        "workload": config.workload,
+        "strategy": config.strategy,
+        "n": config.n,
+        "size": config.size,
+    }
     error, body, status = "", None, 0
     with ProcessProbe(server.pid) as probe:
         sent = time.monotonic()
         c0, p0, t0 = time.thread_time(), time.process_time(), time.perf_counter()
         try:
-            r = requests.get(server.url + path, params=query, timeout=timeout)
+            r = requests.get(f"{server.url}/run/{config.endpoint}", params=query, timeout=timeout)
             status = r.status_code
             body = r.json()
         except (requests.RequestException, ValueError) as e:
             error = f"{type(e).__name__}: {e}"
         t1, c1, p1 = time.perf_counter(), time.thread_time(), time.process_time()
-    if body is not None and status != 200:
+    answered: dict[str, Any] = {}
+    if body is not None and status == 200:
+        answered = {
+            "server_wall_s": body["server"]["wall_s"],
+            "server_cpu_s": body["server"]["cpu_s"],
+            "blas_threads": body["blas_threads"],
+            **_timeline(body["tasks"]),
+        }
+    elif body is not None:
         error = body.get("error", {}).get("message", str(body))
-    ok = status == 200 and body is not None
-    row.update(
+    return Measurement(
         status=status,
         error=error,
+        server_pid=server.pid,
+        server_is_client_process=server.pid == os.getpid(),
         sent_mono=sent,
         client_wall_s=t1 - t0,
         client_cpu_s=c1 - c0,
         client_process_cpu_s=p1 - p0,
-        **_usage(probe),
-        server_wall_s=body["server"]["wall_s"] if ok else float("nan"),
-        server_cpu_s=body["server"]["cpu_s"] if ok else float("nan"),
-        blas_threads=body["blas_threads"] if ok else float("nan"),
-        **_timeline(body["tasks"] if ok else []),
+        **_usage(probe.usage),
+        **answered,
     )
-    return row
 
 
-def ideal_trial(config: Config, pool: TaskPool | None = None) -> dict[str, Any]:
+def ideal_trial(config: Config, pool: harness.TaskPool | None = None) -> Measurement:
     """The same tasks run in this process with no server: the ideal to compare against.
 
     ``processes`` runs on ``pool`` (the measuring process's own). Guarded by the same
     memory estimate as a server; a refusal is recorded as status 422.
     """
-    workload = workloads.get(config.workload)
-    strategy = strategies.get(config.strategy)
-    ctx = strategies.Context(pool=pool)
-    estimate = memory.estimate_peak_bytes(workload, strategy, config.n, config.size, pool.workers if pool else None)
+    workers = pool.workers if pool else None
+    estimate = harness.estimate_peak_bytes(
+        config.workload, config.strategy, n=config.n, size=config.size, workers=workers
+    )
     pid = os.getpid()
-    row: dict[str, Any] = {"server_pid": pid, "server_is_client_process": True}
     try:
-        with memory.reserve(estimate), ProcessProbe(pid) as probe:
+        with harness.reserved(estimate), ProcessProbe(pid) as probe:
             sent = time.monotonic()
             p0, t0 = time.process_time(), time.perf_counter()
-            spans = strategies.run_blocking(strategy, workload, config.n, config.size, ctx)
+            tasks = harness.run_ideal(config.workload, config.strategy, n=config.n, size=config.size, pool=pool)
             t1, p1 = time.perf_counter(), time.process_time()
-    except memory.MemoryRefused as e:
-        return {**row, "status": 422, "error": str(e), **_timeline([])}
+    except harness.MemoryRefused as e:
+        return Measurement(status=422, error=str(e), server_pid=pid, server_is_client_process=True)
     # There is no client: the wall time is the work's, and all CPU is the "server's".
-    row.update(
+    return Measurement(
         status=200,
-        error="",
+        server_pid=pid,
+        server_is_client_process=True,
         sent_mono=sent,
         client_wall_s=t1 - t0,
-        client_cpu_s=float("nan"),
         client_process_cpu_s=p1 - p0,
-        **_usage(probe),
+        **_usage(probe.usage),
         server_wall_s=t1 - t0,
         server_cpu_s=p1 - p0,
-        blas_threads=ctx.blas_threads,
-        **_timeline([s.to_dict() for s in spans]),
+        blas_threads=harness.DEFAULT_BLAS_THREADS,
+        **_timeline(tasks),
     )
-    return row
 
 
-def unfinished(error: str) -> dict[str, Any]:
-    """The row of a trial that ended without an answer: status 0 and why, nothing measured."""
-    return {"status": 0, "error": error, "server_is_client_process": False, **_timeline([])}
+def unfinished(error: str) -> Measurement:
+    """What a trial that ended without an answer measured: status 0 and why, nothing else."""
+    return Measurement(status=0, error=error)
 
 
 #: Longest wait, before a trial, for memory that a previous trial's server is still freeing.
@@ -185,11 +193,9 @@ def wait_for_memory(config: Config, limit_s: float = MEMORY_WAIT_S) -> float:
     again; return the seconds waited. A server may still be freeing the previous trial's
     results after it answered (FastAPI does), and the next trial must not be refused, nor
     measured, while it does."""
-    estimate = memory.estimate_peak_bytes(
-        workloads.get(config.workload), strategies.get(config.strategy), config.n, config.size
-    )
+    estimate = harness.estimate_peak_bytes(config.workload, config.strategy, n=config.n, size=config.size)
     t0 = time.monotonic()
-    while memory.limit_bytes() < estimate and time.monotonic() - t0 < limit_s:
+    while harness.memory_limit_bytes() < estimate and time.monotonic() - t0 < limit_s:
         time.sleep(0.1)
     return time.monotonic() - t0
 
@@ -218,13 +224,86 @@ def wait_until_quiet(pid: int, limit_s: float = QUIET_WAIT_S) -> float:
     return time.monotonic() - t0
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+ServerKey = tuple[str, str, str]  # framework, mode, variant
+
+
+def _start_servers(
+    stack: ExitStack, configs: list[Config], *, size: int, progress: bool
+) -> dict[ServerKey, harness.Server]:
+    """One server per framework, mode and variant the configurations use, stopped with ``stack``."""
+    wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
+    servers: dict[ServerKey, harness.Server] = {}
+    with progress_bar(progress, total=len(wanted), desc="starting servers", unit="server") as bar:
+        for f, m, v in wanted:
+            bar.update()
+            servers[(f, m, v)] = stack.enter_context(harness.serve(f, m, size=size, variant=v, timeout=60))
+    return servers
+
+
+@contextmanager
+def _ideal_pool() -> Iterator[harness.TaskPool]:
+    """The measuring process's own process pool, for the ideal of the ``processes`` strategy."""
+    pool = harness.TaskPool().start()
+    try:
+        yield pool
+    finally:
+        pool.shutdown()
+
+
+def _server_record(server: harness.Server) -> ServerRecord:
+    o = server.options
+    return ServerRecord(
+        framework=o.framework,
+        mode=o.mode,
+        variant=o.variant,
+        server=o.server,
+        options=o.to_dict(),
+        command=o.command(),
+        pid=server.pid,
+        url=server.url,
+    )
+
+
+def _trial_row(
+    run: Run, seq: int, step: Step, *, server: str, started: str, waited: float, quiet: float, measured: Measurement
+) -> TrialRow:
+    c = step.config
+    return TrialRow(
+        run_id=run.id,
+        seq=seq,
+        repeat=step.repeat,
+        warmup=step.warmup,
+        framework=c.framework,
+        variant=c.variant,
+        mode=c.mode,
+        server=server,
+        endpoint=c.endpoint,
+        workload=c.workload,
+        strategy=c.strategy,
+        n=c.n,
+        size=c.size,
+        started_at=started,
+        memory_wait_s=waited,
+        quiet_wait_s=quiet,
+        measured=measured,
+    )
+
+
+def _measure(
+    config: Config, server: harness.Server | None, pool: harness.TaskPool | None, timeout: float
+) -> Measurement:
+    """One trial of ``config``: on ``server``, or in this process for the ideal. A fault in
+    the measuring itself is a failed trial, not a lost run."""
+    try:
+        return ideal_trial(config, pool) if server is None else http_trial(config, server, timeout=timeout)
+    except Exception as e:  # noqa: BLE001 -- a fault in one trial must not lose the run
+        return unfinished(f"{type(e).__name__}: {e}")
 
 
 def run_preset(
     preset: Preset,
     out: Path | str = DEFAULT_ROOT,
+    *,
     seed: int | None = None,
     progress: bool = True,
     on_start: Callable[[Run], None] | None = None,
@@ -238,61 +317,40 @@ def run_preset(
     stops the servers, marks meta.json ``interrupted`` and is re-raised.
     """
     preset = resolve(preset)
+    size = preset.size or 1
     seed = secrets.randbits(32) if seed is None else seed
     repeats = preset.repeats_of()
     configs = list(repeats)
     steps = schedule(repeats, preset.repeats, preset.warmup, seed)
     run = Run.create(out, preset.name)
-    meta: dict[str, Any] = {
-        "run_id": run.id,
-        "preset": preset.to_dict(),
-        "seed": seed,
-        "configs": [c.to_dict() for c in configs],
-        "trials_planned": len(steps),
-        "started_at": _now(),
-        "ended_at": None,
-        "completed": False,
-        "interrupted": False,
-        "memory_guard": {
-            "usable_share": memory.USABLE_SHARE,
-            "limit_bytes_at_start": memory.limit_bytes(),
-            "article_gather_estimate_bytes": memory.estimate_peak_bytes(
-                workloads.ARTICLE, strategies.GATHER, preset.n, preset.size or 0
-            ),
-        },
-        **environment.collect(),
-    }
+    meta = run.new_meta("trials", environment.collect())
+    meta.update(
+        {
+            "preset": preset.to_dict(),
+            "seed": seed,
+            "configs": [c.to_dict() for c in configs],
+            "trials_planned": len(steps),
+            "trials_started": 0,
+            "trials_done": 0,
+            "trials_failed": 0,
+            "memory_guard": {
+                "usable_share": harness.USABLE_SHARE,
+                "limit_bytes_at_start": harness.memory_limit_bytes(),
+                "article_gather_estimate_bytes": harness.estimate_peak_bytes(
+                    "article", "gather", n=preset.n, size=size
+                ),
+            },
+        }
+    )
     run.write_meta(meta)
     if on_start is not None:
         on_start(run)
-    done = begun = 0  # trials finished (answered or failed), trials started
     try:
         with ExitStack() as stack:
-            servers: dict[tuple[str, str, str], launch.Server] = {}
-            wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
-            starting = stack.enter_context(
-                progress_bar(progress, total=len(wanted), desc="starting servers", unit="server")
-            )
-            for key in wanted:
-                starting.update()
-                f, m, v = key
-                servers[key] = stack.enter_context(launch.serve(f, m, size=preset.size or 1, timeout=60, **VARIANTS[v]))
-            meta["servers"] = [
-                {
-                    "framework": f,
-                    "mode": m,
-                    "variant": v,
-                    "server": SERVER_NAMES[f],
-                    "options": VARIANTS[v],
-                    "pid": s.pid,
-                    "url": s.url,
-                }
-                for (f, m, v), s in servers.items()
-            ]
-            ideal_pool = None
-            if any(c.framework == IDEAL and c.strategy == "processes" for c in configs):
-                ideal_pool = TaskPool().start()
-                stack.callback(ideal_pool.shutdown)
+            servers = _start_servers(stack, configs, size=size, progress=progress)
+            meta["servers"] = [_server_record(s) for s in servers.values()]
+            needs_pool = any(c.framework == IDEAL and c.strategy == "processes" for c in configs)
+            ideal_pool = stack.enter_context(_ideal_pool()) if needs_pool else None
             meta["client_pid"] = os.getpid()
             run.write_meta(meta)
             bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial", desc=f"{preset.name} run"))
@@ -301,43 +359,33 @@ def run_preset(
                 quiet = wait_until_quiet(os.getpid()) if seq else 0.0
                 bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
                 waited = wait_for_memory(c)
-                started = _now()
-                begun += 1
-                ids = dict(
-                    run_id=run.id,
-                    seq=seq,
-                    repeat=step.repeat,
-                    warmup=step.warmup,
-                    started_at=started,
-                    memory_wait_s=waited,
-                    quiet_wait_s=quiet,
-                    server=SERVER_NAMES[c.framework],
-                    **c.to_dict(),
+                server = None if c.framework == IDEAL else servers[(c.framework, c.mode, c.variant)]
+                row = partial(
+                    _trial_row,
+                    run,
+                    seq,
+                    step,
+                    server=server.options.server if server else NO_SERVER,
+                    started=now(),
+                    waited=waited,
+                    quiet=quiet,
                 )
+                meta["trials_started"] = seq + 1
                 try:
-                    if c.framework == IDEAL:
-                        row = ideal_trial(c, ideal_pool)
-                    else:
-                        row = http_trial(c, servers[(c.framework, c.mode, c.variant)], preset.request_timeout_s)
+                    measured = _measure(c, server, ideal_pool, preset.request_timeout_s)
                 except KeyboardInterrupt:  # the trial in flight is kept, as a failed one
-                    run.append({**unfinished("interrupted: the run was stopped during this trial"), **ids})
-                    meta["trials_failed"] = meta.get("trials_failed", 0) + 1
+                    run.append(row(measured=unfinished("interrupted: the run was stopped during this trial")))
+                    meta["trials_failed"] += 1
                     raise
-                except Exception as e:  # noqa: BLE001 -- a fault in one trial must not lose the run
-                    row = unfinished(f"{type(e).__name__}: {e}")
-                run.append({**row, **ids})
-                done += 1
-                if row["status"] != 200:
-                    meta["trials_failed"] = meta.get("trials_failed", 0) + 1
+                run.append(row(measured=measured))
+                meta["trials_done"] = seq + 1
+                meta["trials_failed"] += measured.status != 200
                 bar.update()
-        meta["completed"] = done == len(steps)
+        meta["completed"] = meta["trials_done"] == len(steps)
     except KeyboardInterrupt:
         meta["interrupted"] = True
         raise
     finally:
-        meta["ended_at"] = _now()
-        meta["trials_done"] = done
-        meta["trials_started"] = begun  # = rows in trials.csv
-        meta.setdefault("trials_failed", 0)
+        meta["ended_at"] = now()
         run.write_meta(meta)
     return run

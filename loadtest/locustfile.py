@@ -2,14 +2,14 @@
 
 Two users, both against the host Locust is given (``--host``):
 
-- ``HeavyUser`` (all users but one) sends the heavy request ``GET /run/<endpoint>`` with the query below, one
-  after another (Locust's users are closed-loop clients, like ``bench load``'s);
+- ``HeavyUser`` (all users but one) sends the heavy request ``GET /run/<endpoint>`` with the
+  query below, one after another (Locust's users are closed-loop clients, like ``bench load``'s);
 - ``PingUser`` (one user) sends ``GET /ping`` at a steady pace, as the blocking probe does.
 
-What the heavy request does comes from environment variables, so that one file serves
-every scenario: ``FANOUT_ENDPOINT`` (sync | async, default async), ``FANOUT_WORKLOAD``
-(default article), ``FANOUT_STRATEGY`` (default gather), ``FANOUT_N`` (default 4),
-``FANOUT_SIZE`` (default 1000), ``FANOUT_PING_EVERY_S`` (default 0.05).
+What the heavy request does comes from environment variables, so that one file serves every
+scenario (their names: :data:`servers.names.ENV_SCENARIO`): ``FANOUT_ENDPOINT`` (sync | async,
+default async), ``FANOUT_WORKLOAD`` (default article), ``FANOUT_STRATEGY`` (default gather),
+``FANOUT_N`` (default 4), ``FANOUT_SIZE`` (default 1000), ``FANOUT_PING_EVERY_S`` (default 0.05).
 
 Run it through ``make load-locust`` (one machine) or see the README for a master and workers.
 """
@@ -20,13 +20,19 @@ import os
 
 from locust import HttpUser, constant, constant_pacing, task
 
-ENDPOINT = os.environ.get("FANOUT_ENDPOINT", "async")
-QUERY = {
-    "workload": os.environ.get("FANOUT_WORKLOAD", "article"),
-    "strategy": os.environ.get("FANOUT_STRATEGY", "gather"),
-    "n": os.environ.get("FANOUT_N", "4"),
-    "size": os.environ.get("FANOUT_SIZE", "1000"),
+from servers.names import ENV_SCENARIO
+
+DEFAULTS = {
+    "endpoint": "async",
+    "workload": "article",
+    "strategy": "gather",
+    "n": "4",
+    "size": "1000",
+    "ping_every_s": "0.05",
 }
+SCENARIO = {key: os.environ.get(name, DEFAULTS[key]) for key, name in ENV_SCENARIO.items()}
+ENDPOINT = SCENARIO["endpoint"]
+QUERY = {key: SCENARIO[key] for key in ("workload", "strategy", "n", "size")}
 
 
 class HeavyUser(HttpUser):
@@ -42,7 +48,7 @@ class HeavyUser(HttpUser):
 class PingUser(HttpUser):
     """A light client pinging at a steady pace: its latency shows whether the server stalls."""
 
-    wait_time = constant_pacing(float(os.environ.get("FANOUT_PING_EVERY_S", "0.05")))
+    wait_time = constant_pacing(float(SCENARIO["ping_every_s"]))
     fixed_count = 1  # one pinger per Locust run (per worker when distributed); the rest are heavy
 
     @task

@@ -1,7 +1,6 @@
-"""``python -m servers flask|fastapi``: the article's two terminals.
+"""``python -m servers FRAMEWORK``: serve one framework, as the article's two terminals did.
 
-python -m servers flask           # Werkzeug dev server, http://127.0.0.1:5500
-python -m servers flask --debug   # as the article ran it: app.run(debug=True)
+python -m servers flask --debug   # as the article ran it: app.run(port=5500, debug=True)
 python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
 python -m servers flask --server gunicorn-gthread --workers 2 --threads 4
 python -m servers fastapi --server gunicorn-uvicorn --workers 2
@@ -14,190 +13,124 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import launch, orphans, params, production, workloads
+from . import frameworks, hosting, launch, orphans, serving
+from .names import ENV_ARTICLE_SIZE, ENV_POOL_WORKERS
+from .net import ServerStartError, base_url, bind_socket, exposure_warning
+from .options import ServerOptions, add_arguments, from_namespace
 
-
-def _size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= params.SIZE_MAX:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {params.SIZE_MAX}, got {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
-    return value
+#: Werkzeug sets this in the environment of its reloader's child, the process that serves.
+RELOADER_CHILD = "WERKZEUG_RUN_MAIN"
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m servers", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("framework", choices=launch.FRAMEWORKS)
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument(
-        "--port", type=_port, default=None, help="port (default 5500 for flask, 8000 for fastapi; 0 picks a free one)"
-    )
-    p.add_argument(
-        "--size",
-        type=_size,
-        default=workloads.ARTICLE_SIZE,
-        help=f"array side of the article's task (default {workloads.ARTICLE_SIZE}, the article's)",
-    )
-    p.add_argument(
-        "--debug",
-        action="store_true",
-        help="flask only: app.run(debug=True) as the article did (reloader and debugger; loopback only)",
-    )
-    p.add_argument(
-        "--pool-workers",
-        type=int,
-        default=None,
-        help="processes in the pool of the 'processes' strategy (default: one per usable core)",
-    )
-    p.add_argument(
-        "--threaded",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="flask only: a thread per request, as app.run does (default), or one thread",
-    )
-    p.add_argument(
-        "--settle",
-        action="store_true",
-        help="fastapi only: free the gathered results before answering (not the article's)",
-    )
-    p.add_argument(
-        "--server",
-        default=None,
-        help="flask: werkzeug (default), gunicorn-sync, gunicorn-gthread; fastapi: uvicorn (default), gunicorn-uvicorn",
-    )
-    p.add_argument("--workers", type=int, default=1, help="worker processes (production servers)")
-    p.add_argument("--threads", type=int, default=1, help="threads per worker (gunicorn-gthread)")
-    p.add_argument("--quiet", action="store_true", help="no access log, no task lines")
-    p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch.Server
-    p.add_argument(
-        "--parent-pid",
-        type=int,
-        default=None,  # for launch.Server: end with it
-        help=argparse.SUPPRESS,
-    )
+    add_arguments(p)
+    p.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)  # for launch: where to say the port
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # for launch: end with this process
     return p
 
 
-def _announce(args: argparse.Namespace, port: int) -> None:
-    if args.port_file is not None and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
-        tmp = args.port_file.with_suffix(".tmp")
-        tmp.write_text(str(port))
-        tmp.replace(args.port_file)
-    print(
-        f"{args.framework} serving the article's task (size={args.size}) on {launch.base_url(args.host, port)}",
-        flush=True,
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.debug and args.framework != "flask":
-        parser().error("--debug reproduces the article's Flask debug=True; fastapi has none")
-    if args.debug and args.host not in launch.LOOPBACK:
-        parser().error("--" + launch.DEBUG_OFF_LOOPBACK)
-    warning = launch.exposure_warning(args.host)
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr, flush=True)
-    if not args.threaded and args.framework != "flask":
-        parser().error("--no-threaded is Werkzeug's one-thread server: flask only")
-    if args.settle and args.framework != "fastapi":
-        parser().error("--settle is for FastAPI's async endpoints: fastapi only")
-    server = args.server or production.DEFAULT_SERVER[args.framework]
     try:
-        production.validate(args.framework, server, args.workers, args.threads)
+        options = from_namespace(args)
     except ValueError as e:
         parser().error(str(e))
-    if args.debug and server != "werkzeug":
-        parser().error("--debug is the Werkzeug development server's")
-    if args.settle and production.needs_exec(args.framework, server, args.workers):
-        parser().error("--settle applies to the single-process uvicorn server only")
+    _start_with_env(options, list(sys.argv[1:] if argv is None else argv))
+    warning = exposure_warning(options.host)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
+    reloader_child = os.environ.get(RELOADER_CHILD) == "true"
     if args.parent_pid is not None:  # its owner killed: stop the way SIGTERM stops it, pool and all
         # Under Flask's debug reloader this process is the reloader's child: its owner is
         # the reloader, which itself watches the launcher.
-        reloader_child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
         orphans.watch_parent(
             os.getppid() if reloader_child else args.parent_pid, lambda: os.kill(os.getpid(), signal.SIGTERM)
         )
-    port = launch.DEFAULT_PORTS[args.framework] if args.port is None else args.port
-    if not args.quiet:
+    if not options.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if options.debug:
+        return _serve_debug(options, args.port_file, reloader_child)
     try:
-        sock = launch.bind_socket(args.host, port)
-    except launch.ServerStartError as e:
+        sock = bind_socket(options.host, options.listen_port)
+    except ServerStartError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    port = sock.getsockname()[1]
-    if production.needs_exec(args.framework, server, args.workers):
-        # Become the production server, handing it the socket we bound (port 0 is resolved).
-        os.environ[production.SIZE_ENV] = str(args.size)
-        if args.pool_workers:
-            os.environ["FANOUT_POOL_WORKERS"] = str(args.pool_workers)
-        argv = production.command(args.framework, server, sock.fileno(), args.workers, args.threads, args.quiet)
-        _announce(args, port)
-        sys.stdout.flush()
-        os.execv(argv[0], argv)
-    app = launch.create_app(args.framework, args.size, args.pool_workers, args.settle)
+    port: int = sock.getsockname()[1]
+    if options.runs_alone:
+        _become_the_server(options, sock.fileno(), port, args.port_file)
+    app = frameworks.get(options.framework).create_app(options.size, options.pool_workers, **options.app_options())
     try:
-        return _serve(args, app, sock, port)
+        run = serving.in_process(app, sock, options).run
+        _announce(options, port, args.port_file)
+        launch.interrupt_on(signal.SIGTERM)  # stop through the finally blocks (uvicorn handles its own)
+        try:
+            run()
+        except KeyboardInterrupt:
+            pass
+        return 0
     finally:
         app.task_pool.shutdown()
 
 
-def _serve(args: argparse.Namespace, app: Any, sock: Any, port: int) -> int:
-    """Serve until interrupted (Ctrl-C, or SIGTERM for the Werkzeug servers)."""
-    if args.framework == "flask" and args.debug:
-        # Faithful to the article: app.run(debug=True). Werkzeug binds the port itself,
-        # so release ours first; its reloader then serves from a child process.
-        sock.close()
-        _announce(args, port)
-        app.run(host=args.host, port=port, debug=True, threaded=args.threaded)
-        return 0
-    if args.framework == "flask":
-        # What app.run() does without debug: Werkzeug's dev server, threaded by default.
-        from werkzeug.serving import make_server
+def _start_with_env(options: ServerOptions, argv: list[str]) -> None:
+    """Start again with ``options.env`` in the environment if it is not there yet (such as
+    ``MALLOC_ARENA_MAX``, which the C library reads only when a process starts)."""
+    missing = {k: v for k, v in options.env if os.environ.get(k) != v}
+    if missing:
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, "-m", "servers", *argv], {**os.environ, **missing})
 
-        from .werkzeug_errors import JsonErrorHandler
 
-        srv = make_server(
-            args.host, port, app, threaded=args.threaded, request_handler=JsonErrorHandler, fd=sock.fileno()
-        )
-        sock.close()
-        if args.quiet:
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        _announce(args, port)
-        launch.interrupt_on(signal.SIGTERM)  # stop through the finally blocks
-        try:
-            srv.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            srv.server_close()
-        return 0
-
-    import uvicorn
-
-    config = uvicorn.Config(
-        app, log_level="warning" if args.quiet else "info", access_log=not args.quiet, lifespan="on"
+def _announce(options: ServerOptions, port: int, port_file: Path | None) -> None:
+    """Say where it serves: on the terminal, and in ``port_file`` for launch."""
+    if port_file is not None:
+        tmp = port_file.with_suffix(".tmp")
+        tmp.write_text(str(port))
+        tmp.replace(port_file)
+    print(
+        f"{options.framework} on {options.server} serving the article's task (size={options.size}) "
+        f"on {base_url(options.host, port)}",
+        flush=True,
     )
-    _announce(args, port)
-    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _become_the_server(options: ServerOptions, fd: int, port: int, port_file: Path | None) -> None:
+    """Exec the production server, handing it the listening socket (port 0 is resolved); the
+    workers learn the app's options from the environment."""
+    os.environ[ENV_ARTICLE_SIZE] = str(options.size)
+    if options.pool_workers:
+        os.environ[ENV_POOL_WORKERS] = str(options.pool_workers)
+    go = hosting.Launch(options.framework, fd, options.workers, options.threads, options.quiet)
+    argv = hosting.command(options.server, go)
+    _announce(options, port, port_file)
+    os.execv(argv[0], argv)
+
+
+def _serve_debug(options: ServerOptions, port_file: Path | None, reloader_child: bool) -> int:
+    """Faithful to the article: ``app.run(debug=True)``. Werkzeug's reloader binds the port,
+    then serves from a child process that runs this module again and finds the socket in
+    its environment; only the first process checks the port and says where it serves."""
+    port = options.listen_port
+    if not reloader_child:
+        try:
+            with bind_socket(options.host, port) as probe:  # a clear error if the port is taken
+                port = probe.getsockname()[1]
+        except ServerStartError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        _announce(options, port, port_file)
+    app: Any = frameworks.get(options.framework).create_app(options.size, options.pool_workers)
+    try:
+        app.run(host=options.host, port=port, debug=True, threaded=options.threaded)
+    finally:
+        app.task_pool.shutdown()
     return 0
 
 

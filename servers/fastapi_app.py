@@ -18,12 +18,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import job, params, workloads
+from . import frameworks, job, params, workloads
 from .pool import TaskPool
 
-FRAMEWORK = "fastapi"
-ARTICLE_PATH = "/api-fast/multiply"
-ARTICLE_BODY = {"message": "HELLO"}
+FRAMEWORK = frameworks.FASTAPI.name
 
 
 def create_app(size: int | None = None, workers: int | None = None, settle: bool = False) -> FastAPI:
@@ -54,11 +52,11 @@ def create_app(size: int | None = None, workers: int | None = None, settle: bool
     # schema describes it, so that /docs and tools reading /openapi.json see the contract.
     run_doc = {"parameters": params.openapi_parameters("run")}
 
-    @app.get(ARTICLE_PATH, openapi_extra={"parameters": params.openapi_parameters("article")})
+    @app.get(frameworks.FASTAPI.article_path, openapi_extra={"parameters": params.openapi_parameters("article")})
     async def multiply(request: Request) -> dict[str, str]:
         # The article's endpoint: awaits the gather on the server's own loop, discards results.
         await job.Job(FRAMEWORK, params.parse_article(request.query_params, size), "async", settle=settle).run_on_loop()
-        return ARTICLE_BODY
+        return dict(frameworks.FASTAPI.article_body)
 
     @app.get("/run", openapi_extra=run_doc)
     @app.get("/run/async", openapi_extra=run_doc)

@@ -17,12 +17,10 @@ import flask_cors  # noqa: F401  (the article's Flask module imports it; kept fo
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import job, params, workloads
+from . import frameworks, job, params, workloads
 from .pool import TaskPool
 
-FRAMEWORK = "flask"
-ARTICLE_PATH = "/api/multiply"
-ARTICLE_BODY = {"message": "Hello"}
+FRAMEWORK = frameworks.FLASK.name
 
 
 def create_app(size: int | None = None, workers: int | None = None) -> Flask:
@@ -41,12 +39,12 @@ def create_app(size: int | None = None, workers: int | None = None) -> Flask:
     def new_job(endpoint: job.Endpoint) -> job.Job:
         return job.Job(FRAMEWORK, params.parse_run(request.args, size), endpoint, pool)
 
-    @app.get(ARTICLE_PATH)
+    @app.get(frameworks.FLASK.article_path)
     def multiply() -> Any:
         # The article's view: a sync view that makes a new event loop per request, runs the
         # gather in it, closes it and discards the results.
         job.Job(FRAMEWORK, params.parse_article(request.args, size), "sync").run_blocking()
-        return jsonify(ARTICLE_BODY)
+        return jsonify(frameworks.FLASK.article_body)
 
     @app.get("/run")
     @app.get("/run/sync")

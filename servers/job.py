@@ -15,17 +15,16 @@ import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from . import memory, strategies, workloads, worktime
+from .names import Endpoint
 from .params import RequestError, RunParams
 from .pool import TaskPool
 from .workloads import Span
-
-Endpoint = Literal["sync", "async"]
 
 
 @dataclass

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from . import blas, orphans, workloads
+from .names import ENV_POOL_WORKERS
 from .workloads import Span
 
 START_METHOD = "spawn"
@@ -57,8 +58,8 @@ class TaskPool:
     """``workers`` worker processes (default: the usable cores), started on first use."""
 
     def __init__(self, workers: int | None = None) -> None:
-        if workers is None and os.environ.get("FANOUT_POOL_WORKERS", "").isdigit():
-            workers = int(os.environ["FANOUT_POOL_WORKERS"])  # set for production servers' workers
+        if workers is None and os.environ.get(ENV_POOL_WORKERS, "").isdigit():
+            workers = int(os.environ[ENV_POOL_WORKERS])  # set for production servers' workers
         if workers is None:
             workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
         self.workers: int = workers or os.cpu_count() or 1

@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from .names import ENV_ARTICLE_SIZE
+
 log = logging.getLogger(__name__)
 
 #: Bytes one float64 element costs in the article's task while it runs: two random arrays
@@ -232,7 +234,7 @@ def default_article_size(size: int | None = None) -> int:
     servers' worker processes learn it), else the article's 10000."""
     if size is not None:
         return size
-    return int(os.environ.get("FANOUT_ARTICLE_SIZE", ARTICLE_SIZE))
+    return int(os.environ.get(ENV_ARTICLE_SIZE, ARTICLE_SIZE))
 
 
 def get(name: str) -> Workload:

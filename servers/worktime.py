@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 
+from .names import ENV_MAX_WORK_S
 from .workloads import Workload
 
 #: Default longest estimated work of one request, in seconds: the article's own request
 #: (n=5 at size 10000, about 30 s on 2 cores) passes with room to spare.
 DEFAULT_LIMIT_S = 600.0
-ENV_LIMIT = "FANOUT_MAX_WORK_S"
+ENV_LIMIT = ENV_MAX_WORK_S
 
 
 class WorkRefused(Exception):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from servers import launch
+from servers import frameworks, launch
 
 SMALL = 200  # array side small enough for milliseconds per task
 
@@ -19,6 +19,11 @@ ARTICLE_ROUTES = {
     "flask": ("/api/multiply", {"message": "Hello"}),
     "fastapi": ("/api-fast/multiply", {"message": "HELLO"}),
 }
+
+
+def query(**params: str | int) -> dict[str, str | int]:
+    """A request's query, for ``requests.get(..., params=query(n=2, workload="sleep"))``."""
+    return params
 
 
 def live_threads() -> set[threading.Thread]:
@@ -83,7 +88,7 @@ def no_leftover_threads(request: pytest.FixtureRequest) -> Iterator[None]:
         assert_no_new_threads(before)
 
 
-@pytest.fixture(scope="module", params=launch.FRAMEWORKS)
+@pytest.fixture(scope="module", params=frameworks.FRAMEWORKS)
 def server(request: pytest.FixtureRequest) -> Iterator[launch.Server]:
     """Each framework's app in thread mode, shared by one module's tests; once it stops,
     no thread it started may be left."""

@@ -70,10 +70,10 @@ def test_ping(server):
 
 
 def test_both_frameworks_send_the_same_error_bodies():
-    from servers import launch
+    from servers import frameworks, launch
 
     bodies = {}
-    for fw in launch.FRAMEWORKS:
+    for fw in frameworks.FRAMEWORKS:
         with launch.serve(fw, "thread", size=SMALL) as s:
             bodies[fw] = [
                 (r.status_code, r.json())

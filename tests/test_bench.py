@@ -7,9 +7,10 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from bench import plots, presets, report, trials
+from bench import environment, plots, presets, report, trials
 from bench.presets import IDEAL, Config, Grid
-from bench.store import COLUMNS, Run
+from bench.records import COLUMNS, Measurement, TrialRow
+from bench.store import Run
 from servers import memory, strategies, workloads
 from servers.strategies import GATHER
 from servers.workloads import ARTICLE
@@ -75,14 +76,14 @@ def test_article_preset_takes_the_largest_size_the_guard_admits(monkeypatch):
     article = presets.get("article")
     assert article.n == 5 and article.size is None
     monkeypatch.setattr(memory, "available_bytes", lambda: 8 * 2**30)
-    resolved = presets.resolve(article)
-    assert 0 < resolved.size < 10_000
+    resolved = presets.resolve(article).size
+    assert resolved is not None and 0 < resolved < 10_000
     limit = memory.limit_bytes() - presets.SERVERS_MARGIN_BYTES
 
     def est(size):
         return memory.estimate_peak_bytes(ARTICLE, GATHER, 5, size)
 
-    assert est(resolved.size) <= limit < est(resolved.size + 100)
+    assert est(resolved) <= limit < est(resolved + 100)
     monkeypatch.setattr(memory, "available_bytes", lambda: 2**50)
     assert presets.resolve(article).size == 10_000
     monkeypatch.setattr(memory, "available_bytes", lambda: 0)
@@ -200,8 +201,8 @@ def test_a_client_timeout_is_a_failed_trial_not_a_lost_one(tmp_path):
         grids=(Grid(modes=("thread",), frameworks=("fastapi",), workloads=("sleep",), strategies=("gather",)),),
     )
     run = trials.run_preset(slow, out=tmp_path, seed=1, progress=False)
-    (row,) = run.trials().itertuples()
-    assert row.status == 0 and "Timeout" in row.error and run.meta()["trials_failed"] == 1
+    (row,) = run.trials().to_dict("records")
+    assert row["status"] == 0 and "Timeout" in row["error"] and run.meta()["trials_failed"] == 1
 
 
 def test_summary_on_known_trials():
@@ -232,15 +233,29 @@ def test_summary_on_known_trials():
     assert s.loc["flask", "wall_s"] == 2.0 and s.loc["flask", "trials"] == 3 and s.loc["flask", "failed"] == 1
     assert s.loc["fastapi", "x_ideal"] == pytest.approx(1.0)
     assert s.loc["flask", "server_cpu_s"] == 2.0
-    (comp,) = report.comparisons(df).itertuples()
-    assert comp.fastapi_over_flask == pytest.approx(0.5) and "FastAPI is faster" in comp.verdict
+    (comp,) = report.comparisons(df).to_dict("records")
+    assert comp["fastapi_over_flask"] == pytest.approx(0.5) and "FastAPI is faster" in comp["verdict"]
 
 
 def test_report_of_a_run_where_every_trial_failed(tmp_path):
     run = Run.create(tmp_path, "x")
-    run.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})
+    run.write_meta(run.new_meta("trials", environment.collect()))
     c = Config("flask", "thread", "article", "gather", 5, 9000)
-    run.append({**c.to_dict(), "warmup": False, "status": 422, "error": "estimated peak memory 20 GiB"})
+    refused = Measurement(status=422, error="estimated peak memory 20 GiB")
+    run.append(
+        TrialRow(
+            run_id=run.id,
+            seq=0,
+            repeat=0,
+            warmup=False,
+            server="werkzeug",
+            started_at="",
+            memory_wait_s=0.0,
+            quiet_wait_s=0.0,
+            measured=refused,
+            **c.to_dict(),
+        )
+    )
     text = report.text(run)
     assert "1 measured trial(s) failed" in text and "estimated peak memory 20 GiB" in text
     assert plots.write_all(run) == []

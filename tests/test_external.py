@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from bench import external
+from bench.load import external
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:40000/ping
   1 threads and 2 connections
@@ -66,7 +66,9 @@ def test_locust_statistics_are_read_into_bench_columns(tmp_path):
 def test_bench_and_wrk_side_by_side_on_one_server():
     if external.wrk_binary() is None:
         pytest.skip("wrk is not installed and could not be (needs root and Debian's apt)")
-    table = external.crosscheck("fastapi", 2, 1, "workload=sleep&n=2&size=10", size=100)
+    table = external.crosscheck(
+        "fastapi", connections=2, duration_s=1, heavy_query="workload=sleep&n=2&size=10", size=100
+    )
     assert set(zip(table["tool"], table["name"], strict=True)) == {
         ("bench", "/ping"),
         ("wrk", "/ping"),
@@ -79,9 +81,9 @@ def test_bench_and_wrk_side_by_side_on_one_server():
 def test_locust_headless_against_a_local_server(tmp_path):
     table = external.locust_against(
         "flask",
-        2,
-        2,
-        tmp_path / "locust",
+        users=2,
+        run_time_s=2,
+        out_prefix=tmp_path / "locust",
         endpoint="sync",
         heavy={"workload": "sleep", "n": "2", "size": "10"},
         size=100,
@@ -90,12 +92,8 @@ def test_locust_headless_against_a_local_server(tmp_path):
     assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
 
 
-def test_locust_master_and_two_workers_on_loopback(tmp_path):
-    """The distributed set-up of the README, on one machine: one master, two workers."""
-    from servers import launch
-
-    env = {"FANOUT_ENDPOINT": "sync", "FANOUT_WORKLOAD": "sleep", "FANOUT_N": "2", "FANOUT_SIZE": "10"}
-    with launch.serve("fastapi", "process", size=100) as s:
-        table = external.locust_distributed(s.url, tmp_path / "dist", workers=2, users=4, run_time_s=3, env=env)
-    assert set(table["name"]) == {"/ping", "/run/sync"}
-    assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
+def test_the_locust_scenario_is_set_by_the_names_the_locustfile_reads():
+    env = external.scenario_env("sync", {"workload": "sleep", "n": "2"})
+    assert env == {"FANOUT_ENDPOINT": "sync", "FANOUT_WORKLOAD": "sleep", "FANOUT_N": "2"}
+    with pytest.raises(ValueError, match="no setting"):
+        external.scenario_env("sync", {"colour": "red"})

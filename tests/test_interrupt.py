@@ -127,7 +127,7 @@ def test_servers_and_pool_workers_end_when_their_owner_is_killed():
             "-c",
             "import sys, requests\n"
             "from servers import launch\n"
-            "s = launch.Server('fastapi', 'process', size=200).start()\n"
+            "s = launch.serve('fastapi', 'process', size=200).start()\n"
             "requests.get(s.url + '/run', params={'strategy': 'processes', 'workload': 'sleep', 'n': 2, 'size': 1})\n"
             "print(s.pid, flush=True)\n"
             "sys.stdin.read()\n",
@@ -139,6 +139,7 @@ def test_servers_and_pool_workers_end_when_their_owner_is_killed():
     )
     server, workers = 0, []
     try:
+        assert owner.stdout is not None
         server = int(owner.stdout.readline())
         workers = [p.pid for p in psutil.Process(server).children()]
         assert len(workers) >= 2  # the pool's workers (and multiprocessing's resource tracker)

@@ -9,6 +9,8 @@ import pytest
 import requests
 
 from servers import launch
+from servers.frameworks import FRAMEWORKS
+from servers.names import MODES
 
 from .conftest import ARTICLE_ROUTES, SMALL, children, gone, live_threads, port_closed, wait_for
 
@@ -29,8 +31,8 @@ def one_cycle(framework: str, mode: str) -> tuple[int, int]:
     return port, pid
 
 
-@pytest.mark.parametrize("mode", launch.MODES)
-@pytest.mark.parametrize("framework", launch.FRAMEWORKS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_many_start_stop_cycles_leave_nothing_behind(framework, mode, capsys):
     one_cycle(framework, mode)  # imports, logging handlers and the like, made once per process
     threads, fds, kids = live_threads(), open_fds(), children()
@@ -41,7 +43,7 @@ def test_many_start_stop_cycles_leave_nothing_behind(framework, mode, capsys):
         ports.append(port)
         pids.append(pid)
     wait_for(lambda: live_threads() <= threads and open_fds() <= fds and children() <= kids, timeout=10)
-    leaked = {
+    leaked: dict[str, list[int] | list[str]] = {
         "threads": sorted(t.name for t in live_threads() - threads),
         "descriptors": sorted(open_fds() - fds),
         "ports": [p for p in ports if not port_closed(p)],
@@ -71,8 +73,8 @@ def test_a_shared_server_is_reused_when_the_cell_runs_again_and_replaced_when_it
 
 def test_every_server_still_running_stops_at_exit():
     servers = [
-        launch.Server("flask", "thread", size=SMALL).start(),
-        launch.Server("fastapi", "process", size=SMALL).start(),
+        launch.serve("flask", "thread", size=SMALL).start(),
+        launch.serve("fastapi", "process", size=SMALL).start(),
     ]
     pid = servers[1].pid
     launch.stop_all()  # what atexit calls when the interpreter (a notebook kernel) ends

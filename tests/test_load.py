@@ -3,12 +3,17 @@
 from itertools import pairwise
 
 import numpy as np
+import pandas as pd
 import psutil
 import pytest
 import requests
 
-from bench import load
-from bench.load import Record
+from bench import environment
+from bench.load import blocking, runner
+from bench.load import loops as load
+from bench.load import presets as load_presets
+from bench.load.loops import Record
+from bench.store import Run, runs
 from servers import launch
 
 from .conftest import wait_for
@@ -79,11 +84,11 @@ def test_summary_on_known_records():
 
 
 def test_throughput_interval_is_narrow_for_a_steady_server_and_wide_for_a_bursty_one():
-    steady = load.throughput_ci(np.arange(0.05, 10, 0.1), 0.0, 10.0)
-    bursty = load.throughput_ci(np.concatenate([np.full(90, 0.5), np.full(10, 9.5)]), 0.0, 10.0)
+    steady = load.throughput_ci(np.arange(0.05, 10, 0.1), start=0.0, span=10.0)
+    bursty = load.throughput_ci(np.concatenate([np.full(90, 0.5), np.full(10, 9.5)]), start=0.0, span=10.0)
     assert steady.value == pytest.approx(10.0) and bursty.value == pytest.approx(10.0)
     assert steady.high - steady.low < 0.5 < bursty.high - bursty.low
-    assert np.isnan(load.throughput_ci(np.array([1.0, 2.0]), 0.0, 3.0).low)  # too few for windows
+    assert np.isnan(load.throughput_ci(np.array([1.0, 2.0]), start=0.0, span=3.0).low)  # too few for windows
 
 
 def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
@@ -112,7 +117,7 @@ def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
 )
 def test_production_servers_serve_and_stop_leaving_no_process(framework, server, workers, threads):
     with launch.serve(framework, "process", size=100, server=server, workers=workers, threads=threads) as s:
-        master = psutil.Process(s._proc.pid)
+        master = psutil.Process(s.root_pid)
         tree = [master] + master.children(recursive=True)
         assert len(tree) >= 1 + workers
         path = "/api/multiply" if framework == "flask" else "/api-fast/multiply"
@@ -122,26 +127,74 @@ def test_production_servers_serve_and_stop_leaving_no_process(framework, server,
     assert wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in tree), 15)
 
 
-def test_impossible_production_combinations_are_refused():
-    with pytest.raises(ValueError, match="runs on"):
-        launch.Server("flask", "process", server="uvicorn")
-    with pytest.raises(ValueError, match="threads apply"):
-        launch.Server("fastapi", "process", threads=4)
-    with pytest.raises(ValueError, match="mode='process'"):
-        launch.Server("flask", "thread", server="gunicorn-sync")
+def probe_records(ping_ms: float, heavy_ms: float, pings: int = 60) -> list[Record]:
+    """A probe case on known latencies: pings alone take 2 ms, under load ``ping_ms`` (with
+    a little spread), heavy requests ``heavy_ms``."""
+    rng = np.random.default_rng(0)
+    out = [Record("baseline", 0, i, i * 0.05, i * 0.05, i * 0.05 + 0.002, 0.002, 200, "") for i in range(20)]
+    for i in range(pings):
+        lat = ping_ms / 1000 * rng.uniform(0.95, 1.05)
+        out.append(Record("ping", 0, i, 1 + i * 0.05, 1 + i * 0.05, 1 + i * 0.05 + lat, lat, 200, ""))
+    for i in range(10):
+        out.append(
+            Record("heavy", 1, i, 1 + i * 0.3, 1 + i * 0.3, 1 + i * 0.3 + heavy_ms / 1000, heavy_ms / 1000, 200, "")
+        )
+    return out
 
 
-def test_load_smoke_run_writes_requests_summary_figures_and_verdicts(tmp_path):
-    from bench import loadrun
+@pytest.mark.parametrize(
+    "ping_ms, heavy_ms, stalls",
+    [
+        (300, 400, True),  # pings wait most of a heavy request: a blocked loop
+        (60, 400, False),  # pings slowed by sharing the cores, not waiting for the work
+        (180, 400, False),  # just under half a heavy request
+        (230, 400, True),  # just over half
+        (45, 20, False),  # heavy requests this light: under the 50 ms floor, jitter
+        (80, 20, True),  # over the floor
+    ],
+)
+def test_the_stall_rule_on_known_latencies(ping_ms, heavy_ms, stalls):
+    df = load.frame(probe_records(ping_ms, heavy_ms)).assign(config="case")
+    summary = blocking.summarize(df)
+    assert set(summary["stalls"]) == {stalls}
+    threshold = max(blocking.STALL_MIN_MS, blocking.STALL_SHARE * heavy_ms)
+    assert summary["stall_threshold_ms"].iloc[0] == pytest.approx(threshold, rel=0.02)
+    (line,) = blocking.verdicts(summary)
+    assert line.startswith("- case: " + ("STALLS" if stalls else "stays responsive"))
 
-    run = loadrun.run(loadrun.LOAD_PRESETS["smoke"], tmp_path, progress=False)
-    names = {p.name for p in run.path.iterdir()}
-    assert {"requests.csv", "summary.csv", "meta.json", "probe.png", "sweep.png"} <= names
-    assert run.meta()["completed"] is True
-    text = loadrun.text(run)
-    assert text.count("fastapi") >= 2 and ("STALLS" in text or "stays responsive" in text)
-    import pandas as pd
 
-    df = pd.read_csv(run.path / "requests.csv")
-    assert set(df["part"]) == {"probe", "sweep", "overload"} and (df["status"] == 200).all()
-    assert "then answered /ping" in text
+def test_each_probe_case_gets_one_verdict_and_it_is_the_summarys(tmp_path):
+    both = pd.concat(
+        [
+            load.frame(probe_records(300, 400)).assign(config="blocked", part="probe"),
+            load.frame(probe_records(10, 400)).assign(config="free", part="probe"),
+        ]
+    )
+    run = Run.create(tmp_path, "load-test")
+    run.write_meta(run.new_meta("load", environment.collect()))
+    both.to_csv(run.path / runner.REQUESTS, index=False)
+    text = runner.text(run)
+    assert [line.split(":")[:2] for line in text.splitlines() if line.startswith("- ")] == [
+        ["- blocked", " STALLS"],
+        ["- free", " stays responsive"],
+    ]
+
+
+def test_an_interrupted_load_run_keeps_its_requests_and_says_when_it_ended(tmp_path, monkeypatch):
+    def interrupted(cases, params, *, keep, **options):
+        keep(
+            load.frame(probe_records(5, 100)).assign(
+                framework="fastapi", endpoint="async", strategy="gather", config="kept"
+            )
+        )
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(blocking, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(load_presets.get("smoke"), tmp_path, progress=False)
+    (folder,) = tmp_path.iterdir()
+    meta = Run(folder).meta()
+    assert meta["interrupted"] and not meta["completed"] and meta["ended_at"] is not None
+    assert meta["requests"] == len(probe_records(5, 100)) == len(runner.requests_of(Run(folder)))
+    with pytest.warns(UserWarning, match=f"{folder.name} \\(interrupted\\)"):
+        assert runs(tmp_path, kind="load") == []

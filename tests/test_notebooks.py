@@ -14,7 +14,7 @@ import papermill
 import pytest
 from nbconvert import HTMLExporter
 
-from bench.external import debian_program
+from bench import debian
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -83,7 +83,7 @@ def _chromium() -> str | None:
     for name in ("chromium-browser", "google-chrome"):
         if shutil.which(name):
             return shutil.which(name)
-    return debian_program("chromium", "chromium")  # the test set-up installs Debian's chromium
+    return debian.program("chromium", "chromium")  # the test set-up installs Debian's chromium
 
 
 CHECK = """<script>

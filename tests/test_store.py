@@ -1,9 +1,47 @@
+"""Run folders: new ones never overwrite, rows and meta.json are typed records, older
+formats are read and an unknown one is refused by name."""
+
+import json
 import math
+import subprocess
+import sys
 
 import pytest
 
-from bench import store
-from bench.store import COLUMNS, Run
+from bench import environment, store
+from bench.presets import Config
+from bench.records import COLUMNS, META_FORMAT, Measurement, RunKind, TrialRow
+from bench.store import Run
+
+ENV = environment.collect()
+
+
+def row(seq: int, framework: str = "fastapi", warmup: bool = False, **measured) -> TrialRow:
+    c = Config(framework, "thread", "article", "gather", 2, 10)
+    return TrialRow(
+        run_id="x",
+        seq=seq,
+        repeat=0,
+        warmup=warmup,
+        server="uvicorn",
+        started_at="",
+        memory_wait_s=0.0,
+        quiet_wait_s=0.0,
+        measured=Measurement(**measured),
+        **c.to_dict(),
+    )
+
+
+def finished(run: Run, started_at: str, kind: RunKind = "trials") -> None:
+    """meta.json of a run of ``kind`` that started at ``started_at`` and completed."""
+    meta = run.new_meta(kind, ENV)
+    meta.update({"started_at": started_at, "completed": True})
+    run.write_meta(meta)
+
+
+def write_raw(run: Run, meta: object) -> None:
+    """meta.json exactly as given, as an older version (or a damaged disk) left it."""
+    run.meta_path.write_text(json.dumps(meta))
 
 
 def test_each_run_gets_a_new_folder(tmp_path):
@@ -15,7 +53,7 @@ def test_each_run_gets_a_new_folder(tmp_path):
 
 def test_create_never_reuses_an_existing_folder(tmp_path, monkeypatch):
     first = Run.create(tmp_path, "smoke")
-    first.append({"seq": 0, "framework": "flask"})
+    first.append(row(0, "flask"))
     tokens = iter([first.id.rsplit("-", 1)[1], "beef"])
     monkeypatch.setattr(store.secrets, "token_hex", lambda n: next(tokens))
     monkeypatch.setattr(store, "datetime", _Frozen(first.id.split("-", 1)[0]))
@@ -27,7 +65,7 @@ def test_create_never_reuses_an_existing_folder(tmp_path, monkeypatch):
 def test_append_keeps_every_row_and_writes_the_header_once(tmp_path):
     run = Run.create(tmp_path, "quick")
     for i in range(3):
-        run.append({"seq": i, "framework": "fastapi", "warmup": i == 0, "client_wall_s": 0.5 + i})
+        run.append(row(i, warmup=i == 0, status=200, client_wall_s=0.5 + i))
     lines = run.trials_path.read_text().splitlines()
     assert lines[0] == ",".join(COLUMNS) and len(lines) == 4
     df = run.trials()
@@ -36,23 +74,62 @@ def test_append_keeps_every_row_and_writes_the_header_once(tmp_path):
     assert math.isnan(df["parallelism"][0])
 
 
-def test_append_rejects_unknown_columns(tmp_path):
-    with pytest.raises(ValueError, match="colour"):
-        Run.create(tmp_path, "x").append({"colour": "red"})
-
-
-def test_meta_is_replaced_whole(tmp_path):
+def test_meta_is_replaced_whole_and_carries_its_format(tmp_path):
     run = Run.create(tmp_path, "x")
-    run.write_meta({"completed": False})
-    run.write_meta({"completed": True, "n": 1})
-    assert run.meta() == {"completed": True, "n": 1}
+    run.write_meta(run.new_meta("trials", ENV))
+    assert not run.meta()["completed"]
+    finished(run, "2026-01-01T00:00:00")
+    meta = run.meta()
+    assert meta["completed"] and meta["started_at"] == "2026-01-01T00:00:00" and meta["format"] == META_FORMAT == 2
+    assert json.loads(run.meta_path.read_text())["format"] == META_FORMAT
     assert not list(run.path.glob("*.tmp"))
+
+
+def test_a_run_folder_of_the_first_format_is_read_and_upgraded(tmp_path):
+    run = Run.create(tmp_path, "quick")
+    write_raw(
+        run,
+        {
+            "run_id": run.id,
+            "started_at": "2026-01-01T00:00:00",
+            "completed": True,
+            "trials_done": 4,
+            "servers": [{"framework": "flask", "mode": "process", "variant": "", "options": {}}],
+        },
+    )
+    run.trials_path.write_text(
+        "framework,mode,workload,strategy,status,client_wall_s\nflask,process,article,gather,200,1.5\n"
+    )
+    meta = run.meta()
+    assert (meta["format"], meta["kind"], meta["interrupted"], meta["trials_started"]) == (
+        META_FORMAT,
+        "trials",
+        False,
+        4,
+    )
+    assert meta["servers"][0]["command"] == "" and meta["git"]["commit"] is None
+    df = run.trials()
+    assert list(df.columns) == list(COLUMNS) and df["endpoint"].iloc[0] == "sync"  # Flask's own style then
+    assert store.latest(tmp_path).path == run.path
+
+
+def test_a_run_folder_of_an_unknown_format_is_refused_by_name(tmp_path):
+    run = Run.create(tmp_path, "quick")
+    write_raw(run, {"format": 99, "started_at": "2027-01-01T00:00:00", "completed": True})
+    with pytest.raises(store.RunDataError, match=rf"{run.path}: meta.json is in format 99, which this version"):
+        run.meta()
+    with pytest.warns(UserWarning, match=rf"{run.id} \(.*format 99"):
+        assert store.runs(tmp_path) == []
+    r = subprocess.run(
+        [sys.executable, "-m", "bench", "report", str(run.path)], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 2 and f"{run.path}: meta.json is in format 99" in r.stderr
 
 
 def test_latest_is_the_run_that_started_last(tmp_path):
     old, new = Run.create(tmp_path, "a"), Run.create(tmp_path, "b")
-    new.write_meta({"started_at": "2026-01-02T00:00:00", "completed": True})
-    old.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})  # written later, started earlier
+    finished(new, "2026-01-02T00:00:00")
+    finished(old, "2026-01-01T00:00:00")  # written later, started earlier
     assert store.latest(tmp_path).path == new.path
     with pytest.raises(FileNotFoundError, match="no complete runs"):
         store.latest(tmp_path / "empty")
@@ -76,24 +153,18 @@ class _Frozen:
 
 def test_latest_skips_load_runs(tmp_path):
     trials_run, load_run = Run.create(tmp_path, "quick"), Run.create(tmp_path, "load-quick")
-    trials_run.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})
-    load_run.write_meta({"started_at": "2026-01-02T00:00:00", "kind": "load", "completed": True})
+    finished(trials_run, "2026-01-01T00:00:00")
+    finished(load_run, "2026-01-02T00:00:00", kind="load")
     assert store.latest(tmp_path).path == trials_run.path
 
 
 def test_loading_passes_over_incomplete_and_damaged_runs_and_says_so(tmp_path):
     good = Run.create(tmp_path, "quick")
-    good.write_meta({"started_at": "2026-01-01T00:00:00", "completed": True})
+    finished(good, "2026-01-01T00:00:00")
     cut = Run.create(tmp_path, "quick")
-    cut.write_meta(
-        {
-            "started_at": "2026-01-03T00:00:00",
-            "completed": False,
-            "interrupted": True,
-            "trials_done": 7,
-            "trials_planned": 90,
-        }
-    )
+    meta = cut.new_meta("trials", ENV)
+    meta.update({"started_at": "2026-01-03T00:00:00", "interrupted": True, "trials_done": 7, "trials_planned": 90})
+    cut.write_meta(meta)
     broken = Run.create(tmp_path, "quick")
     broken.meta_path.write_text('{"started_at": "2026-01-04')  # cut off mid-write by a crash
     with pytest.warns(UserWarning, match=r"left out 2 run folder\(s\)") as caught:

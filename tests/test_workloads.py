@@ -60,7 +60,11 @@ def test_each_workload_has_equivalent_sync_and_async_forms(name):
     w = workloads.get(name)
     small = {"matmul": 40, "python": 3, "sleep": 5}[name]
     sync = w.run(small)
-    asyn = asyncio.run(w.arun(small))
+
+    async def run_async() -> object:
+        return await w.arun(small)
+
+    asyn = asyncio.run(run_async())
     assert type(sync) is type(asyn)
     if name == "python":
         assert sync == asyn  # deterministic arithmetic

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from servers import launch
+from servers import harness
 
-from . import load
+from . import loops
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class Setup:
     server: str
     workers: int = 1
     threads: int = 1
+
+    @classmethod
+    def of(cls, row: pd.Series) -> Setup:
+        """The setup a row of requests or of a summary was measured with."""
+        return cls(str(row["framework"]), str(row["server"]), int(row["workers"]), int(row["threads"]))
 
     @property
     def label(self) -> str:
@@ -47,6 +52,7 @@ SETUPS: tuple[Setup, ...] = (
 def run(
     setups: tuple[Setup, ...],
     clients: tuple[int, ...],
+    *,
     path: str,
     params: dict[str, Any],
     duration_s: float,
@@ -54,35 +60,54 @@ def run(
     size: int = 1000,
     timeout_s: float = 120.0,
     progress: Callable[[str], None] | None = None,
+    keep: loops.Keep | None = None,
 ) -> pd.DataFrame:
-    """Every setup at every client count; one row per request, with the setup and C."""
+    """Every setup at every client count; one row per request, with the setup and C, each
+    part also handed to ``keep`` as soon as it is measured."""
     frames = []
     for setup in setups:
-        with launch.serve(
-            setup.framework,
-            "process",
-            size=size,
-            server=setup.server,
-            workers=setup.workers,
-            threads=setup.threads,
-            timeout=60,
-        ) as s:
+        with _serve(setup, size) as s:
             for c in clients:
                 if progress:
                     progress(f"{setup.label}, C={c}")
-                recs = load.closed_loop(s.url + path, params, c, max_requests, duration_s, timeout_s)
-                frames.append(load.frame(recs).assign(**asdict(setup), clients=c))
+                recs = loops.closed_loop(
+                    s.url + path,
+                    params,
+                    clients=c,
+                    max_requests=max_requests,
+                    duration_s=duration_s,
+                    timeout_s=timeout_s,
+                )
+                frames.append(_kept(loops.frame(recs).assign(**asdict(setup), clients=c), keep))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _serve(setup: Setup, size: int) -> harness.Server:
+    return harness.serve(
+        setup.framework,
+        "process",
+        size=size,
+        server=setup.server,
+        workers=setup.workers,
+        threads=setup.threads,
+        timeout=60,
+    )
+
+
+def _kept(frame: pd.DataFrame, keep: loops.Keep | None) -> pd.DataFrame:
+    if keep is not None:
+        keep(frame)
+    return frame
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Throughput and latency percentiles per setup and client count."""
     keys = ["framework", "server", "workers", "threads", "clients"]
     parts = []
-    for key, g in df.groupby(keys, sort=False):
-        s = load.summarize(g.assign(phase="load"))
-        for k, v in zip(keys, key, strict=True):
-            s[k] = v
+    for _, g in df.groupby(keys, sort=False):
+        s = loops.summarize(g.assign(phase="load"))
+        for k in keys:  # the group's own values
+            s[k] = g[k].iloc[0]
         parts.append(s)
     return pd.concat(parts, ignore_index=True)[keys + [c for c in parts[0].columns if c not in keys]]
 
@@ -90,6 +115,7 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
 def overload(
     setups: tuple[Setup, ...],
     clients: int,
+    *,
     path: str,
     params: dict[str, Any],
     duration_s: float,
@@ -97,37 +123,38 @@ def overload(
     size: int = 1000,
     timeout_s: float = 120.0,
     progress: Callable[[str], None] | None = None,
+    keep: loops.Keep | None = None,
 ) -> pd.DataFrame:
     """Each setup under ``clients`` closed-loop clients for ``duration_s``, then one
     ``GET /ping``: did the server survive, and how many requests failed? One row per
     request, the final ping with phase "after"."""
     frames = []
     for setup in setups:
-        with launch.serve(
-            setup.framework,
-            "process",
-            size=size,
-            server=setup.server,
-            workers=setup.workers,
-            threads=setup.threads,
-            timeout=60,
-        ) as s:
+        with _serve(setup, size) as s:
             if progress:
                 progress(f"overload {setup.label}")
-            recs = load.closed_loop(s.url + path, params, clients, max_requests, duration_s, timeout_s, "overload")
-            recs += load.closed_loop(s.url + "/ping", None, 1, 1, 30.0, 30.0, "after")
-            frames.append(load.frame(recs).assign(**asdict(setup), clients=clients))
+            recs = loops.closed_loop(
+                s.url + path,
+                params,
+                clients=clients,
+                max_requests=max_requests,
+                duration_s=duration_s,
+                timeout_s=timeout_s,
+                phase="overload",
+            )
+            recs += loops.closed_loop(s.url + "/ping", max_requests=1, duration_s=30.0, timeout_s=30.0, phase="after")
+            frames.append(_kept(loops.frame(recs).assign(**asdict(setup), clients=clients), keep))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def overload_verdicts(df: pd.DataFrame) -> list[str]:
     """Per setup: requests sent, failed (counted), and whether /ping answered afterwards."""
     out = []
-    for (fw, server, workers, threads), g in df.groupby(["framework", "server", "workers", "threads"], sort=False):
+    for _, g in df.groupby(["framework", "server", "workers", "threads"], sort=False):
         ov, after = g[g["phase"] == "overload"], g[g["phase"] == "after"]
         failed = int(((ov["status"] == 0) | (ov["status"] >= 400)).sum())
         alive = len(after) == 1 and after["status"].iloc[0] == 200
-        label = f"{fw}/{server} {int(workers)}w" + (f"x{int(threads)}t" if threads > 1 else "")
+        label = Setup.of(g.iloc[0]).label
         ping = f"answered /ping in {after['latency_s'].iloc[0] * 1000:.0f} ms" if alive else "DID NOT answer /ping"
         out.append(f"- {label}: {len(ov)} requests in the overload, {failed} failed (counted), then {ping}")
     return out

@@ -21,14 +21,19 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import requests
 
-from . import stats
+from .. import stats
+from ..records import PhaseSummary, frame_of
+
+#: Called with a part of a run's requests as soon as it is measured (to keep it on disk).
+Keep = Callable[[pd.DataFrame], None]
 
 #: Most requests of one open-loop run in flight at once (its sender threads).
 OPEN_LOOP_MAX_IN_FLIGHT = 64
@@ -54,6 +59,7 @@ def _send(
     session: requests.Session,
     url: str,
     params: Mapping[str, Any] | None,
+    *,
     timeout: float,
     phase: str,
     client: int,
@@ -77,6 +83,7 @@ def _send(
 def closed_loop(
     url: str,
     params: Mapping[str, Any] | None = None,
+    *,
     clients: int = 1,
     max_requests: int = 100,
     duration_s: float = 10.0,
@@ -101,7 +108,7 @@ def closed_loop(
                         return
                     seq = sent
                     sent += 1
-                rec = _send(session, url, params, timeout_s, phase, c, seq, None)
+                rec = _send(session, url, params, timeout=timeout_s, phase=phase, client=c, seq=seq, intended=None)
                 with lock:
                     records.append(rec)
 
@@ -116,6 +123,7 @@ def closed_loop(
 def open_loop(
     url: str,
     params: Mapping[str, Any] | None = None,
+    *,
     rate: float = 10.0,
     max_requests: int = 100,
     duration_s: float = 10.0,
@@ -133,7 +141,7 @@ def open_loop(
     def send(seq: int, intended: float) -> Record:
         if not hasattr(local, "session"):
             local.session = requests.Session()
-        return _send(local.session, url, params, timeout_s, phase, 0, seq, intended)
+        return _send(local.session, url, params, timeout=timeout_s, phase=phase, client=0, seq=seq, intended=intended)
 
     futures = []
     t0 = time.monotonic()
@@ -153,6 +161,7 @@ def blocking_probe(
     base_url: str,
     heavy_path: str,
     heavy_params: Mapping[str, Any],
+    *,
     heavy_clients: int = 2,
     ping_rate: float = 20.0,
     duration_s: float = 10.0,
@@ -166,23 +175,41 @@ def blocking_probe(
     ``baseline_s`` alone (phase "baseline"), then for ``duration_s`` while ``heavy_clients``
     send heavy requests in a closed loop (phases "ping" and "heavy"). The heavy load stops
     when the pinging does."""
-    ping = base_url + "/ping"
-    out = closed_loop(base_url + heavy_path, heavy_params, 1, warmup, timeout_s, timeout_s, "warmup") if warmup else []
-    out += open_loop(ping, None, ping_rate, int(ping_rate * baseline_s) + 1, baseline_s, timeout_s, "baseline")
+    ping, heavy_url = base_url + "/ping", base_url + heavy_path
+    out = []
+    if warmup:
+        out += closed_loop(
+            heavy_url, heavy_params, max_requests=warmup, duration_s=timeout_s, timeout_s=timeout_s, phase="warmup"
+        )
+
+    def pings(phase: str, duration_s: float) -> list[Record]:
+        most = int(ping_rate * duration_s) + 1
+        return open_loop(
+            ping, rate=ping_rate, max_requests=most, duration_s=duration_s, timeout_s=timeout_s, phase=phase
+        )
+
+    out += pings("baseline", baseline_s)
     stop = threading.Event()
     heavy: list[Record] = []
 
     def load() -> None:
         heavy.extend(
             closed_loop(
-                base_url + heavy_path, heavy_params, heavy_clients, max_heavy, duration_s, timeout_s, "heavy", stop
+                heavy_url,
+                heavy_params,
+                clients=heavy_clients,
+                max_requests=max_heavy,
+                duration_s=duration_s,
+                timeout_s=timeout_s,
+                phase="heavy",
+                stop=stop,
             )
         )
 
     loader = threading.Thread(target=load, name="heavy-load")
     loader.start()
     try:
-        out += open_loop(ping, None, ping_rate, int(ping_rate * duration_s) + 1, duration_s, timeout_s, "ping")
+        out += pings("ping", duration_s)
     finally:
         stop.set()
         loader.join()
@@ -191,7 +218,7 @@ def blocking_probe(
 
 def frame(records: list[Record]) -> pd.DataFrame:
     """Records as a DataFrame, one row per request."""
-    return pd.DataFrame([asdict(r) for r in records], columns=list(Record.__dataclass_fields__))
+    return frame_of(Record, records)
 
 
 def _percentile(q: float) -> Callable[..., Any]:
@@ -204,7 +231,7 @@ THROUGHPUT_WINDOWS = 10
 REQUESTS_PER_WINDOW = 3
 
 
-def throughput_ci(ends: np.ndarray, start: float, span: float) -> stats.Estimate:
+def throughput_ci(ends: npt.NDArray[np.float64], *, start: float, span: float) -> stats.Estimate:
     """Successful requests per second over ``span`` seconds from ``start``, given their end
     times, with a 95% interval: the phase is cut into equal windows (up to
     :data:`THROUGHPUT_WINDOWS`, each with about :data:`REQUESTS_PER_WINDOW` requests) and the
@@ -220,28 +247,36 @@ def throughput_ci(ends: np.ndarray, start: float, span: float) -> stats.Estimate
     return stats.Estimate(value, min(e.low, value), max(e.high, value))  # same mean, up to rounding
 
 
-def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    """Per phase: requests, errors, throughput (successful requests per second over the
+def phase_summary(phase: str, g: pd.DataFrame) -> PhaseSummary:
+    """One phase's requests, errors, throughput (successful requests per second over the
     phase's span, with a 95% interval from :func:`throughput_ci`), and latency p50/p90/p99/max
     in milliseconds with 95% bootstrap intervals for the percentiles."""
-    rows = []
-    for phase, g in df.groupby("phase", sort=False):
-        ok = g[(g["status"] > 0) & (g["status"] < 400)]
-        start = g["intended"].min() if len(g) else np.nan
-        span = g["end"].max() - start if len(g) else np.nan
-        tp = throughput_ci(ok["end"].to_numpy(), start, span)
-        row: dict[str, Any] = {
-            "phase": phase,
-            "requests": len(g),
-            "errors": len(g) - len(ok),
-            "throughput_rps": tp.value,
-            "throughput_low_rps": tp.low,
-            "throughput_high_rps": tp.high,
-        }
-        lat = ok["latency_s"].to_numpy() * 1000
-        for name, q in (("p50", 50), ("p90", 90), ("p99", 99)):
-            e = stats.statistic_ci(lat, _percentile(q))
-            row.update({f"{name}_ms": e.value, f"{name}_low_ms": e.low, f"{name}_high_ms": e.high})
-        row["max_ms"] = float(lat.max()) if len(lat) else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    ok = g[(g["status"] > 0) & (g["status"] < 400)]
+    start = float(g["intended"].min()) if len(g) else np.nan
+    span = float(g["end"].max()) - start if len(g) else np.nan
+    tp = throughput_ci(ok["end"].to_numpy(dtype=float), start=start, span=span)
+    lat = ok["latency_s"].to_numpy(dtype=float) * 1000
+    p50, p90, p99 = (stats.statistic_ci(lat, _percentile(q)) for q in (50, 90, 99))
+    return PhaseSummary(
+        phase=phase,
+        requests=len(g),
+        errors=len(g) - len(ok),
+        throughput_rps=tp.value,
+        throughput_low_rps=tp.low,
+        throughput_high_rps=tp.high,
+        p50_ms=p50.value,
+        p50_low_ms=p50.low,
+        p50_high_ms=p50.high,
+        p90_ms=p90.value,
+        p90_low_ms=p90.low,
+        p90_high_ms=p90.high,
+        p99_ms=p99.value,
+        p99_low_ms=p99.low,
+        p99_high_ms=p99.high,
+        max_ms=float(lat.max()) if len(lat) else np.nan,
+    )
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`phase_summary` of each phase, in the order the phases first appear."""
+    return frame_of(PhaseSummary, [phase_summary(str(phase), g) for phase, g in df.groupby("phase", sort=False)])

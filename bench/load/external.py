@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,14 +19,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
+from servers import harness
+
+from .. import debian
+from . import loops
+
+ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "loadtest" / "locustfile.py"
+#: The load generators ``python -m bench external`` runs, in order.
+TOOLS = ("bench", "wrk", "locust")
 SUMMARY_COLUMNS = ["tool", "name", "requests", "errors", "throughput_rps", "p50_ms", "p90_ms", "p99_ms", "max_ms"]
 
 
 def locust(
     host: str,
     out_prefix: Path,
+    *,
     users: int,
     spawn_rate: float,
     run_time_s: int,
@@ -83,24 +90,9 @@ def read_locust(stats_csv: Path) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def debian_program(program: str, package: str, install: bool = True) -> str | None:
-    """The path of ``program``; when it is missing and we are root with apt-get, Debian's
-    ``package`` is installed first. None when it is not there and cannot be."""
-    found = shutil.which(program)
-    if found or not install or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], env=env, capture_output=True, timeout=900)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return shutil.which(program)
-
-
 def wrk_binary(install: bool = True) -> str | None:
     """The wrk program; installed from Debian's packages when missing, if we are root."""
-    return debian_program("wrk", "wrk", install)
+    return debian.program("wrk", "wrk", install=install)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
@@ -113,11 +105,18 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
+def _found(pattern: str, output: str) -> str:
+    m = re.search(pattern, output)
+    if m is None:
+        raise ValueError(f"not a wrk report: no match for {pattern!r} in {output[:300]!r}")
+    return m.group(1)
+
+
 def parse_wrk(output: str, name: str) -> pd.DataFrame:
     """wrk's ``--latency`` report as one summary row."""
     dist = {int(p): _ms(v) for p, v in re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", output, re.M)}
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(_found(r"(\d+) requests in", output))
+    rps = float(_found(r"Requests/sec:\s+([\d.]+)", output))
     maxv = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", output)
     errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -141,7 +140,13 @@ def parse_wrk(output: str, name: str) -> pd.DataFrame:
 
 
 def wrk(
-    url: str, connections: int, duration_s: int, threads: int = 1, timeout_s: float = 600, binary: str | None = None
+    url: str,
+    *,
+    connections: int,
+    duration_s: int,
+    threads: int = 1,
+    timeout_s: float = 600,
+    binary: str | None = None,
 ) -> pd.DataFrame:
     """Run wrk (closed loop: ``connections`` connections, each sending when answered)."""
     binary = binary or wrk_binary()
@@ -160,45 +165,48 @@ def wrk(
 
 
 def bench_row(tool: str, name: str, summary: pd.DataFrame) -> pd.DataFrame:
-    """A :func:`bench.load.summarize` row in these columns."""
-    s = summary.iloc[0]
-    return pd.DataFrame(
-        [
-            {
-                "tool": tool,
-                "name": name,
-                "requests": s["requests"],
-                "errors": s["errors"],
-                "throughput_rps": s["throughput_rps"],
-                "p50_ms": s["p50_ms"],
-                "p90_ms": s["p90_ms"],
-                "p99_ms": s["p99_ms"],
-                "max_ms": s["max_ms"],
-            }
-        ],
-        columns=SUMMARY_COLUMNS,
-    )
+    """A :func:`bench.load.loops.summarize` row in these columns."""
+    return summary.iloc[:1].assign(tool=tool, name=name).reindex(columns=SUMMARY_COLUMNS)
 
 
-def crosscheck(framework: str, connections: int, duration_s: int, heavy_query: str, size: int = 1000) -> pd.DataFrame:
-    """bench's closed loop and wrk, one after the other on the same server (process mode),
-    for ``/ping`` and for a heavy ``/run``: one row per tool and endpoint."""
-    from servers import launch
-
-    from . import load
-
+def crosscheck(
+    framework: str,
+    *,
+    connections: int,
+    duration_s: int,
+    heavy_query: str,
+    size: int = 1000,
+    tools: tuple[str, ...] = ("bench", "wrk"),
+) -> pd.DataFrame:
+    """bench's closed loop and wrk (those of them in ``tools``), one after the other on the
+    same server (process mode), for ``/ping`` and for a heavy ``/run``: one row per tool and
+    endpoint."""
     rows = []
-    with launch.serve(framework, "process", size=size, timeout=60) as s:
+    with harness.serve(framework, "process", size=size, timeout=60) as s:
         for name, path in (("/ping", "/ping"), ("/run", f"/run?{heavy_query}")):
             url = s.url + path
-            recs = load.closed_loop(url, None, connections, 10**9, duration_s, 120)
-            rows.append(bench_row("bench", name, load.summarize(load.frame(recs))))
-            rows.append(wrk(url, connections, duration_s).assign(name=name))
+            if "bench" in tools:
+                recs = loops.closed_loop(
+                    url, clients=connections, max_requests=10**9, duration_s=duration_s, timeout_s=120
+                )
+                rows.append(bench_row("bench", name, loops.summarize(loops.frame(recs))))
+            if "wrk" in tools:
+                rows.append(wrk(url, connections=connections, duration_s=duration_s).assign(name=name))
     return pd.concat(rows, ignore_index=True)
+
+
+def scenario_env(endpoint: str, heavy: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment that sets the locustfile's scenario (see :data:`servers.names.ENV_SCENARIO`)."""
+    given = {"endpoint": endpoint, **(heavy or {})}
+    unknown = set(given) - set(harness.ENV_SCENARIO)
+    if unknown:
+        raise ValueError(f"the locustfile has no setting {sorted(unknown)}; it reads {sorted(harness.ENV_SCENARIO)}")
+    return {harness.ENV_SCENARIO[k]: str(v) for k, v in given.items()}
 
 
 def locust_against(
     framework: str,
+    *,
     users: int,
     run_time_s: int,
     out_prefix: Path,
@@ -207,80 +215,26 @@ def locust_against(
     size: int = 1000,
 ) -> pd.DataFrame:
     """Start ``framework`` (process mode, loopback) and run the locustfile's two users against it."""
-    from servers import launch
-
-    env = {"FANOUT_ENDPOINT": endpoint, **{f"FANOUT_{k.upper()}": str(v) for k, v in (heavy or {}).items()}}
-    with launch.serve(framework, "process", size=size, timeout=60) as s:
-        return locust(s.url, out_prefix, users, users, run_time_s, env)
-
-
-def locust_distributed(
-    host: str,
-    out_prefix: Path,
-    workers: int,
-    users: int,
-    run_time_s: int,
-    env: dict[str, str] | None = None,
-    timeout_s: float = 600,
-) -> pd.DataFrame:
-    """One Locust master and ``workers`` workers, all on this machine's loopback (the set-up
-    the README describes for several machines), against ``host``; the master's statistics."""
-    from servers.launch import bind_socket
-
-    probe = bind_socket("127.0.0.1", 0)  # a free port for the master
-    master_port = probe.getsockname()[1]
-    probe.close()
-    full_env = {**os.environ, **(env or {})}
-    base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
-    master = subprocess.Popen(
-        base
-        + [
-            "--master",
-            "--headless",
-            "--expect-workers",
-            str(workers),
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            str(master_port),
-            "-u",
-            str(users),
-            "-r",
-            str(users),
-            "-t",
-            f"{run_time_s}s",
-            "--host",
-            host,
-            "--csv",
-            str(out_prefix),
-            "--only-summary",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=full_env,
-        start_new_session=True,
-    )
-    procs = [
-        subprocess.Popen(
-            base + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=full_env,
-            start_new_session=True,
+    with harness.serve(framework, "process", size=size, timeout=60) as s:
+        return locust(
+            s.url, out_prefix, users=users, spawn_rate=users, run_time_s=run_time_s, env=scenario_env(endpoint, heavy)
         )
-        for _ in range(workers)
-    ]
-    try:
-        _, err = master.communicate(timeout=timeout_s)
-        for p in procs:
-            p.wait(timeout=30)  # workers quit when the master does
-    finally:
-        for p in [master, *procs]:
-            if p.poll() is None:
-                os.killpg(p.pid, 15)
-                p.wait(timeout=30)
-    stats = Path(f"{out_prefix}_stats.csv")
-    if not stats.exists():
-        raise RuntimeError(f"the locust master wrote no statistics (exit {master.returncode}): {err[-2000:]}")
-    return read_locust(stats)
+
+
+def side_by_side(
+    framework: str, *, tools: list[str], clients: int, duration_s: int, heavy_query: str, folder: Path
+) -> pd.DataFrame:
+    """The chosen ``tools`` (of :data:`TOOLS`), one after another against ``framework``'s
+    server, for ``/ping`` and the heavy request: one table, Locust's own files in ``folder``."""
+    frames = []
+    if {"bench", "wrk"} & set(tools):
+        both = tuple(t for t in tools if t in ("bench", "wrk"))
+        frames.append(
+            crosscheck(framework, connections=clients, duration_s=duration_s, heavy_query=heavy_query, tools=both)
+        )
+    if "locust" in tools:
+        heavy = dict(kv.split("=", 1) for kv in heavy_query.split("&") if "=" in kv)
+        frames.append(
+            locust_against(framework, users=clients, run_time_s=duration_s, out_prefix=folder / "locust", heavy=heavy)
+        )
+    return pd.concat(frames, ignore_index=True)

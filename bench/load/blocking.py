@@ -1,7 +1,7 @@
 """Does the server stay responsive while it works? The blocking probe for every framework,
 endpoint style and strategy.
 
-Each case runs :func:`bench.load.blocking_probe`: pings alone, then pings while heavy
+Each case runs :func:`bench.load.loops.blocking_probe`: pings alone, then pings while heavy
 requests of the case keep the server busy. A case **stalls** when the lower end of the 95%
 interval of its pings' p99 latency under load reaches :data:`STALL_SHARE` of the heavy
 requests' median latency (and at least :data:`STALL_MIN_MS`): pings waited for the heavy
@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from servers import launch, strategies
+from servers import harness
 
-from . import load
+from . import loops
 
 #: Share of a heavy request's median latency that a ping's p99 must reach to be a stall.
 STALL_SHARE = 0.5
@@ -40,41 +40,45 @@ class Case:
 
 
 CASES: tuple[Case, ...] = tuple(
-    Case(fw, ep, s) for fw in ("flask", "fastapi") for ep in ("sync", "async") for s in strategies.STRATEGIES
+    Case(fw, ep, s) for fw in harness.FRAMEWORKS for ep in harness.ENDPOINTS for s in harness.STRATEGIES
 )
 
 
 def run(
     cases: tuple[Case, ...],
     params: dict[str, Any],
+    *,
     heavy_clients: int,
     ping_rate: float,
     duration_s: float,
     baseline_s: float,
     size: int = 1000,
     progress: Callable[[str], None] | None = None,
+    keep: loops.Keep | None = None,
 ) -> pd.DataFrame:
-    """Every case, each framework's server started once (process mode); one row per request."""
+    """Every case, each framework's server started once (process mode); one row per request,
+    each case's rows also handed to ``keep`` as soon as they are measured."""
     frames = []
     for fw in dict.fromkeys(c.framework for c in cases):
-        with launch.serve(fw, "process", size=size, timeout=60) as s:
+        with harness.serve(fw, "process", size=size, timeout=60) as s:
             for case in (c for c in cases if c.framework == fw):
                 if progress:
                     progress(case.label)
-                recs = load.blocking_probe(
+                recs = loops.blocking_probe(
                     s.url,
                     f"/run/{case.endpoint}",
                     {**params, "strategy": case.strategy},
-                    heavy_clients,
-                    ping_rate,
-                    duration_s,
-                    baseline_s,
+                    heavy_clients=heavy_clients,
+                    ping_rate=ping_rate,
+                    duration_s=duration_s,
+                    baseline_s=baseline_s,
                 )
-                frames.append(
-                    load.frame(recs).assign(
-                        framework=fw, endpoint=case.endpoint, strategy=case.strategy, config=case.label
-                    )
+                frame = loops.frame(recs).assign(
+                    framework=fw, endpoint=case.endpoint, strategy=case.strategy, config=case.label
                 )
+                if keep is not None:
+                    keep(frame)
+                frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -82,7 +86,7 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Per case and phase: the load summary, with ``stalls`` on the case's rows."""
     parts = []
     for config, g in df.groupby("config", sort=False):
-        s = load.summarize(g)
+        s = loops.summarize(g)
         s.insert(0, "config", config)
         ping, heavy = s[s["phase"] == "ping"], s[s["phase"] == "heavy"]
         threshold = max(STALL_MIN_MS, STALL_SHARE * heavy["p50_ms"].iloc[0]) if len(heavy) else np.nan

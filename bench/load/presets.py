@@ -1,0 +1,124 @@
+"""Named load runs: smoke, quick, article, overload (``python -m bench load --preset NAME``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from servers import harness
+
+from .blocking import CASES, Case
+from .sweep import SETUPS, Setup
+
+
+@dataclass(frozen=True)
+class LoadPreset:
+    name: str
+    description: str
+    heavy: tuple[tuple[str, Any], ...]  # /run query of the heavy requests
+    probe_cases: tuple[Case, ...]
+    probe_clients: int
+    ping_rate: float
+    probe_s: float
+    baseline_s: float
+    sweep_setups: tuple[Setup, ...]
+    sweep_clients: tuple[int, ...]
+    sweep_s: float
+    sweep_max_requests: int
+    #: The overload: every sweep setup under this many clients for this long (0 s: none).
+    overload_clients: int = 16
+    overload_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+LOAD_PRESETS: dict[str, LoadPreset] = {
+    p.name: p
+    for p in (
+        LoadPreset(
+            "smoke",
+            "seconds: a few probe cases and a two-point sweep, for tests",
+            heavy=(("workload", "python"), ("n", 2), ("size", 100)),
+            probe_cases=(Case("fastapi", "async", "gather"), Case("fastapi", "sync", "gather")),
+            probe_clients=2,
+            ping_rate=20,
+            probe_s=1.0,
+            baseline_s=0.3,
+            sweep_setups=(Setup("flask", "werkzeug"), Setup("fastapi", "uvicorn")),
+            sweep_clients=(1, 4),
+            sweep_s=0.6,
+            sweep_max_requests=200,
+            overload_clients=8,
+            overload_s=0.5,
+        ),
+        LoadPreset(
+            "quick",
+            "minutes on 2 cores: every framework x endpoint x strategy probed, "
+            "six production configurations swept over C = 1, 2, 4, 8, 16",
+            heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
+            probe_cases=CASES,
+            probe_clients=2,
+            ping_rate=20,
+            probe_s=4.0,
+            baseline_s=1.0,
+            sweep_setups=SETUPS,
+            sweep_clients=(1, 2, 4, 8, 16),
+            sweep_s=3.0,
+            sweep_max_requests=2000,
+        ),
+        LoadPreset(
+            "article",
+            "about a minute: every strategy in each framework's own endpoint style, "
+            "and gather in the other style, probed; four configurations swept over C = 1, 4, 8 "
+            "(the article notebook's many-clients section)",
+            heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
+            probe_cases=tuple(
+                c for c in CASES if c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather"
+            ),
+            probe_clients=2,
+            ping_rate=20,
+            probe_s=1.2,
+            baseline_s=0.3,
+            sweep_setups=(
+                Setup("flask", "werkzeug"),
+                Setup("flask", "gunicorn-sync", workers=2),
+                Setup("fastapi", "uvicorn"),
+                Setup("fastapi", "gunicorn-uvicorn", workers=2),
+            ),
+            sweep_clients=(1, 4, 8),
+            sweep_s=1.2,
+            sweep_max_requests=1000,
+        ),
+        LoadPreset(
+            "overload",
+            "about 7 minutes: every production configuration under 16 clients of the "
+            "heavy endpoint for 60 s, then /ping; failures counted",
+            heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
+            probe_cases=(),
+            probe_clients=2,
+            ping_rate=20,
+            probe_s=0,
+            baseline_s=0,
+            sweep_setups=SETUPS,
+            sweep_clients=(),
+            sweep_s=0,
+            sweep_max_requests=0,
+            overload_clients=16,
+            overload_s=60.0,
+        ),
+    )
+}
+
+
+def for_article(preset: str) -> LoadPreset:
+    """The load preset that goes with an article preset: smoke with smoke, else "article"."""
+    return LOAD_PRESETS["smoke" if preset == "smoke" else "article"]
+
+
+def get(name: str) -> LoadPreset:
+    """The load preset called ``name``; KeyError names the known ones."""
+    try:
+        return LOAD_PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown load preset {name!r}; choose one of: {', '.join(LOAD_PRESETS)}") from None

@@ -1,0 +1,234 @@
+"""The records a run keeps, each typed once, and the format they are written in.
+
+- :class:`TrialRow`: one row of ``trials.csv`` (:class:`Measurement` is what a trial
+  measured; the rest says which trial it was);
+- :class:`RunMeta`: ``meta.json``, whose ``"format"`` is the format of the whole run folder
+  (:data:`META_FORMAT`);
+- :class:`PhaseSummary`: one row of a load run's ``summary.csv``.
+
+:func:`upgrade_meta` reads any format this version knows (a run folder written before the
+``"format"`` field existed is format 1) and refuses any other with :class:`UnknownFormat`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal, TypedDict, cast
+
+import pandas as pd
+
+#: The format of run folders this version writes. 1: before meta.json had a "format"
+#: field. 2: that field; meta.json's servers record their options and command line; a load
+#: run records when it ended and whether it was interrupted.
+META_FORMAT = 2
+KNOWN_FORMATS = (1, 2)
+
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What one trial measured; NaN (or "") where nothing could be. See :mod:`bench.trials`."""
+
+    status: int = 0
+    error: str = ""
+    client_wall_s: float = NAN
+    client_cpu_s: float = NAN
+    client_process_cpu_s: float = NAN
+    server_pid: int = 0
+    server_is_client_process: bool = False
+    server_process_cpu_s: float = NAN
+    server_wall_s: float = NAN
+    server_cpu_s: float = NAN
+    blas_threads: float = NAN
+    peak_rss_bytes: float = NAN
+    peak_rss_method: str = ""
+    minor_faults: float = NAN
+    major_faults: float = NAN
+    parallelism: float = NAN
+    tasks_sum_s: float = NAN
+    tasks_window_s: float = NAN
+    #: When the client sent the request, on the tasks' ``time.monotonic`` clock.
+    sent_mono: float = NAN
+    #: The task timeline, as JSON: ``[{index, start, end, pid, thread}, ...]``.
+    tasks: str = "[]"
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """One row of ``trials.csv``: which trial, of which configuration, and what it measured."""
+
+    run_id: str
+    seq: int
+    repeat: int
+    warmup: bool
+    framework: str
+    variant: str
+    mode: str
+    server: str
+    endpoint: str
+    workload: str
+    strategy: str
+    n: int
+    size: int
+    started_at: str
+    memory_wait_s: float
+    quiet_wait_s: float
+    measured: Measurement
+
+    def record(self) -> dict[str, Any]:
+        """The row as trials.csv holds it, column by column (see :data:`COLUMNS`)."""
+        ids = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "measured"}
+        return {**ids, **asdict(self.measured)}
+
+
+#: The columns of trials.csv, in order.
+COLUMNS: tuple[str, ...] = tuple(
+    [f.name for f in fields(TrialRow) if f.name != "measured"] + [f.name for f in fields(Measurement)]
+)
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    """One phase of a load run: requests, errors, throughput and latency, with 95% intervals."""
+
+    phase: str
+    requests: int
+    errors: int
+    throughput_rps: float
+    throughput_low_rps: float
+    throughput_high_rps: float
+    p50_ms: float
+    p50_low_ms: float
+    p50_high_ms: float
+    p90_ms: float
+    p90_low_ms: float
+    p90_high_ms: float
+    p99_ms: float
+    p99_low_ms: float
+    p99_high_ms: float
+    max_ms: float
+
+
+def frame_of(cls: type, records: Iterable[Any]) -> pd.DataFrame:
+    """Dataclass records as a DataFrame with one column per field, in order (also when empty)."""
+    return pd.DataFrame([asdict(r) for r in records], columns=[f.name for f in fields(cls)])
+
+
+class ServerRecord(TypedDict):
+    """A server a run started: its options and the command line that serves them."""
+
+    framework: str
+    mode: str
+    variant: str
+    server: str
+    options: dict[str, Any]
+    command: str
+    pid: int
+    url: str
+
+
+class GitInfo(TypedDict):
+    commit: str | None
+    dirty: bool | None
+    changed: list[str]
+
+
+class CpuInfo(TypedDict):
+    model: str
+    logical_cores: int | None
+    physical_cores: int | None
+    usable_cores: int | None
+
+
+class MemoryInfo(TypedDict):
+    total_bytes: int
+    available_bytes_at_start: int
+    swap_total_bytes: int
+
+
+class Environment(TypedDict):
+    """What a run's results depend on besides its own settings (see :mod:`bench.environment`)."""
+
+    python: dict[str, str]
+    platform: dict[str, str]
+    cpu: CpuInfo
+    memory: MemoryInfo
+    packages: dict[str, str | None]
+    blas: list[dict[str, Any]]
+    env: dict[str, str]
+    git: GitInfo
+
+
+RunKind = Literal["trials", "load", "external"]
+
+
+class _MetaAlways(Environment):
+    format: int
+    kind: RunKind
+    run_id: str
+    started_at: str
+    ended_at: str | None
+    completed: bool
+    interrupted: bool
+
+
+class RunMeta(_MetaAlways, total=False):
+    """meta.json. Every run has the keys of :class:`_MetaAlways`; a preset's run (kind
+    "trials") the preset, its schedule and its servers; a load run its load preset."""
+
+    preset: dict[str, Any]
+    seed: int
+    configs: list[dict[str, Any]]
+    trials_planned: int
+    trials_started: int
+    trials_done: int
+    trials_failed: int
+    memory_guard: dict[str, Any]
+    servers: list[ServerRecord]
+    client_pid: int
+    load_preset: dict[str, Any]
+    requests: int
+
+
+class RunDataError(ValueError):
+    """A run folder whose meta.json or trials.csv cannot be read; the message says which."""
+
+
+class UnknownFormat(RunDataError):
+    """meta.json of a format this version does not read."""
+
+
+def upgrade_meta(raw: dict[str, Any], where: str) -> RunMeta:
+    """``raw`` meta.json as the current format; :class:`UnknownFormat` (naming ``where``, the
+    folder, and the format) when it is none this version knows."""
+    fmt = raw.get("format", 1)
+    if fmt not in KNOWN_FORMATS or isinstance(fmt, bool):
+        known = ", ".join(str(f) for f in KNOWN_FORMATS)
+        raise UnknownFormat(
+            f"{where}: meta.json is in format {fmt!r}, which this version of bench does not read "
+            f"(it reads formats {known}); report it with the version that wrote it"
+        )
+    meta = dict(raw)
+    if fmt == 1:
+        meta.setdefault("kind", "trials")
+        meta.setdefault("run_id", where.rstrip("/").rsplit("/", 1)[-1])
+        meta.setdefault("started_at", "")
+        meta.setdefault("ended_at", None)
+        meta.setdefault("completed", False)
+        meta.setdefault("interrupted", False)
+        if "trials_done" in meta:
+            meta.setdefault("trials_started", meta["trials_done"])
+            meta.setdefault("trials_failed", 0)
+        meta["servers"] = [
+            {"server": "", "options": {}, "command": "", "pid": 0, "url": "", **s} for s in meta.get("servers", [])
+        ]
+        for key, empty in (("packages", {}), ("blas", []), ("env", {}), ("python", {}), ("platform", {})):
+            meta.setdefault(key, empty)
+        meta.setdefault("git", {"commit": None, "dirty": None, "changed": []})
+        meta.setdefault("cpu", {"model": "", "logical_cores": None, "physical_cores": None, "usable_cores": None})
+        meta.setdefault("memory", {"total_bytes": 0, "available_bytes_at_start": 0, "swap_total_bytes": 0})
+    meta["format"] = META_FORMAT
+    return cast(RunMeta, meta)

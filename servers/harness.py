@@ -1,0 +1,101 @@
+"""What the instrument (``bench``) uses of the servers besides HTTP, in one narrow module.
+
+``bench`` measures the servers through HTTP. Beyond that it needs to start and stop them,
+to run the same tasks in its own process as the ideal to compare against, to know the
+memory a request will take, and a few names; all of it is here, and ``bench`` imports
+nothing else of ``servers`` (a test checks). Workloads and strategies are named by strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from . import memory, strategies, workloads
+from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
+from .frameworks import FRAMEWORKS, NATIVE_ENDPOINT
+from .frameworks import get as framework
+from .launch import Server, ServerStartError, interrupt_on, serve, shared, stop_all
+from .memory import USABLE_SHARE, MemoryRefused, format_bytes
+from .names import ENDPOINTS, ENV_SCENARIO, MODES, Endpoint, Mode
+from .net import free_port
+from .options import VARIANTS, ServerOptions
+from .pool import TaskPool
+from .workloads import ARTICLE_N, ARTICLE_SIZE, parallelism
+
+__all__ = [
+    "ARTICLE_N",
+    "ARTICLE_SIZE",
+    "DEFAULT_BLAS_THREADS",
+    "ENDPOINTS",
+    "ENV_SCENARIO",
+    "FRAMEWORKS",
+    "MODES",
+    "NATIVE_ENDPOINT",
+    "STRATEGIES",
+    "USABLE_SHARE",
+    "VARIANTS",
+    "WORKLOADS",
+    "Endpoint",
+    "MemoryRefused",
+    "Mode",
+    "Server",
+    "ServerOptions",
+    "ServerStartError",
+    "TaskPool",
+    "default_size",
+    "estimate_peak_bytes",
+    "format_bytes",
+    "framework",
+    "free_port",
+    "interrupt_on",
+    "largest_article_size",
+    "memory_limit_bytes",
+    "parallelism",
+    "reserved",
+    "run_ideal",
+    "serve",
+    "shared",
+    "stop_all",
+]
+
+#: The workloads and strategies, by name, in their documented order.
+WORKLOADS: tuple[str, ...] = tuple(workloads.WORKLOADS)
+STRATEGIES: tuple[str, ...] = tuple(strategies.STRATEGIES)
+
+
+def default_size(workload: str) -> int:
+    """The size a task of ``workload`` has unless told otherwise (the article's: 10000)."""
+    return workloads.get(workload).default_size
+
+
+def estimate_peak_bytes(workload: str, strategy: str, *, n: int, size: int, workers: int | None = None) -> int:
+    """The memory guard's estimate of one request's peak (see :mod:`servers.memory`)."""
+    return memory.estimate_peak_bytes(workloads.get(workload), strategies.get(strategy), n, size, workers)
+
+
+def memory_limit_bytes() -> int:
+    """What a new request may use now, by the memory guard's rule."""
+    return memory.limit_bytes()
+
+
+@contextmanager
+def reserved(estimate: int) -> Iterator[None]:
+    """Hold ``estimate`` bytes of the guard's limit for the block, or raise MemoryRefused."""
+    with memory.reserve(estimate):
+        yield
+
+
+def largest_article_size(n: int, upper: int, *, margin: int = 0) -> int:
+    """The largest size up to ``upper`` at which the article's gather of ``n`` tasks fits in
+    memory now with ``margin`` bytes to spare (0 if none does)."""
+    return memory.largest_admitted_size(workloads.ARTICLE, strategies.GATHER, n, upper, margin=margin)
+
+
+def run_ideal(workload: str, strategy: str, *, n: int, size: int, pool: TaskPool | None = None) -> list[dict[str, Any]]:
+    """Run ``n`` tasks of ``workload`` with ``strategy`` in this process, no server at all (the
+    ``processes`` strategy on ``pool``), and return their spans as the servers' ``tasks``."""
+    ctx = strategies.Context(pool=pool)
+    spans = strategies.run_blocking(strategies.get(strategy), workloads.get(workload), n, size, ctx)
+    return [s.to_dict() for s in spans]

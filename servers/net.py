@@ -1,0 +1,57 @@
+"""Listening sockets and addresses: bind one with a clear error, say where it is, warn off
+loopback."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+from .names import LOOPBACK
+
+
+class ServerStartError(RuntimeError):
+    """The server did not come up; the message says why."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0: a free port), or a clear ServerStartError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP, as a socket from getaddrinfo would have: asyncio turns Nagle's
+    # algorithm off (TCP_NODELAY) only on connections whose listening socket says TCP.
+    # Without it uvicorn's keep-alive answers wait ~40 ms for delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise ServerStartError(
+                f"port {port} on {host} is already in use by another program; choose another port, or 0 for a free one"
+            ) from None
+        raise ServerStartError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free on ``host`` a moment ago (for a program that binds it itself)."""
+    with bind_socket(host, 0) as sock:
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def base_url(host: str, port: int) -> str:
+    """``http://host:port``, with an IPv6 host in brackets."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning for a server on ``host`` that other machines may reach; None on loopback."""
+    if host in LOOPBACK:
+        return None
+    return (
+        f"listening on {host}, not on loopback: any machine that can reach this one can send "
+        "requests, and each may keep its CPUs busy for minutes; use 127.0.0.1 unless you mean it"
+    )

@@ -1,0 +1,65 @@
+"""The split the layout promises: bench reaches servers through HTTP and one narrow module,
+never imports a framework, and the README's layout section is the tree."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAMEWORK_PACKAGES = {"flask", "fastapi", "starlette", "uvicorn", "werkzeug", "gunicorn", "flask_cors"}
+
+
+def imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, by its full dotted name (relative imports resolved)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            found |= {f"{base}.{a.name}" for a in node.names} | {base}
+    return found
+
+
+def test_bench_reaches_servers_through_the_harness_only():
+    for path in sorted((ROOT / "bench").rglob("*.py")):
+        of_servers = {m for m in imports(path) if m.startswith("servers.")}
+        beyond = {m for m in of_servers if m != "servers.harness" and not m.startswith("servers.harness.")}
+        assert not beyond, f"{path.relative_to(ROOT)} imports {beyond} (bench reaches servers through servers.harness)"
+
+
+def test_bench_never_imports_a_framework():
+    for path in sorted((ROOT / "bench").rglob("*.py")):
+        tops = {m.split(".")[0] for m in imports(path)}
+        assert not tops & FRAMEWORK_PACKAGES, f"{path.relative_to(ROOT)} imports {tops & FRAMEWORK_PACKAGES}"
+
+
+def test_the_frameworks_are_imported_by_their_glue_modules_and_the_servers_that_host_them():
+    hosts = {"servers/serving.py", "servers/werkzeug_errors.py"}
+    for path in sorted((ROOT / "servers").glob("*.py")):
+        name = str(path.relative_to(ROOT))
+        tops = {m.split(".")[0] for m in imports(path)} & FRAMEWORK_PACKAGES
+        if tops and not name.endswith("_app.py"):
+            assert name in hosts, f"{name} imports {tops}"
+
+
+def layout_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split("## Layout", 1)[1].split("```", 2)[1]
+
+
+def test_the_readme_layout_names_every_module_and_folder():
+    layout = layout_section()
+    named = set(re.findall(r"[\w.-]+\.py|[\w-]+/", layout))
+    modules = {p.name for d in ("servers", "bench", "bench/load") for p in (ROOT / d).glob("*.py")}
+    modules -= {"__init__.py"}
+    assert modules <= named, f"the README's layout omits {sorted(modules - named)}"
+    ours = [p.name for d in ("servers", "bench", "loadtest", "tests", "tools") for p in (ROOT / d).rglob("*.py")]
+    stale = {n for n in named if n.endswith(".py") and n not in ours}
+    assert not stale, f"the README's layout names files that do not exist: {sorted(stale)}"
