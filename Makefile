@@ -1,49 +1,50 @@
-# Every target creates .venv on first use (and refreshes it when pyproject.toml changes).
+# Every target creates .venv on first use, from the exact versions of requirements.lock, and
+# installs it again when the lock or pyproject.toml changes.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
 PRESET ?= quick
 OUT    ?= data/runs
+BUILD  ?= build
 LOAD_PRESET ?= quick
 FRAMEWORK ?= fastapi
 USERS ?= 4
 SECONDS ?= 20
 
-.PHONY: article run report test lab load load-locust serve-flask serve-fastapi clean-venv help
+.PHONY: help article run report test test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
 
 help:
-	@echo "make article   run the article notebook (PRESET=$(PRESET)) into build/article.html"
-	@echo "make run       measure the article's experiment (PRESET=$(PRESET)) and report it, no notebook"
-	@echo "make test      run the test suite"
-	@echo "make lab       open JupyterLab on notebooks/ with the project's environment"
-	@echo "make load      many clients: blocking probe and concurrency sweep (LOAD_PRESET=$(LOAD_PRESET))"
-	@echo "make load-locust   Locust headless against a local server, beside bench's and wrk's numbers"
-	@echo "make report    report the latest run again (RUN=path/to/run to pick one)"
+	@echo "make article     run the article notebook (PRESET=$(PRESET)) into $(BUILD)/article.html"
+	@echo "make run         measure the article's experiment (PRESET=$(PRESET)) and report it, no notebook"
+	@echo "make report      report the newest run again (RUN=path/to/run for another)"
+	@echo "make test        the whole test suite; make test-fast: the fast tests only"
+	@echo "make lint        ruff format --check, ruff check, mypy"
+	@echo "make lock        resolve requirements.lock again from pyproject.toml"
+	@echo "make lab         JupyterLab on notebooks/ with the project's environment"
+	@echo "make load        many clients: blocking probe and concurrency sweep (LOAD_PRESET=$(LOAD_PRESET))"
+	@echo "make load-locust bench, wrk and Locust side by side (FRAMEWORK=, USERS=, SECONDS=)"
 	@echo "make serve-flask | serve-fastapi   the article's two terminals"
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
+
+lock: $(VENV)/.installed
+	$(UV) pip compile --quiet --universal --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
 
 # The executable article: fails loudly if any cell fails; the run's data goes to $(OUT).
 article: $(VENV)/.installed
-	mkdir -p build
-	$(PY) -m papermill notebooks/article.ipynb build/article.ipynb --cwd notebooks \
-		-p preset $(PRESET) -p out $(OUT) --progress-bar --request-save-on-cell-execute
-	$(VENV)/bin/jupyter nbconvert --to html build/article.ipynb --output article.html
-	$(VENV)/bin/jupyter nbconvert --to html --no-input build/article.ipynb --output article-reader.html
-	@echo "built build/article.html (with code) and build/article-reader.html (for readers)"
-
-lab: $(VENV)/.installed
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
-
-load: $(VENV)/.installed
-	$(PY) -m bench load --preset $(LOAD_PRESET) --out $(OUT)
-
-load-locust: $(VENV)/.installed
-	$(PY) -m bench external --framework $(FRAMEWORK) --clients $(USERS) --duration $(SECONDS) --out $(OUT)
+	mkdir -p $(BUILD)
+	$(PY) -m papermill notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
+		-p preset $(PRESET) -p out $(abspath $(OUT)) --progress-bar --request-save-on-cell-execute
+	$(VENV)/bin/jupyter nbconvert --to html $(BUILD)/article.ipynb --output article.html
+	$(VENV)/bin/jupyter nbconvert --to html --no-input $(BUILD)/article.ipynb --output article-reader.html
+	@echo "built $(BUILD)/article.html (with code) and $(BUILD)/article-reader.html (for readers)"
 
 run: $(VENV)/.installed
 	$(PY) -m bench run --preset $(PRESET) --out $(OUT)
@@ -52,8 +53,29 @@ run: $(VENV)/.installed
 report: $(VENV)/.installed
 	$(PY) -m bench report $(if $(RUN),$(RUN),--latest --out $(OUT))
 
-test: $(VENV)/.installed
-	$(PY) -m pytest
+# The fast tests, then the slow ones on two workers, each test file on one of them (the
+# README's commands share the article's fixed ports, one at a time).
+test: test-fast
+	$(PY) -m pytest -m slow -n 2 --dist loadfile
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not slow"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# JupyterLab refuses to run as root unless told to: a container or a workshop VM is root.
+lab: $(VENV)/.installed
+	@if [ "$$(id -u)" = 0 ]; then echo "make lab: running as root (as in a container): --allow-root lets JupyterLab start; it listens on 127.0.0.1 only" >&2; fi
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
+
+load: $(VENV)/.installed
+	$(PY) -m bench load --preset $(LOAD_PRESET) --out $(OUT)
+
+load-locust: $(VENV)/.installed
+	$(PY) -m bench external --framework $(FRAMEWORK) --clients $(USERS) --duration $(SECONDS) --out $(OUT)
 
 serve-flask: $(VENV)/.installed
 	$(PY) -m servers flask

@@ -7,11 +7,14 @@ A :class:`Config` is one thing measured: a framework in a mode (or the in-proces
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from servers import harness
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
 
 IDEAL = "ideal"  # framework name of the in-process baseline
 IN_PROCESS = "inprocess"  # its mode
@@ -180,7 +183,7 @@ class Preset:
 
 def _record(cls: type[_T], record: dict[str, Any]) -> _T:
     """``cls`` from a record of its fields (lists as tuples); unknown keys are left out."""
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    known = {f.name for f in fields(cls)}
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in known})
 
 

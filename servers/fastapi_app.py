@@ -43,7 +43,7 @@ def create_app(size: int | None = None, workers: int | None = None, settle: bool
             pool.shutdown()
 
     app = FastAPI(title="fan-out bench: FastAPI server", lifespan=lifespan)
-    app.task_pool = pool  # type: ignore[attr-defined]
+    app.task_pool = pool  # type: ignore[attr-defined]  # the app carries its pool for whoever runs it
 
     def new_job(request: Request, endpoint: job.Endpoint) -> job.Job:
         return job.Job(FRAMEWORK, params.parse_run(request.query_params, size), endpoint, pool, settle)

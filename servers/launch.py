@@ -139,10 +139,15 @@ class Server:
         )
 
 
+#: What :func:`serve` and :func:`shared` assume unless told: a free port, and no access log
+#: (a notebook's output, or a measuring process's, is not a server's terminal).
+LAUNCH_DEFAULTS: dict[str, Any] = {"port": 0, "quiet": True}
+
+
 def serve(framework: str, mode: str = "thread", *, timeout: float = 30.0, **options: Any) -> Server:
-    """A :class:`Server` of ``ServerOptions.build(framework, mode, **options)`` on a free port
-    unless ``port`` is given; use it as a context manager: ``with serve("flask") as s: ...``."""
-    return Server(ServerOptions.build(framework, mode, **{"port": 0, **options}), timeout=timeout)
+    """A :class:`Server` of ``ServerOptions.build(framework, mode, **options)``, on a free port
+    and quiet unless told otherwise; use it as a context manager: ``with serve("flask") as s: ...``."""
+    return Server(ServerOptions.build(framework, mode, **{**LAUNCH_DEFAULTS, **options}), timeout=timeout)
 
 
 #: Every server started and not yet stopped, stopped at the latest when Python exits (a
@@ -170,7 +175,7 @@ def shared(name: str, framework: str, mode: str = "thread", **options: Any) -> S
     For notebooks: a cell that starts its servers with this can run again and again, and
     gets the same servers back instead of a second copy or a port already in use.
     """
-    wanted = ServerOptions.build(framework, mode, **{"port": 0, **options})
+    wanted = ServerOptions.build(framework, mode, **{**LAUNCH_DEFAULTS, **options})
     old = _shared.pop(name, None)
     if old is not None:
         if old.options == wanted and old.answers():

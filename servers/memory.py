@@ -75,13 +75,6 @@ def limit_bytes() -> int:
     return max(0, int(available_bytes() * USABLE_SHARE) - reserved)
 
 
-def check(estimate: int) -> None:
-    """Raise :class:`MemoryRefused` if ``estimate`` does not fit now."""
-    limit = limit_bytes()
-    if estimate > limit:
-        raise MemoryRefused(estimate, limit)
-
-
 @contextmanager
 def reserve(estimate: int) -> Iterator[None]:
     """Admit ``estimate`` bytes for the duration of the block, or raise MemoryRefused.

@@ -30,7 +30,7 @@ def _worker_init(all_started: Any) -> None:
     every worker has. A Ctrl-C in a terminal reaches the whole process group: the process
     that owns the pool handles it and shuts the pool down; workers dying of it on their own
     would only break the pool under it. A worker whose owner is killed ends by itself."""
-    import numpy  # noqa: F401
+    import numpy  # noqa: F401 -- imported once per worker, before its first task, not during one
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     orphans.watch_parent(os.getppid(), lambda: os._exit(1))  # its owner was killed: nothing to keep

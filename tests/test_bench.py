@@ -9,11 +9,13 @@ import pytest
 
 from bench import environment, plots, presets, report, trials
 from bench.presets import IDEAL, Config, Grid
-from bench.records import COLUMNS, Measurement, TrialRow
+from bench.records import COLUMNS
 from bench.store import Run
 from servers import memory, strategies, workloads
 from servers.strategies import GATHER
 from servers.workloads import ARTICLE
+
+from .conftest import trial_row
 
 SMOKE = presets.get("smoke")
 
@@ -97,6 +99,7 @@ def smoke_run(tmp_path_factory):
     return trials.run_preset(SMOKE, out=out, seed=1, progress=False)
 
 
+@pytest.mark.slow
 def test_smoke_run_records_every_trial_and_its_environment(smoke_run):
     meta = smoke_run.meta()
     df = smoke_run.trials()
@@ -114,6 +117,7 @@ def test_smoke_run_records_every_trial_and_its_environment(smoke_run):
     assert (df["client_wall_s"] > 0).all() and (df["peak_rss_bytes"] > 0).all()
 
 
+@pytest.mark.slow
 def test_smoke_run_timelines_show_the_article_gather_one_at_a_time(smoke_run):
     df = smoke_run.trials()
     gather = df[(df["strategy"] == "gather") & (df["workload"] == "article")]
@@ -124,6 +128,7 @@ def test_smoke_run_timelines_show_the_article_gather_one_at_a_time(smoke_run):
         assert all(b["start"] >= a["end"] for a, b in pairwise(spans))
 
 
+@pytest.mark.slow
 def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
     text = report.text(smoke_run)
     assert "server CPU s" in text and "client CPU s" in text
@@ -138,6 +143,7 @@ def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
     assert all(p.stat().st_size > 10_000 for p in paths)
 
 
+@pytest.mark.slow
 def test_rerunning_never_overwrites(smoke_run, tmp_path):
     tiny = replace(SMOKE, repeats=1, warmup=0, grids=(Grid(modes=("thread",), frameworks=("fastapi",)),))
     before = smoke_run.trials_path.read_bytes()
@@ -241,21 +247,7 @@ def test_report_of_a_run_where_every_trial_failed(tmp_path):
     run = Run.create(tmp_path, "x")
     run.write_meta(run.new_meta("trials", environment.collect()))
     c = Config("flask", "thread", "article", "gather", 5, 9000)
-    refused = Measurement(status=422, error="estimated peak memory 20 GiB")
-    run.append(
-        TrialRow(
-            run_id=run.id,
-            seq=0,
-            repeat=0,
-            warmup=False,
-            server="werkzeug",
-            started_at="",
-            memory_wait_s=0.0,
-            quiet_wait_s=0.0,
-            measured=refused,
-            **c.to_dict(),
-        )
-    )
+    run.append(trial_row(c, status=422, error="estimated peak memory 20 GiB"))
     text = report.text(run)
     assert "1 measured trial(s) failed" in text and "estimated peak memory 20 GiB" in text
     assert plots.write_all(run) == []

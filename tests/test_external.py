@@ -63,6 +63,7 @@ def test_locust_statistics_are_read_into_bench_columns(tmp_path):
     assert df.iloc[0][["requests", "errors", "p99_ms"]].tolist() == [70, 1, 20]
 
 
+@pytest.mark.slow
 def test_bench_and_wrk_side_by_side_on_one_server():
     if external.wrk_binary() is None:
         pytest.skip("wrk is not installed and could not be (needs root and Debian's apt)")
@@ -78,6 +79,7 @@ def test_bench_and_wrk_side_by_side_on_one_server():
     assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
 
 
+@pytest.mark.slow
 def test_locust_headless_against_a_local_server(tmp_path):
     table = external.locust_against(
         "flask",

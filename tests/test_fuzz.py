@@ -29,6 +29,9 @@ from servers.fastapi_app import create_app as fastapi_app
 
 from .conftest import ARTICLE_ROUTES, SMALL, assert_no_new_threads, live_threads
 
+#: Over 500 generated requests to every route of each framework: slow.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 500
 #: Longest estimated work a generated request may start (the guard refuses the rest).
 WORK_LIMIT_S = 0.2

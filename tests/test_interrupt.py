@@ -20,6 +20,9 @@ from bench.store import Run
 
 from .conftest import children, gone, wait_for
 
+#: A preset run interrupted from outside, and servers killed with their owner: slow.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -106,6 +106,7 @@ def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
     assert phases["ping"] <= 21 and phases["baseline"] <= 7
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "framework, server, workers, threads",
     [

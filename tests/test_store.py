@@ -5,31 +5,22 @@ import json
 import math
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from bench import environment, store
 from bench.presets import Config
-from bench.records import COLUMNS, META_FORMAT, Measurement, RunKind, TrialRow
+from bench.records import COLUMNS, META_FORMAT, RunKind, TrialRow
 from bench.store import Run
+
+from .conftest import trial_row
 
 ENV = environment.collect()
 
 
-def row(seq: int, framework: str = "fastapi", warmup: bool = False, **measured) -> TrialRow:
-    c = Config(framework, "thread", "article", "gather", 2, 10)
-    return TrialRow(
-        run_id="x",
-        seq=seq,
-        repeat=0,
-        warmup=warmup,
-        server="uvicorn",
-        started_at="",
-        memory_wait_s=0.0,
-        quiet_wait_s=0.0,
-        measured=Measurement(**measured),
-        **c.to_dict(),
-    )
+def row(seq: int, framework: str = "fastapi", warmup: bool = False, **measured: Any) -> TrialRow:
+    return trial_row(Config(framework, "thread", "article", "gather", 2, 10), seq=seq, warmup=warmup, **measured)
 
 
 def finished(run: Run, started_at: str, kind: RunKind = "trials") -> None:

@@ -95,10 +95,29 @@ def test_unknown_names_say_what_exists():
         strategies.get("nope")
 
 
-def test_run_in_new_loop_leaves_no_loop_behind():
-    strategies.run_in_new_loop(strategies.gather(ARTICLE, 2, 10, strategies.Context()))
-    with pytest.raises(RuntimeError):
-        asyncio.get_running_loop()
+def test_run_in_new_loop_closes_its_loop_and_leaves_none_set_on_the_thread(monkeypatch):
+    made: list[asyncio.AbstractEventLoop] = []
+    real = asyncio.new_event_loop
+
+    def spy() -> asyncio.AbstractEventLoop:
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(asyncio, "new_event_loop", spy)
+    left: dict[str, object] = {}
+
+    def on_a_fresh_thread() -> None:  # a thread starts with no loop set: what is left is the call's
+        strategies.run_in_new_loop(strategies.gather(ARTICLE, 2, 10, strategies.Context()))
+        try:
+            left["loop"] = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:  # "There is no current event loop in thread ..."
+            left["loop"] = None
+
+    thread = threading.Thread(target=on_a_fresh_thread)
+    thread.start()
+    thread.join()
+    assert len(made) == 1 and made[0].is_closed()
+    assert left == {"loop": None}
 
 
 def test_run_in_new_loop_works_under_a_running_loop_as_in_a_notebook():

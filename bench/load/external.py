@@ -67,7 +67,10 @@ def locust(
     stats_path = Path(f"{out_prefix}_stats.csv")
     if not stats_path.exists():
         raise RuntimeError(f"locust wrote no statistics (exit {r.returncode}):\n{r.stderr[-2000:]}")
-    return read_locust(stats_path)
+    table = read_locust(stats_path)
+    if table.empty:
+        raise RuntimeError(f"Locust recorded no request in {run_time_s} s; give it a few seconds more")
+    return table
 
 
 def read_locust(stats_csv: Path) -> pd.DataFrame:
