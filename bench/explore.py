@@ -120,7 +120,7 @@ class Explorer:
         self.close()
 
 
-def check(prediction: float, measured: float, tolerance: float = 0.25, what: str = "speed-up") -> str:
+def check(prediction: float, measured: float, *, tolerance: float = 0.25, what: str = "speed-up") -> str:
     """Compare a predicted number with the measured one: within ``tolerance`` (relative)?"""
     if measured != measured:  # NaN
         return f"No measurement to check the predicted {what} against."

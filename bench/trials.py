@@ -56,7 +56,7 @@ class Step:
     config: Config
 
 
-def schedule(configs: list[Config] | dict[Config, int], repeats: int, warmup: int, seed: int) -> list[Step]:
+def schedule(configs: list[Config] | dict[Config, int], *, repeats: int, warmup: int, seed: int) -> list[Step]:
     """Warm-up rounds, then measured rounds; every round visits every config once, in an
     order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike.
 
@@ -321,7 +321,7 @@ def run_preset(
     seed = secrets.randbits(32) if seed is None else seed
     repeats = preset.repeats_of()
     configs = list(repeats)
-    steps = schedule(repeats, preset.repeats, preset.warmup, seed)
+    steps = schedule(repeats, repeats=preset.repeats, warmup=preset.warmup, seed=seed)
     run = Run.create(out, preset.name)
     meta = run.new_meta("trials", environment.collect())
     meta.update(

@@ -72,7 +72,9 @@ def default_size(workload: str) -> int:
 
 def estimate_peak_bytes(workload: str, strategy: str, *, n: int, size: int, workers: int | None = None) -> int:
     """The memory guard's estimate of one request's peak (see :mod:`servers.memory`)."""
-    return memory.estimate_peak_bytes(workloads.get(workload), strategies.get(strategy), n, size, workers)
+    return memory.estimate_peak_bytes(
+        workloads.get(workload), strategies.get(strategy), n=n, size=size, workers=workers
+    )
 
 
 def memory_limit_bytes() -> int:
@@ -90,7 +92,7 @@ def reserved(estimate: int) -> Iterator[None]:
 def largest_article_size(n: int, upper: int, *, margin: int = 0) -> int:
     """The largest size up to ``upper`` at which the article's gather of ``n`` tasks fits in
     memory now with ``margin`` bytes to spare (0 if none does)."""
-    return memory.largest_admitted_size(workloads.ARTICLE, strategies.GATHER, n, upper, margin=margin)
+    return memory.largest_admitted_size(workloads.ARTICLE, strategies.GATHER, n=n, upper=upper, margin=margin)
 
 
 def run_ideal(workload: str, strategy: str, *, n: int, size: int, pool: TaskPool | None = None) -> list[dict[str, Any]]:

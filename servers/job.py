@@ -55,7 +55,7 @@ class Job:
         except worktime.WorkRefused as e:
             raise RequestError(422, "work_limit", str(e)) from e
         workers = self.pool.workers if self.pool is not None else None
-        self.estimate = memory.estimate_peak_bytes(self.workload, self.strategy, p.n, p.size, workers)
+        self.estimate = memory.estimate_peak_bytes(self.workload, self.strategy, n=p.n, size=p.size, workers=workers)
         self.context = strategies.Context(pool=self.pool, blas_threads=p.blas_threads)
 
     def _finish(self, spans: list[Span], wall0: float, cpu0: float) -> dict[str, Any]:

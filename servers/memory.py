@@ -47,7 +47,9 @@ def format_bytes(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def estimate_peak_bytes(workload: Workload, strategy: Strategy, n: int, size: int, workers: int | None = None) -> int:
+def estimate_peak_bytes(
+    workload: Workload, strategy: Strategy, *, n: int, size: int, workers: int | None = None
+) -> int:
     """Upper estimate of the extra memory (on this machine) one request needs at its peak.
 
     Overlapping tasks may all be at their peak at once; in worker processes, at most one
@@ -96,13 +98,13 @@ def reserve(estimate: int) -> Iterator[None]:
 
 
 def largest_admitted_size(
-    workload: Workload, strategy: Strategy, n: int, upper: int, step: int = 100, margin: int = 0
+    workload: Workload, strategy: Strategy, *, n: int, upper: int, step: int = 100, margin: int = 0
 ) -> int:
     """The largest size up to ``upper`` (a multiple of ``step``, or ``upper``) admitted now
     with ``margin`` bytes to spare. Returns 0 if not even ``step`` fits.
     """
     limit = limit_bytes() - margin
     size = upper
-    while size > 0 and estimate_peak_bytes(workload, strategy, n, size) > limit:
+    while size > 0 and estimate_peak_bytes(workload, strategy, n=n, size=size) > limit:
         size = (size - 1) // step * step
     return size

@@ -54,7 +54,7 @@ class RunParams:
     blas_threads: int = blas.DEFAULT_THREADS
 
 
-def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def _int(query: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
     raw = query.get(name)
     if raw is None:
         return default
@@ -100,17 +100,19 @@ def parse_run(query: Mapping[str, str], article_size: int) -> RunParams:
     _no_extra(query, ("workload", "strategy", "n", "size", "blas_threads"))
     workload = _choice(query, "workload", "article", workloads.WORKLOADS)
     strategy = _choice(query, "strategy", "gather", strategies.STRATEGIES)
-    n = _int(query, "n", workloads.ARTICLE_N, 1, N_MAX)
-    size = _int(query, "size", default_size(workload, article_size), 1, workloads.get(workload).max_size)
-    threads = _int(query, "blas_threads", blas.DEFAULT_THREADS, 1, BLAS_THREADS_MAX)
+    n = _int(query, "n", default=workloads.ARTICLE_N, low=1, high=N_MAX)
+    size = _int(
+        query, "size", default=default_size(workload, article_size), low=1, high=workloads.get(workload).max_size
+    )
+    threads = _int(query, "blas_threads", default=blas.DEFAULT_THREADS, low=1, high=BLAS_THREADS_MAX)
     return RunParams(workload, strategy, n, size, threads)
 
 
 def parse_article(query: Mapping[str, str], article_size: int) -> RunParams:
     """Validate the article routes' optional query (n, size): the article's task, gathered."""
     _no_extra(query, ("n", "size"))
-    n = _int(query, "n", workloads.ARTICLE_N, 1, N_MAX)
-    size = _int(query, "size", article_size, 1, SIZE_MAX)
+    n = _int(query, "n", default=workloads.ARTICLE_N, low=1, high=N_MAX)
+    size = _int(query, "size", default=article_size, low=1, high=SIZE_MAX)
     return RunParams("article", "gather", n, size)
 
 

@@ -38,7 +38,7 @@ def _worker_init(all_started: Any) -> None:
     all_started.wait(timeout=120)
 
 
-def _task(workload: str, index: int, size: int, blas_threads: int) -> Span:
+def _task(workload: str, *, index: int, size: int, blas_threads: int) -> Span:
     w = workloads.get(workload)
     with blas.pinned(blas_threads, w.uses_blas):
         span, _ = workloads.timed(w, index, size)
@@ -90,24 +90,26 @@ class TaskPool:
                 self._executor = executor
         return self
 
-    def submit(self, workload: str, index: int, size: int, blas_threads: int) -> Future[Span]:
+    def submit(self, workload: str, *, index: int, size: int, blas_threads: int) -> Future[Span]:
         if self._executor is None:
             self.start()
         assert self._executor is not None
-        return self._executor.submit(_task, workload, index, size, blas_threads)
+        return self._executor.submit(_task, workload, index=index, size=size, blas_threads=blas_threads)
 
-    def run(self, workload: str, n: int, size: int, blas_threads: int) -> list[Span]:
+    def run(self, workload: str, *, n: int, size: int, blas_threads: int) -> list[Span]:
         """Run n tasks on the workers, block until all are done; spans in index order."""
-        futures = [self.submit(workload, i, size, blas_threads) for i in range(n)]
+        futures = [self.submit(workload, index=i, size=size, blas_threads=blas_threads) for i in range(n)]
         return [f.result() for f in futures]
 
-    async def arun(self, workload: str, n: int, size: int, blas_threads: int) -> list[Span]:
+    async def arun(self, workload: str, *, n: int, size: int, blas_threads: int) -> list[Span]:
         """Like :meth:`run`, awaiting the workers without blocking the event loop (a pool
         not yet started starts on a helper thread, awaited)."""
         if not self.started:
             with ThreadPoolExecutor(1, thread_name_prefix="pool-start") as helper:
                 await asyncio.get_running_loop().run_in_executor(helper, self.start)
-        futures = [asyncio.wrap_future(self.submit(workload, i, size, blas_threads)) for i in range(n)]
+        futures = [
+            asyncio.wrap_future(self.submit(workload, index=i, size=size, blas_threads=blas_threads)) for i in range(n)
+        ]
         return list(await asyncio.gather(*futures))
 
     def probe_blas(self, blas_threads: int) -> int | None:

@@ -122,12 +122,12 @@ def _pool(ctx: Context) -> TaskPool:
 
 def processes(workload: Workload, n: int, size: int, ctx: Context) -> list[Span]:
     """n tasks on the app's worker processes; blocks until all are done."""
-    return _pool(ctx).run(workload.name, n, size, ctx.blas_threads)
+    return _pool(ctx).run(workload.name, n=n, size=size, blas_threads=ctx.blas_threads)
 
 
 async def aprocesses(workload: Workload, n: int, size: int, ctx: Context) -> list[Span]:
     """n tasks on the app's worker processes, awaited (the loop stays free)."""
-    return await _pool(ctx).arun(workload.name, n, size, ctx.blas_threads)
+    return await _pool(ctx).arun(workload.name, n=n, size=size, blas_threads=ctx.blas_threads)
 
 
 def run_in_new_loop(coro: Coroutine[Any, Any, T]) -> T:

@@ -101,7 +101,7 @@ def test_a_request_that_does_not_fit_is_refused_before_it_allocates(server, monk
         assert r.status_code == 422
         err = r.json()["error"]
         assert err["code"] == "memory_limit"
-        estimate = memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, 5, 2000)
+        estimate = memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, n=5, size=2000)
         assert f"estimated peak memory {memory.format_bytes(estimate)}" in err["message"]
         assert f"limit now is {memory.format_bytes(0.85 * 64 * 2**20)}" in err["message"]
     # Small requests still fit, and the refused ones reserved nothing.

@@ -83,7 +83,7 @@ def test_article_preset_takes_the_largest_size_the_guard_admits(monkeypatch):
     limit = memory.limit_bytes() - presets.SERVERS_MARGIN_BYTES
 
     def est(size):
-        return memory.estimate_peak_bytes(ARTICLE, GATHER, 5, size)
+        return memory.estimate_peak_bytes(ARTICLE, GATHER, n=5, size=size)
 
     assert est(resolved) <= limit < est(resolved + 100)
     monkeypatch.setattr(memory, "available_bytes", lambda: 2**50)

@@ -9,14 +9,14 @@ from servers.workloads import ARTICLE
 
 
 def test_serial_estimate_counts_one_peak_and_the_kept_results():
-    est = memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, 5, 1000)
+    est = memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, n=5, size=1000)
     assert est == ARTICLE.peak_bytes(1000) + 4 * ARTICLE.result_bytes(1000)
-    assert memory.estimate_peak_bytes(ARTICLE, strategies.SEQUENTIAL, 5, 1000) == est
+    assert memory.estimate_peak_bytes(ARTICLE, strategies.SEQUENTIAL, n=5, size=1000) == est
 
 
 def test_overlapping_tasks_count_every_peak():
     yielding = ARTICLE.__class__(**{**ARTICLE.__dict__, "yields": True})
-    assert memory.estimate_peak_bytes(yielding, strategies.GATHER, 5, 1000) == 5 * ARTICLE.peak_bytes(1000)
+    assert memory.estimate_peak_bytes(yielding, strategies.GATHER, n=5, size=1000) == 5 * ARTICLE.peak_bytes(1000)
 
 
 def test_refusal_happens_before_allocating_and_says_estimate_and_limit(monkeypatch):
@@ -42,10 +42,10 @@ def test_reservations_add_up_and_are_released(monkeypatch):
 def test_largest_admitted_size(monkeypatch):
     limit = 3 * 2**30
     monkeypatch.setattr(memory, "available_bytes", lambda: int(limit / memory.USABLE_SHARE) + 1)
-    size = memory.largest_admitted_size(ARTICLE, strategies.GATHER, 5, 10_000)
+    size = memory.largest_admitted_size(ARTICLE, strategies.GATHER, n=5, upper=10_000)
     assert 0 < size < 10_000 and size % 100 == 0
-    assert memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, 5, size) <= limit
-    assert memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, 5, size + 100) > limit
+    assert memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, n=5, size=size) <= limit
+    assert memory.estimate_peak_bytes(ARTICLE, strategies.GATHER, n=5, size=size + 100) > limit
 
 
 def test_format_bytes():
@@ -66,7 +66,7 @@ def test_estimate_matches_the_measured_peak():
         open('/proc/self/clear_refs', 'w').write('5')
         base = status('VmRSS')
         strategies.run_in_new_loop(strategies.gather(workloads.ARTICLE, 3, 1500, strategies.Context()))
-        est = memory.estimate_peak_bytes(workloads.ARTICLE, strategies.GATHER, 3, 1500)
+        est = memory.estimate_peak_bytes(workloads.ARTICLE, strategies.GATHER, n=3, size=1500)
         print((status('VmHWM') - base) / est)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

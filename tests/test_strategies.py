@@ -118,6 +118,6 @@ def test_blas_threads_are_pinned_per_task(pool):
 def test_memory_estimate_follows_the_strategy():
     w, n, size = workloads.ARTICLE, 4, 1000
     serial = w.peak_bytes(size) + (n - 1) * w.result_bytes(size)
-    assert memory.estimate_peak_bytes(w, strategies.SEQUENTIAL, n, size) == serial
-    assert memory.estimate_peak_bytes(w, strategies.THREADS, n, size) == n * w.peak_bytes(size)
-    assert memory.estimate_peak_bytes(w, strategies.PROCESSES, n, size, workers=2) == 2 * w.peak_bytes(size)
+    assert memory.estimate_peak_bytes(w, strategies.SEQUENTIAL, n=n, size=size) == serial
+    assert memory.estimate_peak_bytes(w, strategies.THREADS, n=n, size=size) == n * w.peak_bytes(size)
+    assert memory.estimate_peak_bytes(w, strategies.PROCESSES, n=n, size=size, workers=2) == 2 * w.peak_bytes(size)
