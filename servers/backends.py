@@ -113,8 +113,6 @@ class ProcessBackend:
         self.options = options
         self.timeout = timeout
         self.root_pid = 0
-        #: The process that serves, once known (with Flask's debug reloader, its child).
-        self.serving_pid = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
@@ -183,8 +181,12 @@ class ProcessBackend:
 
     def _stop_process(self, proc: subprocess.Popen[bytes]) -> None:
         """SIGTERM to its process group (the session is its own), SIGKILL if it lingers; then
-        wait for Flask's reloader child, which shares the group, to be gone too."""
-        child = self.serving_pid if self.serving_pid and self.serving_pid != proc.pid else None
+        wait for its children (Flask's reloader child, a production server's workers), which
+        share the group, to be gone too."""
+        try:
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            children = []
         for sig, wait in ((signal.SIGTERM, self.timeout), (signal.SIGKILL, 10.0)):
             try:
                 os.killpg(proc.pid, sig)
@@ -195,8 +197,4 @@ class ProcessBackend:
                 break
             except subprocess.TimeoutExpired:
                 continue
-        if child is not None:
-            try:
-                psutil.Process(child).wait(timeout=10)
-            except (psutil.NoSuchProcess, psutil.TimeoutExpired):
-                pass
+        psutil.wait_procs(children, timeout=10)

@@ -78,8 +78,6 @@ class Server:
             self.port = self.backend.start()
             self.url = base_url(self.options.host, self.port)
             self.pid = self._wait_ready()
-            if isinstance(self.backend, backends.ProcessBackend):
-                self.backend.serving_pid = self.pid
         except BaseException:
             self.stop()
             raise

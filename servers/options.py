@@ -118,7 +118,8 @@ class ServerOptions:
         if self.workers > 1 and not row.takes_workers:
             raise ValueError(f"{self.server} serves from one process: use a server with workers")
         if self.threads > 1 and not row.takes_threads:
-            raise ValueError(f"threads apply to gunicorn-gthread only, not {self.server}")
+            takers = ", ".join(s.name for s in hosting.SERVERS.values() if s.takes_threads)
+            raise ValueError(f"threads apply to {takers} only, not {self.server}")
 
     def _check_framework_options(self, fw: frameworks.Framework) -> None:
         if self.debug:
