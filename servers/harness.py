@@ -15,17 +15,14 @@ from typing import Any
 from . import memory, strategies, workloads
 from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
 from .frameworks import FRAMEWORKS, NATIVE_ENDPOINT
-from .frameworks import get as framework
-from .launch import Server, ServerStartError, interrupt_on, serve, shared, stop_all
-from .memory import USABLE_SHARE, MemoryRefused, format_bytes
-from .names import ENDPOINTS, ENV_SCENARIO, MODES, Endpoint, Mode
-from .net import free_port
+from .launch import Server, interrupt_on, serve, shared
+from .memory import USABLE_SHARE, MemoryRefused
+from .names import ENDPOINTS, ENV_SCENARIO, MODES
 from .options import VARIANTS, ServerOptions
 from .pool import TaskPool
-from .workloads import ARTICLE_N, ARTICLE_SIZE, parallelism
+from .workloads import ARTICLE_SIZE, parallelism
 
 __all__ = [
-    "ARTICLE_N",
     "ARTICLE_SIZE",
     "DEFAULT_BLAS_THREADS",
     "ENDPOINTS",
@@ -37,18 +34,12 @@ __all__ = [
     "USABLE_SHARE",
     "VARIANTS",
     "WORKLOADS",
-    "Endpoint",
     "MemoryRefused",
-    "Mode",
     "Server",
     "ServerOptions",
-    "ServerStartError",
     "TaskPool",
     "default_size",
     "estimate_peak_bytes",
-    "format_bytes",
-    "framework",
-    "free_port",
     "interrupt_on",
     "largest_article_size",
     "memory_limit_bytes",
@@ -57,7 +48,6 @@ __all__ = [
     "run_ideal",
     "serve",
     "shared",
-    "stop_all",
 ]
 
 #: The workloads and strategies, by name, in their documented order.

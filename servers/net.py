@@ -35,13 +35,6 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port that was free on ``host`` a moment ago (for a program that binds it itself)."""
-    with bind_socket(host, 0) as sock:
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def base_url(host: str, port: int) -> str:
     """``http://host:port``, with an IPv6 host in brackets."""
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

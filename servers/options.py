@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from . import frameworks, hosting
@@ -144,10 +144,6 @@ class ServerOptions:
         if variant not in VARIANTS:
             raise ValueError(f"unknown variant {variant!r}; choose one of: {', '.join(v for v in VARIANTS if v)}")
         return cls(framework, mode, variant=variant, **{**VARIANTS[variant], **given})
-
-    def with_variant(self, variant: str) -> ServerOptions:
-        """These options with ``variant``'s overrides applied."""
-        return replace(self, variant=variant, **VARIANTS.get(variant, {}))
 
     # -- reading ------------------------------------------------------------------------
     @property
