@@ -1,7 +1,7 @@
 """Independent load generators, run against our servers and read into bench's own tables.
 
 - :func:`locust` runs Locust headless (``loadtest/locustfile.py``) and reads its CSV
-  statistics into the columns of :func:`bench.load.summarize`;
+  statistics into the columns of :func:`bench.load.loops.summarize`;
 - :func:`wrk` runs ``wrk`` (Debian's package, installed here when missing and allowed) and
   parses its latency distribution into the same columns.
 
