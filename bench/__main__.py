@@ -10,6 +10,7 @@ python -m bench external                    # bench's load beside wrk's and Locu
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Callable
@@ -66,6 +67,9 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--latest", action="store_true", help="report the newest run under --out")
     rep.add_argument("--out", type=Path, default=store.DEFAULT_ROOT, help="where --latest looks")
     rep.add_argument("--no-figures", action="store_true", help="text only")
+    rep.add_argument(
+        "--json", action="store_true", help="one JSON object: every figure the article cites, nothing else"
+    )
     return p
 
 
@@ -117,6 +121,9 @@ def report_command(args: argparse.Namespace) -> int:
             return 0
         if kind != "trials":
             print(f"{run.path} is a {kind} run: its table is {run.path / 'external.csv'}")
+            return 0
+        if args.json:
+            print(json.dumps(report.as_json(run), indent=2))
             return 0
         print(report.text(run))
     except (FileNotFoundError, store.RunDataError) as e:

@@ -55,6 +55,18 @@ FLASK_ARENA1 = Side("Flask, MALLOC_ARENA_MAX=1", "flask", "sync", "arena1")
 FASTAPI_DEF = Side("FastAPI def endpoint (threadpool)", "fastapi", "sync")
 FASTAPI_ARENA1 = Side("FastAPI, MALLOC_ARENA_MAX=1", "fastapi", "async", "arena1")
 FASTAPI_SETTLE = Side("FastAPI freeing the results before replying", "fastapi", "async", "settle")
+#: From the article's Flask as it ran it to its FastAPI, one change at a time: every step
+#: changes one thing (see :data:`STEPS`).
+CHAIN = (FLASK_DEBUG, FLASK, FLASK_ONE_THREAD, FASTAPI_SETTLE, FASTAPI)
+#: Each step of :data:`CHAIN`: its name and what it changes. The ``framework`` step is the one
+#: no single change explains: the frameworks and their servers, all else alike (one thread,
+#: results freed before the answer).
+STEPS = (
+    ("debug", "Flask's debug mode, reloader and debugger"),
+    ("thread", "a thread per request, against one thread"),
+    ("framework", "the frameworks and their servers, both on one thread and freeing the results first"),
+    ("settle", "FastAPI answering before its gathered tasks free their results"),
+)
 #: Every configuration compared, the article's two first.
 SIDES = (
     FASTAPI,

@@ -39,6 +39,9 @@ class Config:
     size: int
     endpoint: str = ""
     variant: str = ""
+    #: Each trial sends the request, then the same request again the moment it answered
+    #: (see :func:`bench.trials.http_trial`).
+    back_to_back: bool = False
 
     def __post_init__(self) -> None:
         if not self.endpoint:
@@ -48,9 +51,10 @@ class Config:
     @property
     def label(self) -> str:
         v = f"[{self.variant}]" if self.variant else ""
+        twice = " twice" if self.back_to_back else ""
         return (
             f"{self.framework}{v}/{self.mode}/{self.endpoint} {self.workload}/{self.strategy} "
-            f"n={self.n} size={self.size}"
+            f"n={self.n} size={self.size}{twice}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +102,11 @@ class Grid:
     #: Measured trials of each of this grid's configurations; 0 means the preset's repeats.
     #: A configuration in several grids gets the most any of them asks.
     repeats: int = 0
+    #: Whether its trials send their request twice, back to back (the served configurations).
+    back_to_back: bool = False
+    #: Whether its configurations get the preset's warm-up rounds (a configuration on a
+    #: process pool always does: its first request starts the pool).
+    warmup: bool = True
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,14 @@ class Preset:
     sizes: tuple[tuple[str, int], ...] = ()
     max_size: int = harness.ARTICLE_SIZE
     request_timeout_s: float = 120.0
+    #: Figures with a precision target: (figure id, or a pattern such as ``gap.isolated.*``,
+    #: the largest half-width of its 95% interval, relative to the figure).
+    targets: tuple[tuple[str, float], ...] = ()
+    #: Seconds the measuring may take (servers started) before it stops adding rounds for
+    #: targets not yet met.
+    budget_s: float = 0.0
+    #: Most measured trials a configuration may get by added rounds.
+    max_repeats: int = 0
 
     def configs(self) -> list[Config]:
         """Every configuration of every grid, once, ideal baselines last, in a fixed order."""
@@ -137,7 +154,7 @@ class Preset:
             repeats = g.repeats or self.repeats
 
             for c in (
-                Config(f, m, w, s, n, self._size_in(g, w), e, v)
+                Config(f, m, w, s, n, self._size_in(g, w), e, v, g.back_to_back)
                 for f in g.frameworks
                 for m in g.modes
                 for e in g.endpoints
@@ -152,6 +169,17 @@ class Preset:
             ):
                 ideal[c] = max(ideal.get(c, 0), repeats)
         return {c: served[c] for c in sorted(served)} | {c: ideal[c] for c in sorted(ideal)}
+
+    def warm(self) -> set[Config]:
+        """The configurations the warm-up rounds visit: those of grids that ask for them, and
+        every one on a process pool (its first request starts the pool)."""
+        out: set[Config] = set()
+        for g in self.grids:
+            out |= {c for c in self._grid_configs(g) if g.warmup or c.strategy == "processes"}
+        return out
+
+    def _grid_configs(self, g: Grid) -> set[Config]:
+        return set(replace(self, grids=(g,)).repeats_of())
 
     def _size_in(self, grid: Grid, workload: str) -> int:
         """The size ``grid`` gives ``workload``: its own for the article's task, if it sets one."""
@@ -173,7 +201,8 @@ class Preset:
         formats) take their defaults."""
         grids = tuple(_record(Grid, g) for g in record.get("grids", ()))
         sizes = tuple((str(w), int(n)) for w, n in record.get("sizes", ()))
-        return _record(cls, {**record, "grids": grids, "sizes": sizes})
+        targets = tuple((str(f), float(t)) for f, t in record.get("targets", ()))
+        return _record(cls, {**record, "grids": grids, "sizes": sizes, "targets": targets})
 
     @property
     def most_repeats(self) -> int:
@@ -189,23 +218,56 @@ def _record(cls: type[_T], record: dict[str, Any]) -> _T:
 
 ALL_WORKLOADS = harness.WORKLOADS
 ALL_STRATEGIES = harness.STRATEGIES
-#: The article's two servers, as it ran them, and the controlled changes to each.
-ABLATION = (
+#: The controlled comparisons: the article's Flask as it ran it (debug=True, reloader and
+#: all), its plain server, on one thread, FastAPI freeing the results before it answers, and
+#: FastAPI as the article ran it; each request sent twice (isolated, then back to back).
+#: See :data:`bench.ablation.CHAIN`.
+ARTICLE_SERVERS = (
     Grid(
         frameworks=("flask",),
         modes=("process",),
         strategies=("gather",),
-        variants=("", "debug", "one-thread", "arena1"),
+        variants=("", "debug", "one-thread"),
+        back_to_back=True,
     ),
-    Grid(frameworks=("fastapi",), modes=("process",), strategies=("gather",), variants=("", "arena1", "settle")),
-    Grid(modes=("process",), endpoints=harness.ENDPOINTS, strategies=("gather",)),
+    Grid(
+        frameworks=("fastapi",), modes=("process",), strategies=("gather",), variants=("", "settle"), back_to_back=True
+    ),
+)
+#: The rest of the article's reproduction (Figures 1 and 2): its task gathered and one after
+#: another in thread mode, one after another in process mode (gathered there is
+#: :data:`ARTICLE_SERVERS`), and the in-process ideal of it.
+REPRODUCTION = (
+    Grid(modes=("thread",), ideal_strategies=("sequential", "gather")),
+    Grid(modes=("process",), strategies=("sequential",)),
+)
+
+
+def sizes_of_the_gap(sizes: tuple[int, ...], repeats: int) -> tuple[Grid, ...]:
+    """The article's two servers at each of ``sizes`` (each request sent twice): how the gap
+    depends on the size of the task."""
+    return tuple(
+        Grid(size=size, modes=("process",), strategies=("gather",), back_to_back=True, repeats=repeats, warmup=False)
+        for size in sizes
+    )
+
+
+#: The figures the quick preset must resolve to within 10% either side: the headline's three
+#: measures, and each controlled comparison of the article's two servers: every step of the
+#: chain and the article's servers as it ran them (see bench.figures).
+QUICK_TARGETS = tuple(
+    (f, 0.10)
+    for f in (
+        "headline.isolated",
+        "headline.back_to_back",
+        "headline.server_cpu",
+        *(f"gap.isolated.{step}" for step in ("debug", "thread", "framework", "settle", "total")),
+    )
 )
 
 #: The other workloads' sizes at workshop scale: one task of each lasts about 0.05-0.1 s.
 WORKSHOP_SIZES = (("matmul", 1000), ("python", 1200), ("sleep", 80))
-#: The strategy x workload matrix at n=4 (two tasks per core) in process mode, with the
-#: article's task a little longer than in the reproduction, so that ratios to the ideal rise
-#: above noise.
+#: The strategy x workload matrix at n=4 (two tasks per core) in process mode.
 MATRIX = Grid(
     n=4,
     size=1500,
@@ -220,8 +282,7 @@ def best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
     """Each workload's likely best strategies in the matrix, with ``served`` repeats, and the
     in-process ideals they are held against, with ``ideal`` repeats. On two shared cores one
     request of n=4 tasks on a pool varies by 10-20% (page faults, and the host's other
-    guests), so a ratio of two medians of 5 can wander past the 15% that "near the ideal"
-    is judged by; the ideals are cheap and shared by both frameworks' ratios."""
+    guests); the ideals are cheap and shared by both frameworks' ratios."""
     return (
         Grid(
             n=4,
@@ -249,7 +310,8 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset(
             "smoke",
-            "seconds: the article's task and a cross-section of the matrix, for tests and CI",
+            "seconds: the article's task, its servers' controlled comparisons and a cross-section of the "
+            "matrix, for tests and CI",
             n=3,
             size=300,
             repeats=3,
@@ -257,72 +319,88 @@ PRESETS: dict[str, Preset] = {
             request_timeout_s=60.0,
             sizes=(("sleep", 20), ("python", 40), ("matmul", 100)),
             grids=(
-                Grid(ideal_strategies=("sequential", "gather")),
+                *REPRODUCTION,
+                *ARTICLE_SERVERS,
+                *sizes_of_the_gap((150, 200, 400), repeats=3),
                 Grid(
                     n=2,
                     modes=("thread",),
                     workloads=("sleep", "python"),
                     strategies=("gather", "threads", "processes"),
                     ideal_strategies=("sequential", "threads", "processes"),
+                    warmup=False,
                 ),
             ),
+            targets=QUICK_TARGETS,
+            budget_s=5.0,
+            max_repeats=6,
         ),
         Preset(
             "quick",
-            "minutes on 2 cores: the article's n=5 in both modes, the strategy x workload "
-            "matrix at n=4 in process mode, and the controlled comparisons behind the article's gap",
+            "about 3 minutes on 2 cores: the article's two servers and the controlled comparisons until the "
+            "headline's three measures and each comparison are known to within 10%, the gap at five sizes, "
+            "the strategy x workload matrix at n=4",
             n=5,
             size=1000,
-            repeats=5,
+            repeats=3,
             warmup=1,
             request_timeout_s=120.0,
             sizes=WORKSHOP_SIZES,
             grids=(
-                Grid(ideal_strategies=("sequential", "gather")),
-                MATRIX,
+                *REPRODUCTION,
+                *(replace(g, repeats=16) for g in ARTICLE_SERVERS),
+                *sizes_of_the_gap((500, 750, 1250), repeats=4),
+                replace(MATRIX, size=1000, warmup=False),
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
                 Grid(
                     n=4,
-                    size=1500,
+                    size=1000,
                     modes=("process",),
                     endpoints=harness.ENDPOINTS,
                     workloads=("article", "sleep"),
                     strategies=("gather", "sequential"),
+                    warmup=False,
                 ),
-                *best_versus_ideal(served=8, ideal=12),
-                *ABLATION,
             ),
+            targets=QUICK_TARGETS,
+            budget_s=150.0,
+            max_repeats=48,
         ),
         Preset(
             "best",
             "about two minutes on 2 cores: the strategy x workload matrix (3 repeats) to find each "
-            "workload's best strategy, and the likely best ones and their in-process ideals 30 times "
-            "each, to hold them against each other to within a few per cent",
+            "workload's best strategy, and the likely best ones and their in-process ideals until each "
+            "best-vs-ideal ratio is known to within 3%, or 4 minutes have passed",
             n=4,
             size=1500,
             repeats=3,
             warmup=1,
             request_timeout_s=120.0,
             sizes=WORKSHOP_SIZES,
-            grids=(MATRIX, *best_versus_ideal(served=30, ideal=30)),
+            grids=(MATRIX, *best_versus_ideal(served=20, ideal=20)),
+            targets=(("best.*", 0.03),),
+            budget_s=240.0,
+            max_repeats=60,
         ),
         Preset(
             "article",
-            "the article's n=5 and the largest size up to 10000 that fits in memory, "
-            "with the controlled comparisons; about an hour on 2 cores",
+            "the article's n=5 and the largest size up to 10000 that fits in memory, with the controlled "
+            "comparisons, until each is known to within 3% or two hours have passed; the gap at sizes from "
+            "500 up",
             n=5,
             size=None,
-            repeats=5,
+            repeats=8,
             warmup=1,
             request_timeout_s=3600.0,
             grids=(
-                Grid(ideal_strategies=("sequential", "gather")),
-                *ABLATION,
-                # The same two servers at the quick preset's size, in the same run: does
-                # the gap depend on size (memory pressure)?
-                Grid(size=1000, modes=("process",), strategies=("gather",), ideal_strategies=("sequential",)),
+                *REPRODUCTION,
+                *ARTICLE_SERVERS,
+                *sizes_of_the_gap((500, 1000, 2000, 4000), repeats=8),
             ),
+            targets=tuple((f, 0.03) for f, _ in QUICK_TARGETS),
+            budget_s=7200.0,
+            max_repeats=200,
         ),
     )
 }
@@ -337,7 +415,8 @@ def get(name: str) -> Preset:
 
 def resolve(preset: Preset) -> Preset:
     """The preset with a concrete size: if unset, the largest size whose estimate fits in the
-    memory guard's limit now less :data:`SERVERS_MARGIN_BYTES`.
+    memory guard's limit now less :data:`SERVERS_MARGIN_BYTES` (and only the grids of sizes up
+    to it).
 
     Raises ValueError if not even a small size fits.
     """
@@ -346,4 +425,5 @@ def resolve(preset: Preset) -> Preset:
     size = harness.largest_article_size(preset.n, preset.max_size, margin=SERVERS_MARGIN_BYTES)
     if size <= 0:
         raise ValueError("not enough memory available for the article's task at any size")
-    return replace(preset, size=size)
+    fitting = tuple(g for g in preset.grids if not g.size or g.size <= size)  # the sizes that fit too
+    return replace(preset, size=size, grids=fitting)

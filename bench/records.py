@@ -21,9 +21,11 @@ import pandas as pd
 
 #: The format of run folders this version writes. 1: before meta.json had a "format"
 #: field. 2: that field; meta.json's servers record their options and command line; a load
-#: run records when it ended and whether it was interrupted.
-META_FORMAT = 2
-KNOWN_FORMATS = (1, 2)
+#: run records when it ended and whether it was interrupted. 3: trials of a request sent
+#: twice back to back (``back_to_back``, ``b2b_wall_s``) and the server's CPU until it is
+#: idle again (``server_cpu_to_idle_s``); meta.json's ``targets`` and ``stopping``.
+META_FORMAT = 3
+KNOWN_FORMATS = (1, 2, 3)
 
 NAN = math.nan
 
@@ -54,6 +56,13 @@ class Measurement:
     sent_mono: float = NAN
     #: The task timeline, as JSON: ``[{index, start, end, pid, thread}, ...]``.
     tasks: str = "[]"
+    #: Back-to-back trials: the wall time of the same request sent again the moment the
+    #: first answered, on the same connection (one client in a closed loop).
+    b2b_wall_s: float = NAN
+    #: Process mode: the server's CPU (its whole process tree) per request, from the first
+    #: request's send until the server is idle again after the last, so that work done after
+    #: an answer (freeing results, collecting garbage) counts.
+    server_cpu_to_idle_s: float = NAN
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,7 @@ class TrialRow:
     strategy: str
     n: int
     size: int
+    back_to_back: bool
     started_at: str
     memory_wait_s: float
     quiet_wait_s: float
@@ -186,6 +196,9 @@ class RunMeta(_MetaAlways, total=False):
     trials_started: int
     trials_done: int
     trials_failed: int
+    #: The figures with a precision target, and how the run stopped measuring them.
+    targets: dict[str, float]
+    stopping: dict[str, Any]
     memory_guard: dict[str, Any]
     servers: list[ServerRecord]
     client_pid: int
@@ -212,6 +225,8 @@ def upgrade_meta(raw: dict[str, Any], where: str) -> RunMeta:
             f"(it reads formats {known}); report it with the version that wrote it"
         )
     meta = dict(raw)
+    if fmt < 3:
+        meta.setdefault("targets", {})
     if fmt == 1:
         meta.setdefault("kind", "trials")
         meta.setdefault("run_id", where.rstrip("/").rsplit("/", 1)[-1])

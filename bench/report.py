@@ -13,7 +13,7 @@ import pandas as pd
 
 from servers import harness
 
-from . import ablation, stats
+from . import ablation, figures, stats
 from .presets import IDEAL, Preset
 from .records import RunMeta
 from .store import Run
@@ -270,8 +270,98 @@ def _machine(meta: RunMeta) -> str:
     return f"{cpu['model']}, {cpu['usable_cores']} usable cores, {meta['memory']['total_bytes'] / 2**30:.1f} GiB"
 
 
+def cited(run: Run) -> list[figures.Figure]:
+    """The figures the article cites, from the run's trials at its preset's n, size and targets."""
+    meta = run.meta()
+    if "preset" not in meta:
+        return []
+    p = Preset.from_dict(meta["preset"])
+    df = run.trials()
+    if df.empty or p.size is None:
+        return []
+    return figures.compute(measured(df), n=p.n, size=p.size, targets=p.targets)
+
+
+def as_json(run: Run) -> dict[str, Any]:
+    """The machine-readable report: every figure the article cites, with its interval, its
+    half-width, its target and whether it met it, and the configurations and trials behind it."""
+    meta = run.meta()
+    found = cited(run)
+    targeted = [f for f in found if f.target is not None]
+    p = meta.get("preset", {})
+    return {
+        "run": run.id,
+        "format": meta["format"],
+        "preset": p.get("name"),
+        "n": p.get("n"),
+        "size": p.get("size"),
+        "completed": meta["completed"],
+        "targets_met": all(f.met for f in targeted) if targeted else None,
+        "stopping": meta.get("stopping"),
+        "figures": [f.to_json() for f in found],
+    }
+
+
+def _width(f: figures.Figure) -> str:
+    hw = f"±{f.half_width:.1%}" if np.isfinite(f.half_width) else "no interval"
+    if f.target is None:
+        return hw
+    return f"{hw} (target {f.target:.0%}: {'met' if f.met else 'NOT MET'})"
+
+
+def figures_text(found: list[figures.Figure], meta: RunMeta) -> list[str]:
+    """The cited figures, each with its interval and half-width, the decomposition of the gap,
+    and how the stopping rule ended."""
+    if not found:
+        return []
+    lines = ["", "The figures the article cites (95% intervals; the half-width relative to the figure):"]
+    for f in found:
+        lines.append(f"- {f.id}: {f.value:.3g} [{f.interval}] {_width(f)}; {f.what}")
+    lines += decomposition_text(figures.by_id(found))
+    short = [f for f in found if f.met is False]
+    stopping = meta.get("stopping", {})
+    if stopping:
+        lines.append(
+            f"Stopping rule: {stopping.get('added_rounds', 0)} round(s) added after the scheduled ones; stopped "
+            f"because {STOPPED.get(str(stopping.get('stopped')), stopping.get('stopped'))} after "
+            f"{stopping.get('measuring_s')} s of a {stopping.get('budget_s')} s budget."
+        )
+    if short:
+        lines.append("NOT MET: " + "; ".join(f"{f.id} ±{f.half_width:.1%} (target {f.target:.0%})" for f in short))
+    return lines
+
+
+#: Why the stopping rule stopped, in words.
+STOPPED = {
+    "met": "every figure with a target met it",
+    "budget": "the next round would have ended past the budget",
+    "max_repeats": "the configurations short of their targets had all the trials they may have",
+}
+
+
+def decomposition_text(found: dict[str, figures.Figure]) -> list[str]:
+    """Per timed measure: the article's gap as the product of its steps, and the rest."""
+    lines = []
+    for m in figures.TIMED:
+        total, named, rest = (found.get(f"gap.{m}.{k}") for k in ("total", "named", "rest"))
+        if total is None or named is None or rest is None:
+            continue
+        steps = [found.get(f"gap.{m}.{name}") for name, _ in ablation.STEPS]
+        factors = " x ".join(f"{name} {f.value:.2f}" for (name, _), f in zip(ablation.STEPS, steps, strict=True) if f)
+        lines.append(
+            f"- the gap, {m}: the article's servers {total.value:.2f} [{total.interval}]; steps {factors}; the named "
+            f"changes together {named.value:.2f} [{named.interval}], leaving {rest.value:.2f} [{rest.interval}] "
+            "unexplained (the frameworks themselves)"
+        )
+    return (
+        ["", "The article's gap, one change at a time (each step a ratio with its interval above):", *lines]
+        if lines
+        else []
+    )
+
+
 def text(run: Run) -> str:
-    """The report as plain text: what was run, the table, and the FastAPI/Flask verdicts."""
+    """The report as plain text: what was run, the cited figures, the tables, the verdicts."""
     meta = run.meta()
     df = run.trials()
     lines = [f"run {run.id}  ({run.path})"]
@@ -290,6 +380,7 @@ def text(run: Run) -> str:
     failed = df[(~df["warmup"]) & (df["status"] != 200)]
     if not failed.empty:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
+    lines += figures_text(cited(run), meta)
     for (workload, n, size), part in summary(df).groupby(["workload", "n", "size"]):
         lines += ["", f"workload {workload}, n={n}, size={size}: median of measured trials", _fmt_table(part)]
     lines += [

@@ -8,7 +8,7 @@ the same data always prints the same numbers.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,13 @@ def _clean(x: Samples) -> npt.NDArray[np.float64]:
     return a[np.isfinite(a)]
 
 
-def _bootstrap(samples: tuple[npt.NDArray[np.float64], ...], statistic: Statistic, seed: int) -> tuple[float, float]:
+def _bootstrap(
+    samples: tuple[npt.NDArray[np.float64], ...],
+    statistic: Statistic,
+    seed: int,
+    resamples: int = RESAMPLES,
+    batch: int | None = None,
+) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # degenerate (all-equal) samples: the interval is a point
         res = _stats.bootstrap(
@@ -57,7 +63,8 @@ def _bootstrap(samples: tuple[npt.NDArray[np.float64], ...], statistic: Statisti
             vectorized=True,
             paired=False,
             confidence_level=CONFIDENCE,
-            n_resamples=RESAMPLES,
+            n_resamples=resamples,
+            batch=batch,
             method="percentile",
             rng=np.random.default_rng(seed),
         )
@@ -84,20 +91,64 @@ def median_ci(x: Samples, seed: int = SEED) -> Estimate:
     return statistic_ci(x, np.median, seed)
 
 
-def ratio_ci(a: Samples, b: Samples, seed: int = SEED) -> Estimate:
-    """median(a) / median(b), with a bootstrap 95% interval resampling a and b independently."""
-    x, y = _clean(a), _clean(b)
-    if x.size == 0 or y.size == 0 or np.median(y) == 0:
+def hl_ratio(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], axis: int = -1) -> Any:
+    """The Hodges-Lehmann ratio of two samples of positive numbers: the median of all the
+    ratios ``x_i / y_j``, i.e. the median pairwise difference of their logarithms. Vectorized
+    along the leading axes of ``x`` and ``y`` (the last axis holds a sample)."""
+    if axis not in (-1, x.ndim - 1):
+        x, y = np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1)
+    d = np.log(x)[..., :, None] - np.log(y)[..., None, :]
+    return np.exp(np.median(d.reshape(*d.shape[:-2], -1), axis=-1))
+
+
+def ratio_ci(a: Samples, b: Samples, seed: int = SEED, resamples: int = RESAMPLES) -> Estimate:
+    """How many times ``b`` is ``a`` (both positive, such as wall times): the Hodges-Lehmann
+    ratio (:func:`hl_ratio`), with a bootstrap 95% interval resampling ``a`` and ``b``
+    independently. Like a ratio of medians it is not moved by a few spikes; it uses every
+    trial of both sides, so its interval is narrower for the same trials (for two samples of
+    24 with a 14% spread, about 8% either side against 11% for the ratio of medians)."""
+    x, y = _positive(a), _positive(b)
+    if x.size == 0 or y.size == 0:
         return Estimate(float("nan"), float("nan"), float("nan"))
-    ratio = float(np.median(x) / np.median(y))
+    ratio = float(hl_ratio(x, y))
     if x.size < 2 or y.size < 2:
         return Estimate(ratio, float("nan"), float("nan"))
-
-    def stat(s: npt.NDArray[np.float64], t: npt.NDArray[np.float64], axis: int = -1) -> Any:
-        return np.median(s, axis=axis) / np.median(t, axis=axis)
-
-    low, high = _bootstrap((x, y), stat, seed)
+    low, high = _bootstrap((x, y), hl_ratio, seed, resamples=resamples, batch=_batch(x.size * y.size))
     return Estimate(ratio, low, high)
+
+
+def joint_ci(
+    samples: Sequence[Samples], statistic: Callable[..., Any], seed: int = SEED, resamples: int = RESAMPLES
+) -> Estimate:
+    """``statistic(*samples)`` (vectorized, each sample along the last axis) with a bootstrap
+    95% interval resampling every sample independently: for numbers made of several ratios,
+    such as what is left of a gap once named factors are divided out."""
+    clean = tuple(_positive(s) for s in samples)
+    if any(c.size == 0 for c in clean):
+        return Estimate(float("nan"), float("nan"), float("nan"))
+    value = float(statistic(*clean))
+    if any(c.size < 2 for c in clean):
+        return Estimate(value, float("nan"), float("nan"))
+    biggest = max(c.size for c in clean)
+    low, high = _bootstrap(clean, statistic, seed, resamples=resamples, batch=_batch(biggest * biggest))
+    return Estimate(value, low, high)
+
+
+def _positive(x: Samples) -> npt.NDArray[np.float64]:
+    a = _clean(x)
+    return a[a > 0]
+
+
+def _batch(cells: int) -> int:
+    """Resamples per batch, so that a batch of pairwise tables stays near 4 million numbers."""
+    return max(1, 4_000_000 // max(cells, 1))
+
+
+def half_width(e: Estimate) -> float:
+    """Half the 95% interval's width, relative to the value: (high - low) / 2 / value."""
+    if not (np.isfinite(e.low) and np.isfinite(e.high) and e.value):
+        return float("nan")
+    return float((e.high - e.low) / 2 / abs(e.value))
 
 
 def verdict(

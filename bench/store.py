@@ -135,7 +135,7 @@ def _upgrade_trials(df: pd.DataFrame) -> pd.DataFrame:
     df = df.reindex(columns=list(COLUMNS))
     for col in ("variant", "error", "peak_rss_method"):  # empty strings, not NaN
         df[col] = ["" if pd.isna(v) else str(v) for v in df[col]]
-    for col in ("warmup", "server_is_client_process"):
+    for col in ("warmup", "server_is_client_process", "back_to_back"):  # a missing column (formats 1, 2): False
         df[col] = df[col].astype(str).str.lower().eq("true")
     return df
 

@@ -27,20 +27,23 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import requests
 
 from servers import harness
 
-from . import environment
+from . import environment, figures
 from .presets import IDEAL, Config, Preset, resolve
 from .probe import ProcessProbe, Usage, tree_cpu_seconds
+from .progress import Progress
 from .progress import bar as progress_bar
-from .records import Measurement, ServerRecord, TrialRow
+from .records import COLUMNS, Measurement, RunMeta, ServerRecord, TrialRow
 from .store import DEFAULT_ROOT, Run, now
 
 #: What trials.csv says served an ideal trial: nothing.
@@ -56,19 +59,27 @@ class Step:
     config: Config
 
 
-def schedule(configs: list[Config] | dict[Config, int], *, repeats: int, warmup: int, seed: int) -> list[Step]:
+def schedule(
+    configs: list[Config] | dict[Config, int],
+    *,
+    repeats: int,
+    warmup: int,
+    seed: int,
+    warm: set[Config] | None = None,
+) -> list[Step]:
     """Warm-up rounds, then measured rounds; every round visits every config once, in an
     order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike.
 
     ``configs`` may map each config to its own number of measured repeats (``repeats`` is
     then ignored): round r visits the configs that ask for more than r, so the extra rounds
-    of the few that ask for more come last, still interleaved among themselves.
+    of the few that ask for more come last, still interleaved among themselves. The warm-up
+    rounds visit ``warm`` (default: every config).
     """
     wanted = configs if isinstance(configs, dict) else dict.fromkeys(configs, repeats)
     rng = random.Random(seed)
     steps: list[Step] = []
     for r in range(warmup):
-        order = list(wanted)
+        order = [c for c in wanted if warm is None or c in warm]
         rng.shuffle(order)
         steps += [Step(r, True, c) for c in order]
     for r in range(max(wanted.values(), default=0)):
@@ -101,25 +112,44 @@ def _usage(u: Usage) -> dict[str, Any]:
     }
 
 
+def _answer(r: requests.Response) -> tuple[int, Any, str]:
+    """Status, JSON body (None if not JSON) and the error it says (or "")."""
+    try:
+        body = r.json()
+    except ValueError as e:
+        return r.status_code, None, f"{type(e).__name__}: {e}"
+    error = "" if r.status_code == 200 else str(body.get("error", {}).get("message", body))
+    return r.status_code, body, error
+
+
 def http_trial(config: Config, server: harness.Server, *, timeout: float) -> Measurement:
-    """One ``GET /run/<endpoint>`` for ``config`` against a started ``server``."""
+    """One ``GET /run/<endpoint>`` for ``config`` against a started ``server``, on a session
+    of its own. When ``config.back_to_back``, the same request goes again the moment the first
+    answered, on the same connection (one client in a closed loop), and in process mode the
+    server's CPU is counted from the first request until the server is idle again, per
+    request. Everything else describes the first request."""
     query: dict[str, str | int] = {
         "workload": config.workload,
         "strategy": config.strategy,
         "n": config.n,
         "size": config.size,
     }
+    url = f"{server.url}/run/{config.endpoint}"
     error, body, status = "", None, 0
-    with ProcessProbe(server.pid) as probe:
-        sent = time.monotonic()
-        c0, p0, t0 = time.thread_time(), time.process_time(), time.perf_counter()
-        try:
-            r = requests.get(f"{server.url}/run/{config.endpoint}", params=query, timeout=timeout)
-            status = r.status_code
-            body = r.json()
-        except (requests.RequestException, ValueError) as e:
-            error = f"{type(e).__name__}: {e}"
-        t1, c1, p1 = time.perf_counter(), time.thread_time(), time.process_time()
+    tree_cpu0 = tree_cpu_seconds(server.root_pid)
+    again: dict[str, Any] = {}
+    with requests.Session() as session:
+        with ProcessProbe(server.pid) as probe:
+            sent = time.monotonic()
+            c0, p0, t0 = time.thread_time(), time.process_time(), time.perf_counter()
+            try:
+                status, body, error = _answer(session.get(url, params=query, timeout=timeout))
+            except requests.RequestException as e:
+                error = f"{type(e).__name__}: {e}"
+            t1, c1, p1 = time.perf_counter(), time.thread_time(), time.process_time()
+        if config.back_to_back and status == 200:
+            again = _again(session, url, query, server, timeout=timeout, tree_cpu0=tree_cpu0)
+            error = str(again.pop("error", "")) or error
     answered: dict[str, Any] = {}
     if body is not None and status == 200:
         answered = {
@@ -128,10 +158,8 @@ def http_trial(config: Config, server: harness.Server, *, timeout: float) -> Mea
             "blas_threads": body["blas_threads"],
             **_timeline(body["tasks"]),
         }
-    elif body is not None:
-        error = body.get("error", {}).get("message", str(body))
     return Measurement(
-        status=status,
+        status=status if not error or status != 200 else 0,
         error=error,
         server_pid=server.pid,
         server_is_client_process=server.pid == os.getpid(),
@@ -141,7 +169,33 @@ def http_trial(config: Config, server: harness.Server, *, timeout: float) -> Mea
         client_process_cpu_s=p1 - p0,
         **_usage(probe.usage),
         **answered,
+        **again,
     )
+
+
+def _again(
+    session: requests.Session,
+    url: str,
+    query: dict[str, str | int],
+    server: harness.Server,
+    *,
+    timeout: float,
+    tree_cpu0: float,
+) -> dict[str, Any]:
+    """The same request sent again at once; then, in process mode, the server's CPU per
+    request from the first one's send until the server is idle again."""
+    t0 = time.perf_counter()
+    try:
+        status, _, error = _answer(session.get(url, params=query, timeout=timeout))
+    except requests.RequestException as e:
+        status, error = 0, f"{type(e).__name__}: {e}"
+    out: dict[str, Any] = {"b2b_wall_s": time.perf_counter() - t0}
+    if status != 200:
+        out["error"] = f"the request sent again: {error or status}"
+    if server.pid != os.getpid():  # in thread mode the server is this process: no CPU of its own
+        wait_until_quiet(server.root_pid)
+        out["server_cpu_to_idle_s"] = (tree_cpu_seconds(server.root_pid) - tree_cpu0) / 2
+    return out
 
 
 def ideal_trial(config: Config, pool: harness.TaskPool | None = None) -> Measurement:
@@ -228,7 +282,7 @@ ServerKey = tuple[str, str, str]  # framework, mode, variant
 
 
 def _start_servers(
-    stack: ExitStack, configs: list[Config], *, size: int, progress: bool
+    stack: ExitStack, configs: list[Config], *, size: int, progress: Progress
 ) -> dict[ServerKey, harness.Server]:
     """One server per framework, mode and variant the configurations use, stopped with ``stack``."""
     wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
@@ -282,6 +336,7 @@ def _trial_row(
         strategy=c.strategy,
         n=c.n,
         size=c.size,
+        back_to_back=c.back_to_back,
         started_at=started,
         memory_wait_s=waited,
         quiet_wait_s=quiet,
@@ -300,17 +355,140 @@ def _measure(
         return unfinished(f"{type(e).__name__}: {e}")
 
 
+@dataclass
+class _Measuring:
+    """A run's trials as they happen: each appended to the run folder at once, and kept here
+    for the stopping rule to read."""
+
+    run: Run
+    meta: RunMeta
+    preset: Preset
+    servers: dict[ServerKey, harness.Server]
+    pool: harness.TaskPool | None
+    bar: Any
+    rows: list[TrialRow] = field(default_factory=list)
+    took: dict[Config, list[float]] = field(default_factory=dict)
+
+    def trial(self, step: Step) -> None:
+        """Measure one scheduled trial and keep its row (the one in flight, if interrupted)."""
+        c, seq = step.config, len(self.rows)
+        t0 = time.monotonic()
+        quiet = wait_until_quiet(os.getpid()) if seq else 0.0
+        self.bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
+        waited = wait_for_memory(c)
+        server = None if c.framework == IDEAL else self.servers[(c.framework, c.mode, c.variant)]
+        row = partial(
+            _trial_row,
+            self.run,
+            seq,
+            step,
+            server=server.options.server if server else NO_SERVER,
+            started=now(),
+            waited=waited,
+            quiet=quiet,
+        )
+        self.meta["trials_started"] = seq + 1
+        try:
+            measured = _measure(c, server, self.pool, self.preset.request_timeout_s)
+        except KeyboardInterrupt:  # the trial in flight is kept, as a failed one
+            self._keep(row(measured=unfinished("interrupted: the run was stopped during this trial")))
+            self.meta["trials_failed"] += 1
+            raise
+        self._keep(row(measured=measured))
+        self.meta["trials_done"] = seq + 1
+        self.meta["trials_failed"] += measured.status != 200
+        self.took.setdefault(c, []).append(time.monotonic() - t0)
+        self.bar.update()
+
+    def _keep(self, row: TrialRow) -> None:
+        self.run.append(row)
+        self.rows.append(row)
+
+    def measured(self) -> dict[Config, int]:
+        """Measured trials (warm-ups aside) per configuration so far."""
+        out: dict[Config, int] = {}
+        for r in self.rows:
+            if not r.warmup:
+                c = Config(
+                    r.framework, r.mode, r.workload, r.strategy, r.n, r.size, r.endpoint, r.variant, r.back_to_back
+                )
+                out[c] = out.get(c, 0) + 1
+        return out
+
+
+def next_round(unmet: set[Config], measured: dict[Config, int], max_repeats: int) -> list[Config]:
+    """The configurations of figures not at their targets yet, that may still have a trial more."""
+    return sorted(c for c in unmet if measured.get(c, 0) < max_repeats)
+
+
+#: Bootstrap resamples for the stopping rule's look at the intervals (the report takes more).
+STOPPING_RESAMPLES = 2000
+
+
+def _added_rounds(m: _Measuring, rng: random.Random, started: float) -> dict[str, Any]:
+    """The stopping rule: after the scheduled rounds, while some figure with a target is not at
+    it, one more round (shuffled) of the configurations it is made of; until every target is
+    met, no configuration may have more (``max_repeats``), or the next round would end past the
+    preset's budget."""
+    preset = m.preset
+    assert preset.size is not None
+    rounds, stopped, unmet = 0, "met", []
+    while preset.targets:
+        figs = figures.compute(
+            measured_frame(m.rows),
+            n=preset.n,
+            size=preset.size,
+            targets=preset.targets,
+            only_targeted=True,
+            resamples=STOPPING_RESAMPLES,
+        )
+        unmet = [f for f in figs if f.met is False]
+        if not unmet:
+            break
+        wanted = next_round({c for f in unmet for c in f.configs}, m.measured(), preset.max_repeats)
+        if not wanted:
+            stopped = "max_repeats"
+            break
+        cost = sum(float(np.mean(m.took.get(c, [1.0]))) for c in wanted)
+        if time.monotonic() - started + cost > preset.budget_s:
+            stopped = "budget"
+            break
+        rng.shuffle(wanted)
+        m.bar.total += len(wanted)
+        counts = m.measured()
+        for c in wanted:
+            m.trial(Step(counts.get(c, 0), False, c))
+        rounds += 1
+    return {
+        "added_rounds": rounds,
+        "stopped": stopped,
+        "unmet": [f.id for f in unmet],
+        "measuring_s": round(time.monotonic() - started, 1),
+        "budget_s": preset.budget_s,
+    }
+
+
+def measured_frame(rows: list[TrialRow]) -> pd.DataFrame:
+    """Rows as the measured trials of :func:`bench.report.measured` would give them."""
+    from .report import measured
+
+    df = pd.DataFrame([r.record() for r in rows], columns=list(COLUMNS))
+    return measured(df) if len(df) else df
+
+
 def run_preset(
     preset: Preset,
     out: Path | str = DEFAULT_ROOT,
     *,
     seed: int | None = None,
-    progress: bool = True,
+    progress: Progress = True,
     on_start: Callable[[Run], None] | None = None,
 ) -> Run:
     """Run ``preset`` into a new run folder under ``out`` and return it.
 
-    Trials are appended as they finish; meta.json says whether the run completed. Every
+    Trials are appended as they finish; meta.json says whether the run completed. After the
+    scheduled rounds the stopping rule (:func:`_added_rounds`) adds rounds for figures not yet
+    at their targets, within the preset's budget; meta.json says how it stopped. Every
     trial started gets its row: one that fails (a timeout, a server that died, a fault in
     the measuring itself) is kept with status 0 and the reason, and the run goes on. An
     interrupt (Ctrl-C, a notebook kernel's interrupt) keeps the trial in flight as failed,
@@ -321,7 +499,10 @@ def run_preset(
     seed = secrets.randbits(32) if seed is None else seed
     repeats = preset.repeats_of()
     configs = list(repeats)
-    steps = schedule(repeats, repeats=preset.repeats, warmup=preset.warmup, seed=seed)
+    rng = random.Random(seed)
+    steps = schedule(
+        repeats, repeats=preset.repeats, warmup=preset.warmup, seed=rng.randrange(2**32), warm=preset.warm()
+    )
     run = Run.create(out, preset.name)
     meta = run.new_meta("trials", environment.collect())
     meta.update(
@@ -333,6 +514,7 @@ def run_preset(
             "trials_started": 0,
             "trials_done": 0,
             "trials_failed": 0,
+            "targets": dict(preset.targets),
             "memory_guard": {
                 "usable_share": harness.USABLE_SHARE,
                 "limit_bytes_at_start": harness.memory_limit_bytes(),
@@ -354,34 +536,13 @@ def run_preset(
             meta["client_pid"] = os.getpid()
             run.write_meta(meta)
             bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial", desc=f"{preset.name} run"))
-            for seq, step in enumerate(steps):
-                c = step.config
-                quiet = wait_until_quiet(os.getpid()) if seq else 0.0
-                bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
-                waited = wait_for_memory(c)
-                server = None if c.framework == IDEAL else servers[(c.framework, c.mode, c.variant)]
-                row = partial(
-                    _trial_row,
-                    run,
-                    seq,
-                    step,
-                    server=server.options.server if server else NO_SERVER,
-                    started=now(),
-                    waited=waited,
-                    quiet=quiet,
-                )
-                meta["trials_started"] = seq + 1
-                try:
-                    measured = _measure(c, server, ideal_pool, preset.request_timeout_s)
-                except KeyboardInterrupt:  # the trial in flight is kept, as a failed one
-                    run.append(row(measured=unfinished("interrupted: the run was stopped during this trial")))
-                    meta["trials_failed"] += 1
-                    raise
-                run.append(row(measured=measured))
-                meta["trials_done"] = seq + 1
-                meta["trials_failed"] += measured.status != 200
-                bar.update()
-        meta["completed"] = meta["trials_done"] == len(steps)
+            m = _Measuring(run, meta, preset, servers, ideal_pool, bar)
+            started = time.monotonic()
+            for step in steps:
+                m.trial(step)
+            meta["stopping"] = _added_rounds(m, rng, started)
+            meta["trials_planned"] = len(m.rows)  # the scheduled rounds and those the stopping rule added
+        meta["completed"] = True
     except KeyboardInterrupt:
         meta["interrupted"] = True
         raise

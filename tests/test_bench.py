@@ -7,7 +7,7 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from bench import environment, plots, presets, report, trials
+from bench import ablation, environment, plots, presets, report, trials
 from bench.presets import IDEAL, Config, Grid
 from bench.records import COLUMNS
 from bench.store import Run
@@ -60,11 +60,26 @@ def test_quick_covers_the_whole_matrix_and_the_controlled_comparisons():
     assert {(c.framework, c.variant) for c in configs if c.variant} == {
         ("flask", "debug"),
         ("flask", "one-thread"),
-        ("flask", "arena1"),
-        ("fastapi", "arena1"),
         ("fastapi", "settle"),
     }
-    assert all(c.mode == "process" for c in configs if c.variant)
+    assert all(c.mode == "process" and c.back_to_back for c in configs if c.variant)
+    # Every side of the controlled comparisons is measured, each request sent twice.
+    for side in ablation.CHAIN:
+        assert [
+            c
+            for c in configs
+            if (c.framework, c.endpoint, c.variant, c.size, c.back_to_back)
+            == (side.framework, side.endpoint, side.variant, 1000, True)
+        ], side
+
+
+def test_quick_measures_the_gap_at_four_sizes_from_500():
+    sizes = {
+        c.size
+        for c in presets.get("quick").configs()
+        if c.workload == "article" and c.back_to_back and c.variant == "" and c.n == 5
+    }
+    assert len(sizes) >= 4 and min(sizes) == 500
 
 
 def test_variants_apply_only_where_they_mean_something():
@@ -301,16 +316,17 @@ def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
     repeats = quick.repeats_of()
     assert list(repeats) == quick.configs()
     more = {c: k for c, k in repeats.items() if k > quick.repeats}
-    assert {(c.workload, c.strategy) for c in more if c.framework == IDEAL} == {
-        ("article", "processes"),
-        ("python", "processes"),
-        ("matmul", "threads"),
-        ("matmul", "processes"),
+    assert {(c.framework, c.variant) for c in more} == {
+        ("flask", ""),
+        ("flask", "debug"),
+        ("flask", "one-thread"),
+        ("fastapi", ""),
+        ("fastapi", "settle"),
     }
-    assert {c.framework for c in more} == {"flask", "fastapi", IDEAL}
-    steps = trials.schedule(repeats, repeats=0, warmup=1, seed=7)
+    steps = trials.schedule(repeats, repeats=0, warmup=1, seed=7, warm=quick.warm())
     measured = [s for s in steps if not s.warmup]
     assert {c: sum(s.config == c for s in measured) for c in repeats} == repeats
-    assert sum(s.warmup for s in steps) == len(repeats)
+    assert {s.config for s in steps if s.warmup} == quick.warm()
+    assert {c for c in quick.warm() if c.strategy == "processes"} == {c for c in repeats if c.strategy == "processes"}
     first_extra = next(i for i, s in enumerate(measured) if s.repeat == quick.repeats)
     assert all(s.config in more for s in measured[first_extra:])

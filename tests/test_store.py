@@ -71,7 +71,7 @@ def test_meta_is_replaced_whole_and_carries_its_format(tmp_path):
     assert not run.meta()["completed"]
     finished(run, "2026-01-01T00:00:00")
     meta = run.meta()
-    assert meta["completed"] and meta["started_at"] == "2026-01-01T00:00:00" and meta["format"] == META_FORMAT == 2
+    assert meta["completed"] and meta["started_at"] == "2026-01-01T00:00:00" and meta["format"] == META_FORMAT == 3
     assert json.loads(run.meta_path.read_text())["format"] == META_FORMAT
     assert not list(run.path.glob("*.tmp"))
 
@@ -102,6 +102,28 @@ def test_a_run_folder_of_the_first_format_is_read_and_upgraded(tmp_path):
     df = run.trials()
     assert list(df.columns) == list(COLUMNS) and df["endpoint"].iloc[0] == "sync"  # Flask's own style then
     assert store.latest(tmp_path).path == run.path
+
+
+def test_a_run_folder_of_the_second_format_reads_as_single_requests(tmp_path):
+    run = Run.create(tmp_path, "quick")
+    write_raw(
+        run,
+        {
+            "format": 2,
+            "kind": "trials",
+            "run_id": run.id,
+            "started_at": "2026-01-01",
+            "ended_at": None,
+            "completed": True,
+            "interrupted": False,
+        },
+    )
+    run.trials_path.write_text(
+        "framework,mode,endpoint,workload,strategy,status,client_wall_s\nfastapi,process,async,article,gather,200,1.5\n"
+    )
+    df = run.trials()
+    assert not df["back_to_back"].iloc[0] and math.isnan(df["b2b_wall_s"].iloc[0])
+    assert run.meta()["format"] == META_FORMAT and run.meta()["targets"] == {}
 
 
 def test_a_run_folder_of_an_unknown_format_is_refused_by_name(tmp_path):

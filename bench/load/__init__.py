@@ -4,6 +4,6 @@
 - :mod:`~bench.load.blocking`: the probe for every framework, endpoint style and strategy;
 - :mod:`~bench.load.sweep`: production servers under more and more clients, and overload;
 - :mod:`~bench.load.presets` and :mod:`~bench.load.runner`: ``python -m bench load``;
-- :mod:`~bench.load.figures`: the probe's and the sweep's figures;
+- :mod:`~bench.load.plots`: the probe's and the sweep's figures;
 - :mod:`~bench.load.external`: wrk and Locust on the same servers, read into bench's columns.
 """

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from .. import environment
 from ..progress import bar as progress_bar
 from ..store import DEFAULT_ROOT, Run, now
-from . import blocking, figures, loops, sweep
+from . import blocking, loops, plots, sweep
 from .loops import Record
 from .presets import LoadPreset
 
@@ -121,11 +121,11 @@ def _write_summaries(run: Run, probe: pd.DataFrame, swept: pd.DataFrame) -> None
     if not probe.empty:
         probe_summary = blocking.summarize(probe)
         summaries.append(probe_summary.assign(part="probe"))
-        figures.probe(probe_summary).savefig(run.path / "probe.png", dpi=110)
+        plots.probe(probe_summary).savefig(run.path / "probe.png", dpi=110)
     if not swept.empty:
         sweep_summary = sweep.summarize(swept)
         summaries.append(sweep_summary.assign(part="sweep"))
-        figures.sweep(sweep_summary).savefig(run.path / "sweep.png", dpi=110)
+        plots.sweep(sweep_summary).savefig(run.path / "sweep.png", dpi=110)
     if summaries:
         pd.concat(summaries, ignore_index=True).to_csv(run.path / SUMMARY, index=False)
 
@@ -180,10 +180,10 @@ def text(run: Run) -> str:
 
 
 def probe_figure(run: Run) -> Figure:
-    """The blocking probe of a load run (see :func:`bench.load.figures.probe`)."""
-    return figures.probe(blocking.summarize(requests_of(run, "probe")))
+    """The blocking probe of a load run (see :func:`bench.load.plots.probe`)."""
+    return plots.probe(blocking.summarize(requests_of(run, "probe")))
 
 
 def sweep_figure(run: Run) -> Figure:
-    """The concurrency sweep of a load run (see :func:`bench.load.figures.sweep`)."""
-    return figures.sweep(sweep.summarize(requests_of(run, "sweep")))
+    """The concurrency sweep of a load run (see :func:`bench.load.plots.sweep`)."""
+    return plots.sweep(sweep.summarize(requests_of(run, "sweep")))
