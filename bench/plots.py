@@ -1,12 +1,21 @@
 """Figures of a run, as matplotlib Figures (no pyplot state; notebooks display them).
 
-- :func:`times`: median wall time per configuration with its 95% interval;
-- :func:`timelines`: one representative trial's task timeline per framework and mode.
+Each figure the article shows comes as a :class:`Drawing`: the Figure and what each of its
+panels or bars shows (:class:`Drawn`: framework, mode, endpoint, n, size), so that a caption
+can be checked against it (see :mod:`bench.article`).
+
+- :func:`timelines`: the article's tasks, when each ran, one representative trial per server;
+- :func:`faster`: the headline's three meanings of "faster" (and peak memory), with intervals;
+- :func:`decomposition`: the gap, one change at a time, per measure;
+- :func:`sizes`: the headline ratios against the article task's size;
+- :func:`speedups`, :func:`strategy_timelines`: what runs in parallel, per workload and strategy;
+- :func:`times`: median wall time per configuration (the report's overview).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +23,40 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import ablation, stats
+from . import ablation, figures, stats
 from .presets import IDEAL, native_sides
 from .report import measured, summary
 from .store import Run
 
 COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", IDEAL: "#7f7f7f"}
+#: The article's claim: Flask took 2.2 times FastAPI's time (71 s against 31.9 s, one trial each).
+ARTICLE_RATIO = 2.2
+ARTICLE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What one panel or bar of a figure shows."""
+
+    label: str
+    framework: str
+    mode: str
+    endpoint: str
+    n: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A figure and what it shows, panel by panel."""
+
+    figure: Figure
+    drawn: tuple[Drawn, ...]
+
+
+def _drawn_of(f: figures.Figure) -> tuple[Drawn, ...]:
+    """A bar of a cited figure: each configuration whose trials it is made of."""
+    return tuple(Drawn(f.id, c.framework, c.mode, c.endpoint, c.n, c.size) for c in f.configs)
 
 
 def _label(r: dict[Any, Any]) -> str:
@@ -72,32 +109,32 @@ def representative(
     return g.iloc[int((g["client_wall_s"] - g["client_wall_s"].median()).abs().to_numpy().argmin())]
 
 
-def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "article") -> Figure:
-    """One panel per framework, mode and endpoint (and the in-process ideal): when each
-    task of ``workload`` run with ``strategy`` ran, at the run's largest n and size, plain
-    servers only.
+def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "article", *, n: int, size: int) -> Drawing:
+    """One panel per framework, mode and endpoint (and the in-process ideal): when each task
+    of ``workload`` run with ``strategy``, ``n`` tasks of ``size``, ran, plain servers only;
+    each panel the trial nearest its configuration's median.
 
     Times are from the moment the client sent the request; the thin bar is the whole
     request as the client saw it.
     """
     ok = measured(df)
     ok = ok[(ok["strategy"] == strategy) & (ok["workload"] == workload) & (ok["variant"] == "")]
-    if not ok.empty:  # the largest fan-out at the largest size: the article's own, where measured
-        ok = ok[ok["n"] == ok["n"].max()]
-        ok = ok[ok["size"] == ok["size"].max()]
+    ok = ok[(ok["n"] == n) & (ok["size"] == size)]
     panels = sorted(
         {tuple(p) for p in ok[["framework", "mode", "endpoint"]].itertuples(index=False)},
         key=lambda p: (p[0] == IDEAL, p[0], p[1], p[2]),
     )
     trials: list[tuple[str, str, pd.Series]] = []
+    drawn: list[Drawn] = []
     for f, m, e in panels:
         t = representative(ok, f, m, strategy, e, workload)
         if t is not None:
             trials.append((f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f, t))
+            drawn.append(Drawn(f"{f} / {m} / {e}", str(f), str(m), str(e), int(t["n"]), int(t["size"])))
     fig = Figure(figsize=(9, 1.1 + 1.3 * max(len(trials), 1)), layout="constrained")
     if not trials:
-        fig.text(0.5, 0.5, f"no successful {workload}/{strategy} trials", ha="center")
-        return fig
+        fig.text(0.5, 0.5, f"no successful {workload}/{strategy} trials at n={n}, size {size}", ha="center")
+        return Drawing(fig, ())
     axes = fig.subplots(len(trials), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (title, f, t) in zip(axes, trials, strict=True):
         draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(f, "#999"), labels=True)
@@ -106,11 +143,8 @@ def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "artic
         )
         ax.grid(axis="x", alpha=0.3)
     axes[-1].set_xlabel("seconds since the client sent the request (the trial nearest the median)")
-    first = trials[0][2]
-    fig.suptitle(
-        f"Task timelines: {first['workload']} workload, strategy {strategy}, n={first['n']}, size={first['size']}"
-    )
-    return fig
+    fig.suptitle(f"Task timelines: {workload} workload, strategy {strategy}, n={n}, size={size}")
+    return Drawing(fig, tuple(drawn))
 
 
 def draw_tasks(
@@ -155,7 +189,7 @@ def matrix_mode(ok: pd.DataFrame, workload: str) -> str:
     return "process" if counts.get("process", 0) >= counts.get("thread", 0) else "thread"
 
 
-def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None) -> Figure:
+def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None) -> Drawing:
     """For one workload: a row per strategy, a column per framework (its native endpoint)
     and the in-process ideal; each panel the task timeline of the trial nearest the median."""
     ok = measured(df)
@@ -167,9 +201,10 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
     fig = Figure(figsize=(3.4 * max(len(columns), 1) + 1, 1.4 * max(len(strategies), 1) + 1.0), layout="constrained")
     if not strategies or not columns:
         fig.text(0.5, 0.5, f"no successful {workload} trials", ha="center")
-        return fig
+        return Drawing(fig, ())
     n = int(ok["n"].max())
     sub = ok[ok["n"] == n]
+    drawn: list[Drawn] = []
     axes = fig.subplots(len(strategies), len(columns), sharex=True, squeeze=False)
     for i, strategy in enumerate(strategies):
         labelled = False
@@ -180,6 +215,7 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
                 ax.set_axis_off()
                 continue
             draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(fw, "#999"))
+            drawn.append(Drawn(f"{fw} {strategy}", fw, m, ep, int(t["n"]), int(t["size"])))
             ax.set_title(
                 f"{fw} {strategy}: par. {t['parallelism']:.1f}, {t['client_wall_s']:.2f} s", fontsize=8, loc="left"
             )
@@ -192,10 +228,10 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
         f"{workload}: when each of n={n} tasks ran ({mode} mode)\ndark bar: the whole request as the client saw it",
         fontsize=10,
     )
-    return fig
+    return Drawing(fig, tuple(drawn))
 
 
-def speedups(df: pd.DataFrame) -> Figure:
+def speedups(df: pd.DataFrame) -> Drawing:
     """Speed-up over the in-process ideal run one task after another, per workload and
     strategy, for each framework (native endpoint, in the mode that measured the most
     strategies of the workload) and the ideal itself; 95% CI whiskers."""
@@ -213,7 +249,8 @@ def speedups(df: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(9, 2.6 * max(len(parts), 1) + 0.6), layout="constrained")
     if not parts:
         fig.text(0.5, 0.5, "no ideal baseline to compare with", ha="center")
-        return fig
+        return Drawing(fig, ())
+    drawn: list[Drawn] = []
     axes = fig.subplots(len(parts), 1, squeeze=False)[:, 0]
     for ax, (w, n, g, base) in zip(axes, parts, strict=True):
         mode = matrix_mode(g, w)
@@ -226,6 +263,8 @@ def speedups(df: pd.DataFrame) -> Figure:
             for strategy in strategies:
                 t = g[(g["framework"] == fw) & (g["mode"] == m) & (g["endpoint"] == ep) & (g["strategy"] == strategy)]
                 r = stats.ratio_ci(base, t["client_wall_s"]) if not t.empty else stats.Estimate(np.nan, np.nan, np.nan)
+                if not t.empty:
+                    drawn.append(Drawn(f"{w} {fw} {strategy}", fw, m, ep, int(n), int(t["size"].iloc[0])))
                 vals.append(r.value)
                 lo.append(r.value - r.low if np.isfinite(r.low) else 0)
                 hi.append(r.high - r.value if np.isfinite(r.high) else 0)
@@ -244,32 +283,107 @@ def speedups(df: pd.DataFrame) -> Figure:
         ax.set_title(f"{w} workload, n={n}, {mode} mode: ideal one-after-another time / measured time", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
-    return fig
+    return Drawing(fig, tuple(drawn))
 
 
-def gap_causes(df: pd.DataFrame) -> Figure:
-    """The controlled comparisons of the article's two servers: each configuration's
-    median wall time as a ratio to FastAPI's async def, with 95% CI whiskers."""
-    t = ablation.table(measured(df))
-    groups = list(t.groupby(["n", "size"])) if not t.empty else []
-    fig = Figure(figsize=(9, 0.45 * max(len(t), 2) + 1.2 * max(len(groups), 1)), layout="constrained")
-    if not groups:
+def _bars(ax: Any, shown: list[figures.Figure], labels: list[str]) -> None:
+    """Horizontal bars of ratios with their 95% intervals, a line at 1 (no difference)."""
+    y = np.arange(len(shown))
+    values = [f.value for f in shown]
+    err = np.nan_to_num(np.array([[f.value - f.low for f in shown], [f.high - f.value for f in shown]]), nan=0.0)
+    colors = ["#d62728" if f.met is False else "#1f77b4" for f in shown]
+    ax.barh(y, values, xerr=err, capsize=3, color=colors)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="#444", lw=0.8)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def faster(found: list[figures.Figure]) -> Drawing:
+    """The headline: Flask's over FastAPI's for each measure, with 95% intervals (a bar in red
+    where its interval missed the preset's target)."""
+    by = figures.by_id(found)
+    shown = [by[f"headline.{m}"] for m in (*figures.TIMED, "peak_memory") if f"headline.{m}" in by]
+    fig = Figure(figsize=(9, 1.2 + 0.55 * max(len(shown), 2)), layout="constrained")
+    if not shown:
+        fig.text(0.5, 0.5, "no trials of the article's two servers sent twice", ha="center")
+        return Drawing(fig, ())
+    ax = fig.add_subplot()
+    _bars(ax, shown, [f"{f.measure.replace('_', ' ')} (±{f.half_width:.0%})" for f in shown])
+    ax.set_xlabel("Flask / FastAPI (Hodges-Lehmann ratio, 95% bootstrap interval); above 1: FastAPI is faster")
+    first = shown[0]
+    ax.set_title(f"The article's two servers, process mode, n={first.n}, size={first.size}", fontsize=10)
+    return Drawing(fig, tuple(d for f in shown for d in _drawn_of(f)))
+
+
+def decomposition(found: list[figures.Figure]) -> Drawing:
+    """Per timed measure: the article's gap (its Flask as it ran it over its FastAPI), each
+    step of the chain between them, the product of the named steps and the rest."""
+    by = figures.by_id(found)
+    names = ["total", *(name for name, _ in ablation.STEPS), "named", "rest"]
+    panels = [(m, [by[f"gap.{m}.{k}"] for k in names if f"gap.{m}.{k}" in by]) for m in figures.TIMED]
+    panels = [(m, shown) for m, shown in panels if shown]
+    fig = Figure(figsize=(9, 0.4 + 2.6 * max(len(panels), 1)), layout="constrained")
+    if not panels:
         fig.text(0.5, 0.5, "no controlled comparisons in this run", ha="center")
-        return fig
-    axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
-    for ax, ((n, size), g) in zip(axes, groups, strict=True):
-        y = np.arange(len(g))
-        err = np.nan_to_num(
-            np.vstack([g["vs_fastapi"] - g["vs_fastapi_low"], g["vs_fastapi_high"] - g["vs_fastapi"]]), nan=0.0
+        return Drawing(fig, ())
+    axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
+    drawn: list[Drawn] = []
+    for ax, (m, shown) in zip(axes, panels, strict=True):
+        _bars(ax, shown, [f.id.rsplit(".", 1)[1] for f in shown])
+        ax.set_title(f"{m.replace('_', ' ')}: {figures.MEANING[m]}", fontsize=9, loc="left")
+        drawn += [d for f in shown for d in _drawn_of(f)]
+    first = panels[0][1][0]
+    axes[-1].set_xlabel(f"ratio (95% interval), process mode, n={first.n}, size={first.size}; 1 = no difference")
+    return Drawing(fig, tuple(drawn))
+
+
+def sizes(found: list[figures.Figure]) -> Drawing:
+    """The headline ratios against the article task's size, with 95% intervals; the article's
+    2.2 at size 10000, and where no size that large was measured, the line through the
+    isolated ratios carried on to it, dashed and labelled as the extrapolation it is."""
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    drawn: list[Drawn] = []
+    for k, m in enumerate(figures.TIMED):
+        shown = sorted(
+            (f for f in found if f.id.startswith(f"size.{m}.") or f.id == f"headline.{m}"), key=lambda f: f.size
         )
-        ax.barh(y, g["vs_fastapi"], xerr=err, capsize=3, color=[COLORS.get(f, "#999") for f in g["framework"]])
-        ax.set_yticks(y, list(g["config"]), fontsize=8)
-        ax.invert_yaxis()
-        ax.axvline(1.0, color="#444", lw=0.8)
-        ax.set_title(f"article's gather, n={n}, size={size}, process mode", fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
-    axes[-1].set_xlabel("median wall time / FastAPI async def's (95% bootstrap CI); 1 = no gap")
-    return fig
+        if not shown:
+            continue
+        x = np.array([f.size for f in shown], dtype=float) * 2 ** (0.03 * (k - 1))  # a little apart
+        y = np.array([f.value for f in shown])
+        err = np.nan_to_num(np.array([[f.value - f.low for f in shown], [f.high - f.value for f in shown]]), nan=0.0)
+        ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label=m.replace("_", " "))
+        drawn += [d for f in shown for d in _drawn_of(f)]
+        if m == "isolated":
+            line = extrapolation(shown)
+            if line is not None:
+                xs = np.geomspace(max(f.size for f in shown), ARTICLE_SIZE, 20)
+                ax.plot(xs, line(xs), "--", color="#888", label="isolated, extrapolated (not measured)")
+    ax.plot([ARTICLE_SIZE], [ARTICLE_RATIO], "*", color="#d62728", markersize=12, label="the article: 2.2x, one trial")
+    ax.axhline(1.0, color="#444", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("the article task's size (array side), log scale")
+    ax.set_ylabel("Flask / FastAPI (95% interval)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if drawn:
+        ax.set_title(f"The article's two servers, process mode, n={drawn[0].n}", fontsize=10)
+    return Drawing(fig, tuple(drawn))
+
+
+def extrapolation(shown: list[figures.Figure]) -> Any:
+    """A straight line through log(ratio) against log(size), least squares, to carry the
+    measured ratios on to sizes not measured; None with fewer than two sizes."""
+    if len(shown) < 2 or max(f.size for f in shown) >= ARTICLE_SIZE:
+        return None
+    slope, intercept = np.polyfit(np.log([f.size for f in shown]), np.log([f.value for f in shown]), 1)
+
+    def line(size: Any) -> Any:
+        return np.exp(intercept + slope * np.log(size))
+
+    return line
 
 
 def matrix_workloads(df: pd.DataFrame) -> list[str]:
@@ -279,26 +393,36 @@ def matrix_workloads(df: pd.DataFrame) -> list[str]:
 
 
 def write_all(run: Run) -> list[Path]:
-    """Write the run's figures into its folder and return their paths (none when the run
-    has no successful measured trial): times.png; timeline-<strategy>.png for the article's
-    task; strategies-<workload>.png and speedup.png where the run has the strategy matrix;
-    gap-causes.png where it has the controlled comparisons."""
+    """Write the run's figures into its folder and return their paths (none when the run has
+    no successful measured trial): times.png; timeline-gather.png and timeline-sequential.png
+    (the article's task at the preset's n and size); faster.png, gap.png and sizes.png where
+    the run has the article's servers sent twice; strategies-<workload>.png and speedup.png
+    where it has the strategy matrix."""
+    from .report import cited
+
     df = run.trials()
     out: list[Path] = []
     if df.empty or measured(df).empty:
         return out
     ok = measured(df)
-    figures = {"times.png": times(df)}
-    for strategy in ("gather", "sequential"):  # the article's two servers, every mode and endpoint
+    preset = run.meta().get("preset", {})
+    n = int(preset.get("n") or ok["n"].max())
+    size = int(preset.get("size") or ok["size"].max())
+    drawings = {"times.png": times(df)}
+    for strategy in ("gather", "sequential"):
         if not ok[(ok["workload"] == "article") & (ok["strategy"] == strategy)].empty:
-            figures[f"timeline-{strategy}.png"] = timelines(df, strategy, "article")
+            drawings[f"timeline-{strategy}.png"] = timelines(df, strategy, "article", n=n, size=size).figure
+    found = cited(run)
+    if any(f.id.startswith("headline.") for f in found):
+        drawings["faster.png"] = faster(found).figure
+        drawings["sizes.png"] = sizes(found).figure
+    if any(f.id.startswith("gap.") for f in found):
+        drawings["gap.png"] = decomposition(found).figure
     for workload in matrix_workloads(df):
-        figures[f"strategies-{workload}.png"] = strategy_timelines(df, workload)
+        drawings[f"strategies-{workload}.png"] = strategy_timelines(df, workload).figure
     if not ok[ok["framework"] == IDEAL].empty and ok["strategy"].nunique() > 2:
-        figures["speedup.png"] = speedups(df)
-    if not ablation.table(ok).empty:
-        figures["gap-causes.png"] = gap_causes(df)
-    for name, fig in figures.items():
+        drawings["speedup.png"] = speedups(df).figure
+    for name, fig in drawings.items():
         path = run.path / name
         fig.savefig(path, dpi=110)
         out.append(path)

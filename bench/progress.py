@@ -2,12 +2,14 @@
 
 ``tqdm(disable=True)`` still starts tqdm's monitor thread, which then outlives the bar;
 :func:`bar` makes no tqdm object at all when progress is off. ``"lines"`` prints a line now
-and then instead, to the process's own standard error: a notebook executed by papermill
-shows it in the terminal that runs ``make article``, where a notebook's bar would not show.
+and then instead, to standard error; in a Jupyter kernel to the kernel's own terminal (a copy
+ipykernel keeps), so that ``make article`` shows where a long cell is, and the published
+notebook does not.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any, Literal
@@ -64,8 +66,13 @@ class _Lines(_Silent):
     def _say(self) -> None:
         self.last = time.monotonic()
         line = f"{self.desc}: {self.done}/{self.total} {self.unit}s in {self.last - self.start:.0f} s"
-        stream = sys.__stderr__ or sys.stderr
-        print(line + (f" ({self.postfix})" if self.postfix else ""), file=stream, flush=True)
+        text = line + (f" ({self.postfix})" if self.postfix else "") + "\n"
+        terminal = getattr(sys.stderr, "_original_stdstream_copy", None)
+        if isinstance(terminal, int):  # a Jupyter kernel: to its own terminal, not into the notebook
+            os.write(terminal, text.encode())
+        else:
+            sys.stderr.write(text)
+            sys.stderr.flush()
 
 
 def bar(show: Progress, **kwargs: Any) -> Any:

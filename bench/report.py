@@ -6,6 +6,7 @@ left out of medians.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -309,7 +310,7 @@ def _width(f: figures.Figure) -> str:
     return f"{hw} (target {f.target:.0%}: {'met' if f.met else 'NOT MET'})"
 
 
-def figures_text(found: list[figures.Figure], meta: RunMeta) -> list[str]:
+def figures_text(found: list[figures.Figure], stopping: Mapping[str, Any] | None) -> list[str]:
     """The cited figures, each with its interval and half-width, the decomposition of the gap,
     and how the stopping rule ended."""
     if not found:
@@ -319,7 +320,6 @@ def figures_text(found: list[figures.Figure], meta: RunMeta) -> list[str]:
         lines.append(f"- {f.id}: {f.value:.3g} [{f.interval}] {_width(f)}; {f.what}")
     lines += decomposition_text(figures.by_id(found))
     short = [f for f in found if f.met is False]
-    stopping = meta.get("stopping", {})
     if stopping:
         lines.append(
             f"Stopping rule: {stopping.get('added_rounds', 0)} round(s) added after the scheduled ones; stopped "
@@ -380,7 +380,7 @@ def text(run: Run) -> str:
     failed = df[(~df["warmup"]) & (df["status"] != 200)]
     if not failed.empty:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
-    lines += figures_text(cited(run), meta)
+    lines += figures_text(cited(run), meta.get("stopping"))
     for (workload, n, size), part in summary(df).groupby(["workload", "n", "size"]):
         lines += ["", f"workload {workload}, n={n}, size={size}: median of measured trials", _fmt_table(part)]
     lines += [
@@ -407,8 +407,6 @@ def text(run: Run) -> str:
                 f"{r['ideal_strategy']} {ci}; fastest {r['x_ideal_fastest']:.2f}x "
                 f"({r['trials']} and {r['ideal_trials']} trials)"
             )
-    for line in ablation.findings_text(measured(df)):
-        lines.append(line)
     comp = comparisons(df)
     if not comp.empty:
         lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]

@@ -102,8 +102,8 @@ def hl_ratio(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], axis: int =
 
 
 def ratio_ci(a: Samples, b: Samples, seed: int = SEED, resamples: int = RESAMPLES) -> Estimate:
-    """How many times ``b`` is ``a`` (both positive, such as wall times): the Hodges-Lehmann
-    ratio (:func:`hl_ratio`), with a bootstrap 95% interval resampling ``a`` and ``b``
+    """``a`` relative to ``b`` (both positive, such as wall times): the Hodges-Lehmann ratio
+    (:func:`hl_ratio`), with a bootstrap 95% interval resampling ``a`` and ``b``
     independently. Like a ratio of medians it is not moved by a few spikes; it uses every
     trial of both sides, so its interval is narrower for the same trials (for two samples of
     24 with a 14% spread, about 8% either side against 11% for the ratio of medians)."""
@@ -162,18 +162,23 @@ def verdict(
     verb: str = "takes",
     amount: str = "as long",
 ) -> str:
-    """Plain words for ``ratio`` = a's median / b's median: below 1, a is ``lower``
-    ("faster"); above 1, ``higher``; an interval that includes 1, no detectable difference."""
+    """Plain words for ``ratio``, a's ``what`` over b's (:func:`ratio_ci`): below 1, a is
+    ``lower`` ("faster"); above 1, ``higher``; an interval that includes 1, unresolved, with
+    how large a difference it still allows; no interval, no conclusion."""
     if np.isnan(ratio.value):
         return f"no {what} ratio: one side has no successful trials"
     if np.isnan(ratio.low):
-        return f"{a}'s median {what} is {ratio.value:.2f}x {b}'s, from too few trials for an interval: no conclusion"
+        return f"{a}'s {what} is {ratio.value:.2f}x {b}'s, from too few trials for an interval: no conclusion"
     ci = f"95% CI {ratio.low:.2f} to {ratio.high:.2f}"
     if ratio.contains(1.0):
-        return f"no detectable difference: {a}'s median {what} is {ratio.value:.2f}x {b}'s ({ci}, which includes 1)"
+        allowed = max(ratio.high - 1.0, 1.0 - ratio.low)
+        return (
+            f"unresolved: {a}'s {what} is {ratio.value:.2f}x {b}'s ({ci}, which includes 1: a difference of "
+            f"up to {allowed:.0%} either way is not ruled out)"
+        )
     if ratio.high < 1.0:
         return (
-            f"{a} is {lower}: its median {what} is {ratio.value:.2f}x {b}'s ({ci}), "
+            f"{a} is {lower}: its {what} is {ratio.value:.2f}x {b}'s ({ci}), "
             f"i.e. {b} {verb} {1 / ratio.value:.2f}x {amount}"
         )
-    return f"{a} is {higher}: its median {what} is {ratio.value:.2f}x {b}'s ({ci})"
+    return f"{a} is {higher}: its {what} is {ratio.value:.2f}x {b}'s ({ci})"

@@ -11,8 +11,10 @@ from typing import Any
 import psutil
 import pytest
 
+from bench import presets, trials
 from bench.presets import Config
 from bench.records import Measurement, TrialRow
+from bench.store import Run
 from servers import frameworks, launch
 
 SMALL = 200  # array side small enough for milliseconds per task
@@ -27,6 +29,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The README's commands first: the longest file, so that on two workers (``make test``)
     it starts at once while the other worker takes the rest."""
     items.sort(key=lambda item: item.path.name != "test_readme.py")
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One run of the smoke preset (seed 1), shared by the tests of a worker that read it."""
+    return trials.run_preset(presets.get("smoke"), out=tmp_path_factory.mktemp("runs"), seed=1, progress=False)
 
 
 def trial_row(config: Config, *, seq: int = 0, warmup: bool = False, **measured: Any) -> TrialRow:

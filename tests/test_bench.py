@@ -108,12 +108,6 @@ def test_article_preset_takes_the_largest_size_the_guard_admits(monkeypatch):
         presets.resolve(article)
 
 
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs")
-    return trials.run_preset(SMOKE, out=out, seed=1, progress=False)
-
-
 @pytest.mark.slow
 def test_smoke_run_records_every_trial_and_its_environment(smoke_run):
     meta = smoke_run.meta()

@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 import requests
 
-from bench import debian
+from bench import debian, records
 from bench.load.external import read_locust
 
 from .conftest import wait_for
@@ -306,7 +306,7 @@ def smoke_run_reported(s: Scratch, f: Finished) -> None:
     f.ok()
     folder = newest(s, "smoke")
     m = meta(folder)
-    assert m["completed"] is True and m["format"] == 2 and m["trials_done"] == m["trials_planned"]
+    assert m["completed"] is True and m["format"] == records.META_FORMAT and m["trials_done"] == m["trials_planned"]
     assert "FastAPI vs Flask, median wall time ratio" in f.out
     assert (folder / "times.png").exists() and f"figure: data/runs/{folder.name}/times.png" in f.out
 
@@ -314,6 +314,19 @@ def smoke_run_reported(s: Scratch, f: Finished) -> None:
 def report_printed(s: Scratch, f: Finished) -> None:
     f.ok()
     assert re.search(r"^run \S+  \(", f.out, re.M) and "workload article" in f.out and "figure: " in f.out
+
+
+def json_reported(s: Scratch, f: Finished) -> None:
+    """One JSON object: every cited figure with its interval, half-width and target."""
+    f.ok()
+    report = json.loads(f.out)
+    by = {fig["id"]: fig for fig in report["figures"]}
+    assert {"headline.isolated", "headline.back_to_back", "headline.server_cpu"} <= set(by)
+    for fig in by.values():
+        assert {"ratio", "low", "high", "half_width", "target", "met", "configs"} <= set(fig)
+    head = by["headline.isolated"]
+    assert head["half_width"] == pytest.approx((head["high"] - head["low"]) / 2 / head["ratio"])
+    assert head["target"] == 0.10 and isinstance(head["met"], bool) and head["size"] == report["size"]
 
 
 def run_made(s: Scratch, f: Finished) -> None:
@@ -463,6 +476,9 @@ PLANS: dict[str, Plan] = {
         "python -m bench report data/runs/RUN", report_printed, needs=(BENCH_RUN,)
     ),
     "python -m bench report --latest": Run("python -m bench report --latest", report_printed, needs=(BENCH_RUN,)),
+    "python -m bench report --latest --json": Run(
+        "python -m bench report --latest --json", json_reported, needs=(BENCH_RUN,)
+    ),
     "python -m bench load --preset smoke": Run(LOAD_SMOKE, load_run_made),
     "python -m bench load --preset overload": Run(LOAD_SMOKE, load_run_made),
     "python -m bench external --framework fastapi --clients 4 --duration 10": Run(

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import ablation, report, story
+from bench import ablation, figures, presets, report
 from bench.presets import IDEAL, Config
 
 
@@ -27,6 +27,8 @@ def trials(spec):
                     "peak_rss_bytes": 2**20,
                     "minor_faults": 100.0,
                     "major_faults": 0.0,
+                    "b2b_wall_s": w if c.back_to_back else np.nan,
+                    "server_cpu_to_idle_s": w if c.back_to_back else np.nan,
                 }
             )
     return pd.DataFrame(rows)
@@ -36,56 +38,60 @@ def jitter(center, k=8, seed=0):
     return list(center * (1 + np.random.default_rng(seed).uniform(-0.02, 0.02, k)))
 
 
-def article(fw, endpoint="", variant=""):
-    return Config(fw, "process", "article", "gather", 5, 1000, endpoint, variant)
+def article(fw, endpoint="", variant="", size=1000):
+    return Config(fw, "process", "article", "gather", 5, size, endpoint, variant, back_to_back=True)
 
 
-def test_ablation_names_the_factor_that_closes_the_gap():
-    df = trials(
-        {
-            article("fastapi"): jitter(1.0, seed=1),
-            article("flask"): jitter(1.6, seed=2),
-            article("flask", variant="one-thread"): jitter(1.0, seed=3),
-            article("flask", variant="debug"): jitter(1.6, seed=4),
-            article("fastapi", "sync"): jitter(1.55, seed=5),
-        }
+def chain(*walls, size=1000, k=8):
+    """Trials of every side of the chain, the article's Flask first, at the given wall times."""
+    return {
+        article(side.framework, side.endpoint, side.variant, size): jitter(w, k=k, seed=i)
+        for i, (side, w) in enumerate(zip(ablation.CHAIN, walls, strict=True))
+    }
+
+
+def test_the_decomposition_names_the_step_that_makes_the_gap_and_leaves_no_rest():
+    # The article's Flask, plain, on one thread, FastAPI freeing first: all 1.6; FastAPI: 1.0.
+    df = trials(chain(1.6, 1.6, 1.6, 1.6, 1.0))
+    found = figures.by_id(figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS))
+    assert found["gap.isolated.settle"].low > 1.5 and found["gap.isolated.total"].value == pytest.approx(1.6, rel=0.03)
+    for step in ("debug", "thread", "framework"):
+        f = found[f"gap.isolated.{step}"]
+        assert f.low <= 1 <= f.high, step
+    assert found["gap.isolated.named"].value == pytest.approx(1.6, rel=0.04)
+    rest = found["gap.isolated.rest"]
+    assert rest.low <= 1 <= rest.high and rest.value == pytest.approx(1.0, rel=0.04)
+    assert found["headline.isolated"].value == pytest.approx(1.6, rel=0.03) and found["headline.isolated"].met
+    assert found["gap.isolated.settle"].target == 0.10 and found["gap.isolated.rest"].target is None
+    assert [c.variant for c in found["gap.isolated.settle"].configs] == ["settle", ""]
+
+
+def test_the_rest_is_what_no_named_change_explains():
+    # The frameworks themselves make the gap: everything Flask 1.3, everything FastAPI 1.0.
+    df = trials(chain(1.3, 1.3, 1.3, 1.0, 1.0))
+    found = figures.by_id(figures.compute(report.measured(df), n=5, size=1000))
+    assert found["gap.isolated.rest"].low > 1.2 and found["gap.isolated.framework"].low > 1.2
+    named = found["gap.isolated.named"]
+    assert named.low <= 1 <= named.high
+
+
+def test_the_report_prints_each_figure_with_its_width_and_says_which_targets_were_missed():
+    rng = np.random.default_rng(3)  # three trials a side, a 30% spread: too few for 10%
+    df = trials({c: list(np.median(w) * rng.lognormal(0, 0.3, 3)) for c, w in chain(1.6, 1.6, 1.6, 1.6, 1.0).items()})
+    found = figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS)
+    stopping = {"stopped": "budget", "added_rounds": 2, "measuring_s": 150, "budget_s": 150}
+    lines = report.figures_text(found, stopping)
+    short = [f for f in found if f.met is False]
+    assert short and lines[-1] == "NOT MET: " + "; ".join(
+        f"{f.id} ±{f.half_width:.1%} (target {f.target:.0%})" for f in short
     )
-    t = ablation.table(report.measured(df)).set_index("config")
-    assert t.loc["Flask threaded (the article's, without debug)", "vs_fastapi"] == pytest.approx(1.6, rel=0.03)
-    text = "\n".join(ablation.findings_text(report.measured(df)))
-    assert "the gap itself: Flask threaded (the article's, without debug) is slower" in text
-    assert "one thread instead of one per request: Flask on one thread is faster" in text
-    assert "Flask on one thread against FastAPI: no detectable difference" in text
-    assert "debug mode: no detectable difference" in text
-    assert "FastAPI's def endpoint (another thread) against its async def: FastAPI def endpoint" in text
-    assert "malloc" not in text  # not measured, not claimed
+    assert any("stopped because the next round would have ended past the budget" in line for line in lines)
+    assert any(line.startswith("- the gap, isolated: the article's servers") for line in lines)
 
 
-def test_the_storys_causes_come_from_the_findings_themselves():
-    df = trials(
-        {
-            article("fastapi"): jitter(1.0, seed=1),
-            article("flask"): jitter(1.6, seed=2),
-            article("flask", variant="debug"): jitter(1.6, seed=4),
-        }
-    )
-    found = ablation.findings(report.measured(df))
-    assert [f.comparison for f in found] == [
-        ablation.Comparison("the gap itself", ablation.FLASK, ablation.FASTAPI),
-        ablation.Comparison("debug mode", ablation.FLASK_DEBUG, ablation.FLASK),
-    ]
-    text = story.causes(df, "Figure 5")
-    assert text.splitlines()[0] == "**Controlled comparisons (Figure 5), one change at a time:**"
-    assert "*n=5, size=1000:*" in text
-    assert [line for line in text.splitlines() if line.startswith("- ")] == [
-        f"- {f.comparison.what}: {f.verdict}" for f in found
-    ] + ["- memory pressure: at most 0 major page faults per request at this size (no swapping)"]
-
-
-def test_no_ablation_without_the_articles_two_servers():
+def test_no_decomposition_without_the_articles_two_servers():
     df = trials({Config("flask", "thread", "sleep", "threads", 2, 10): [0.1, 0.1]})
-    assert ablation.findings(report.measured(df)) == [] and ablation.findings_text(report.measured(df)) == []
-    assert story.causes(df, "Figure 5") == "This run has no controlled comparisons of the article's two servers."
+    assert [f for f in figures.compute(report.measured(df), n=5, size=1000) if f.id.startswith("gap.")] == []
 
 
 def test_versus_ideal_picks_the_fastest_strategy_and_the_fastest_ideal():
@@ -117,25 +123,6 @@ def test_summary_ratios_to_the_ideals():
     s = report.summary(df).set_index("framework")
     assert s.loc["flask", "x_ideal"] == pytest.approx(0.6)  # vs one after another
     assert s.loc["flask", "x_best_ideal"] == pytest.approx(1.2)  # vs the best in-process
-
-
-def test_gap_explained_names_the_change_that_leaves_no_gap():
-    df = trials(
-        {
-            article("fastapi"): jitter(1.0, seed=1),
-            article("flask"): jitter(1.3, seed=2),
-            article("flask", variant="one-thread"): jitter(1.3, seed=3),
-            article("fastapi", variant="settle"): jitter(1.3, seed=4),
-        }
-    )
-    g = {gap.change: gap.closes for gap in ablation.gaps_after_changes(report.measured(df))}
-    assert g == {
-        "none: the article's servers (Flask without debug)": False,
-        "Flask on one thread": False,
-        "FastAPI freeing the results before it replies": True,
-    }
-    text = story.gap_explained(df, "Figure 5")
-    assert text.endswith("with: FastAPI freeing the results before it replies. The others leave it in place.")
 
 
 def test_environment_and_reference_tables_from_the_committed_reference():

@@ -1,0 +1,594 @@
+"""The article's figures and tables with their captions, and its conclusion, from one run.
+
+Each function selects the run's data for its caption, draws the figure (:mod:`bench.plots`,
+which selects on its own) and returns both as a :class:`Shown`: what each panel or bar
+draws, and the scope (:class:`Says`: every n, size, mode and endpoint style) of what the
+caption cites. :meth:`Shown.mismatches` lists where the two disagree, so that a caption
+cannot describe other data than its figure's. The numbers are :mod:`bench.figures`'s, the
+same the report and its JSON give. When the run lacks what a sentence needs, it says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from matplotlib import figure as mpl
+
+from . import ablation, figures, plots, stats
+from .figures import Figure
+from .load import blocking, runner, sweep
+from .presets import IDEAL, IN_PROCESS, NO_ENDPOINT, native_sides
+from .report import measured, summary, versus_ideal
+from .store import Run
+
+
+class Scoped(Protocol):
+    """Anything that ran the article's kind of request: n tasks of a size, in a mode, through
+    an endpoint style (a drawn panel, a configuration)."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def endpoint(self) -> str: ...
+
+
+#: How a caption names each mode (a word-bounded pattern, and the words).
+MODE_WORDS = {"process": "process mode", "thread": "thread mode", IN_PROCESS: "in-process"}
+
+
+@dataclass(frozen=True)
+class Says:
+    """The scope of what a caption cites, or of what a figure draws: every n, size, mode and
+    endpoint style in it (the in-process ideal's endpoint is ``none``)."""
+
+    n: tuple[int, ...]
+    sizes: tuple[int, ...]
+    modes: tuple[str, ...]
+    endpoints: tuple[str, ...]
+
+    @classmethod
+    def of(cls, scoped: Iterable[Scoped]) -> Says:
+        items = list(scoped)
+        return cls(
+            tuple(sorted({int(x.n) for x in items})),
+            tuple(sorted({int(x.size) for x in items})),
+            tuple(sorted({str(x.mode) for x in items})),
+            tuple(sorted({str(x.endpoint) for x in items})),
+        )
+
+    @classmethod
+    def of_rows(cls, rows: pd.DataFrame) -> Says:
+        """The scope of trials or summary rows (columns n, size, mode, endpoint)."""
+        return cls(
+            tuple(sorted({int(k) for k in rows["n"]})),
+            tuple(sorted({int(k) for k in rows["size"]})),
+            tuple(sorted({str(k) for k in rows["mode"]})),
+            tuple(sorted({str(k) for k in rows["endpoint"]})),
+        )
+
+    def __or__(self, other: Says) -> Says:
+        return Says(
+            *(
+                tuple(sorted(set(getattr(self, k)) | set(getattr(other, k))))
+                for k in ("n", "sizes", "modes", "endpoints")
+            )
+        )
+
+    def words(self) -> str:
+        """The scope in words, as captions state it."""
+        styles = [e for e in self.endpoints if e != NO_ENDPOINT]
+        parts = [
+            " and ".join(f"n={k}" for k in self.n),
+            ("size " if len(self.sizes) == 1 else "sizes ") + _joined([str(s) for s in self.sizes]),
+            _joined([MODE_WORDS.get(m, m) for m in self.modes]),
+        ]
+        if styles:
+            parts.append(_joined(styles) + (" endpoint" if len(styles) == 1 else " endpoints"))
+        return ", ".join(parts)
+
+
+def _states(text: str, words: str) -> bool:
+    """Whether ``text`` says ``words`` as words of their own ("sync" is not in "async")."""
+    return re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text) is not None
+
+
+def _joined(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+NOTHING = Says((), (), (), ())
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One figure or table of the article: what the reader sees (``shows``), what each of its
+    panels or bars draws, its caption (Markdown) and the scope of what the caption cites."""
+
+    shows: mpl.Figure | pd.DataFrame
+    drawn: tuple[plots.Drawn, ...]
+    caption: str
+    says: Says
+
+    def mismatches(self) -> list[str]:
+        """Where the caption and its figure disagree: a scope the caption cites that the
+        figure does not draw, or the other way round, or one the caption's words do not state."""
+        out = []
+        drawn = Says.of(self.drawn)
+        for field in ("n", "sizes", "modes", "endpoints"):
+            said, shown = getattr(self.says, field), getattr(drawn, field)
+            if said != shown:
+                out.append(f"the caption cites {field} {list(said)}, the figure draws {list(shown)}")
+        wanted = [f"n={k}" for k in self.says.n] + [str(s) for s in self.says.sizes]
+        wanted += [MODE_WORDS.get(m, m) for m in self.says.modes]
+        wanted += [e for e in self.says.endpoints if e != NO_ENDPOINT]
+        out += [f'the caption does not state "{w}"' for w in wanted if not _states(self.caption, w)]
+        return out
+
+
+def _ci(f: Figure | stats.Estimate, scale: float = 1.0) -> str:
+    low, high = (f.low * scale, f.high * scale)
+    return "no interval" if not np.isfinite(low) else f"95% CI {low:.2f} to {high:.2f}"
+
+
+def _hw(f: Figure) -> str:
+    return f"±{f.half_width:.0%}" if np.isfinite(f.half_width) else "no interval"
+
+
+def _says_of(cited: Iterable[Figure]) -> Says:
+    return Says.of(c for f in cited for c in f.configs)
+
+
+def _shown(drawing: plots.Drawing, caption: str, says: Says) -> Shown:
+    return Shown(drawing.figure, drawing.drawn, caption, says)
+
+
+# -- Figure 1: did the tasks run in parallel? ---------------------------------------------
+def timelines(df: pd.DataFrame, number: int, *, n: int, size: int) -> Shown:
+    """The article's gather at ``n`` tasks of ``size``: when each task ran, per server, and
+    each server's median parallelism over the same trials."""
+    drawing = plots.timelines(df, "gather", "article", n=n, size=size)
+    ok = measured(df)
+    sel = ok[(ok["workload"] == "article") & (ok["strategy"] == "gather") & (ok["variant"] == "")]
+    sel = sel[(sel["n"] == n) & (sel["size"] == size)]
+    if sel.empty:
+        caption = f"**Figure {number}.** This run has no timelines of the article's gather at n={n}, size {size}."
+        return _shown(drawing, caption, NOTHING)
+    parts, medians = [], []
+    for (fw, mode, endpoint), g in sel.groupby(["framework", "mode", "endpoint"], sort=True):
+        p = stats.median_ci(g["parallelism"])
+        medians.append(p.value)
+        who = "the in-process ideal" if fw == IDEAL else f"{fw} ({mode} mode, {endpoint} endpoint)"
+        parts.append(f"{who} {p.value:.2f} ({_ci(p)})")
+    says = Says.of_rows(sel)
+    verdict = "one after another" if max(medians) < 1.1 else "partly overlapping"
+    caption = (
+        f"**Figure {number}.** **The article's gather ran {verdict} in every server** ({says.words()}). "
+        f"Median parallelism (1.0: one after another; {n}: all at once): {'; '.join(parts)}. Each panel is the "
+        "trial nearest its configuration's median wall time."
+    )
+    return _shown(drawing, caption, says)
+
+
+# -- Figure 2: three meanings of "faster" -------------------------------------------------
+def faster(found: Sequence[Figure], number: int) -> Shown:
+    """The headline: Flask's over FastAPI's for each measure, and why they differ."""
+    by = figures.by_id(found)
+    drawing = plots.faster(list(found))
+    shown = [by[f"headline.{m}"] for m in figures.TIMED if f"headline.{m}" in by]
+    if not shown:
+        caption = f"**Figure {number}.** This run has no trials of the article's two servers sent twice."
+        return _shown(drawing, caption, NOTHING)
+    memory = by.get("headline.peak_memory")
+    says = _says_of([*shown, *([memory] if memory is not None else [])])
+    lines = [
+        f'**Figure {number}.** **Is FastAPI faster? It depends on what "faster" means.** The article\'s two '
+        f"servers ({says.words()}), Flask's over FastAPI's (above 1: FastAPI is faster), each with its 95% "
+        "interval and its half-width:"
+    ]
+    for f in shown:
+        lines.append(
+            f"- {figures.MEANING[f.measure]}: **{f.value:.2f}x** ({_ci(f)}, {_hw(f)}); "
+            + stats.verdict(stats.Estimate(f.value, f.low, f.high), a="Flask", b="FastAPI", what=_what(f.measure))
+        )
+    if memory is not None:
+        lines.append(f"- peak memory of the serving process: {memory.value:.2f}x ({_ci(memory)}).")
+    lines.append(_why_they_differ(by))
+    lines.append(
+        "The article reported 2.2x from one trial each, at size 10000 (Figure 6 puts it beside the sizes "
+        "measured here)."
+    )
+    return _shown(drawing, "\n".join(line for line in lines if line), says)
+
+
+def _what(measure: str) -> str:
+    return {
+        "isolated": "wall time after idle",
+        "back_to_back": "wall time back to back",
+        "server_cpu": "server CPU per request",
+    }.get(measure, measure)
+
+
+def _why_they_differ(by: dict[str, Figure]) -> str:
+    """Whether one request after idle and one sent back to back differ, and, where FastAPI's
+    lead is larger after idle, the settle step that explains it."""
+    iso, b2b = by.get("headline.isolated"), by.get("headline.back_to_back")
+    if iso is None or b2b is None or not (np.isfinite(iso.low) and np.isfinite(b2b.low)):
+        return ""
+    if iso.low <= b2b.high and b2b.low <= iso.high:
+        return (
+            f"The ratio after idle ({iso.value:.2f}) and back to back ({b2b.value:.2f}) have overlapping "
+            "intervals: this run does not resolve a difference between the two."
+        )
+    settle = by.get("gap.isolated.settle")
+    if iso.low > b2b.high and settle is not None and settle.low > 1:
+        b2b_settle, cpu_settle = by.get("gap.back_to_back.settle"), by.get("gap.server_cpu.settle")
+        after = ""
+        if b2b_settle is not None and cpu_settle is not None:
+            after = (
+                f" Back to back, that step is {b2b_settle.value:.2f}x ({_ci(b2b_settle)}), and in the CPU counted "
+                f"until the server is idle {cpu_settle.value:.2f}x ({_ci(cpu_settle)})."
+            )
+        return (
+            f"FastAPI's lead is larger for one request after idle ({iso.value:.2f}) than back to back "
+            f"({b2b.value:.2f}): FastAPI answers before its gathered tasks free their results, and freeing them "
+            f"first costs it {settle.value:.2f}x ({_ci(settle)}; Figure 5's settle step). A request after idle "
+            "never waits for that freeing; the next request sent at once, and the CPU counted until the server is "
+            "idle, do." + after
+        )
+    larger = "after idle" if iso.value > b2b.value else "back to back"
+    return (
+        f"The ratio differs between one request after idle ({iso.value:.2f}) and back to back ({b2b.value:.2f}), "
+        f"FastAPI's lead being larger {larger}; Figure 5 takes each measure apart step by step."
+    )
+
+
+# -- Table 1: whose CPU does %time show? --------------------------------------------------
+CPU_COLUMNS = [
+    "framework",
+    "mode",
+    "endpoint",
+    "strategy",
+    "trials",
+    "wall_s",
+    "wall_low_s",
+    "wall_high_s",
+    "x_ideal",
+    "server_cpu_s",
+    "client_cpu_s",
+    "client_process_cpu_s",
+    "parallelism",
+    "peak_rss_mib",
+    "major_faults",
+]
+
+
+def cpu_table(df: pd.DataFrame, found: Sequence[Figure], number: int, *, n: int, size: int) -> Shown:
+    """Every plain configuration of the article's task at ``n`` and ``size``, and what
+    ``%time``'s CPU is: the client's, beside the server's."""
+    ok = measured(df)
+    art = ok[(ok["workload"] == "article") & (ok["n"] == n) & (ok["size"] == size) & (ok["variant"] == "")]
+    if art.empty:
+        caption = f"**Table {number}.** This run has no trials of the article's task at n={n}, size {size}."
+        return Shown(pd.DataFrame(columns=CPU_COLUMNS), (), caption, NOTHING)
+    table = summary(art)
+    drawn = tuple(
+        plots.Drawn(f"{r['framework']} {r['strategy']}", r["framework"], r["mode"], r["endpoint"], r["n"], r["size"])
+        for r in table.astype({"n": int, "size": int}).to_dict("records")
+    )
+    by = figures.by_id(found)
+    client, server = by.get("cpu.client_process"), by.get("cpu.server")
+    says = Says.of_rows(art)
+    head = f"**Table {number}.** The article's task, every plain configuration measured ({says.words()})."
+    if client is None or server is None:
+        caption = head + " This run has no process-mode trials to separate the client's CPU from the server's."
+    else:
+        caption = (
+            f"{head} **`%time`'s \"CPU times\" are the client's.** With the article's two servers in their own "
+            f"processes, the measuring process used a median {client.value * 1000:.1f} ms of CPU per request "
+            f"({_ci(client, 1000)} ms) while the server used {server.value:.2f} s ({_ci(server)} s), counted until "
+            "it was idle again: the article's 9.11 ms and 18.7 ms say nothing about which server uses more CPU. "
+            "*server CPU* is the server process's CPU during the request (in thread mode less the client thread's "
+            "own); *client CPU* is the client's thread; *client process CPU* is what `%time` reports."
+        )
+    return Shown(table[CPU_COLUMNS], drawn, caption, says)
+
+
+# -- Figures 3 and 4: what runs in parallel -----------------------------------------------
+def _matrix(ok: pd.DataFrame, workload: str, n: int, size: int) -> tuple[str, pd.DataFrame]:
+    """The mode a figure shows ``workload`` in, and its plain trials in that mode's native
+    endpoint styles and the in-process ideal's."""
+    g = ok[(ok["workload"] == workload) & (ok["n"] == n) & (ok["size"] == size) & (ok["variant"] == "")]
+    mode = plots.matrix_mode(g, workload)
+    sides = native_sides(mode)
+    keep = np.zeros(len(g), dtype=bool)
+    for fw, m, ep in sides:
+        keep |= ((g["framework"] == fw) & (g["mode"] == m) & (g["endpoint"] == ep)).to_numpy()
+    return mode, g[keep]
+
+
+def what_works(df: pd.DataFrame, number: int) -> Shown:
+    """Speed-up over the tasks run one after another, per workload and strategy, and the
+    fastest strategy of each framework, in its own endpoint style, against the fastest
+    in-process ideal."""
+    drawing = plots.speedups(df)
+    ok = measured(df)
+    seq = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential") & (ok["variant"] == "")]
+    rows, panels, says = [], [], NOTHING
+    for w, n, size in (
+        seq[["workload", "n", "size"]].drop_duplicates().sort_values(["workload", "n", "size"]).itertuples(index=False)
+    ):
+        mode, g = _matrix(ok, str(w), int(n), int(size))
+        if g[g["framework"] != IDEAL].empty:
+            continue
+        says = says | Says.of_rows(g)
+        panels.append(f"{w} (n={n}, size {size}, {MODE_WORDS[mode]})")
+        for r in versus_ideal(g).to_dict("records"):
+            ci = f"{r['low']:.2f} to {r['high']:.2f}" if np.isfinite(r["low"]) else "no interval"
+            rows.append(
+                f"| {r['workload']} | {r['framework']} | {r['best_strategy']} ({r['endpoint']}) | "
+                f"{r['x_ideal']:.2f}x ({ci}) | {r['x_ideal_fastest']:.2f}x |"
+            )
+    if not panels:
+        return _shown(drawing, f"**Figure {number}.** This run has no strategy matrix.", NOTHING)
+    endpoints = _joined([e for e in says.endpoints if e != NO_ENDPOINT])
+    caption = (
+        f"**Figure {number}.** **What makes independent functions run in parallel:** speed-up over the same "
+        f"tasks run one after another in-process, per workload and strategy, each framework in its own endpoint "
+        f"style ({endpoints}): {'; '.join(panels)}. The fastest strategy of each against the fastest in-process "
+        "ideal of the same tasks (1.00x = serving cost nothing), and the same for the fastest trials:\n\n"
+        "| workload | framework | best strategy (endpoint) | x best ideal (95% CI) | fastest trials |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows)
+    )
+    return _shown(drawing, caption, says)
+
+
+def strategies(df: pd.DataFrame, workload: str, number: int) -> Shown:
+    """One workload's timelines, a row per strategy."""
+    drawing = plots.strategy_timelines(df, workload)
+    ok = measured(df)
+    at = ok[(ok["workload"] == workload) & (ok["variant"] == "")]
+    if at.empty:
+        return _shown(drawing, f"**Figure {number} ({workload}).** No trials.", NOTHING)
+    n = int(at["n"].max())
+    sizes = sorted(int(s) for s in at[at["n"] == n]["size"].unique())
+    says = NOTHING
+    for size in sizes:
+        says = says | Says.of_rows(_matrix(ok, workload, n, size)[1])
+    caption = (
+        f"**Figure {number} ({workload}).** When each task ran ({says.words()}): a row per strategy, a column per "
+        "framework in its own endpoint style, and the in-process ideal; each panel the trial nearest its "
+        "configuration's median."
+    )
+    return _shown(drawing, caption, says)
+
+
+# -- Figure 5: the gap, one change at a time ----------------------------------------------
+def decomposition(found: Sequence[Figure], number: int) -> Shown:
+    """From the article's Flask to its FastAPI one change at a time, per measure: the product
+    of the named changes beside the measured gap, and what they leave unexplained."""
+    drawing = plots.decomposition(list(found))
+    by = figures.by_id(found)
+    if "gap.isolated.total" not in by:
+        caption = f"**Figure {number}.** This run has no controlled comparisons of the article's two servers."
+        return _shown(drawing, caption, NOTHING)
+    cited = [f for f in found if f.id.startswith("gap.")]
+    says = _says_of(cited)
+    chain = " → ".join(side.label for side in ablation.CHAIN)
+    lines = [
+        f"**Figure {number}.** **Where the gap comes from.** {len(ablation.STEPS)} controlled comparisons lead "
+        f"from the article's Flask as it ran it to its FastAPI, one change at a time ({chain}), {says.words()}; "
+        "each step a ratio with its 95% interval. *named* is the product of the steps that name a change (all "
+        "but *framework*); *rest* is the gap over that product, what the named changes leave to the frameworks "
+        "themselves:"
+    ]
+    for m in figures.TIMED:
+        t, named, rest = (by.get(f"gap.{m}.{k}") for k in ("total", "named", "rest"))
+        if t is None or named is None or rest is None:
+            continue
+        lines.append(
+            f"- {figures.MEANING[m]}: the gap {t.value:.2f}x ({_ci(t)}); the named changes together "
+            f"{named.value:.2f}x ({_ci(named)}), leaving {rest.value:.2f}x ({_ci(rest)}). Steps whose interval "
+            f"excludes 1: {_moved(by, m)}."
+        )
+    lines.append("The steps: " + "; ".join(f"**{name}**, {what}" for name, what in ablation.STEPS) + ".")
+    return _shown(drawing, "\n".join(lines), says)
+
+
+def _moved(by: dict[str, Figure], measure: str, *, skip: tuple[str, ...] = ()) -> str:
+    """The steps of ``measure``'s gap whose interval excludes 1, each with its ratio."""
+    moved = []
+    for name, _ in ablation.STEPS:
+        f = by.get(f"gap.{measure}.{name}")
+        if f is not None and name not in skip and np.isfinite(f.low) and not f.low <= 1 <= f.high:
+            moved.append(f"{name} {f.value:.2f}x ({_ci(f)})")
+    return "; ".join(moved) if moved else "none"
+
+
+# -- Figure 6: does the gap depend on size? -----------------------------------------------
+def sizes(found: Sequence[Figure], number: int) -> Shown:
+    """The headline ratios against the size, and the article's 2.2x at 10000 judged by them."""
+    drawing = plots.sizes(list(found))
+    iso = sorted(
+        (f for f in found if f.id.startswith("size.isolated.") or f.id == "headline.isolated"), key=lambda f: f.size
+    )
+    if len(iso) < 2:
+        caption = f"**Figure {number}.** This run measured the article's two servers at fewer than two sizes."
+        return _shown(drawing, caption, _says_of(iso) if iso else NOTHING)
+    beside = [f for f in found if f.id.startswith(("size.", "headline.")) and f.measure in figures.TIMED]
+    says = _says_of(beside)
+    each = "; ".join(f"size {f.size}: {f.value:.2f}x ({_ci(f)})" for f in iso)
+    line = plots.extrapolation(iso)
+    largest = max(f.size for f in iso)
+    if line is None:
+        there = next(f for f in iso if f.size == largest)
+        judged = (
+            f"Measured at size {largest}: {there.value:.2f}x ({_ci(there)}); the article's 2.2 "
+            f"{'lies inside' if there.low <= 2.2 <= there.high else 'lies outside'} that interval."
+        )
+    else:
+        carried = float(line(plots.ARTICLE_SIZE))
+        judged = (
+            f"Carried on to the article's size 10000, the straight line (log ratio against log size) through "
+            f"these ratios gives {carried:.2f}x: an extrapolation, not a measurement, since the largest size "
+            f"measured here is {largest}; the article's 2.2x {'is above' if 2.2 > carried else 'is below'} it."
+        )
+    caption = (
+        f"**Figure {number}.** **The gap against the size of the task** ({says.words()}): Flask's over "
+        f"FastAPI's for one request after idle at each size: {each}. {judged} The back-to-back and CPU ratios "
+        "are drawn beside them."
+    )
+    return _shown(drawing, caption, says)
+
+
+# -- the conclusion and the precision -----------------------------------------------------
+def conclusion(found: Sequence[Figure], df: pd.DataFrame, *, timelines: str, faster: str, table: str, gap: str) -> str:
+    """What the article got right and wrong, claim by claim, each against this run's figures."""
+    by = figures.by_id(found)
+    lines = []
+    par = [f for f in found if f.id.startswith("parallelism.")]
+    if par:
+        top = max(f.value for f in par)
+        lines.append(
+            f'- *"FastAPI runs the independent functions in parallel."* **Wrong.** Neither framework overlapped '
+            f"them: median parallelism at most {top:.2f} ({timelines}). Coroutines with no await point run one "
+            "after another in any event loop."
+            if top < 1.1
+            else f'- *"FastAPI runs the independent functions in parallel."* The tasks overlapped here (parallelism up '
+            f"to {top:.2f}, {timelines})."
+        )
+    iso = by.get("headline.isolated")
+    if iso is not None:
+        lines.append(_faster_claim(iso, by, faster, gap))
+    client, cpu = by.get("cpu.client_process"), by.get("headline.server_cpu")
+    if client is not None and cpu is not None:
+        words = stats.verdict(
+            stats.Estimate(1 / cpu.value, 1 / cpu.high, 1 / cpu.low),
+            a="FastAPI",
+            b="Flask",
+            what="server CPU per request",
+            lower="lighter on CPU",
+            higher="heavier on CPU",
+            verb="uses",
+            amount="as much",
+        )
+        lines.append(
+            f'- *"FastAPI uses slightly more CPU"* (from `%time`). **Not shown by its evidence:** `%time` measured '
+            f"the client process ({client.value * 1000:.1f} ms a request here, {table}), not the servers. Counted "
+            f"on the servers until they are idle again: {words}."
+        )
+    lines.append(
+        '- *"FastAPI needs less boilerplate."* **Right, by reading the code:** the async endpoint awaits the '
+        "gather directly, where the Flask view builds and closes an event loop by hand. Flask's own `async def` "
+        "views remove that boilerplate too."
+    )
+    if iso is not None and np.isfinite(iso.half_width):
+        trials = min(k for _, k in iso.sides)
+        lines.append(
+            f"- *One trial each, no warm-up.* **Not enough:** with {trials} trials a side the ratio is still known "
+            f"only to {_hw(iso)} ({faster}); one trial a side cannot tell a real gap from noise."
+        )
+    return "\n".join(lines)
+
+
+def _faster_claim(iso: Figure, by: dict[str, Figure], faster: str, gap: str) -> str:
+    rest, total = by.get("gap.isolated.rest"), by.get("gap.isolated.total")
+    why = ""
+    if rest is not None and total is not None:
+        why = (
+            f" The controlled comparisons ({gap}), one change at a time from the article's Flask with its debug "
+            f"mode to its FastAPI (gap {total.value:.2f}x, {_ci(total)}), name these steps as moving it: "
+            + _moved(by, "isolated", skip=("framework",))
+            + f"; what the named changes leave to the frameworks themselves is {rest.value:.2f}x ({_ci(rest)})."
+        )
+    if iso.low <= 1 <= iso.high or not np.isfinite(iso.low):
+        words = stats.verdict(stats.Estimate(iso.value, iso.low, iso.high), a="Flask", b="FastAPI")
+        return f'- *"FastAPI is 2.2x faster."* **Not supported here:** {words} ({faster}).' + why
+    if iso.low > 1:
+        return (
+            f'- *"FastAPI is faster."* **Right in direction, for one request after idle:** Flask took '
+            f"{iso.value:.2f}x as long ({_ci(iso)}, {faster}); the article's 2.2x "
+            f"{'lies inside' if iso.low <= 2.2 <= iso.high else 'lies outside'} that interval at this size, and the "
+            "reason is not parallelism." + why
+        )
+    return f'- *"FastAPI is faster."* **Wrong here:** Flask took {iso.value:.2f}x as long ({_ci(iso)}, {faster}).' + why
+
+
+def precision(found: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
+    """Every cited figure with its interval, half-width, target and whether it met it; and a
+    sentence that says plainly which targets were not met."""
+    table = pd.DataFrame(
+        [
+            {
+                "figure": f.id,
+                "value": f.value,
+                "95% low": f.low,
+                "95% high": f.high,
+                "half-width": f.half_width,
+                "target": f.target,
+                "met": f.met,
+            }
+            for f in found
+        ]
+    )
+    targeted = [f for f in found if f.target is not None]
+    short = [f for f in targeted if not f.met]
+    if not targeted:
+        words = "This run's preset sets no precision targets."
+    elif not short:
+        words = f"All {len(targeted)} figures with a target met it."
+    else:
+        words = (
+            f"{len(targeted) - len(short)} of {len(targeted)} figures with a target met it. **Not met:** "
+            + "; ".join(f"{f.id} (±{f.half_width:.1%}, target {f.target:.0%})" for f in short)
+            + "."
+        )
+    return table, words
+
+
+# -- many clients -------------------------------------------------------------------------
+def many_clients(load: Run, probe_figure: str, sweep_figure: str) -> str:
+    """What the load run shows: which cases stalled, and how throughput grew with clients."""
+    lines = []
+    probe = runner.requests_of(load, "probe")
+    if not probe.empty:
+        s = blocking.summarize(probe)
+        cases = s.drop_duplicates("config")
+        stalled = list(cases[cases["stalls"]]["config"])
+        fine = list(cases[~cases["stalls"]]["config"])
+        waited = f"{'; '.join(stalled)} stalled: pings waited behind the heavy work. " if stalled else ""
+        lines.append(
+            f"**Stalls under load** ({probe_figure}): "
+            + (waited or "no case stalled in this run. ")
+            + (f"Stayed responsive: {'; '.join(fine)}." if fine else "")
+        )
+    swept = runner.requests_of(load, "sweep")
+    if not swept.empty:
+        lines.append(_throughput(sweep.summarize(swept), sweep_figure))
+    return "\n\n".join(lines) if lines else "This run has no load measurements."
+
+
+def _throughput(s: pd.DataFrame, figure: str) -> str:
+    top = s.loc[s.groupby(["framework", "server", "workers", "threads"], sort=False)["throughput_rps"].idxmax()]
+    parts = [
+        f"{r.framework}/{r.server} x{r.workers}: {r.throughput_rps:.1f} req/s at C={r.clients}"
+        for r in top.astype({"workers": int, "clients": int}).itertuples()
+    ]
+    text = f"**Throughput with more clients** ({figure}), best point of each configuration: " + "; ".join(parts) + "."
+    one, more = top[top["workers"] == 1], top[top["workers"] > 1]
+    if not one.empty and not more.empty:
+        gain = more["throughput_rps"].max() / one["throughput_rps"].max()
+        text += f" The best multi-process configuration serves {gain:.1f}x the best single-process one: " + (
+            "worker processes, whatever the framework, raise the ceiling for these CPU-bound requests."
+            if gain >= 1.5
+            else "extra processes did not raise the ceiling much here."
+        )
+    return text

@@ -1,0 +1,93 @@
+"""The article's captions against their figures, on a smoke run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bench import article, figures, plots, presets, report
+from bench.article import Says, Shown
+from bench.plots import Drawn
+
+SMOKE = presets.resolve(presets.get("smoke"))
+SIZE = SMOKE.size or 0
+
+
+def every_shown(run) -> list[Shown]:
+    """Every figure and table the article shows, as its notebook makes them."""
+    df, found = run.trials(), report.cited(run)
+    shown = [
+        article.timelines(df, 1, n=SMOKE.n, size=SIZE),
+        article.faster(found, 2),
+        article.cpu_table(df, found, 1, n=SMOKE.n, size=SIZE),
+        article.what_works(df, 3),
+        *(article.strategies(df, w, 4) for w in plots.matrix_workloads(df)),
+        article.decomposition(found, 5),
+        article.sizes(found, 6),
+    ]
+    return shown
+
+
+@pytest.mark.slow
+def test_every_caption_cites_what_its_figure_draws(smoke_run):
+    shown = every_shown(smoke_run)
+    assert len(shown) >= 8
+    for s in shown:
+        assert s.drawn, s.caption  # the smoke run has the data of every figure
+        assert s.mismatches() == [], s.caption
+    # The three captions that once described other data than their figures:
+    timelines, faster = shown[0], shown[1]
+    assert timelines.says.n == (SMOKE.n,) and timelines.says.sizes == (SMOKE.size,)
+    assert f"n={SMOKE.n}" in timelines.caption and f"size {SMOKE.size}" in timelines.caption
+    assert faster.says.sizes == (SMOKE.size,) and faster.says.modes == ("process",)
+
+
+@pytest.mark.slow
+def test_a_caption_that_selects_other_data_than_its_figure_fails(smoke_run, monkeypatch):
+    df, found = smoke_run.trials(), report.cited(smoke_run)
+    other = next(f.size for f in found if f.id.startswith("size.isolated."))
+    draw = plots.timelines
+    # The figure drawn at another size than the caption's selection:
+    monkeypatch.setattr(plots, "timelines", lambda df, s, w, *, n, size: draw(df, s, w, n=n, size=other))
+    assert any("sizes" in m for m in article.timelines(df, 1, n=SMOKE.n, size=SIZE).mismatches())
+    monkeypatch.undo()
+    # The caption citing the headline at another size than the figure draws:
+    at_other = {f"size.{m}.{other}": f"headline.{m}" for m in figures.TIMED}
+    moved = [
+        replace(f, id=at_other[f.id]) if f.id in at_other else f for f in found if not f.id.startswith("headline.")
+    ]
+    faster = plots.faster
+    monkeypatch.setattr(plots, "faster", lambda _: faster(found))
+    assert any("sizes" in m for m in article.faster(moved, 2).mismatches())
+
+
+def test_a_caption_must_state_the_scope_it_cites():
+    drawn = (Drawn("a", "flask", "process", "sync", 5, 1000), Drawn("b", "fastapi", "process", "async", 5, 1000))
+    says = Says.of(drawn)
+    assert says == Says((5,), (1000,), ("process",), ("async", "sync"))
+    good = Shown(None, drawn, f"Flask and FastAPI ({says.words()}).", says)  # type: ignore[arg-type]
+    assert good.mismatches() == [] and says.words() == "n=5, size 1000, process mode, async and sync endpoints"
+    silent = Shown(None, drawn, "Flask and FastAPI, n=5, async.", says)  # type: ignore[arg-type]
+    assert {m.split('"')[1] for m in silent.mismatches()} == {"1000", "process mode", "sync"}
+    wider = Shown(None, drawn[:1], good.caption, says)  # type: ignore[arg-type]
+    assert wider.mismatches() == ["the caption cites endpoints ['async', 'sync'], the figure draws ['sync']"]
+
+
+@pytest.mark.slow
+def test_the_conclusion_cites_the_controlled_comparisons_when_the_run_has_them(smoke_run):
+    df, found = smoke_run.trials(), report.cited(smoke_run)
+    words = {"timelines": "Figure 1", "faster": "Figure 2", "table": "Table 1", "gap": "Figure 5"}
+    text = article.conclusion(found, df, **words)
+    assert "controlled comparisons (Figure 5)" in text and "no controlled comparisons" not in text
+    without = [f for f in found if not f.id.startswith("gap.")]
+    assert "Figure 5" not in article.conclusion(without, df, **words)
+
+
+@pytest.mark.slow
+def test_the_precision_table_says_which_targets_were_missed(smoke_run):
+    found = report.cited(smoke_run)
+    table, words = article.precision(found)
+    assert list(table["figure"]) == [f.id for f in found]
+    missed = [f.id for f in found if f.met is False]
+    assert all(m in words for m in missed) and ("Not met" in words) == bool(missed)
