@@ -352,17 +352,13 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
 
 
 def strategies(df: pd.DataFrame, workload: str, number: int) -> Shown:
-    """One workload's timelines, a row per strategy."""
+    """One workload's timelines where its strategies are compared, a row per strategy."""
     drawing = plots.strategy_timelines(df, workload)
     ok = measured(df)
-    at = ok[(ok["workload"] == workload) & (ok["variant"] == "")]
-    if at.empty:
+    if ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)].empty:
         return _shown(drawing, f"**Figure {number} ({workload}).** No trials.", NOTHING)
-    n = int(at["n"].max())
-    sizes = sorted(int(s) for s in at[at["n"] == n]["size"].unique())
-    says = NOTHING
-    for size in sizes:
-        says = says | Says.of_rows(_matrix(ok, workload, n, size)[1])
+    n, size = plots.matrix_scope(ok, workload)
+    says = Says.of_rows(_matrix(ok, workload, n, size)[1])
     caption = (
         f"**Figure {number} ({workload}).** When each task ran ({says.words()}): a row per strategy, a column per "
         "framework in its own endpoint style, and the in-process ideal; each panel the trial nearest its "
@@ -441,10 +437,17 @@ def sizes(found: Sequence[Figure], number: int) -> Shown:
             f"these ratios gives {carried:.2f}x: an extrapolation, not a measurement, since the largest size "
             f"measured here is {largest}; the article's 2.2x {'is above' if 2.2 > carried else 'is below'} it."
         )
+    open_sizes = [str(f.size) for f in iso if not (np.isfinite(f.low) and (f.low > 1 or f.high < 1))]
+    unresolved = (
+        f" At size{'s' if len(open_sizes) > 1 else ''} {_joined(open_sizes)} the interval includes 1 (or there is "
+        "none): unresolved there, and the line through them is no firmer."
+        if open_sizes
+        else ""
+    )
     caption = (
         f"**Figure {number}.** **The gap against the size of the task** ({says.words()}): Flask's over "
-        f"FastAPI's for one request after idle at each size: {each}. {judged} The back-to-back and CPU ratios "
-        "are drawn beside them."
+        f"FastAPI's for one request after idle at each size: {each}.{unresolved} {judged} The back-to-back and "
+        "CPU ratios are drawn beside them."
     )
     return _shown(drawing, caption, says)
 

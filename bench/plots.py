@@ -189,12 +189,27 @@ def matrix_mode(ok: pd.DataFrame, workload: str) -> str:
     return "process" if counts.get("process", 0) >= counts.get("thread", 0) else "thread"
 
 
+def matrix_scope(ok: pd.DataFrame, workload: str) -> tuple[int, int]:
+    """The n and size at which the run measured the most strategies of ``workload`` (the
+    larger n, then size, on a tie): where its strategies are compared."""
+    served = ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL) & (ok["variant"] == "")]
+    counts = served.groupby(["n", "size"])["strategy"].nunique()
+    n, size = max(counts.index, key=lambda k: (counts[k], k))
+    return int(n), int(size)
+
+
 def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None) -> Drawing:
-    """For one workload: a row per strategy, a column per framework (its native endpoint)
-    and the in-process ideal; each panel the task timeline of the trial nearest the median."""
+    """For one workload at its :func:`matrix_scope`: a row per strategy, a column per
+    framework (its native endpoint) and the in-process ideal; each panel the task timeline
+    of the trial nearest the median."""
     ok = measured(df)
+    if ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)].empty:
+        fig = Figure(figsize=(4, 1), layout="constrained")
+        fig.text(0.5, 0.5, f"no successful {workload} trials", ha="center")
+        return Drawing(fig, ())
+    n, size = matrix_scope(ok, workload)
+    ok = ok[(ok["workload"] == workload) & (ok["variant"] == "") & (ok["n"] == n) & (ok["size"] == size)]
     mode = mode or matrix_mode(ok, workload)
-    ok = ok[(ok["workload"] == workload) & (ok["variant"] == "")]
     strategies = sorted(ok["strategy"].unique())
     columns = native_sides(mode)
     columns = [c for c in columns if not ok[(ok["framework"] == c[0]) & (ok["mode"] == c[1])].empty]
@@ -202,15 +217,13 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
     if not strategies or not columns:
         fig.text(0.5, 0.5, f"no successful {workload} trials", ha="center")
         return Drawing(fig, ())
-    n = int(ok["n"].max())
-    sub = ok[ok["n"] == n]
     drawn: list[Drawn] = []
     axes = fig.subplots(len(strategies), len(columns), sharex=True, squeeze=False)
     for i, strategy in enumerate(strategies):
         labelled = False
         for j, (fw, m, ep) in enumerate(columns):
             ax = axes[i, j]
-            t = representative(sub, fw, m, strategy, ep, workload)
+            t = representative(ok, fw, m, strategy, ep, workload)
             if t is None:
                 ax.set_axis_off()
                 continue
@@ -225,7 +238,8 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
     for ax in axes[-1]:
         ax.set_xlabel("s since the request was sent", fontsize=8)
     fig.suptitle(
-        f"{workload}: when each of n={n} tasks ran ({mode} mode)\ndark bar: the whole request as the client saw it",
+        f"{workload}: when each of n={n} tasks of size {size} ran ({mode} mode)\n"
+        "dark bar: the whole request as the client saw it",
         fontsize=10,
     )
     return Drawing(fig, tuple(drawn))

@@ -364,7 +364,7 @@ PRESETS: dict[str, Preset] = {
                 ),
             ),
             targets=QUICK_TARGETS,
-            budget_s=150.0,
+            budget_s=140.0,
             max_repeats=48,
         ),
         Preset(

@@ -69,12 +69,15 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
         ),
         LoadPreset(
             "article",
-            "about a minute: every strategy in each framework's own endpoint style, "
-            "and gather in the other style, probed; four configurations swept over C = 1, 4, 8 "
-            "(the article notebook's many-clients section)",
+            "about half a minute: gather, threads and processes in each framework's own endpoint style, "
+            "and gather in the other style, probed (sequential blocks as gather does); four configurations "
+            "swept over C = 1 and 4 (the article notebook's many-clients section)",
             heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
             probe_cases=tuple(
-                c for c in CASES if c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather"
+                c
+                for c in CASES
+                if c.strategy != "sequential"
+                and (c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather")
             ),
             probe_clients=2,
             ping_rate=20,
@@ -86,7 +89,7 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                 Setup("fastapi", "uvicorn"),
                 Setup("fastapi", "gunicorn-uvicorn", workers=2),
             ),
-            sweep_clients=(1, 4, 8),
+            sweep_clients=(1, 4),
             sweep_s=1.2,
             sweep_max_requests=1000,
         ),
