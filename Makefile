@@ -13,7 +13,7 @@ FRAMEWORK ?= fastapi
 USERS ?= 4
 SECONDS ?= 20
 
-.PHONY: help article run report test test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
+.PHONY: help article article-html article-reader-html run report test test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
 
 help:
 	@echo "make article     run the article notebook (PRESET=$(PRESET)) into $(BUILD)/article.html"
@@ -44,9 +44,15 @@ article: $(VENV)/.installed
 	mkdir -p $(BUILD)
 	$(PY) -m papermill notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
 		-p preset $(PRESET) -p out $(abspath $(OUT)) --progress-bar --request-save-on-cell-execute
-	$(VENV)/bin/jupyter nbconvert --to html $(BUILD)/article.ipynb --output article.html
-	$(VENV)/bin/jupyter nbconvert --to html --no-input $(BUILD)/article.ipynb --output article-reader.html
+	$(MAKE) --no-print-directory -j2 article-html article-reader-html
 	@echo "built $(BUILD)/article.html (with code) and $(BUILD)/article-reader.html (for readers)"
+
+# The executed article as HTML, with its code and without (side by side: make article runs both).
+article-html:
+	$(VENV)/bin/jupyter nbconvert --to html $(BUILD)/article.ipynb --output article.html
+
+article-reader-html:
+	$(VENV)/bin/jupyter nbconvert --to html --no-input $(BUILD)/article.ipynb --output article-reader.html
 
 run: $(VENV)/.installed
 	$(PY) -m bench run --preset $(PRESET) --out $(OUT)
