@@ -334,8 +334,8 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
         for r in versus_ideal(g).to_dict("records"):
             ci = f"{r['low']:.2f} to {r['high']:.2f}" if np.isfinite(r["low"]) else "no interval"
             rows.append(
-                f"| {r['workload']} | {r['framework']} | {r['best_strategy']} ({r['endpoint']}) | "
-                f"{r['x_ideal']:.2f}x ({ci}) | {r['x_ideal_fastest']:.2f}x |"
+                f"| {r['workload']} | {r['n']} | {r['size']} | {r['framework']} | {r['best_strategy']} "
+                f"({r['endpoint']}) | {r['x_ideal']:.2f}x ({ci}) | {r['x_ideal_fastest']:.2f}x |"
             )
     if not panels:
         return _shown(drawing, f"**Figure {number}.** This run has no strategy matrix.", NOTHING)
@@ -345,8 +345,8 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
         f"tasks run one after another in-process, per workload and strategy, each framework in its own endpoint "
         f"style ({endpoints}): {'; '.join(panels)}. The fastest strategy of each against the fastest in-process "
         "ideal of the same tasks (1.00x = serving cost nothing), and the same for the fastest trials:\n\n"
-        "| workload | framework | best strategy (endpoint) | x best ideal (95% CI) | fastest trials |\n"
-        "|---|---|---|---|---|\n" + "\n".join(rows)
+        "| workload | n | size | framework | best strategy (endpoint) | x best ideal (95% CI) | fastest trials |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
     return _shown(drawing, caption, says)
 
@@ -427,20 +427,30 @@ def sizes(found: Sequence[Figure], number: int) -> Shown:
     if line is None:
         there = next(f for f in iso if f.size == largest)
         judged = (
-            f"Measured at size {largest}: {there.value:.2f}x ({_ci(there)}); the article's 2.2 "
-            f"{'lies inside' if there.low <= 2.2 <= there.high else 'lies outside'} that interval."
+            f"Measured at size {largest}: {there.value:.2f}x ({_ci(there)}); the article's 2.2x "
+            f"{'lies inside' if there.low <= plots.ARTICLE_RATIO <= there.high else 'lies outside'} that interval."
         )
     else:
-        carried = float(line(plots.ARTICLE_SIZE))
+        carried = line.at(plots.ARTICLE_SIZE)
+        where = (
+            "inside"
+            if carried.low <= plots.ARTICLE_RATIO <= carried.high
+            else ("above" if plots.ARTICLE_RATIO > carried.high else "below")
+        )
         judged = (
-            f"Carried on to the article's size 10000, the straight line (log ratio against log size) through "
-            f"these ratios gives {carried:.2f}x: an extrapolation, not a measurement, since the largest size "
-            f"measured here is {largest}; the article's 2.2x {'is above' if 2.2 > carried else 'is below'} it."
+            f"Carried on to the article's size 10000, the straight line (log ratio against log size, each size "
+            f"weighted by its interval) gives {carried.value:.2f}x ({_ci(carried)}): an extrapolation, not a "
+            f"measurement, since the largest size measured here is {largest}; the article's 2.2x lies {where} "
+            + (
+                "that interval, which also holds 1: too wide to confirm or refute it."
+                if where == "inside" and carried.low <= 1
+                else "that interval."
+            )
         )
     open_sizes = [str(f.size) for f in iso if not (np.isfinite(f.low) and (f.low > 1 or f.high < 1))]
     unresolved = (
         f" At size{'s' if len(open_sizes) > 1 else ''} {_joined(open_sizes)} the interval includes 1 (or there is "
-        "none): unresolved there, and the line through them is no firmer."
+        "none): unresolved there."
         if open_sizes
         else ""
     )

@@ -355,7 +355,8 @@ def decomposition(found: list[figures.Figure]) -> Drawing:
 def sizes(found: list[figures.Figure]) -> Drawing:
     """The headline ratios against the article task's size, with 95% intervals; the article's
     2.2 at size 10000, and where no size that large was measured, the line through the
-    isolated ratios carried on to it, dashed and labelled as the extrapolation it is."""
+    isolated ratios carried on to it with its 95% interval, dashed and labelled as the
+    extrapolation it is."""
     fig = Figure(figsize=(9, 4.2), layout="constrained")
     ax = fig.add_subplot()
     drawn: list[Drawn] = []
@@ -374,7 +375,19 @@ def sizes(found: list[figures.Figure]) -> Drawing:
             line = extrapolation(shown)
             if line is not None:
                 xs = np.geomspace(max(f.size for f in shown), ARTICLE_SIZE, 20)
-                ax.plot(xs, line(xs), "--", color="#888", label="isolated, extrapolated (not measured)")
+                carried = [line.at(x) for x in xs]
+                ax.plot(
+                    xs, [e.value for e in carried], "--", color="#888", label="isolated, extrapolated (not measured)"
+                )
+                ax.fill_between(
+                    xs,
+                    [e.low for e in carried],
+                    [e.high for e in carried],
+                    color="#888",
+                    alpha=0.15,
+                    lw=0,
+                    label="its 95% interval",
+                )
     ax.plot([ARTICLE_SIZE], [ARTICLE_RATIO], "*", color="#d62728", markersize=12, label="the article: 2.2x, one trial")
     ax.axhline(1.0, color="#444", lw=0.8)
     ax.set_xscale("log")
@@ -387,17 +400,13 @@ def sizes(found: list[figures.Figure]) -> Drawing:
     return Drawing(fig, tuple(drawn))
 
 
-def extrapolation(shown: list[figures.Figure]) -> Any:
-    """A straight line through log(ratio) against log(size), least squares, to carry the
-    measured ratios on to sizes not measured; None with fewer than two sizes."""
-    if len(shown) < 2 or max(f.size for f in shown) >= ARTICLE_SIZE:
+def extrapolation(shown: list[figures.Figure]) -> stats.LogLine | None:
+    """The straight line through the measured ratios against size on log-log axes
+    (:func:`bench.stats.log_line`), to carry them on to sizes not measured; None with fewer
+    than two sizes, or when the article's size itself was measured."""
+    if max((f.size for f in shown), default=ARTICLE_SIZE) >= ARTICLE_SIZE:
         return None
-    slope, intercept = np.polyfit(np.log([f.size for f in shown]), np.log([f.value for f in shown]), 1)
-
-    def line(size: Any) -> Any:
-        return np.exp(intercept + slope * np.log(size))
-
-    return line
+    return stats.log_line([f.size for f in shown], [stats.Estimate(f.value, f.low, f.high) for f in shown])
 
 
 def matrix_workloads(df: pd.DataFrame) -> list[str]:
