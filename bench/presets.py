@@ -267,9 +267,11 @@ QUICK_TARGETS = tuple(
 
 #: The other workloads' sizes at workshop scale: one task of each lasts about 0.08-0.13 s.
 WORKSHOP_SIZES = (("matmul", 1000), ("python", 1200), ("sleep", 80))
-#: Half that for the quick preset's matrix, whose 180 trials would otherwise take a third of
-#: its budget: one task lasts about 0.05-0.08 s, still far above what serving it costs.
-QUICK_SIZES = (("matmul", 1000), ("python", 600), ("sleep", 50))
+#: Smaller for the quick preset's matrix, whose 170 trials would otherwise take a third of its
+#: budget: one task lasts about 0.03-0.05 s, still well above what serving it costs.
+QUICK_SIZES = (("matmul", 800), ("python", 400), ("sleep", 30))
+#: The article's task in the quick preset's matrix (its headline is at 1000).
+QUICK_MATRIX_SIZE = 700
 #: The strategy x workload matrix at n=4 (two tasks per core) in process mode.
 MATRIX = Grid(
     n=4,
@@ -340,8 +342,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "quick",
-            "about 3 minutes on 2 cores: the article's two servers and the controlled comparisons until the "
-            "headline's three measures and each comparison are known to within 10%, the gap at five sizes, "
+            "2 to 3 minutes on 2 cores: the article's two servers and the controlled comparisons until the "
+            "headline's three measures and each comparison are known to within 10%, the gap at four sizes, "
             "the strategy x workload matrix at n=4",
             n=5,
             size=1000,
@@ -353,12 +355,12 @@ PRESETS: dict[str, Preset] = {
                 *REPRODUCTION,
                 *(replace(g, repeats=16) for g in ARTICLE_SERVERS),
                 *sizes_of_the_gap((500, 750, 1250), repeats=4),
-                replace(MATRIX, size=1000, warmup=False),
+                replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False),
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
                 Grid(
                     n=4,
-                    size=1000,
+                    size=QUICK_MATRIX_SIZE,
                     modes=("process",),
                     endpoints=harness.ENDPOINTS,
                     workloads=("article", "sleep"),
@@ -367,7 +369,7 @@ PRESETS: dict[str, Preset] = {
                 ),
             ),
             targets=QUICK_TARGETS,
-            budget_s=140.0,
+            budget_s=145.0,
             max_repeats=48,
         ),
         Preset(

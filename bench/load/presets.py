@@ -81,8 +81,8 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
             ),
             probe_clients=2,
             ping_rate=20,
-            probe_s=1.2,
-            baseline_s=0.3,
+            probe_s=1.0,
+            baseline_s=0.25,
             sweep_setups=(
                 Setup("flask", "werkzeug"),
                 Setup("flask", "gunicorn-sync", workers=2),
@@ -90,7 +90,7 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                 Setup("fastapi", "gunicorn-uvicorn", workers=2),
             ),
             sweep_clients=(1, 4),
-            sweep_s=1.2,
+            sweep_s=1.0,
             sweep_max_requests=1000,
         ),
         LoadPreset(
