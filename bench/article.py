@@ -513,10 +513,18 @@ def conclusion(found: Sequence[Figure], df: pd.DataFrame, *, timelines: str, fas
 
 
 def _faster_claim(iso: Figure, by: dict[str, Figure], faster: str, gap: str) -> str:
-    rest, total = by.get("gap.isolated.rest"), by.get("gap.isolated.total")
+    rest, total, b2b = by.get("gap.isolated.rest"), by.get("gap.isolated.total"), by.get("headline.back_to_back")
     why = ""
+    if b2b is not None:
+        why += (
+            " Sent back to back: "
+            + stats.verdict(
+                stats.Estimate(b2b.value, b2b.low, b2b.high), a="Flask", b="FastAPI", what="wall time back to back"
+            )
+            + "."
+        )
     if rest is not None and total is not None:
-        why = (
+        why += (
             f" The controlled comparisons ({gap}), one change at a time from the article's Flask with its debug "
             f"mode to its FastAPI (gap {total.value:.2f}x, {_ci(total)}), name these steps as moving it: "
             + _moved(by, "isolated", skip=("framework",))
@@ -533,6 +541,48 @@ def _faster_claim(iso: Figure, by: dict[str, Figure], faster: str, gap: str) -> 
             "reason is not parallelism." + why
         )
     return f'- *"FastAPI is faster."* **Wrong here:** Flask took {iso.value:.2f}x as long ({_ci(iso)}, {faster}).' + why
+
+
+def runs_agree(found: Sequence[Figure], reference: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
+    """The headline's figures of this run beside another run's (each with its interval), and
+    whether the two runs agree: on this shared machine a within-run interval is not the whole
+    truth, and a figure stands when separate runs agree (their intervals overlap) and each
+    resolves it the same way."""
+    ours, theirs = figures.by_id(found), figures.by_id(reference)
+    ids = [f"headline.{m}" for m in figures.TIMED if f"headline.{m}" in ours and f"headline.{m}" in theirs]
+    rows: list[dict[str, object]] = []
+    agree: list[str] = []
+    differ: list[str] = []
+    for fid in ids:
+        a, b = ours[fid], theirs[fid]
+        rows.append(
+            {
+                "figure": fid,
+                "this run": a.value,
+                "this run 95%": a.interval,
+                "reference": b.value,
+                "reference 95%": b.interval,
+                "size": f"{a.size} / {b.size}",
+            }
+        )
+        same = a.size == b.size and a.low <= b.high and b.low <= a.high and _side(a) == _side(b)
+        (agree if same else differ).append(fid)
+    if not ids:
+        return pd.DataFrame(rows), "The reference run has none of this run's headline figures to compare."
+    words = []
+    if agree:
+        words.append(f"The two runs agree on {', '.join(agree)}: their intervals overlap and say the same.")
+    if differ:
+        words.append(
+            f"They differ on {', '.join(differ)} (another size, intervals apart, or one resolved where the other is "
+            "not): read those figures as this machine's run-to-run spread, not as settled."
+        )
+    return pd.DataFrame(rows), " ".join(words)
+
+
+def _side(f: Figure) -> int:
+    """Which way an interval resolves a ratio: 1 above 1, -1 below, 0 unresolved."""
+    return 1 if f.low > 1 else (-1 if f.high < 1 else 0)
 
 
 def precision(found: Sequence[Figure]) -> tuple[pd.DataFrame, str]:

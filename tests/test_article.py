@@ -91,3 +91,27 @@ def test_the_precision_table_says_which_targets_were_missed(smoke_run):
     assert list(table["figure"]) == [f.id for f in found]
     missed = [f.id for f in found if f.met is False]
     assert all(m in words for m in missed) and ("Not met" in words) == bool(missed)
+
+
+def headline(measure: str, value: float, low: float, high: float, size: int = 1000) -> figures.Figure:
+    return figures.Figure(f"headline.{measure}", "", measure, value, low, high, 0.05, 0.1, True, 5, size, ())
+
+
+def test_two_runs_agree_only_where_their_intervals_overlap_and_resolve_alike():
+    ours = [
+        headline("isolated", 1.4, 1.3, 1.5),
+        headline("back_to_back", 1.1, 1.02, 1.2),
+        headline("server_cpu", 1.1, 1.0, 1.2),
+    ]
+    theirs = [
+        headline("isolated", 1.45, 1.35, 1.6),
+        headline("back_to_back", 1.0, 0.9, 1.1),
+        headline("server_cpu", 1.5, 1.3, 1.7),
+    ]
+    table, words = article.runs_agree(ours, theirs)
+    assert list(table["figure"]) == ["headline.isolated", "headline.back_to_back", "headline.server_cpu"]
+    assert "agree on headline.isolated:" in words
+    assert "differ on headline.back_to_back, headline.server_cpu" in words
+    elsewhere = [headline("isolated", 1.4, 1.3, 1.5, size=2000)]
+    assert "differ on headline.isolated" in article.runs_agree(ours, elsewhere)[1]
+    assert "none of this run's headline figures" in article.runs_agree(ours, [])[1]
