@@ -38,7 +38,7 @@ import requests
 
 from servers import harness
 
-from . import environment, figures
+from . import environment, figures, stats
 from .presets import IDEAL, Config, Preset, resolve
 from .probe import ProcessProbe, Usage, tree_cpu_seconds
 from .progress import Progress
@@ -421,8 +421,9 @@ def next_round(unmet: set[Config], measured: dict[Config, int], max_repeats: int
     return sorted(c for c in unmet if measured.get(c, 0) < max_repeats)
 
 
-#: Bootstrap resamples for the stopping rule's look at the intervals (the report takes more).
-STOPPING_RESAMPLES = 2000
+#: Bootstrap resamples for the stopping rule's look at the intervals: the report's own, with
+#: its seed, so that a figure the rule saw at its target is the one the report prints as met.
+STOPPING_RESAMPLES = stats.RESAMPLES
 
 
 def _added_rounds(m: _Measuring, rng: random.Random, started: float) -> dict[str, Any]:

@@ -153,6 +153,13 @@ def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
 
 
 @pytest.mark.slow
+def test_the_stopping_rule_and_the_report_see_the_same_intervals(smoke_run):
+    stopping = smoke_run.meta()["stopping"]
+    missed = [f.id for f in report.cited(smoke_run) if f.met is False]
+    assert stopping["unmet"] == missed and (stopping["stopped"] == "met") == (not missed)
+
+
+@pytest.mark.slow
 def test_rerunning_never_overwrites(smoke_run, tmp_path):
     tiny = replace(SMOKE, repeats=1, warmup=0, grids=(Grid(modes=("thread",), frameworks=("fastapi",)),))
     before = smoke_run.trials_path.read_bytes()
