@@ -201,12 +201,13 @@ def faster(found: Sequence[Figure], number: int) -> Shown:
         )
     if memory is not None:
         lines.append(f"- peak memory of the serving process: {memory.value:.2f}x ({_ci(memory)}).")
-    lines.append(_why_they_differ(by))
-    lines.append(
+    after = [
+        _why_they_differ(by),
         "The article reported 2.2x from one trial each, at size 10000 (Figure 6 puts it beside the sizes "
-        "measured here)."
-    )
-    return _shown(drawing, "\n".join(line for line in lines if line), says)
+        "measured here).",
+    ]
+    # A paragraph after the list: a blank line, or Markdown folds it into the last item.
+    return _shown(drawing, "\n".join(lines) + "\n\n" + " ".join(p for p in after if p), says)
 
 
 def _what(measure: str) -> str:
@@ -395,8 +396,8 @@ def decomposition(found: Sequence[Figure], number: int) -> Shown:
             f"{named.value:.2f}x ({_ci(named)}), leaving {rest.value:.2f}x ({_ci(rest)}). Steps whose interval "
             f"excludes 1: {_moved(by, m)}."
         )
-    lines.append("The steps: " + "; ".join(f"**{name}**, {what}" for name, what in ablation.STEPS) + ".")
-    return _shown(drawing, "\n".join(lines), says)
+    steps = "The steps: " + "; ".join(f"**{name}**, {what}" for name, what in ablation.STEPS) + "."
+    return _shown(drawing, "\n".join(lines) + "\n\n" + steps, says)
 
 
 def _moved(by: dict[str, Figure], measure: str, *, skip: tuple[str, ...] = ()) -> str:
