@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from . import ablation, figures, stats
 from .presets import IDEAL, native_sides
@@ -166,17 +167,30 @@ def draw_tasks(
 
 
 def request_timeline(answer: dict[str, Any]) -> Figure:
-    """One ``/run`` answer (with ``sent_mono`` and ``wall_s`` added by the client) as a timeline."""
-    fig = Figure(figsize=(8, 0.4 * len(answer["tasks"]) + 1.4), layout="constrained")
+    """One ``/run`` answer (with ``sent_mono`` and ``wall_s`` added by the client) as a
+    timeline, with a legend; when the answer carries ``one_after_another_s`` (the explorer's),
+    a hatched bar of that length stands under the request's for comparison."""
+    tasks = answer["tasks"]
+    color = COLORS.get(answer["framework"], "#999")
+    fig = Figure(figsize=(8, 0.4 * len(tasks) + 1.9), layout="constrained")
     ax = fig.add_subplot()
-    draw_tasks(
-        ax, answer["tasks"], answer["sent_mono"], answer["wall_s"], COLORS.get(answer["framework"], "#999"), labels=True
-    )
+    draw_tasks(ax, tasks, answer["sent_mono"], answer["wall_s"], color, labels=True)
+    handles = [Patch(color=color, label=f"a task ({answer['framework']})"), Patch(color="#444", label="the request")]
+    base = answer.get("one_after_another_s", float("nan"))
+    title = f"parallelism {answer['parallelism']:.2f}, wall {answer['wall_s']:.3f} s"
+    if base == base:  # not NaN
+        ax.barh(len(tasks), base, left=0, height=0.3, color="white", edgecolor="#444", hatch="///")
+        ticks = list(ax.get_yticks()) + [len(tasks)]
+        labels = [t.get_text() for t in ax.get_yticklabels()] + ["one after another"]
+        ax.set_yticks(ticks, labels, fontsize=7)
+        here = "the same tasks one after another, in this process"
+        handles.append(Patch(facecolor="white", edgecolor="#444", hatch="///", label=here))
+        title = f"speed-up {answer['speedup']:.2f}, " + title
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=3, fontsize=7, frameon=False)
     ax.set_xlabel("seconds since the request was sent")
     ax.set_title(
         f"{answer['framework']} / {answer['endpoint']} endpoint: {answer['workload']} x{answer['n']} "
-        f"with {answer['strategy']}: parallelism {answer['parallelism']:.2f}, "
-        f"wall {answer['wall_s']:.3f} s",
+        f"with {answer['strategy']}: {title}",
         fontsize=10,
     )
     return fig

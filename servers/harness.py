@@ -48,6 +48,7 @@ __all__ = [
     "run_ideal",
     "serve",
     "shared",
+    "size_unit",
 ]
 
 #: The workloads and strategies, by name, in their documented order.
@@ -58,6 +59,11 @@ STRATEGIES: tuple[str, ...] = tuple(strategies.STRATEGIES)
 def default_size(workload: str) -> int:
     """The size a task of ``workload`` has unless told otherwise (the article's: 10000)."""
     return workloads.get(workload).default_size
+
+
+def size_unit(workload: str) -> str:
+    """What ``size`` counts for ``workload`` (its array side, milliseconds...)."""
+    return workloads.get(workload).size_unit
 
 
 def estimate_peak_bytes(workload: str, strategy: str, *, n: int, size: int, workers: int | None = None) -> int:

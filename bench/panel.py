@@ -1,0 +1,121 @@
+"""The explorer's widgets: pick a configuration, press Run, see when each task ran.
+
+:class:`Panel` wires ipywidgets to an :class:`~bench.explore.Explorer`: while a request runs
+the Run button is disabled and says so; the result is the request's timeline (with the same
+tasks one after another beside it) and a line of its numbers; below, the history of what
+was tried, rounded, with long errors shortened (the whole text on hover).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import ipywidgets as w
+from IPython.display import clear_output, display
+
+from servers import harness
+
+from . import plots
+from .explore import Explorer, history_view, resolved_endpoint, summary
+from .speedup import EXPLAINED
+
+#: Widgets' descriptions are shown whole, not cut to the default width.
+WHOLE = {"description_width": "initial"}
+
+
+def endpoint_options(framework: str) -> list[tuple[str, str]]:
+    """The endpoint toggle's (label, value) pairs for ``framework``: "native" names what it is."""
+    return [(f"native ({resolved_endpoint(framework, '')})", ""), ("sync", "sync"), ("async", "async")]
+
+
+def size_hint(workload: str) -> str:
+    """What the size box means for ``workload``."""
+    return f"{harness.size_unit(workload)}; 0 = the default ({harness.default_size(workload)})"
+
+
+class Panel:
+    """The explorer's controls, result and history, as one widget (:attr:`box`)."""
+
+    def __init__(self, explorer: Explorer, *, workload: str = "article", n: int = 4, mode: str = "process") -> None:
+        self.explorer = explorer
+        self.framework = w.ToggleButtons(options=list(harness.FRAMEWORKS), value="fastapi", description="framework")
+        self.endpoint = w.ToggleButtons(options=endpoint_options("fastapi"), value="", description="endpoint")
+        self.mode = w.ToggleButtons(options=list(harness.MODES), value=mode, description="server in a")
+        self.strategy = w.Dropdown(options=list(harness.STRATEGIES), value="gather", description="strategy")
+        self.workload = w.Dropdown(options=list(harness.WORKLOADS), value=workload, description="workload")
+        self.n = w.IntSlider(value=n, min=1, max=16, description="n tasks", style=WHOLE)
+        self.size = w.IntText(value=0, description="size", style=WHOLE, layout=w.Layout(width="14em"))
+        self.hint = w.Label(size_hint(workload))
+        self.repeats = w.IntSlider(value=3, min=1, max=9, description="requests (median kept)", style=WHOLE)
+        self.go = w.Button(description="Run", button_style="primary", icon="play")
+        self.status = w.Label("")
+        self.result = w.Output()
+        self.history = w.Output()
+        for control in (self.framework, self.endpoint, self.mode, self.strategy, self.workload):
+            control.style.description_width = "initial"
+        self.framework.observe(self._framework_changed, names="value")
+        self.workload.observe(lambda change: setattr(self.hint, "value", size_hint(change["new"])), names="value")
+        self.go.on_click(self.run)
+        self.box = w.VBox(
+            [
+                self.framework,
+                self.endpoint,
+                self.mode,
+                self.strategy,
+                self.workload,
+                self.n,
+                w.HBox([self.size, self.hint]),
+                self.repeats,
+                w.HBox([self.go, self.status]),
+                w.HTML(f"<small>{EXPLAINED}</small>"),
+                self.result,
+                self.history,
+            ]
+        )
+
+    def _framework_changed(self, change: dict[str, Any]) -> None:
+        value = self.endpoint.value
+        self.endpoint.options = endpoint_options(change["new"])
+        self.endpoint.value = value
+
+    def describe(self) -> str:
+        """The configuration the controls show, in words."""
+        endpoint = resolved_endpoint(self.framework.value, self.endpoint.value)
+        return (
+            f"{self.framework.value} ({endpoint} endpoint, {self.mode.value} mode): {self.strategy.value} of "
+            f"{self.n.value} {self.workload.value} tasks"
+        )
+
+    def run(self, _: Any = None) -> dict[str, Any]:
+        """Run what the controls show; the button is disabled until the answer is drawn."""
+        what = self.describe()
+        self.go.disabled, self.go.description, self.go.icon = True, "Running...", "hourglass-half"
+        self.status.value = f"running {what}, {self.repeats.value} request(s)..."
+        self.result.clear_output()
+        started = time.perf_counter()
+        try:
+            answer = self.explorer.run(
+                self.framework.value,
+                self.strategy.value,
+                self.workload.value,
+                n=self.n.value,
+                size=self.size.value or None,
+                endpoint=self.endpoint.value,
+                mode=self.mode.value,
+                repeats=self.repeats.value,
+            )
+            with self.result:
+                if "error" not in answer:
+                    display(plots.request_timeline(answer))
+                print(summary(answer))
+            with self.history:
+                clear_output(wait=True)
+                display(history_view(self.explorer.table()))
+            self.status.value = f"{what}: done in {time.perf_counter() - started:.1f} s"
+            return answer
+        except Exception as e:
+            self.status.value = f"{what}: failed ({type(e).__name__}: {e})"
+            raise
+        finally:
+            self.go.disabled, self.go.description, self.go.icon = False, "Run", "play"
