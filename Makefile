@@ -13,7 +13,7 @@ FRAMEWORK ?= fastapi
 USERS ?= 4
 SECONDS ?= 20
 
-.PHONY: help article article-html article-reader-html run report test test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
+.PHONY: notebook-filter help article article-html article-reader-html run report test test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
 
 help:
 	@echo "make article     run the article notebook (PRESET=$(PRESET)) into $(BUILD)/article.html"
@@ -34,7 +34,21 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements.lock
 	$(UV) pip install --quiet --compile-bytecode --python $(PY) --no-deps -e .
+	$(MAKE) --no-print-directory notebook-filter
 	touch $@
+
+# Notebooks keep their outputs in your working copy (JupyterLab saves them there); git sees
+# them stripped: outputs, execution counts and what a kernel or JupyterLab rewrite in their
+# metadata (nbstripout, run as a git filter by .gitattributes). Set in this clone's
+# .git/config by every install; nothing happens outside a git checkout.
+NB_STRIP_KEYS := metadata.language_info metadata.kernelspec.display_name
+notebook-filter:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git config filter.nbstripout.clean "'$(realpath $(VENV))/bin/python' -m nbstripout --keep-id --extra-keys '$(NB_STRIP_KEYS)'" && \
+		git config filter.nbstripout.smudge cat && \
+		git config diff.ipynb.textconv "'$(realpath $(VENV))/bin/python' -m nbstripout --keep-id --extra-keys '$(NB_STRIP_KEYS)' -t" && \
+		echo "notebooks: outputs stay in your files, commits get them stripped (git filter nbstripout)"; \
+	fi
 
 lock: $(VENV)/.installed
 	$(UV) pip compile --quiet --universal --python-version 3.11 --extra dev pyproject.toml -o requirements.lock

@@ -1,39 +1,93 @@
-"""The notebooks: committed clean, and the workshop and the explorer executed at the smoke
-preset (the article is built by the README's ``make article``: see tests/test_readme.py)."""
+"""The notebooks: committed clean, the git filter that keeps them so, and the workshop and the
+explorer executed (the article is built by the README's ``make article``: see
+tests/test_readme.py). Tests read the notebooks as git would commit them, not as a user's
+JupyterLab left them."""
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
+from nbstripout import strip_output
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+NAMES = ["article", "explore", "workshop"]
 CELL_TIMEOUT_S = 300
+#: What the Makefile's filter strips besides outputs and counts (its NB_STRIP_KEYS).
+STRIP_KEYS = re.search(r"^NB_STRIP_KEYS := (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()  # type: ignore[union-attr]
 
 
-def test_the_three_notebooks_exist_and_are_committed_without_outputs():
-    names = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["article", "explore", "workshop"]
-    for path in NOTEBOOKS.glob("*.ipynb"):
-        nb = nbformat.read(path, as_version=4)
-        dirty = [
-            i
-            for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))
-        ]
-        assert not dirty, f"{path.name}: cells {dirty} carry outputs; commit notebooks clean"
-        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), path.name
+def in_git() -> bool:
+    return (ROOT / ".git").exists() and shutil.which("git") is not None
 
 
-def execute(name: str, tmp_path: Path, **parameters) -> Path:
+def committed(name: str) -> nbformat.NotebookNode:
+    """The notebook as the last commit has it (the working copy outside a git checkout)."""
+    path = NOTEBOOKS / f"{name}.ipynb"
+    if not in_git():
+        return nbformat.read(path, as_version=4)
+    text = subprocess.run(
+        ["git", "show", f"HEAD:notebooks/{name}.ipynb"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return nbformat.reads(text, as_version=4)
+
+
+def stripped(path: Path) -> nbformat.NotebookNode:
+    """``path`` as the git filter would commit it now: no outputs, counts or kernel metadata."""
+    return strip_output(
+        nbformat.read(path, as_version=4), keep_output=False, keep_count=False, keep_id=True, extra_keys=STRIP_KEYS
+    )
+
+
+def test_the_three_notebooks_are_committed_stripped():
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
+    for name in NAMES:
+        nb = committed(name)
+        dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not dirty, f"{name}.ipynb: cells {dirty} were committed with outputs"
+        again = strip_output(nbformat.from_dict(json.loads(json.dumps(nb))), False, False, True, extra_keys=STRIP_KEYS)
+        assert again == nb, f"{name}.ipynb was committed without the filter (run make, then git add it again)"
+        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), name
+
+
+@pytest.mark.skipif(not in_git(), reason="not a git checkout")
+def test_outputs_saved_by_jupyterlab_leave_git_status_clean(tmp_path: Path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--local", str(ROOT), str(clone)], check=True)
+    venv = ROOT / ".venv"
+    subprocess.run(["make", "--no-print-directory", "notebook-filter", f"VENV={venv}"], cwd=clone, check=True)
+    path = clone / "notebooks" / "workshop.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):  # what a run and an autosave leave
+        cell.execution_count = i + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"output {i}\n")]
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
+    nb.metadata["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
+    nbformat.write(nb, path)
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
+    assert status.stdout == "", f"git sees the outputs: {status.stdout}"
+    nb.cells[0].source += "\n\nA sentence of mine."  # a real change still shows
+    nbformat.write(nb, path)
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
+    assert status.stdout.split() == ["M", "notebooks/workshop.ipynb"]
+
+
+def execute(name: str, tmp_path: Path, notebook: nbformat.NotebookNode | None = None, **parameters) -> Path:
+    """Execute ``notebook`` (default: ``name`` as git would commit it) with ``parameters``."""
+    source = tmp_path / f"{name}-in.ipynb"
+    nbformat.write(notebook if notebook is not None else stripped(NOTEBOOKS / f"{name}.ipynb"), source)
     out = tmp_path / f"{name}.ipynb"
     papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(source),
         str(out),
-        parameters={"preset": "smoke", **parameters},
+        parameters=parameters,
         cwd=str(NOTEBOOKS),
         kernel_name="python3",
         progress_bar=False,
@@ -43,11 +97,63 @@ def execute(name: str, tmp_path: Path, **parameters) -> Path:
     return out
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["workshop", "explore"])
-def test_notebook_runs_at_the_smoke_preset(name, tmp_path):
-    nb = nbformat.read(execute(name, tmp_path), as_version=4)
-    images = [
+def images(nb: nbformat.NotebookNode) -> list[dict]:
+    return [
         o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     ]
-    assert images, f"{name} drew no figure"
+
+
+@pytest.mark.slow
+def test_the_explorer_runs_at_the_smoke_preset(tmp_path):
+    nb = nbformat.read(execute("explore", tmp_path, preset="smoke"), as_version=4)
+    assert images(nb), "explore drew no figure"
+    assert not any("ex.close()" in c.source for c in nb.cells if c.cell_type == "code"), "Run All keeps the servers"
+
+
+# -- the workshop's solutions -------------------------------------------------------------
+PREDICTION = re.compile(r"^prediction_(\w+) = ([\d.]+)$")
+SOLUTION = re.compile(r"<summary>Exercise (\w+)</summary>\s+\*\*([\d.]+)\*\*")
+
+
+def solutions(nb: nbformat.NotebookNode) -> dict[str, float]:
+    """Each exercise's answer, as the solutions at the end of the workshop give it."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return {k: float(v) for k, v in SOLUTION.findall(text)}
+
+
+def predicting(nb: nbformat.NotebookNode, answers: dict[str, float]) -> nbformat.NotebookNode:
+    """The workshop with every prediction cell set to ``answers``."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in nb.cells:
+        found = PREDICTION.match(cell.source.strip()) if cell.cell_type == "code" else None
+        if found:
+            cell.source = f"prediction_{found.group(1)} = {answers[found.group(1)]}"
+    return nb
+
+
+def verdicts(nb: nbformat.NotebookNode) -> list[str]:
+    """Every check's sentence in an executed workshop, in order."""
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    return [line for line in text.splitlines() if line.startswith(("Holds:", "Not quite:", "No measured"))]
+
+
+def test_the_workshop_gives_each_prediction_one_number_in_its_solutions():
+    nb = stripped(NOTEBOOKS / "workshop.ipynb")
+    asked = [m.group(1) for c in nb.cells if c.cell_type == "code" for m in [PREDICTION.match(c.source.strip())] if m]
+    answers = solutions(nb)
+    assert asked and sorted(asked) == sorted(answers), (asked, answers)
+    checks = [c for c in nb.cells if c.cell_type == "code" and "check(prediction_" in c.source]
+    assert len(checks) == len(asked), "every prediction has its check"
+
+
+@pytest.mark.slow
+@pytest.mark.alone
+def test_the_workshop_s_solutions_hold_when_entered_as_predictions(tmp_path):
+    nb = stripped(NOTEBOOKS / "workshop.ipynb")
+    answers = solutions(nb)
+    done = nbformat.read(execute("workshop", tmp_path, predicting(nb, answers)), as_version=4)
+    said = verdicts(done)
+    assert len(said) == len(answers), said
+    wrong = [s for s in said if not s.startswith("Holds:")]
+    assert not wrong, f"the solutions' own numbers did not hold: {wrong}"
+    assert images(done), "the workshop drew no timeline"
