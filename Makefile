@@ -22,7 +22,7 @@ help:
 	@echo "make test        the whole test suite; make test-fast: the fast tests only"
 	@echo "make lint        ruff format --check, ruff check, mypy"
 	@echo "make lock        resolve requirements.lock again from pyproject.toml"
-	@echo "make lab         JupyterLab on notebooks/ with the project's environment"
+	@echo "make lab         JupyterLab on your copies of the notebooks (in $(LAB)/), with the project's environment"
 	@echo "make load        many clients: blocking probe and concurrency sweep (LOAD_PRESET=$(LOAD_PRESET))"
 	@echo "make load-locust bench, wrk and Locust side by side (FRAMEWORK=, USERS=, SECONDS=)"
 	@echo "make serve-flask | serve-fastapi   the article's two terminals"
@@ -41,7 +41,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 # them stripped: outputs, execution counts and what a kernel or JupyterLab rewrite in their
 # metadata (nbstripout, run as a git filter by .gitattributes). Set in this clone's
 # .git/config by every install; nothing happens outside a git checkout.
-NB_STRIP_KEYS := metadata.language_info metadata.kernelspec.display_name
+NB_STRIP_KEYS := metadata.language_info
 notebook-filter:
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		git config filter.nbstripout.clean "'$(realpath $(VENV))/bin/python' -m nbstripout --keep-id --extra-keys '$(NB_STRIP_KEYS)'" && \
@@ -88,10 +88,20 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# JupyterLab refuses to run as root unless told to: a container or a workshop VM is root.
+# JupyterLab works on copies in $(LAB)/ (git ignores them), so that what you run, change and
+# save there leaves the committed notebooks as they are; a copy is made when it is missing.
+# It refuses to run as root unless told to: a container or a workshop VM is root.
+LAB ?= lab
 lab: $(VENV)/.installed
+	@mkdir -p $(LAB)
+	@for nb in notebooks/*.ipynb; do \
+		copy=$(LAB)/$$(basename $$nb); \
+		if [ ! -e $$copy ]; then cp $$nb $$copy && echo "make lab: $$copy is a fresh copy of $$nb"; \
+		elif [ $$nb -nt $$copy ]; then echo "make lab: $$nb changed since your copy was made: delete $$copy to get the new one"; fi; \
+	done
+	@echo "make lab: JupyterLab works on your copies in $(LAB)/; git ignores them and the committed notebooks stay as they are"
 	@if [ "$$(id -u)" = 0 ]; then echo "make lab: running as root (as in a container): --allow-root lets JupyterLab start; it listens on 127.0.0.1 only" >&2; fi
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(LAB) --ServerApp.ip=127.0.0.1 $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
 
 load: $(VENV)/.installed
 	$(PY) -m bench load --preset $(LOAD_PRESET) --out $(OUT)

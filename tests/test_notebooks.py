@@ -58,25 +58,30 @@ def test_the_three_notebooks_are_committed_stripped():
 
 
 @pytest.mark.skipif(not in_git(), reason="not a git checkout")
-def test_outputs_saved_by_jupyterlab_leave_git_status_clean(tmp_path: Path):
+def test_outputs_saved_into_a_notebook_never_reach_a_commit(tmp_path: Path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", "--local", str(ROOT), str(clone)], check=True)
     venv = ROOT / ".venv"
     subprocess.run(["make", "--no-print-directory", "notebook-filter", f"VENV={venv}"], cwd=clone, check=True)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=clone, capture_output=True, text=True, check=True).stdout
+
     path = clone / "notebooks" / "workshop.ipynb"
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):  # what a run and an autosave leave
         cell.execution_count = i + 1
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"output {i}\n")]
     nb.metadata["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
-    nb.metadata["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
     nbformat.write(nb, path)
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
-    assert status.stdout == "", f"git sees the outputs: {status.stdout}"
+    assert git("diff") == "", "git diff sees the outputs"
+    git("add", "--all")
+    assert git("status", "--porcelain") == "", "git add staged the outputs"
     nb.cells[0].source += "\n\nA sentence of mine."  # a real change still shows
     nbformat.write(nb, path)
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
-    assert status.stdout.split() == ["M", "notebooks/workshop.ipynb"]
+    git("add", "--all")
+    assert git("status", "--porcelain").split() == ["M", "notebooks/workshop.ipynb"]
+    assert '"A sentence of mine."' in git("diff", "--cached") and "output 0" not in git("diff", "--cached")
 
 
 def execute(name: str, tmp_path: Path, notebook: nbformat.NotebookNode | None = None, **parameters) -> Path:

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 #: What a scratch copy does not link to: what commands write, and caches.
-UNLINKED = {"data", "build", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+UNLINKED = {"data", "build", "lab", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 #: Inline code in the README's prose that is a command.
 INLINE_COMMAND = re.compile(r"(make|python -m \w+|\.venv/bin/\S+|conda) \S")
 
