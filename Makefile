@@ -76,9 +76,11 @@ report: $(VENV)/.installed
 	$(PY) -m bench report $(if $(RUN),$(RUN),--latest --out $(OUT))
 
 # Every test, on two workers, each test file on one of them (the README's commands share the
-# article's fixed ports, one at a time). CI also runs test-fast on its own, as written.
+# article's fixed ports, one at a time); then the tests marked alone, which time work on both
+# cores, with nothing else running. CI also runs test-fast on its own, as written.
 test: $(VENV)/.installed
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile -m "not alone"
+	$(PY) -m pytest -m alone
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -m "not slow"

@@ -176,7 +176,7 @@ class Explorer:
 
 #: A prediction holds when it is within this factor of the measured number, either way. On
 #: this project's 2-core machine the median of five requests of one workshop exercise moved
-#: by up to 20% from one run to the next (see the workshop's introduction): 1.3 leaves room
+#: by up to a quarter from one run to the next (see the workshop's introduction): 1.3 leaves room
 #: for that, and still tells 1 from 2 from 4.
 TOLERANCE = 1.3
 
