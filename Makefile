@@ -94,6 +94,7 @@ lint: $(VENV)/.installed
 # save there leaves the committed notebooks as they are; a copy is made when it is missing.
 # It refuses to run as root unless told to: a container or a workshop VM is root.
 LAB ?= lab
+LAB_ARGS ?=
 lab: $(VENV)/.installed
 	@mkdir -p $(LAB)
 	@for nb in notebooks/*.ipynb; do \
@@ -103,7 +104,7 @@ lab: $(VENV)/.installed
 	done
 	@echo "make lab: JupyterLab works on your copies in $(LAB)/; git ignores them and the committed notebooks stay as they are"
 	@if [ "$$(id -u)" = 0 ]; then echo "make lab: running as root (as in a container): --allow-root lets JupyterLab start; it listens on 127.0.0.1 only" >&2; fi
-	$(VENV)/bin/jupyter lab --notebook-dir=$(LAB) --ServerApp.ip=127.0.0.1 $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(LAB) --ServerApp.ip=127.0.0.1 $(LAB_ARGS) $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
 
 load: $(VENV)/.installed
 	$(PY) -m bench load --preset $(LOAD_PRESET) --out $(OUT)

@@ -29,9 +29,15 @@ def endpoint_options(framework: str) -> list[tuple[str, str]]:
     return [(f"native ({resolved_endpoint(framework, '')})", ""), ("sync", "sync"), ("async", "async")]
 
 
-def size_hint(workload: str) -> str:
-    """What the size box means for ``workload``."""
-    return f"{harness.size_unit(workload)}; 0 = the default ({harness.default_size(workload)})"
+def size_hint(workload: str, article_size: int) -> str:
+    """What the size box means for ``workload`` (the explorer's servers run the article's task
+    at ``article_size`` unless told otherwise)."""
+    default = article_size if workload == "article" else harness.default_size(workload)
+    return f"{harness.size_unit(workload)}; 0 = the default ({default})"
+
+
+#: The mode toggle's (label, value) pairs.
+MODE_OPTIONS = [("thread (in this kernel)", "thread"), ("process (of its own)", "process")]
 
 
 class Panel:
@@ -41,12 +47,12 @@ class Panel:
         self.explorer = explorer
         self.framework = w.ToggleButtons(options=list(harness.FRAMEWORKS), value="fastapi", description="framework")
         self.endpoint = w.ToggleButtons(options=endpoint_options("fastapi"), value="", description="endpoint")
-        self.mode = w.ToggleButtons(options=list(harness.MODES), value=mode, description="server in a")
+        self.mode = w.ToggleButtons(options=MODE_OPTIONS, value=mode, description="server runs in a")
         self.strategy = w.Dropdown(options=list(harness.STRATEGIES), value="gather", description="strategy")
         self.workload = w.Dropdown(options=list(harness.WORKLOADS), value=workload, description="workload")
         self.n = w.IntSlider(value=n, min=1, max=16, description="n tasks", style=WHOLE)
         self.size = w.IntText(value=0, description="size", style=WHOLE, layout=w.Layout(width="14em"))
-        self.hint = w.Label(size_hint(workload))
+        self.hint = w.Label(size_hint(workload, explorer.article_size))
         self.repeats = w.IntSlider(value=3, min=1, max=9, description="requests (median kept)", style=WHOLE)
         self.go = w.Button(description="Run", button_style="primary", icon="play")
         self.status = w.Label("")
@@ -55,7 +61,7 @@ class Panel:
         for control in (self.framework, self.endpoint, self.mode, self.strategy, self.workload):
             control.style.description_width = "initial"
         self.framework.observe(self._framework_changed, names="value")
-        self.workload.observe(lambda change: setattr(self.hint, "value", size_hint(change["new"])), names="value")
+        self.workload.observe(self._workload_changed, names="value")
         self.go.on_click(self.run)
         self.box = w.VBox(
             [
@@ -78,6 +84,9 @@ class Panel:
         value = self.endpoint.value
         self.endpoint.options = endpoint_options(change["new"])
         self.endpoint.value = value
+
+    def _workload_changed(self, change: dict[str, Any]) -> None:
+        self.hint.value = size_hint(change["new"], self.explorer.article_size)
 
     def describe(self) -> str:
         """The configuration the controls show, in words."""

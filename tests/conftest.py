@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from typing import Any
 import psutil
 import pytest
 
-from bench import presets, trials
+from bench import debian, presets, trials
 from bench.presets import Config
 from bench.records import Measurement, TrialRow
 from bench.store import Run
@@ -125,3 +126,11 @@ def server(request: pytest.FixtureRequest) -> Iterator[launch.Server]:
     with launch.serve(request.param, "thread", size=SMALL) as s:
         yield s
     assert_no_new_threads(before)
+
+
+def chromium() -> str | None:
+    """A Chromium to drive: one on the PATH, else Debian's, installed where allowed (as root)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return debian.program("chromium", "chromium")

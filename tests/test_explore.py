@@ -177,7 +177,10 @@ def test_the_panel_is_busy_while_a_request_runs_and_labels_what_it_runs():
     assert [label for label, _ in panel.endpoint.options][0] == "native (async)"
     assert endpoint_options("flask")[0] == ("native (sync)", "")
     panel.workload.value = "sleep"
-    assert panel.hint.value == size_hint("sleep") and "milliseconds" in panel.hint.value
+    assert panel.hint.value == size_hint("sleep", 1000) and "milliseconds" in panel.hint.value
+    panel.workload.value = "article"
+    assert panel.hint.value == "array side; 0 = the default (1000)", "the explorer's own article size"
+    panel.workload.value = "sleep"
     assert panel.size.style.description_width == "initial", "labels are shown whole"
     panel.run()
     busy, status = ex.seen[0]

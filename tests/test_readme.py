@@ -34,7 +34,7 @@ import requests
 from bench import debian, records
 from bench.load.external import read_locust
 
-from .conftest import wait_for
+from .conftest import chromium, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -611,13 +611,6 @@ def test_environment_yml_installs_the_lock():
     assert re.search(r"^\s+- -r requirements\.lock$", text, re.M) and re.search(r"^\s+- -e \.$", text, re.M)
 
 
-def _chromium() -> str | None:
-    for name in ("chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return debian.program("chromium", "chromium")  # the test installs Debian's chromium
-
-
 CHECK_FIGURES = """<script>
 window.addEventListener("load", () => {
   const imgs = [...document.images];
@@ -630,7 +623,7 @@ window.addEventListener("load", () => {
 @pytest.mark.slow
 def test_every_figure_of_the_built_article_renders_in_chromium(scratch: Scratch, tmp_path: Path) -> None:
     article_built(scratch, scratch.run(ARTICLE_SMOKE))
-    browser = _chromium()
+    browser = chromium()
     if browser is None:
         pytest.skip("no Chromium, and it could not be installed here (needs root and Debian's apt)")
     html = (scratch.path / "build" / "article.html").read_text()
