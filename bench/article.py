@@ -24,6 +24,7 @@ from .figures import Figure
 from .load import blocking, runner, sweep
 from .presets import IDEAL, IN_PROCESS, NO_ENDPOINT, native_sides
 from .report import measured, summary, versus_ideal
+from .speedup import EXPLAINED
 from .store import Run
 
 
@@ -344,8 +345,9 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
     caption = (
         f"**Figure {number}.** **What makes independent functions run in parallel:** speed-up over the same "
         f"tasks run one after another in-process, per workload and strategy, each framework in its own endpoint "
-        f"style ({endpoints}): {'; '.join(panels)}. The fastest strategy of each against the fastest in-process "
-        "ideal of the same tasks (1.00x = serving cost nothing), and the same for the fastest trials:\n\n"
+        f"style ({endpoints}): {'; '.join(panels)}. {EXPLAINED} The fastest strategy of each against the "
+        "fastest in-process ideal of the same tasks (1.00x = serving cost nothing), and the same for the "
+        "fastest trials:\n\n"
         "| workload | n | size | framework | best strategy (endpoint) | x best ideal (95% CI) | fastest trials |\n"
         "|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
