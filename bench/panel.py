@@ -53,7 +53,7 @@ class Panel:
         self.n = w.IntSlider(value=n, min=1, max=16, description="n tasks", style=WHOLE)
         self.size = w.IntText(value=0, description="size", style=WHOLE, layout=w.Layout(width="14em"))
         self.hint = w.Label(size_hint(workload, explorer.article_size))
-        self.repeats = w.IntSlider(value=3, min=1, max=9, description="requests (median kept)", style=WHOLE)
+        self.repeats = w.IntSlider(value=3, min=1, max=9, description="requests (fastest kept)", style=WHOLE)
         self.go = w.Button(description="Run", button_style="primary", icon="play")
         self.status = w.Label("")
         self.result = w.Output()

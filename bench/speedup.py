@@ -11,7 +11,6 @@ stretched. Every figure, table and check of the project that says "speed-up" mea
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ EXPLAINED = (
     "end), so tasks can overlap without finishing sooner, as threads running pure Python do."
 )
 
-#: A baseline is measured up to this many times (its median kept) ...
+#: A baseline is measured up to this many times (the fastest kept) ...
 BASELINE_REPEATS = 3
 #: ... and no further repeat starts once this much time has gone into it (one always runs).
 BASELINE_BUDGET_S = 2.0
@@ -68,7 +67,8 @@ Measure = Callable[..., float]
 class Baselines:
     """One-after-another times measured in this process and cached by (workload, n, size).
 
-    Each is the median of up to :data:`BASELINE_REPEATS` measurements, fewer when one
+    Each is the fastest of up to :data:`BASELINE_REPEATS` measurements (interference only
+    adds time), fewer when one
     measurement already takes :data:`BASELINE_BUDGET_S` (a long task is measured once),
     after one untimed task: a process's first task of a kind is slower (imports, caches,
     the CPU's clock coming up), by half again for ``python`` on this project's machine.
@@ -90,5 +90,5 @@ class Baselines:
                 times.append(self.measure(workload, n=n, size=size))
                 if time.perf_counter() - started >= self.budget_s:
                     break
-            self.cache[key] = statistics.median(times)
+            self.cache[key] = min(times)
         return self.cache[key]

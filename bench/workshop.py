@@ -17,8 +17,6 @@ from .explore import summary
 
 #: Task sizes per workload (see :mod:`servers.workloads` for their units).
 SIZES: dict[str, int] = {"article": 1500, "python": 2000, "matmul": 1200, "sleep": 150}
-#: Requests per exercise; the check reads their median speed-up.
-REQUESTS = 5
 #: Where the servers run.
 MODE = "process"
 
