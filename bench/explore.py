@@ -104,10 +104,10 @@ class Explorer:
         """Send one configuration ``repeats`` times (after its warm-up, on first use) and
         return the answer of the fastest: on a shared machine interference only adds time, so
         the fastest of several requests says what the configuration costs when nothing gets in
-        the way (the one-after-another time is the fastest of its measurements too). With
-        ``wall_s`` (the client's),
-        ``one_after_another_s``, ``speedup`` (the one over the other), ``speedups`` (every
-        request's), ``warmup_s`` and ``sent_mono``; add a row to :attr:`history`.
+        the way (the one-after-another time is the fastest of its measurements too). The
+        answer carries ``wall_s`` (the client's), ``one_after_another_s``, ``speedup`` (the
+        one over the other), ``speedups`` (every request's), ``warmup_s`` and ``sent_mono``;
+        a row is added to :attr:`history`.
 
         A 4xx answer is returned (with ``error``) and recorded, not raised.
         """

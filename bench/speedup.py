@@ -68,10 +68,10 @@ class Baselines:
     """One-after-another times measured in this process and cached by (workload, n, size).
 
     Each is the fastest of up to :data:`BASELINE_REPEATS` measurements (interference only
-    adds time), fewer when one
-    measurement already takes :data:`BASELINE_BUDGET_S` (a long task is measured once),
-    after one untimed task: a process's first task of a kind is slower (imports, caches,
-    the CPU's clock coming up), by half again for ``python`` on this project's machine.
+    adds time), fewer when one already takes :data:`BASELINE_BUDGET_S` (a long task is
+    measured once), after one untimed task: a process's first task of a kind is slower
+    (imports, caches, the CPU's clock coming up), by half again for ``python`` on this
+    project's machine.
     """
 
     measure: Measure = one_after_another

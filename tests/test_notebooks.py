@@ -57,6 +57,7 @@ def test_the_three_notebooks_are_committed_stripped():
         assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), name
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not in_git(), reason="not a git checkout")
 def test_outputs_saved_into_a_notebook_never_reach_a_commit(tmp_path: Path):
     clone = tmp_path / "clone"
