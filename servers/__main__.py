@@ -4,6 +4,7 @@ python -m servers flask --debug   # as the article ran it: app.run(port=5500, de
 python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
 python -m servers flask --server gunicorn-gthread --workers 2 --threads 4
 python -m servers fastapi --server gunicorn-uvicorn --workers 2
+python -m servers fastapi --server gunicorn-asgi --workers 2
 """
 
 from __future__ import annotations

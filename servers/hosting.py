@@ -14,6 +14,10 @@ process. The workers learn the app's options from the environment (:data:`APP_EN
 | ``gunicorn-sync`` | flask | gunicorn, ``workers`` processes, one request at a time each |
 | ``gunicorn-gthread`` | flask | gunicorn, ``workers`` processes x ``threads`` threads |
 | ``gunicorn-uvicorn`` | fastapi | gunicorn managing ``workers`` uvicorn worker processes |
+| ``gunicorn-asgi`` | fastapi | gunicorn's own ASGI worker (since gunicorn 24), ``workers`` processes |
+
+``gunicorn-sync`` and ``gunicorn-asgi`` put Flask and FastAPI behind the same server, so that a
+comparison of the two can hold the server constant.
 """
 
 from __future__ import annotations
@@ -148,6 +152,14 @@ SERVERS: dict[str, HttpServer] = {
             takes_workers=True,
             takes_threads=False,
             argv=_gunicorn(uvicorn_worker_class),
+        ),
+        HttpServer(
+            "gunicorn-asgi",
+            ("fastapi",),
+            in_process=False,
+            takes_workers=True,
+            takes_threads=False,
+            argv=_gunicorn(lambda: "asgi"),
         ),
     )
 }

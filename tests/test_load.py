@@ -114,6 +114,7 @@ def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
         ("flask", "gunicorn-gthread", 2, 2),
         ("fastapi", "uvicorn", 2, 1),
         ("fastapi", "gunicorn-uvicorn", 2, 1),
+        ("fastapi", "gunicorn-asgi", 2, 1),
     ],
 )
 def test_production_servers_serve_and_stop_leaving_no_process(framework, server, workers, threads):

@@ -502,6 +502,9 @@ PLANS: dict[str, Plan] = {
     "python -m servers fastapi --server gunicorn-uvicorn --workers 2": Serve(
         "python -m servers fastapi --server gunicorn-uvicorn --workers 2", 8000, workers("fastapi", "HELLO", 2)
     ),
+    "python -m servers fastapi --server gunicorn-asgi --workers 2": Serve(
+        "python -m servers fastapi --server gunicorn-asgi --workers 2", 8000, workers("fastapi", "HELLO", 2)
+    ),
     "python -m servers fastapi --host 0.0.0.0": Serve("python -m servers fastapi --host 0.0.0.0", 8000, exposed),
     MASTER.replace("-t 5s", "-t 60s").replace("127.0.0.1", "SERVER"): WithServers(
         (("python -m servers fastapi --host 0.0.0.0", 8000),), f"{MASTER} & {WORKER} & {WORKER} & wait", distributed
