@@ -60,7 +60,11 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--heavy", default="workload=article&strategy=gather&n=2&size=500", help="query of the heavy /run request"
     )
-    ex.add_argument("--tools", default=",".join(external.TOOLS), help="comma-separated: bench, wrk, locust")
+    ex.add_argument(
+        "--tools",
+        default=",".join(external.DEFAULT_TOOLS),
+        help=f"comma-separated, of: {', '.join(external.TOOLS)} (default: {','.join(external.DEFAULT_TOOLS)})",
+    )
     ex.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     rep = sub.add_parser("report", help="print a run's tables and verdicts and write its figures")
     rep.add_argument("run_dir", type=Path, nargs="?", help="a run folder")
@@ -168,7 +172,9 @@ def external_command(args: argparse.Namespace) -> int:
     finally:
         meta["ended_at"] = store.now()
         run.write_meta(meta)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    print(
+        table.to_string(index=False, float_format=lambda v: f"{v:.1f}", formatters={"client_cpu_ms": "{:.3f}".format})
+    )
     print(f"\nsaved: {run.path / 'external.csv'}")
     return 0
 

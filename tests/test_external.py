@@ -77,6 +77,7 @@ def test_bench_and_wrk_side_by_side_on_one_server():
         ("wrk", "/run"),
     }
     assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
+    assert (table["client_cpu_ms"] > 0).all(), "each client's CPU per request is measured"
 
 
 @pytest.mark.slow

@@ -1,5 +1,8 @@
 """Load generation against loopback servers: bounds, coordinated omission, the probe."""
 
+import asyncio
+import http.server
+import threading
 from itertools import pairwise
 
 import numpy as np
@@ -9,7 +12,7 @@ import pytest
 import requests
 
 from bench import environment
-from bench.load import blocking, runner
+from bench.load import aio, blocking, runner
 from bench.load import loops as load
 from bench.load import presets as load_presets
 from bench.load.loops import Record
@@ -25,19 +28,22 @@ def fast():
         yield s
 
 
-def test_closed_loop_stops_at_its_request_count(fast):
-    recs = load.closed_loop(fast.url + "/ping", clients=3, max_requests=30, duration_s=30)
+@pytest.mark.parametrize("client", load.CLIENTS)
+def test_closed_loop_stops_at_its_request_count(fast, client):
+    recs = load.closed_loop(fast.url + "/ping", clients=3, max_requests=30, duration_s=30, client=client)
     assert len(recs) == 30 and {r.client for r in recs} == {0, 1, 2}
     assert all(r.status == 200 and r.latency_s == r.end - r.start for r in recs)
 
 
-def test_closed_loop_stops_at_its_duration(fast):
+@pytest.mark.parametrize("client", load.CLIENTS)
+def test_closed_loop_stops_at_its_duration(fast, client):
     recs = load.closed_loop(
         fast.url + "/run",
         {"workload": "sleep", "strategy": "sequential", "n": 1, "size": 50},
         clients=2,
         max_requests=10_000,
         duration_s=0.5,
+        client=client,
     )
     assert 4 <= len(recs) <= 24
     assert max(r.end for r in recs) - min(r.start for r in recs) < 0.5 + 0.2
@@ -64,11 +70,94 @@ def test_open_loop_refuses_a_rate_of_zero():
         load.open_loop("http://127.0.0.1:9/ping", rate=0)
 
 
-def test_errors_are_counted_not_lost(fast):
-    recs = load.closed_loop(fast.url + "/run", {"n": 0}, clients=2, max_requests=6, duration_s=10)
+@pytest.mark.parametrize("client", load.CLIENTS)
+def test_errors_are_counted_not_lost(fast, client):
+    recs = load.closed_loop(fast.url + "/run", {"n": 0}, clients=2, max_requests=6, duration_s=10, client=client)
     df = load.frame(recs)
     s = load.summarize(df).iloc[0]
     assert s["requests"] == 6 and s["errors"] == 6 and "n must be between" in recs[0].error
+
+
+def test_an_unknown_client_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown client 'curl'; choose one of: threads, async"):
+        load.closed_loop("http://127.0.0.1:9/ping", client="curl")
+
+
+class Answers(http.server.BaseHTTPRequestHandler):
+    """Each path answers in one of the ways HTTP/1.1 allows a body to be framed."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/chunked"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"hel", b"lo"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        elif self.path.startswith("/close"):
+            self.send_response(404)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"gone")
+            self.close_connection = True
+        elif self.path.startswith("/garbage"):
+            self.wfile.write(b"SMTP ready\r\n\r\n")
+            self.close_connection = True
+        else:
+            body = self.path.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def answers():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    srv.daemon_threads = True
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, name="answers")
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        t.join(timeout=5)
+
+
+def test_the_light_client_reads_every_framing_of_an_answer(answers):
+    def one(path: str, params=None):
+        sent = aio.closed_loop(
+            answers + path, params, clients=1, max_requests=3, duration_s=10, timeout_s=5, stop=threading.Event()
+        )
+        assert len(sent) == 3
+        return [(status, error) for _, _, _, _, status, error in sent]
+
+    assert one("/length", {"a": 1}) == [(200, "")] * 3
+    assert one("/chunked") == [(200, "")] * 3
+    assert one("/close") == [(404, "gone")] * 3, "a closed connection is opened again"
+    garbage = one("/garbage")
+    assert all(
+        status == 0 and error.startswith("ProtocolError: not an HTTP/1.x status line") for status, error in garbage
+    )
+    assert aio.target_of("http://h:81/run?x=1", {"n": 2}) == ("h", 81, "/run?x=1&n=2")
+    with pytest.raises(ValueError, match="plain http"):
+        aio.target_of("https://h/run", None)
+
+
+def test_the_light_client_runs_where_an_event_loop_already_runs(answers):
+    async def in_a_notebook() -> list[aio.Sent]:  # a kernel's cell runs with its loop running
+        return aio.closed_loop(
+            answers + "/x", None, clients=2, max_requests=4, duration_s=10, timeout_s=5, stop=threading.Event()
+        )
+
+    sent = asyncio.run(in_a_notebook())
+    assert sorted(seq for _, seq, *_ in sent) == [0, 1, 2, 3] and {s[4] for s in sent} == {200}
 
 
 def test_summary_on_known_records():

@@ -357,6 +357,16 @@ def side_by_side(s: Scratch, f: Finished) -> None:
     assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
 
 
+def both_clients(s: Scratch, f: Finished) -> None:
+    if debian.program("wrk", "wrk") is None:
+        pytest.skip("wrk is not installed and cannot be here (needs root and Debian's apt)")
+    f.ok()
+    table = pd.read_csv(newest(s, "external") / "external.csv")
+    assert set(table["tool"]) == {"bench", "bench-threads", "wrk"} and set(table["name"]) == {"/ping", "/run"}
+    assert (table["requests"] > 0).all() and (table["errors"] == 0).all() and (table["client_cpu_ms"] > 0).all()
+    assert "client_cpu_ms" in f.out
+
+
 def helps(s: Scratch, f: Finished) -> None:
     f.ok()
     assert "5500 for flask" in f.out and "8000 for fastapi" in f.out and "--variant" in f.out
@@ -483,6 +493,10 @@ PLANS: dict[str, Plan] = {
     "python -m bench load --preset overload": Run(LOAD_SMOKE, load_run_made),
     "python -m bench external --framework fastapi --clients 4 --duration 10": Run(
         "python -m bench external --framework fastapi --clients 4 --duration 2", side_by_side
+    ),
+    "python -m bench external --framework fastapi --clients 4 --duration 10 --tools bench,bench-threads,wrk": Run(
+        "python -m bench external --framework fastapi --clients 4 --duration 2 --tools bench,bench-threads,wrk",
+        both_clients,
     ),
     "python -m servers --help": Run("python -m servers --help", helps),
     "python -m servers flask --debug": Serve("python -m servers flask --debug", 5500, debug_reloader),

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +28,38 @@ from . import loops
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "loadtest" / "locustfile.py"
-#: The load generators ``python -m bench external`` runs, in order.
-TOOLS = ("bench", "wrk", "locust")
-SUMMARY_COLUMNS = ["tool", "name", "requests", "errors", "throughput_rps", "p50_ms", "p90_ms", "p99_ms", "max_ms"]
+#: The load generators ``python -m bench external`` can run, in order: bench's closed loop
+#: (its light client, :mod:`bench.load.aio`), the same with a thread and ``requests`` per
+#: client (what single trials use), wrk, Locust.
+TOOLS = ("bench", "bench-threads", "wrk", "locust")
+#: The ones it runs unless told otherwise.
+DEFAULT_TOOLS = ("bench", "wrk", "locust")
+#: bench's tools and the closed loop's client each uses.
+BENCH_CLIENTS = {"bench": "async", "bench-threads": "threads"}
+SUMMARY_COLUMNS = [
+    "tool",
+    "name",
+    "requests",
+    "errors",
+    "throughput_rps",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "max_ms",
+    "client_cpu_ms",
+]
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of this process's finished child processes so far (wrk, Locust)."""
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
+def per_request_cpu_ms(table: pd.DataFrame, cpu_s: float) -> pd.DataFrame:
+    """``table`` with ``client_cpu_ms``: ``cpu_s`` spread over all its requests, in ms."""
+    total = int(table["requests"].sum())
+    return table.assign(client_cpu_ms=1000 * cpu_s / total if total else float("nan"))
 
 
 def locust(
@@ -181,20 +212,30 @@ def crosscheck(
     size: int = 1000,
     tools: tuple[str, ...] = ("bench", "wrk"),
 ) -> pd.DataFrame:
-    """bench's closed loop and wrk (those of them in ``tools``), one after the other on the
+    """bench's closed loops and wrk (those of them in ``tools``), one after the other on the
     same server (process mode), for ``/ping`` and for a heavy ``/run``: one row per tool and
-    endpoint."""
+    endpoint, with each client's CPU per request (bench's: this process's CPU, the server
+    being another process; wrk's: its own, as a finished child)."""
     rows = []
     with harness.serve(framework, "process", size=size, timeout=60) as s:
         for name, path in (("/ping", "/ping"), ("/run", f"/run?{heavy_query}")):
             url = s.url + path
-            if "bench" in tools:
+            for tool in (t for t in tools if t in BENCH_CLIENTS):
+                before = time.process_time()
                 recs = loops.closed_loop(
-                    url, clients=connections, max_requests=10**9, duration_s=duration_s, timeout_s=120
+                    url,
+                    clients=connections,
+                    max_requests=10**9,
+                    duration_s=duration_s,
+                    timeout_s=120,
+                    client=BENCH_CLIENTS[tool],
                 )
-                rows.append(bench_row("bench", name, loops.summarize(loops.frame(recs))))
+                cpu_s = time.process_time() - before  # the load alone, before its summary is computed
+                rows.append(per_request_cpu_ms(bench_row(tool, name, loops.summarize(loops.frame(recs))), cpu_s))
             if "wrk" in tools:
-                rows.append(wrk(url, connections=connections, duration_s=duration_s).assign(name=name))
+                before = children_cpu_s()
+                table = wrk(url, connections=connections, duration_s=duration_s)
+                rows.append(per_request_cpu_ms(table, children_cpu_s() - before).assign(name=name))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -219,9 +260,11 @@ def locust_against(
 ) -> pd.DataFrame:
     """Start ``framework`` (process mode, loopback) and run the locustfile's two users against it."""
     with harness.serve(framework, "process", size=size, timeout=60) as s:
-        return locust(
+        before = children_cpu_s()
+        table = locust(
             s.url, out_prefix, users=users, spawn_rate=users, run_time_s=run_time_s, env=scenario_env(endpoint, heavy)
         )
+        return per_request_cpu_ms(table, children_cpu_s() - before)
 
 
 def side_by_side(
@@ -230,8 +273,8 @@ def side_by_side(
     """The chosen ``tools`` (of :data:`TOOLS`), one after another against ``framework``'s
     server, for ``/ping`` and the heavy request: one table, Locust's own files in ``folder``."""
     frames = []
-    if {"bench", "wrk"} & set(tools):
-        both = tuple(t for t in tools if t in ("bench", "wrk"))
+    if {*BENCH_CLIENTS, "wrk"} & set(tools):
+        both = tuple(t for t in tools if t in (*BENCH_CLIENTS, "wrk"))
         frames.append(
             crosscheck(framework, connections=clients, duration_s=duration_s, heavy_query=heavy_query, tools=both)
         )

@@ -1,8 +1,10 @@
 """Many clients at once: closed-loop and open-loop load, and the blocking probe.
 
-- **Closed loop**: ``clients`` threads, each sending its next request when the previous
+- **Closed loop**: ``clients`` clients, each sending its next request when the previous
   one has returned. Throughput adapts to the server: a stalled server receives fewer
-  requests, and its stall hides in the numbers.
+  requests, and its stall hides in the numbers. A client is a thread with ``requests``
+  (``client="threads"``), or a connection of :mod:`bench.load.aio`'s event loop
+  (``client="async"``), which takes a fraction of the CPU per request.
 - **Open loop**: requests at a fixed ``rate``; each one's latency counts from the moment it
   *should* have been sent, so a stalled server shows as latency even when requests had to
   wait to be sent (no coordinated omission).
@@ -31,10 +33,13 @@ import requests
 
 from .. import stats
 from ..records import PhaseSummary, frame_of
+from . import aio
 
 #: Called with a part of a run's requests as soon as it is measured (to keep it on disk).
 Keep = Callable[[pd.DataFrame], None]
 
+#: The closed loop's clients: a thread with ``requests`` each, or connections on one event loop.
+CLIENTS = ("threads", "async")
 #: Most requests of one open-loop run in flight at once (its sender threads).
 OPEN_LOOP_MAX_IN_FLIGHT = 64
 
@@ -90,29 +95,45 @@ def closed_loop(
     timeout_s: float = 60.0,
     phase: str = "load",
     stop: threading.Event | None = None,
+    client: str = "async",
 ) -> list[Record]:
     """``clients`` concurrent clients, each sending its next request when its last returns,
-    until ``max_requests`` were sent, ``duration_s`` passed, or ``stop`` is set."""
+    until ``max_requests`` were sent, ``duration_s`` passed, or ``stop`` is set. ``client``
+    is one of :data:`CLIENTS`."""
+    if client not in CLIENTS:
+        raise ValueError(f"unknown client {client!r}; choose one of: {', '.join(CLIENTS)}")
+    stop = stop or threading.Event()
+    if client == "async":
+        sent = aio.closed_loop(
+            url,
+            params,
+            clients=clients,
+            max_requests=max_requests,
+            duration_s=duration_s,
+            timeout_s=timeout_s,
+            stop=stop,
+        )
+        recs = [Record(phase, c, seq, t0, t0, t1, t1 - t0, status, err) for c, seq, t0, t1, status, err in sent]
+        return sorted(recs, key=lambda r: r.seq)
     records: list[Record] = []
     lock = threading.Lock()
-    sent = 0
+    sent_count = 0
     deadline = time.monotonic() + duration_s
-    stop = stop or threading.Event()
 
-    def client(c: int) -> None:
-        nonlocal sent
+    def one_client(c: int) -> None:
+        nonlocal sent_count
         with requests.Session() as session:
             while not stop.is_set() and time.monotonic() < deadline:
                 with lock:
-                    if sent >= max_requests:
+                    if sent_count >= max_requests:
                         return
-                    seq = sent
-                    sent += 1
+                    seq = sent_count
+                    sent_count += 1
                 rec = _send(session, url, params, timeout=timeout_s, phase=phase, client=c, seq=seq, intended=None)
                 with lock:
                     records.append(rec)
 
-    threads = [threading.Thread(target=client, args=(c,), name=f"load-client-{c}") for c in range(clients)]
+    threads = [threading.Thread(target=one_client, args=(c,), name=f"load-client-{c}") for c in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
