@@ -12,7 +12,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from bench.explore import COLUMNS
 
 from .conftest import chromium
 from .test_readme import BIN, ROOT, stop
@@ -129,13 +132,17 @@ def test_the_explorer_runs_in_jupyterlab_and_draws_what_its_run_button_asks(lab,
             overlapping = run_from_the_panel(page, strategy="gather", workload="sleep", size=200)
             one_by_one = run_from_the_panel(page, strategy="sequential", workload="sleep", size=200)
             page.keyboard.press("Control+s")
-            page.wait_for_timeout(1000)
+            expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=30_000)  # saved
         finally:
             browser.close()
     rows = one_by_one["rows"]
     assert len(rows) == len(overlapping["rows"]) + 1  # type: ignore[arg-type]
-    print(rows)
+    column = COLUMNS.index("parallelism")
+    gathered, one_after_another = rows[-2], rows[-1]  # type: ignore[index]
+    assert gathered[4] == "gather" and float(gathered[column]) > 2.5, gathered
+    assert one_after_another[4] == "sequential" and float(one_after_another[column]) < 1.2, one_after_another
     assert not errors, f"the page's console had errors: {errors}"
+    saved = nbformat.read(clone / "lab" / "explore.ipynb", as_version=4)
+    assert any(c.get("outputs") for c in saved.cells if c.cell_type == "code"), "JupyterLab saved the outputs"
     status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
     assert status.stdout == "", f"running the explorer in make lab changed the repository: {status.stdout}"
-    assert (clone / "lab" / "explore.ipynb").exists()
