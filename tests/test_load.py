@@ -102,6 +102,9 @@ class Answers(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"gone")
             self.close_connection = True
+        elif self.path.startswith("/badlength"):
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n")
+            self.close_connection = True
         elif self.path.startswith("/garbage"):
             self.wfile.write(b"SMTP ready\r\n\r\n")
             self.close_connection = True
@@ -145,6 +148,7 @@ def test_the_light_client_reads_every_framing_of_an_answer(answers):
     assert all(
         status == 0 and error.startswith("ProtocolError: not an HTTP/1.x status line") for status, error in garbage
     )
+    assert all(status == 0 and error.startswith("ValueError") for status, error in one("/badlength"))
     assert aio.target_of("http://h:81/run?x=1", {"n": 2}) == ("h", 81, "/run?x=1&n=2")
     with pytest.raises(ValueError, match="plain http"):
         aio.target_of("https://h/run", None)

@@ -126,6 +126,7 @@ def closed_loop(
                         error = body[:200].decode("utf-8", "replace")
                 except (
                     OSError,
+                    ValueError,  # a length or a chunk size that is not a number
                     asyncio.IncompleteReadError,
                     asyncio.LimitOverrunError,
                     ProtocolError,
