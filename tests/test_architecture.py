@@ -63,3 +63,19 @@ def test_the_readme_layout_names_every_module_and_folder():
     ours = [p.name for d in ("servers", "bench", "loadtest", "tests", "tools") for p in (ROOT / d).rglob("*.py")]
     stale = {n for n in named if n.endswith(".py") and n not in ours}
     assert not stale, f"the README's layout names files that do not exist: {sorted(stale)}"
+
+
+def test_the_readme_table_of_servers_is_the_hosting_table():
+    from servers import hosting
+
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("| server (`--server`) | hosts |") :].split("\n\n", 1)[0]
+    rows = {
+        m.group(1): (m.group(2).split(", "), m.group(3))
+        for m in re.finditer(r"^\| `([\w-]+)` \| ([\w, ]+) \| [^|]+ \|\s*([^|]*?)\s*\|$", table, re.M)
+    }
+    assert sorted(rows) == sorted(hosting.SERVERS), "the README lists every server of servers/hosting.py, no other"
+    for name, (hosts, takes) in rows.items():
+        server = hosting.SERVERS[name]
+        assert tuple(hosts) == server.hosts, name
+        assert ("--workers" in takes) == server.takes_workers and ("--threads" in takes) == server.takes_threads, name
