@@ -42,11 +42,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 # metadata (nbstripout, run as a git filter by .gitattributes). Set in this clone's
 # .git/config by every install; nothing happens outside a git checkout.
 NB_STRIP_KEYS := metadata.language_info
+NB_STRIP = '$(realpath $(VENV))/bin/python' -m nbstripout --keep-id --extra-keys '$(NB_STRIP_KEYS)'
 notebook-filter:
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-		git config filter.nbstripout.clean "'$(realpath $(VENV))/bin/python' -m nbstripout --keep-id --extra-keys '$(NB_STRIP_KEYS)'" && \
+		git config filter.nbstripout.clean "$(NB_STRIP)" && \
 		git config filter.nbstripout.smudge cat && \
-		git config diff.ipynb.textconv "'$(realpath $(VENV))/bin/python' -m nbstripout --keep-id --extra-keys '$(NB_STRIP_KEYS)' -t" && \
+		git config diff.ipynb.textconv "$(NB_STRIP) -t" && \
 		echo "notebooks: outputs stay in your files, commits get them stripped (git filter nbstripout)"; \
 	fi
 

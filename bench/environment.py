@@ -78,13 +78,17 @@ def git() -> GitInfo:
     return GitInfo(commit=commit, dirty=bool(status) if status is not None else None, changed=changed)
 
 
+def usable_cores() -> int | None:
+    """The cores this process may run on (all of them where the system cannot say)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
+
+
 def collect() -> Environment:
     """A snapshot of the software, machine and settings, taken now."""
     vm = psutil.virtual_memory()
-    try:
-        usable_cores: int | None = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable_cores = os.cpu_count()
     env: Environment = {
         "python": {
             "version": sys.version,
@@ -96,7 +100,7 @@ def collect() -> Environment:
             "model": cpu_model(),
             "logical_cores": os.cpu_count(),
             "physical_cores": psutil.cpu_count(logical=False),
-            "usable_cores": usable_cores,
+            "usable_cores": usable_cores(),
         },
         "memory": {
             "total_bytes": vm.total,

@@ -18,9 +18,11 @@ from typing import Any
 
 import pandas as pd
 import requests
+from IPython.display import display
 
 from servers import harness
 
+from . import plots
 from .speedup import BaselineRefused, Baselines, speedup
 
 COLUMNS = [
@@ -214,6 +216,13 @@ def check(prediction: float, measured: float, *, tolerance: float = TOLERANCE, w
     else:
         hint = "the request gained more than you expected: which tasks ran at the same time?"
     return Verdict(False, f"Not quite: {said}. Look at the timeline: {hint}")
+
+
+def show(answer: dict[str, Any]) -> None:
+    """The answer's timeline and a line of its numbers (or why it was refused)."""
+    if "error" not in answer:
+        display(plots.request_timeline(answer))
+    print(summary(answer))
 
 
 def summary(answer: dict[str, Any]) -> str:

@@ -16,8 +16,7 @@ from IPython.display import clear_output, display
 
 from servers import harness
 
-from . import plots
-from .explore import Explorer, history_view, resolved_endpoint, summary
+from .explore import Explorer, history_view, resolved_endpoint, show
 from .speedup import EXPLAINED
 
 #: Widgets' descriptions are shown whole, not cut to the default width.
@@ -115,9 +114,7 @@ class Panel:
                 repeats=self.repeats.value,
             )
             with self.result:
-                if "error" not in answer:
-                    display(plots.request_timeline(answer))
-                print(summary(answer))
+                show(answer)
             with self.history:
                 clear_output(wait=True)
                 display(history_view(self.explorer.table()))

@@ -39,11 +39,14 @@ def committed(name: str) -> nbformat.NotebookNode:
     return nbformat.reads(text, as_version=4)
 
 
+def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` as the git filter commits it: no outputs, counts or kernel metadata (in place)."""
+    return strip_output(nb, keep_output=False, keep_count=False, keep_id=True, extra_keys=STRIP_KEYS)
+
+
 def stripped(path: Path) -> nbformat.NotebookNode:
-    """``path`` as the git filter would commit it now: no outputs, counts or kernel metadata."""
-    return strip_output(
-        nbformat.read(path, as_version=4), keep_output=False, keep_count=False, keep_id=True, extra_keys=STRIP_KEYS
-    )
+    """``path`` as the git filter would commit it now."""
+    return strip(nbformat.read(path, as_version=4))
 
 
 def test_the_three_notebooks_are_committed_stripped():
@@ -52,7 +55,7 @@ def test_the_three_notebooks_are_committed_stripped():
         nb = committed(name)
         dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
         assert not dirty, f"{name}.ipynb: cells {dirty} were committed with outputs"
-        again = strip_output(nbformat.from_dict(json.loads(json.dumps(nb))), False, False, True, extra_keys=STRIP_KEYS)
+        again = strip(nbformat.from_dict(json.loads(json.dumps(nb))))
         assert again == nb, f"{name}.ipynb was committed without the filter (run make, then git add it again)"
         assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), name
 
