@@ -5,6 +5,9 @@ python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
 python -m servers flask --server gunicorn-gthread --workers 2 --threads 4
 python -m servers fastapi --server gunicorn-uvicorn --workers 2
 python -m servers fastapi --server gunicorn-asgi --workers 2
+python -m servers flask --server granian --workers 2 --threads 4
+python -m servers quart           # uvicorn, http://127.0.0.1:5000
+python -m servers litestar --sync-on-loop
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from . import frameworks, hosting, launch, orphans, serving
-from .names import ENV_ARTICLE_SIZE, ENV_POOL_WORKERS
 from .net import ServerStartError, base_url, bind_socket, exposure_warning
 from .options import ServerOptions, add_arguments, from_namespace
 
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.debug:
         return _serve_debug(options, args.port_file, reloader_child)
     try:
-        sock = bind_socket(options.host, options.listen_port)
+        sock = bind_socket(options.host, options.listen_port, listen=hosting.get(options.server).handoff == "fd")
     except ServerStartError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -105,10 +107,19 @@ def _announce(options: ServerOptions, port: int, port_file: Path | None) -> None
 def _become_the_server(options: ServerOptions, fd: int, port: int, port_file: Path | None) -> None:
     """Exec the production server, handing it the listening socket (port 0 is resolved); the
     workers learn the app's options from the environment."""
-    os.environ[ENV_ARTICLE_SIZE] = str(options.size)
-    if options.pool_workers:
-        os.environ[ENV_POOL_WORKERS] = str(options.pool_workers)
-    go = hosting.Launch(options.framework, fd, options.workers, options.threads, options.quiet)
+    for name, env in hosting.APP_ENV.items():
+        value = getattr(options, name)
+        if value is not None:
+            os.environ[env] = str(int(value) if isinstance(value, bool) else value)
+    go = hosting.Launch(
+        options.framework,
+        fd,
+        host=options.host,
+        port=port,
+        workers=options.workers,
+        threads=options.threads,
+        quiet=options.quiet,
+    )
     argv = hosting.command(options.server, go)
     _announce(options, port, port_file)
     os.execv(argv[0], argv)

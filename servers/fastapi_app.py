@@ -22,6 +22,7 @@ from . import frameworks, job, params, workloads
 from .pool import TaskPool
 
 FRAMEWORK = frameworks.FASTAPI.name
+ARTICLE_PATH, ARTICLE_BODY = frameworks.FASTAPI.article()
 
 
 def create_app(size: int | None = None, workers: int | None = None, settle: bool = False) -> FastAPI:
@@ -52,11 +53,11 @@ def create_app(size: int | None = None, workers: int | None = None, settle: bool
     # schema describes it, so that /docs and tools reading /openapi.json see the contract.
     run_doc = {"parameters": params.openapi_parameters("run")}
 
-    @app.get(frameworks.FASTAPI.article_path, openapi_extra={"parameters": params.openapi_parameters("article")})
+    @app.get(ARTICLE_PATH, openapi_extra={"parameters": params.openapi_parameters("article")})
     async def multiply(request: Request) -> dict[str, str]:
         # The article's endpoint: awaits the gather on the server's own loop, discards results.
         await job.Job(FRAMEWORK, params.parse_article(request.query_params, size), "async", settle=settle).run_on_loop()
-        return dict(frameworks.FASTAPI.article_body)
+        return dict(ARTICLE_BODY)
 
     @app.get("/run", openapi_extra=run_doc)
     @app.get("/run/async", openapi_extra=run_doc)
@@ -83,11 +84,7 @@ def create_app(size: int | None = None, workers: int | None = None, settle: bool
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
-        err = (
-            job.not_found(request.url.path)
-            if e.status_code == 404
-            else params.RequestError(e.status_code, "http_error", str(e.detail))
-        )
-        return JSONResponse(err.body(), status_code=e.status_code)
+        err = job.http_error(e.status_code, "http_error", str(e.detail), request.url.path)
+        return JSONResponse(err.body(), status_code=err.status)
 
     return app

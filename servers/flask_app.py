@@ -22,6 +22,7 @@ from . import frameworks, job, params, workloads
 from .pool import TaskPool
 
 FRAMEWORK = frameworks.FLASK.name
+ARTICLE_PATH, ARTICLE_BODY = frameworks.FLASK.article()
 
 
 class _InOrder(DefaultJSONProvider):
@@ -46,12 +47,12 @@ def create_app(size: int | None = None, workers: int | None = None) -> Flask:
     def new_job(endpoint: job.Endpoint) -> job.Job:
         return job.Job(FRAMEWORK, params.parse_run(request.args, size), endpoint, pool)
 
-    @app.get(frameworks.FLASK.article_path)
+    @app.get(ARTICLE_PATH)
     def multiply() -> Any:
         # The article's view: a sync view that makes a new event loop per request, runs the
         # gather in it, closes it and discards the results.
         job.Job(FRAMEWORK, params.parse_article(request.args, size), "sync").run_blocking()
-        return jsonify(frameworks.FLASK.article_body)
+        return jsonify(ARTICLE_BODY)
 
     @app.get("/run")
     @app.get("/run/sync")
@@ -78,12 +79,7 @@ def create_app(size: int | None = None, workers: int | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
-        status = e.code or 500
-        err = (
-            job.not_found(request.path)
-            if status == 404
-            else params.RequestError(status, (e.name or "error").lower().replace(" ", "_"), e.description or str(e))
-        )
-        return jsonify(err.body()), status
+        err = job.http_error(e.code or 500, e.name or "", e.description or str(e), request.path)
+        return jsonify(err.body()), err.status
 
     return app

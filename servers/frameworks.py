@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .names import Endpoint
+from .names import Endpoint, Interface
 
 
 @dataclass(frozen=True)
@@ -20,19 +20,30 @@ class Framework:
     """One framework: its glue module and the facts the rest of the project needs."""
 
     name: str
+    #: What it says on the tin, for tables and legends.
+    label: str
     #: The module whose ``create_app(size, workers, **options)`` builds the app.
     module: str
-    #: The endpoint style of ``/run`` and of the article's route: the article's style.
+    #: How a server calls it: WSGI or ASGI (which servers can host it, see :mod:`servers.hosting`).
+    interface: Interface
+    #: The endpoint style of ``/run`` (and of the article's route): the framework's own style.
     native_endpoint: Endpoint
-    #: The HTTP server that serves it unless told otherwise (see :mod:`servers.hosting`).
+    #: The HTTP server that serves it unless told otherwise.
     default_server: str
-    #: The article's port for it.
+    #: Its port unless told otherwise (the article's, for the article's two).
     default_port: int
-    #: The article's route and the body it answers.
-    article_path: str
-    article_body: Mapping[str, str]
-    #: Whether its async endpoints can free the gathered results before answering (``settle``).
-    settles: bool = False
+    #: The article's route and the body it answers (the article's two frameworks only).
+    article_path: str | None = None
+    article_body: Mapping[str, str] | None = None
+    #: The :class:`~servers.options.ServerOptions` its ``create_app`` also takes, by name.
+    options: tuple[str, ...] = ()
+
+    def article(self) -> tuple[str, dict[str, str]]:
+        """The article's route and the body it answers; ValueError for a framework the article
+        did not use."""
+        if self.article_path is None or self.article_body is None:
+            raise ValueError(f"{self.name} has no article route: the article compared flask and fastapi")
+        return self.article_path, dict(self.article_body)
 
     def create_app(self, size: int | None = None, workers: int | None = None, **options: Any) -> Any:
         """The app (importing the framework now), with its process pool as ``app.task_pool``."""
@@ -41,7 +52,9 @@ class Framework:
 
 FLASK = Framework(
     name="flask",
+    label="Flask",
     module="servers.flask_app",
+    interface="wsgi",
     native_endpoint="sync",
     default_server="werkzeug",
     default_port=5500,
@@ -50,18 +63,41 @@ FLASK = Framework(
 )
 FASTAPI = Framework(
     name="fastapi",
+    label="FastAPI",
     module="servers.fastapi_app",
+    interface="asgi",
     native_endpoint="async",
     default_server="uvicorn",
     default_port=8000,
     article_path="/api-fast/multiply",
     article_body={"message": "HELLO"},
-    settles=True,
+    options=("settle",),
+)
+QUART = Framework(
+    name="quart",
+    label="Quart",
+    module="servers.quart_app",
+    interface="asgi",
+    native_endpoint="async",
+    default_server="uvicorn",
+    default_port=5000,  # Quart's own app.run default
+)
+LITESTAR = Framework(
+    name="litestar",
+    label="Litestar",
+    module="servers.litestar_app",
+    interface="asgi",
+    native_endpoint="async",
+    default_server="uvicorn",
+    default_port=8100,
+    options=("sync_on_loop",),
 )
 
-REGISTRY: dict[str, Framework] = {f.name: f for f in (FLASK, FASTAPI)}
-#: The framework names, in the article's order.
+REGISTRY: dict[str, Framework] = {f.name: f for f in (FLASK, FASTAPI, QUART, LITESTAR)}
+#: The framework names: the article's two first.
 FRAMEWORKS: tuple[str, ...] = tuple(REGISTRY)
+#: The two frameworks the article compared, in its order.
+ARTICLE_FRAMEWORKS: tuple[str, ...] = (FLASK.name, FASTAPI.name)
 #: Each framework's own endpoint style (what ``/run`` is).
 NATIVE_ENDPOINT: dict[str, Endpoint] = {f.name: f.native_endpoint for f in REGISTRY.values()}
 

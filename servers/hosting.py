@@ -1,23 +1,33 @@
 """What serves an app: one table of HTTP servers, what each can host, and its command line.
 
-``werkzeug`` and ``uvicorn`` with one worker run inside ``python -m servers`` itself (and in
-a thread, in thread mode). Every other server runs as its own program: ``python -m servers``
-binds the listening socket (port 0 works, the port is known before anything starts), hands
-it to the server by file descriptor (gunicorn's ``--bind fd://N``, uvicorn's ``--fd N``) and
-becomes that server with ``exec``, so that the process launch started is the server's master
-process. The workers learn the app's options from the environment (:data:`APP_ENV`).
+A server hosts an interface (WSGI or ASGI), and so every framework that speaks it (see
+:mod:`servers.frameworks`). ``werkzeug`` and ``uvicorn`` with one worker run inside ``python
+-m servers`` itself (and in a thread, in thread mode). Every other server runs as its own
+program: ``python -m servers`` binds the listening address first (port 0 works, the port is
+known before anything starts), then becomes that server with ``exec``, so that the process
+launch started is the server's master process. The workers learn the app's options from
+the environment (:data:`APP_ENV`). The socket reaches the server one of two ways
+(:attr:`HttpServer.handoff`):
+
+- ``fd``: a listening socket, by file descriptor (gunicorn's ``--bind fd://N``, uvicorn's
+  ``--fd N``);
+- ``port``: Granian takes no socket; on Linux each of its workers binds the address itself
+  with ``SO_REUSEPORT``. ``python -m servers`` binds it first with the same option but does
+  not listen on it, so the port is held (and known) while Granian's workers take the
+  connections.
 
 | server | hosts | what |
 |---|---|---|
-| ``werkzeug`` | flask | the development server, a thread per request (the article's) |
-| ``uvicorn`` | fastapi | one process (the article's), or ``workers`` processes |
-| ``gunicorn-sync`` | flask | gunicorn, ``workers`` processes, one request at a time each |
-| ``gunicorn-gthread`` | flask | gunicorn, ``workers`` processes x ``threads`` threads |
-| ``gunicorn-uvicorn`` | fastapi | gunicorn managing ``workers`` uvicorn worker processes |
-| ``gunicorn-asgi`` | fastapi | gunicorn's own ASGI worker (since gunicorn 24), ``workers`` processes |
+| ``werkzeug`` | WSGI | the development server, a thread per request (the article's Flask) |
+| ``uvicorn`` | ASGI | one process (the article's FastAPI), or ``workers`` processes |
+| ``gunicorn-sync`` | WSGI | gunicorn, ``workers`` processes, one request at a time each |
+| ``gunicorn-gthread`` | WSGI | gunicorn, ``workers`` processes x ``threads`` threads |
+| ``gunicorn-uvicorn`` | ASGI | gunicorn managing ``workers`` uvicorn worker processes |
+| ``gunicorn-asgi`` | ASGI | gunicorn's own ASGI worker (since gunicorn 24), ``workers`` processes |
+| ``granian`` | WSGI, ASGI | Granian (Rust), ``workers`` processes; WSGI apps on ``threads`` blocking threads each |
 
-``gunicorn-sync`` and ``gunicorn-asgi`` put Flask and FastAPI behind the same server, so that a
-comparison of the two can hold the server constant.
+``gunicorn-sync`` and ``gunicorn-asgi``, and ``granian``, put every framework behind the same
+server, so that a comparison of frameworks can hold the server constant.
 """
 
 from __future__ import annotations
@@ -25,14 +35,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
-from .names import ENV_ARTICLE_SIZE, ENV_POOL_WORKERS
+from . import frameworks
+from .names import ENV_ARTICLE_SIZE, ENV_POOL_WORKERS, ENV_SYNC_ON_LOOP, Interface
 
 #: Seconds a gunicorn worker may spend on one request before it is restarted: the
 #: article's requests can take minutes.
 WORKER_TIMEOUT_S = 3600
 #: Where the app's options reach worker processes: the article task's size, the pool's size.
-APP_ENV = {"size": ENV_ARTICLE_SIZE, "pool_workers": ENV_POOL_WORKERS}
+APP_ENV = {"size": ENV_ARTICLE_SIZE, "pool_workers": ENV_POOL_WORKERS, "sync_on_loop": ENV_SYNC_ON_LOOP}
+#: Seconds Granian gives a worker to stop before it kills it.
+GRANIAN_KILL_TIMEOUT_S = 5
 
 
 @dataclass(frozen=True)
@@ -40,14 +54,17 @@ class Launch:
     """What one server command line is made of."""
 
     framework: str
+    #: The listening socket (``fd`` handoff), and the address it is bound to.
     fd: int
+    host: str
+    port: int
     workers: int
     threads: int
     quiet: bool
 
     @property
     def factory(self) -> str:
-        return f"servers.{self.framework}_app:create_app"
+        return f"{frameworks.get(self.framework).module}:create_app"
 
 
 def uvicorn_worker_class() -> str:
@@ -104,20 +121,60 @@ def _gunicorn(worker_class: Callable[[], str]) -> Callable[[Launch], list[str]]:
     return argv
 
 
+def _granian(go: Launch) -> list[str]:
+    interface = frameworks.get(go.framework).interface
+    threads = ["--blocking-threads", str(go.threads)] if interface == "wsgi" else []
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        interface,
+        "--host",
+        go.host,
+        "--port",
+        str(go.port),
+        "--workers",
+        str(go.workers),
+        *threads,
+        "--loop",
+        "asyncio",  # uvicorn's here too (no uvloop installed)
+        "--workers-kill-timeout",
+        str(GRANIAN_KILL_TIMEOUT_S),
+        "--log-level",
+        "warning",
+        *([] if go.quiet else ["--access-log"]),
+        "--factory",
+        go.factory,
+    ]
+
+
 @dataclass(frozen=True)
 class HttpServer:
-    """One row of the table: a server, the frameworks it hosts, what it takes."""
+    """One row of the table: a server, the interfaces it hosts, what it takes."""
 
     name: str
-    hosts: tuple[str, ...]
+    hosts: tuple[Interface, ...]
     #: Whether it serves from ``python -m servers`` itself (and from a thread) with one worker.
     in_process: bool
     #: Whether it takes ``workers`` > 1 (worker processes).
     takes_workers: bool
-    #: Whether it takes ``threads`` > 1 (threads per worker).
-    takes_threads: bool
+    #: The interfaces whose apps it gives ``threads`` > 1 threads per worker.
+    threads_for: tuple[Interface, ...] = ()
     #: Its command line as a program of its own (None: it has none).
     argv: Callable[[Launch], list[str]] | None = None
+    #: How it gets the socket: a listening one by descriptor, or the port of a bound one.
+    handoff: Literal["fd", "port"] = "fd"
+
+    @property
+    def takes_threads(self) -> bool:
+        """Whether it takes ``threads`` > 1 for some framework."""
+        return bool(self.threads_for)
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The frameworks it can host, in the registry's order."""
+        return tuple(f.name for f in frameworks.REGISTRY.values() if f.interface in self.hosts)
 
     def runs_alone(self, workers: int) -> bool:
         """Whether it runs as its own program: always, or for several workers."""
@@ -127,39 +184,29 @@ class HttpServer:
 SERVERS: dict[str, HttpServer] = {
     s.name: s
     for s in (
-        HttpServer("werkzeug", ("flask",), in_process=True, takes_workers=False, takes_threads=False),
-        HttpServer("uvicorn", ("fastapi",), in_process=True, takes_workers=True, takes_threads=False, argv=_uvicorn),
-        HttpServer(
-            "gunicorn-sync",
-            ("flask",),
-            in_process=False,
-            takes_workers=True,
-            takes_threads=False,
-            argv=_gunicorn(lambda: "sync"),
-        ),
+        HttpServer("werkzeug", ("wsgi",), in_process=True, takes_workers=False),
+        HttpServer("uvicorn", ("asgi",), in_process=True, takes_workers=True, argv=_uvicorn),
+        HttpServer("gunicorn-sync", ("wsgi",), in_process=False, takes_workers=True, argv=_gunicorn(lambda: "sync")),
         HttpServer(
             "gunicorn-gthread",
-            ("flask",),
+            ("wsgi",),
             in_process=False,
             takes_workers=True,
-            takes_threads=True,
+            threads_for=("wsgi",),
             argv=_gunicorn(lambda: "gthread"),
         ),
         HttpServer(
-            "gunicorn-uvicorn",
-            ("fastapi",),
-            in_process=False,
-            takes_workers=True,
-            takes_threads=False,
-            argv=_gunicorn(uvicorn_worker_class),
+            "gunicorn-uvicorn", ("asgi",), in_process=False, takes_workers=True, argv=_gunicorn(uvicorn_worker_class)
         ),
+        HttpServer("gunicorn-asgi", ("asgi",), in_process=False, takes_workers=True, argv=_gunicorn(lambda: "asgi")),
         HttpServer(
-            "gunicorn-asgi",
-            ("fastapi",),
+            "granian",
+            ("wsgi", "asgi"),
             in_process=False,
             takes_workers=True,
-            takes_threads=False,
-            argv=_gunicorn(lambda: "asgi"),
+            threads_for=("wsgi",),
+            argv=_granian,
+            handoff="port",
         ),
     )
 }
@@ -175,7 +222,7 @@ def get(name: str) -> HttpServer:
 
 def hosting(framework: str) -> tuple[str, ...]:
     """The servers that can host ``framework``."""
-    return tuple(s.name for s in SERVERS.values() if framework in s.hosts)
+    return tuple(s.name for s in SERVERS.values() if framework in s.frameworks)
 
 
 def command(server: str, go: Launch) -> list[str]:

@@ -139,6 +139,13 @@ def internal_error(e: BaseException) -> RequestError:
     return RequestError(500, "internal_error", f"the server failed on this request: {type(e).__name__}: {e}")
 
 
+def http_error(status: int, name: str, description: str, path: str) -> RequestError:
+    """The JSON error for an HTTP error the framework raised itself (no route, wrong method)."""
+    if status == 404:
+        return not_found(path)
+    return RequestError(status, name.lower().replace(" ", "_") or "error", description or name)
+
+
 def not_found(path: str) -> RequestError:
     return RequestError(
         404, "not_found", f"no route {path}; try /ping, /run, /run/sync, /run/async or the article's route"

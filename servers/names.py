@@ -16,6 +16,10 @@ Endpoint = Literal["sync", "async"]
 #: How a framework calls a handler: a plain function, or a coroutine it awaits.
 ENDPOINTS: tuple[Endpoint, ...] = ("sync", "async")
 
+Interface = Literal["wsgi", "asgi"]
+#: How a server calls an app: WSGI (a call per request, on a thread) or ASGI (a coroutine).
+INTERFACES: tuple[Interface, ...] = ("wsgi", "asgi")
+
 #: Hosts that only this machine can reach.
 LOOPBACK: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
 
@@ -23,6 +27,8 @@ LOOPBACK: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
 ENV_ARTICLE_SIZE = "FANOUT_ARTICLE_SIZE"
 #: Processes of the ``processes`` strategy's pool, for the worker processes of production servers.
 ENV_POOL_WORKERS = "FANOUT_POOL_WORKERS"
+#: Litestar's ``/run/sync`` on the event loop (``sync_to_thread=False``), for worker processes.
+ENV_SYNC_ON_LOOP = "FANOUT_SYNC_ON_LOOP"
 #: Longest estimated work of one request, in seconds (see :mod:`servers.worktime`).
 ENV_MAX_WORK_S = "FANOUT_MAX_WORK_S"
 #: The Locust scenario of ``loadtest/locustfile.py``: what its heavy user sends, and how

@@ -13,8 +13,15 @@ class ServerStartError(RuntimeError):
     """The server did not come up; the message says why."""
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (0: a free port), or a clear ServerStartError."""
+def bind_socket(host: str, port: int, *, listen: bool = True) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0: a free port), or a clear ServerStartError.
+
+    ``listen=False``: bound, not listening, then given ``SO_REUSEPORT``, so that it holds
+    the port for a server whose workers bind the same address with ``SO_REUSEPORT``
+    themselves (Granian); connections go to listening sockets only, so all of them go to the
+    workers. It is bound before it takes the option, so that a port some program listens on
+    (another Granian's workers among them) is refused as in use rather than shared.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP, as a socket from getaddrinfo would have: asyncio turns Nagle's
     # algorithm off (TCP_NODELAY) only on connections whose listening socket says TCP.
@@ -23,7 +30,10 @@ def bind_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(128)
+        if listen:
+            sock.listen(128)
+        else:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     except OSError as e:
         sock.close()
         if e.errno == errno.EADDRINUSE:

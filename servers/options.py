@@ -36,7 +36,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "one-thread": {"threaded": False},  # Werkzeug serving every request on one thread
     "arena1": {"env": (("MALLOC_ARENA_MAX", "1"),)},  # glibc malloc: one arena for all threads
     "settle": {"settle": True},  # FastAPI frees the gathered results before answering
+    "sync-on-loop": {"sync_on_loop": True},  # Litestar runs /run/sync's def handler on its event loop
 }
+#: The options only some frameworks take (see :attr:`servers.frameworks.Framework.options`).
+FRAMEWORK_OPTIONS = ("settle", "sync_on_loop")
 
 Env = tuple[tuple[str, str], ...]
 
@@ -50,8 +53,8 @@ def _env(value: Mapping[str, str] | Sequence[tuple[str, str]]) -> Env:
 class ServerOptions:
     """How to serve one framework. Invalid combinations raise ValueError saying why.
 
-    ``server`` "" is the framework's own (Werkzeug for Flask, uvicorn for FastAPI); ``port``
-    None is the framework's article port (5500, 8000), 0 a free one; ``env`` holds
+    ``server`` "" is the framework's own (Werkzeug for Flask, uvicorn for the others); ``port``
+    None is the framework's own port (the article's 5500 and 8000), 0 a free one; ``env`` holds
     environment variables the serving process must start with (a dict is accepted).
     """
 
@@ -65,7 +68,7 @@ class ServerOptions:
     size: int = ARTICLE_SIZE
     #: Worker processes of the server (production servers).
     workers: int = 1
-    #: Threads per worker (gunicorn-gthread).
+    #: Threads per worker (gunicorn-gthread; Granian's blocking threads for WSGI).
     threads: int = 1
     #: Processes of the app's pool for the ``processes`` strategy (None: one per usable core).
     pool_workers: int | None = None
@@ -77,6 +80,8 @@ class ServerOptions:
     threaded: bool = True
     #: FastAPI's async endpoints free the gathered results before answering.
     settle: bool = False
+    #: Litestar's ``/run/sync`` runs on the event loop (``sync_to_thread=False``), not on a thread.
+    sync_on_loop: bool = False
     env: Env = ()
     #: No access log, no task lines.
     quiet: bool = False
@@ -88,7 +93,7 @@ class ServerOptions:
         object.__setattr__(self, "server", self.server or fw.default_server)
         object.__setattr__(self, "env", _env(self.env))
         row = hosting.get(self.server)
-        if self.framework not in row.hosts:
+        if self.framework not in row.frameworks:
             known = ", ".join(hosting.hosting(self.framework))
             raise ValueError(f"{self.framework} runs on {known}, not {self.server!r}")
         self._check_numbers(row)
@@ -117,9 +122,14 @@ class ServerOptions:
             raise ValueError(f"pool_workers must be between 1 and {WORKERS_MAX}, got {self.pool_workers}")
         if self.workers > 1 and not row.takes_workers:
             raise ValueError(f"{self.server} serves from one process: use a server with workers")
-        if self.threads > 1 and not row.takes_threads:
-            takers = ", ".join(s.name for s in hosting.SERVERS.values() if s.takes_threads)
-            raise ValueError(f"threads apply to {takers} only, not {self.server}")
+        interface = frameworks.get(self.framework).interface
+        if self.threads > 1 and interface not in row.threads_for:
+            takers = ", ".join(s.name for s in hosting.SERVERS.values() if interface in s.threads_for)
+            raise ValueError(
+                f"threads apply to {self.framework} on {takers} only, not on {self.server}"
+                if takers
+                else f"threads apply to WSGI apps only; {self.framework} is {interface.upper()}"
+            )
 
     def _check_framework_options(self, fw: frameworks.Framework) -> None:
         if self.debug:
@@ -131,11 +141,12 @@ class ServerOptions:
                 raise ValueError(DEBUG_OFF_LOOPBACK)
         if not self.threaded and self.server != "werkzeug":
             raise ValueError("threaded=False is Werkzeug's one-thread server: only for flask")
-        if self.settle:
-            if not fw.settles:
-                raise ValueError("settle is for FastAPI's async endpoints: only for fastapi")
-            if hosting.get(self.server).runs_alone(self.workers):
-                raise ValueError("settle applies to the single-process uvicorn server only")
+        for name in FRAMEWORK_OPTIONS:
+            if getattr(self, name) and name not in fw.options:
+                takers = ", ".join(f.name for f in frameworks.REGISTRY.values() if name in f.options)
+                raise ValueError(f"{name} is only for {takers}, not {fw.name}")
+        if self.settle and hosting.get(self.server).runs_alone(self.workers):
+            raise ValueError("settle applies to the single-process uvicorn server only")
 
     # -- building -----------------------------------------------------------------------
     @classmethod
@@ -158,7 +169,7 @@ class ServerOptions:
 
     def app_options(self) -> dict[str, Any]:
         """The keyword options of the framework's ``create_app`` beyond size and pool workers."""
-        return {"settle": self.settle} if frameworks.get(self.framework).settles else {}
+        return {name: getattr(self, name) for name in frameworks.get(self.framework).options}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready record (``env`` as an object), as meta.json keeps it."""
@@ -221,7 +232,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=_whole, help=f"array side of the article's task (default {ARTICLE_SIZE})")
     p.add_argument("--server", choices=list(hosting.SERVERS), help="the HTTP server (default: the framework's own)")
     p.add_argument("--workers", type=_whole, help="worker processes (production servers; default 1)")
-    p.add_argument("--threads", type=_whole, help="threads per worker (gunicorn-gthread; default 1)")
+    p.add_argument("--threads", type=_whole, help="threads per worker (gunicorn-gthread, granian for flask; default 1)")
     p.add_argument("--pool-workers", type=_whole, help="processes of the 'processes' strategy (default: the cores)")
     p.add_argument("--variant", choices=[v for v in VARIANTS if v], help="a controlled change, by name")
     p.add_argument(
@@ -240,6 +251,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_const",
         const=True,
         help="fastapi: free the gathered results before answering (not the article's)",
+    )
+    p.add_argument(
+        "--sync-on-loop",
+        action="store_const",
+        const=True,
+        help="litestar: run /run/sync's def handler on the event loop (sync_to_thread=False), not on a thread",
     )
     p.add_argument(
         "--env",

@@ -20,6 +20,7 @@ from servers import frameworks, launch
 
 SMALL = 200  # array side small enough for milliseconds per task
 
+#: The article's routes and bodies, as the article printed them (the two frameworks it used).
 ARTICLE_ROUTES = {
     "flask": ("/api/multiply", {"message": "Hello"}),
     "fastapi": ("/api-fast/multiply", {"message": "HELLO"}),

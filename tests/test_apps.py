@@ -1,4 +1,5 @@
-"""Both apps over real HTTP, in thread mode: the article's routes, /run, /ping, errors."""
+"""Every framework's app over real HTTP, in thread mode: the article's routes, /run, /ping,
+errors."""
 
 import json
 import re
@@ -7,7 +8,7 @@ from itertools import pairwise
 import pytest
 import requests
 
-from servers import memory, strategies
+from servers import frameworks, memory, strategies
 from servers.params import N_MAX
 from servers.workloads import ARTICLE
 
@@ -18,18 +19,24 @@ def get(server, path, **params):
     return requests.get(server.url + path, params=params, timeout=60)
 
 
-def test_article_route_answers_the_articles_exact_body(server):
+def test_the_article_route_answers_the_articles_exact_body_on_the_articles_frameworks(server):
+    assert frameworks.ARTICLE_FRAMEWORKS == tuple(ARTICLE_ROUTES)
+    if server.framework not in ARTICLE_ROUTES:
+        with pytest.raises(ValueError, match="no article route"):
+            frameworks.get(server.framework).article()
+        return
     path, body = ARTICLE_ROUTES[server.framework]
+    assert frameworks.get(server.framework).article() == (path, body)
     r = get(server, path)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     assert r.json() == body
 
 
-def test_article_route_only_on_its_own_framework(server):
-    other = [p for f, (p, _) in ARTICLE_ROUTES.items() if f != server.framework][0]
-    r = get(server, other)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+def test_an_article_route_answers_only_on_its_own_framework(server):
+    for other in [p for f, (p, _) in ARTICLE_ROUTES.items() if f != server.framework]:
+        r = get(server, other)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
 
 def test_run_returns_the_timeline(server):
@@ -69,20 +76,23 @@ def test_ping(server):
     assert data["framework"] == server.framework and data["pid"] == server.pid
 
 
-def test_both_frameworks_send_the_same_error_bodies():
-    from servers import frameworks, launch
+def test_every_framework_sends_the_same_error_bodies():
+    from servers import launch
 
     bodies = {}
     for fw in frameworks.FRAMEWORKS:
         with launch.serve(fw, "thread", size=SMALL) as s:
+            article = [ARTICLE_ROUTES[fw][0]] if fw in ARTICLE_ROUTES else []
             bodies[fw] = [
                 (r.status_code, r.json())
                 for r in (
                     get(s, "/run", n="lots"),
                     get(s, "/run", n=N_MAX + 1),
-                    get(s, "/run", strategy="magic"),
-                    get(s, ARTICLE_ROUTES[fw][0], size=0),
+                    get(s, "/run/sync", strategy="magic"),
+                    get(s, "/run/async", size=0),
                     get(s, "/run", size=50_000, n=N_MAX),
+                    get(s, "/nowhere"),
+                    *(get(s, path, size=0) for path in article),
                 )
             ]
 
@@ -90,14 +100,19 @@ def test_both_frameworks_send_the_same_error_bodies():
     def steady(body):
         return re.sub(r"limit now is [0-9.]+ \w+", "limit now is X", json.dumps(body))
 
-    assert [(st, steady(b)) for st, b in bodies["flask"]] == [(st, steady(b)) for st, b in bodies["fastapi"]]
-    assert [status for status, _ in bodies["flask"]] == [400, 400, 400, 400, 422]
+    common = 6
+    for fw in frameworks.FRAMEWORKS:
+        assert [(st, steady(b)) for st, b in bodies[fw][:common]] == [
+            (st, steady(b)) for st, b in bodies["flask"][:common]
+        ], fw
+    assert [status for status, _ in bodies["flask"]] == [400, 400, 400, 400, 422, 404, 400]
+    assert bodies["flask"][-1] == bodies["fastapi"][-1]  # the article's routes too
 
 
 def test_a_request_that_does_not_fit_is_refused_before_it_allocates(server, monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda: 64 * 2**20)  # 64 MiB "free"
-    path, _ = ARTICLE_ROUTES[server.framework]
-    for r in (get(server, path, size=2000), get(server, "/run", size=2000)):
+    paths = [ARTICLE_ROUTES[server.framework][0]] if server.framework in ARTICLE_ROUTES else []
+    for r in [get(server, path, size=2000) for path in [*paths, "/run", "/run/sync"]]:
         assert r.status_code == 422
         err = r.json()["error"]
         assert err["code"] == "memory_limit"
@@ -127,7 +142,7 @@ def test_every_strategy_in_every_endpoint_style(server, endpoint, strategy):
 
 
 def test_run_is_the_frameworks_native_style(server):
-    native = {"flask": "sync", "fastapi": "async"}[server.framework]
+    native = {"flask": "sync", "fastapi": "async", "quart": "async", "litestar": "async"}[server.framework]
     assert get(server, "/run", workload="sleep", n=1, size=1).json()["endpoint"] == native
 
 
@@ -175,3 +190,40 @@ def test_werkzeug_answers_malformed_http_with_the_json_error_body_too():
             head, _, body = answer.partition(b"\r\n\r\n")
             assert head.startswith(f"HTTP/1.1 {status}".encode()) and b"application/json" in head
             assert json.loads(body)["error"]["status"] == status
+
+
+@pytest.mark.parametrize("sync_on_loop", [False, True])
+def test_litestars_sync_handler_blocks_its_loop_only_when_told_to_run_on_it(sync_on_loop, monkeypatch):
+    """A ping sent while /run/sync sleeps is handled during the sleep when the handler runs
+    on a thread, and only after the handler returns when it runs on the event loop (both
+    seen from inside the server, in this process)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from servers import job, launch
+
+    started, seen = threading.Event(), {}
+    run_blocking, ping = job.Job.run_blocking, job.ping
+
+    def signalling(self):
+        started.set()
+        try:
+            return run_blocking(self)
+        finally:
+            seen["run returned"] = time.monotonic()
+
+    def noting(framework):
+        seen["ping handled"] = time.monotonic()
+        return ping(framework)
+
+    monkeypatch.setattr(job.Job, "run_blocking", signalling)
+    monkeypatch.setattr(job, "ping", noting)
+    with launch.serve("litestar", "thread", size=SMALL, sync_on_loop=sync_on_loop) as s:
+        seen.clear()  # the start's own pings
+        with ThreadPoolExecutor(1) as ex:
+            run = ex.submit(get, s, "/run/sync", workload="sleep", n=1, size=2000)
+            assert started.wait(timeout=30)
+            assert get(s, "/ping").ok
+            assert run.result().json()["endpoint"] == "sync"
+    assert (seen["ping handled"] > seen["run returned"]) == sync_on_loop, seen

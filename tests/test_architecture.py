@@ -77,5 +77,25 @@ def test_the_readme_table_of_servers_is_the_hosting_table():
     assert sorted(rows) == sorted(hosting.SERVERS), "the README lists every server of servers/hosting.py, no other"
     for name, (hosts, takes) in rows.items():
         server = hosting.SERVERS[name]
-        assert tuple(hosts) == server.hosts, name
+        assert tuple(hosts) == server.frameworks, name
         assert ("--workers" in takes) == server.takes_workers and ("--threads" in takes) == server.takes_threads, name
+
+
+def test_the_readme_table_of_frameworks_is_the_registry():
+    from servers import frameworks
+
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("| framework | interface |") :].split("\n\n", 1)[0]
+    rows = {
+        m.group(1): m.groups()[1:]
+        for m in re.finditer(r"^\| `(\w+)` \| (\w+) \| (\w+) \| [^|]+ \| `([\w-]+)`, port (\d+) \|$", table, re.M)
+    }
+    assert list(rows) == list(frameworks.FRAMEWORKS), "the README lists every framework of the registry, in order"
+    for name, (interface, native, server, port) in rows.items():
+        f = frameworks.get(name)
+        assert (interface.lower(), native, server, int(port)) == (
+            f.interface,
+            f.native_endpoint,
+            f.default_server,
+            f.default_port,
+        ), name

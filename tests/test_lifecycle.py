@@ -37,8 +37,11 @@ def still_listening(ports: list[int]) -> list[int]:
 
 def one_cycle(framework: str, mode: str) -> tuple[int, int]:
     with launch.serve(framework, mode, size=SMALL) as s:
-        path, body = ARTICLE_ROUTES[framework]
-        assert requests.get(s.url + path, params={"n": 2}, timeout=30).json() == body
+        if framework in ARTICLE_ROUTES:
+            path, body = ARTICLE_ROUTES[framework]
+            assert requests.get(s.url + path, params={"n": 2}, timeout=30).json() == body
+        else:
+            assert requests.get(s.url + "/run", params={"n": 2}, timeout=30).json()["framework"] == framework
         assert (s.pid == os.getpid()) == (mode == "thread")
         assert still_listening([s.port]) == [s.port]  # the leak check below can see a listening port
         port, pid = s.port, s.pid

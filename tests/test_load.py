@@ -208,6 +208,10 @@ def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
         ("fastapi", "uvicorn", 2, 1),
         ("fastapi", "gunicorn-uvicorn", 2, 1),
         ("fastapi", "gunicorn-asgi", 2, 1),
+        ("quart", "gunicorn-asgi", 2, 1),
+        ("flask", "granian", 2, 2),
+        ("fastapi", "granian", 2, 1),
+        ("litestar", "granian", 2, 1),
     ],
 )
 def test_production_servers_serve_and_stop_leaving_no_process(framework, server, workers, threads):
@@ -215,8 +219,9 @@ def test_production_servers_serve_and_stop_leaving_no_process(framework, server,
         master = psutil.Process(s.root_pid)
         tree = [master] + master.children(recursive=True)
         assert len(tree) >= 1 + workers
-        path = "/api/multiply" if framework == "flask" else "/api-fast/multiply"
-        assert requests.get(s.url + path, timeout=30).status_code == 200
+        r = requests.get(s.url + "/run", params={"n": "2", "strategy": "threads"}, timeout=30)
+        assert r.status_code == 200 and r.json()["framework"] == framework
+        assert requests.get(s.url + "/run", params={"size": -1}, timeout=30).status_code == 400
         pids = {requests.get(s.url + "/ping", timeout=10).json()["pid"] for _ in range(10)}
         assert pids <= {p.pid for p in tree}
     assert wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in tree), 15)

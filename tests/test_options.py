@@ -20,12 +20,17 @@ VALID = [
     ServerOptions("fastapi", "process", workers=2),
     ServerOptions("fastapi", "process", server="gunicorn-uvicorn", workers=2),
     ServerOptions("fastapi", "process", settle=True),
+    ServerOptions("flask", "process", server="granian", workers=2, threads=8),
+    ServerOptions("fastapi", "process", server="granian", workers=2),
+    ServerOptions("quart", "process", server="gunicorn-asgi"),
+    ServerOptions("litestar", "process", sync_on_loop=True, server="granian"),
     ServerOptions("fastapi", "process", env=(("MALLOC_ARENA_MAX", "2"), ("OMP_NUM_THREADS", "1"))),
     *(
         ServerOptions.build(f, "process", variant=v, size=700)
         for f in frameworks.FRAMEWORKS
         for v in VARIANTS
-        if v in ("", "arena1") or (v, f) in (("debug", "flask"), ("one-thread", "flask"), ("settle", "fastapi"))
+        if v in ("", "arena1")
+        or (v, f) in (("debug", "flask"), ("one-thread", "flask"), ("settle", "fastapi"), ("sync-on-loop", "litestar"))
     ),
 ]
 
@@ -68,9 +73,20 @@ def test_a_variant_is_a_set_of_option_overrides():
     [
         ({"framework": "django"}, "unknown framework 'django'"),
         ({"framework": "flask", "mode": "fork"}, "unknown mode 'fork'"),
-        ({"framework": "flask", "server": "uvicorn"}, "flask runs on werkzeug, gunicorn-sync, gunicorn-gthread"),
+        (
+            {"framework": "flask", "server": "uvicorn"},
+            "flask runs on werkzeug, gunicorn-sync, gunicorn-gthread, granian",
+        ),
         ({"framework": "flask", "server": "nginx"}, "unknown server 'nginx'"),
-        ({"framework": "fastapi", "mode": "process", "threads": 4}, "threads apply to gunicorn-gthread only"),
+        ({"framework": "fastapi", "mode": "process", "threads": 4}, "threads apply to WSGI apps only; fastapi is ASGI"),
+        ({"framework": "quart", "mode": "process", "server": "granian", "threads": 2}, "WSGI apps only; quart is"),
+        ({"framework": "flask", "mode": "process", "threads": 2}, "flask on gunicorn-gthread, granian only"),
+        (
+            {"framework": "quart", "server": "werkzeug"},
+            "quart runs on uvicorn, gunicorn-uvicorn, gunicorn-asgi, granian",
+        ),
+        ({"framework": "fastapi", "sync_on_loop": True}, "sync_on_loop is only for litestar, not fastapi"),
+        ({"framework": "litestar", "settle": True}, "settle is only for fastapi, not litestar"),
         ({"framework": "flask", "mode": "process", "workers": 2}, "werkzeug serves from one process"),
         ({"framework": "flask", "server": "gunicorn-sync"}, "runs in its own process: mode='process'"),
         ({"framework": "fastapi", "workers": 2}, "runs in its own process: mode='process'"),
@@ -96,7 +112,8 @@ def test_every_framework_has_its_own_server_and_port_by_default():
     for f in frameworks.REGISTRY.values():
         o = ServerOptions(f.name)
         assert o.server == f.default_server and o.listen_port == f.default_port
-        assert f.name in hosting.get(o.server).hosts and not o.runs_alone
+        assert f.interface in hosting.get(o.server).hosts and not o.runs_alone
+        assert f.name in hosting.get(o.server).frameworks and o.server in hosting.hosting(f.name)
     assert ServerOptions("fastapi", "process", workers=2).runs_alone
 
 

@@ -436,6 +436,25 @@ def workers(framework: str, body: str, least: int) -> Callable[[Terminal, str], 
     return check
 
 
+def serves_run(framework: str, least: int = 1) -> Callable[[Terminal, str], None]:
+    """Any framework on any server: ``/run`` answers with its task timeline, bad input gets
+    the JSON 400, from processes of the command's own."""
+
+    def check(t: Terminal, url: str) -> None:
+        import psutil
+
+        r = requests.get(url + "/run", params={"n": "2", "size": "100", "strategy": "threads"}, timeout=60)
+        data = r.json()
+        assert r.status_code == 200 and data["framework"] == framework, r.text
+        assert [task["index"] for task in data["tasks"]] == [0, 1]
+        bad = requests.get(url + "/run", params={"n": "two"}, timeout=10)
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "n", bad.text
+        family = {t.proc.pid} | {p.pid for p in psutil.Process(t.proc.pid).children(recursive=True)}
+        assert len(family) >= least and data["pid"] in family
+
+    return check
+
+
 def exposed(t: Terminal, url: str) -> None:
     article_route("fastapi", "HELLO")(t, url)
     assert "warning: listening on 0.0.0.0, not on loopback" in t.output()
@@ -518,6 +537,23 @@ PLANS: dict[str, Plan] = {
     ),
     "python -m servers fastapi --server gunicorn-asgi --workers 2": Serve(
         "python -m servers fastapi --server gunicorn-asgi --workers 2", 8000, workers("fastapi", "HELLO", 2)
+    ),
+    "python -m servers flask --server granian --workers 2 --threads 4": Serve(
+        "python -m servers flask --server granian --workers 2 --threads 4", 5500, workers("flask", "Hello", 2)
+    ),
+    "python -m servers quart": Serve("python -m servers quart", 5000, serves_run("quart")),
+    "python -m servers litestar": Serve("python -m servers litestar", 8100, serves_run("litestar")),
+    "python -m servers litestar --sync-on-loop --port 8101": Serve(
+        "python -m servers litestar --sync-on-loop --port 8101", 8101, serves_run("litestar")
+    ),
+    "python -m servers fastapi --server gunicorn-asgi": Serve(
+        "python -m servers fastapi --server gunicorn-asgi", 8000, serves_run("fastapi", 2)
+    ),
+    "python -m servers fastapi --server granian": Serve(
+        "python -m servers fastapi --server granian", 8000, serves_run("fastapi", 2)
+    ),
+    "python -m servers flask --server granian": Serve(
+        "python -m servers flask --server granian", 5500, serves_run("flask", 2)
     ),
     "python -m servers fastapi --host 0.0.0.0": Serve("python -m servers fastapi --host 0.0.0.0", 8000, exposed),
     MASTER.replace("-t 5s", "-t 60s").replace("127.0.0.1", "SERVER"): WithServers(
