@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib import figure as mpl
 
 from . import ablation, figures, plots, stats
+from . import framework_server as fxs
 from .figures import Figure
 from .load import blocking, runner, sweep
 from .presets import IDEAL, IN_PROCESS, NO_ENDPOINT, native_sides
@@ -618,6 +619,36 @@ def precision(found: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
             + "."
         )
     return table, words
+
+
+# -- framework or server? ----------------------------------------------------------------
+def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None, number: int, *, n: int) -> Shown:
+    """Frameworks by servers: the article's gather behind each server family, and a light
+    request's latency while heavy ones run; the caption's conclusion is computed from the
+    run's ratios (:func:`bench.framework_server.conclusion`)."""
+    ok = measured(df)
+    size = figures.fxs_size_of(figures.article_trials(ok, n))
+    probe = pd.DataFrame()
+    if load is not None:
+        requests_ = runner.requests_of(load, "probe")
+        if not requests_.empty:
+            probe = fxs.probe_table(blocking.summarize(requests_))
+    if size is None:
+        drawing = plots.framework_server(pd.DataFrame(), probe, n=n, size=0)
+        caption = f"**Figure {number}.** This run did not measure the frameworks behind the same servers."
+        return _shown(drawing, caption, NOTHING)
+    times = fxs.times(ok, n=n, size=size)
+    drawing = plots.framework_server(times, probe, n=n, size=size)
+    by = figures.by_id(found)
+    cited = [f for f in found if f.id.startswith("fxs.")]
+    says = _says_of(cited)
+    words = fxs.conclusion(by, probe if len(probe) else None)
+    caption = (
+        f"**Figure {number}.** **Framework or server?** ({says.words()}; one worker each.) Left and middle: "
+        "each framework's median time for the article's gather behind its own server, gunicorn and Granian, "
+        f"with 95% intervals; right: the blocking probe's /ping p99 while heavy requests run. {words}"
+    )
+    return _shown(drawing, caption, says)
 
 
 # -- many clients -------------------------------------------------------------------------

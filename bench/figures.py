@@ -14,7 +14,9 @@ interval's width relative to the number. The ids:
 - ``size.<measure>.<size>``: the headline ratio at each size the run measured;
 - ``parallelism.<framework>``: the article's gather, sum of task durations over their window;
 - ``cpu.client_process`` and ``cpu.server``: what ``%time`` shows against the server's CPU;
-- ``best.<workload>.<framework>``: the fastest strategy against the fastest in-process ideal.
+- ``best.<workload>.<framework>``: the fastest strategy against the fastest in-process ideal;
+- ``fxs.<measure>.framework.<family>.<framework>`` and ``fxs.<measure>.server.<framework>.<family>``:
+  framework against server (:mod:`bench.framework_server`), at the size its trials ran.
 
 The measures: ``isolated`` (one request after the server went idle), ``back_to_back`` (the
 same request again the moment the first answered), ``server_cpu`` (the server's CPU per
@@ -31,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import ablation, stats
+from . import ablation, framework_server, stats
 from .ablation import Side
 from .presets import IDEAL, IN_PROCESS, Config
 
@@ -135,9 +137,22 @@ def _rest(*samples: Any, axis: int = -1) -> Any:
 NAMED_STEPS = tuple(i for i, (name, _) in enumerate(ablation.STEPS) if name != "framework")
 
 
-def specs(sizes: Sequence[int] = ()) -> list[Spec]:
+def fxs_specs(size: int) -> list[Spec]:
+    """The framework x server ratios (:mod:`bench.framework_server`) at ``size``."""
+    fs = framework_server
+    out = []
+    for m in fs.MEASURES:
+        for fid, held, f, family in fs.figure_ids(m):
+            a = fs.side(f, family)
+            b = fs.side(fs.REFERENCE, family) if held == "server" else fs.side(f, "own")
+            out.append(Spec(fid, f"{a.label} / {b.label}", m, (a, b), size=size))
+    return out
+
+
+def specs(sizes: Sequence[int] = (), fxs_size: int | None = None) -> list[Spec]:
     """Every ratio figure of the article's servers: the headline, the decomposition of each
-    timed measure, and the headline at each of ``sizes``."""
+    timed measure, and the headline at each of ``sizes``; and the framework x server ratios
+    at ``fxs_size``, if given."""
     flask, fastapi = HEADLINE
     out = [
         Spec(f"headline.{m}", f"Flask / FastAPI, {MEANING[m]}", m, (flask, fastapi)) for m in (*TIMED, "peak_memory")
@@ -168,7 +183,15 @@ def specs(sizes: Sequence[int] = ()) -> list[Spec]:
         out += [
             Spec(f"size.{m}.{size}", f"Flask / FastAPI at size {size}", m, (flask, fastapi), size=size) for m in TIMED
         ]
+    if fxs_size is not None:
+        out += fxs_specs(fxs_size)
     return out
+
+
+def fxs_size_of(article: pd.DataFrame) -> int | None:
+    """The size at which the run measured framework x server (the largest, if several)."""
+    sizes = article[article["variant"].isin(framework_server.SERVER_VARIANTS)]["size"]
+    return int(sizes.max()) if len(sizes) else None
 
 
 def target_of(figure_id: str, targets: Sequence[tuple[str, float]]) -> float | None:
@@ -247,7 +270,7 @@ def compute(
     article = article_trials(ok, n)
     sizes = sorted(int(s) for s in article["size"].unique() if s != size)
     out = []
-    for spec in specs(sizes):
+    for spec in specs(sizes, fxs_size_of(article)):
         if only_targeted and target_of(spec.id, targets) is None:
             continue
         if all(len(s) for s in spec.samples(article, size)):

@@ -24,12 +24,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from servers.harness import NATIVE_ENDPOINT
+
 from . import ablation, figures, stats
 from .presets import IDEAL, native_sides
 from .report import measured, summary
 from .store import Run
 
-COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", IDEAL: "#7f7f7f"}
+#: One colour per framework (the article's two as before), grey for the ideal.
+COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", "quart": "#9467bd", "litestar": "#d62728", IDEAL: "#7f7f7f"}
 #: The article's claim: Flask took 2.2 times FastAPI's time (71 s against 31.9 s, one trial each).
 ARTICLE_RATIO = 2.2
 ARTICLE_SIZE = 10_000
@@ -411,6 +414,66 @@ def sizes(found: list[figures.Figure]) -> Drawing:
     ax.legend(fontsize=8)
     if drawn:
         ax.set_title(f"The article's two servers, process mode, n={drawn[0].n}", fontsize=10)
+    return Drawing(fig, tuple(drawn))
+
+
+def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: int) -> Drawing:
+    """Frameworks by servers: per server family, each framework's median time for the
+    article's gather (one request after idle, then back to back) with 95% intervals, and its
+    /ping p99 while heavy requests run (hatched where the ping waited for the heavy work).
+
+    ``times`` is :func:`bench.framework_server.times`, ``probe`` its :func:`probe_table`
+    (empty: the panel says it was not measured)."""
+    from . import framework_server as fs
+
+    panels = [("isolated", "one request after idle"), ("back_to_back", "the same again, back to back")]
+    fig = Figure(figsize=(11, 3.6), layout="constrained")
+    axes = fig.subplots(1, 3)
+    names = list(dict.fromkeys(times["framework"])) if len(times) else []
+    width = 0.8 / max(len(names), 1)
+    drawn: list[Drawn] = []
+    for ax, (m, title) in zip(axes[:2], panels, strict=True):
+        for k, f in enumerate(names):
+            rows = times[(times["framework"] == f) & (times["trials"] > 0)]
+            x = np.array([fs.FAMILIES.index(fam) for fam in rows["family"]]) + (k - (len(names) - 1) / 2) * width
+            v = rows[f"{m}_s"].to_numpy() * 1000
+            err = np.nan_to_num(
+                np.vstack([v - rows[f"{m}_low_s"].to_numpy() * 1000, rows[f"{m}_high_s"].to_numpy() * 1000 - v]),
+                nan=0.0,
+            )
+            ax.bar(x, v, width, yerr=err, capsize=2, color=COLORS.get(f, "#999"), label=f if m == "isolated" else None)
+            if m == "isolated":
+                endpoint = NATIVE_ENDPOINT[f]
+                drawn += [Drawn(f"{f} on {r.server}", f, "process", endpoint, n, size) for r in rows.itertuples()]
+        ax.set_xticks(range(len(fs.FAMILIES)), [f"{fam}" for fam in fs.FAMILIES])
+        ax.set_ylabel("median ms (95% interval)")
+        ax.set_title(f"{title}", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    ax = axes[2]
+    if len(probe):
+        for k, f in enumerate(names):
+            rows = probe[probe["framework"] == f]
+            x = np.array([fs.FAMILIES.index(fam) for fam in rows["family"]]) + (k - (len(names) - 1) / 2) * width
+            v = rows["p99_ms"].to_numpy()
+            err = np.nan_to_num(np.vstack([v - rows["p99_low_ms"].to_numpy(), rows["p99_high_ms"].to_numpy() - v]))
+            bars = ax.bar(x, v, width, yerr=err, capsize=2, color=COLORS.get(f, "#999"))
+            for bar, stalls in zip(bars, rows["stalls"], strict=True):
+                if stalls:
+                    bar.set_hatch("//")
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(fs.FAMILIES)), list(fs.FAMILIES))
+        ax.set_ylabel("/ping p99 under load, ms (log)")
+        ax.set_title("a light request while heavy ones run (hatched: it waited)", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    else:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "blocking probe: not measured in this run", ha="center", fontsize=9)
+    fig.suptitle(
+        f"Frameworks by server family (own: Werkzeug or uvicorn; gunicorn: sync or ASGI worker; Granian), "
+        f"process mode, one worker, the article's gather, n={n}, size={size}",
+        fontsize=9,
+    )
     return Drawing(fig, tuple(drawn))
 
 

@@ -243,6 +243,24 @@ REPRODUCTION = (
 )
 
 
+#: Each framework's server variants besides its own server: gunicorn (its sync worker for
+#: WSGI, its ASGI worker for ASGI) and Granian (see bench.framework_server).
+SERVER_VARIANTS = ("gunicorn-sync", "gunicorn-asgi", "granian")
+#: Framework x server: every framework behind its own server and each of those, its native
+#: endpoint with the article's gather, each request sent twice (see bench.framework_server).
+FRAMEWORK_SERVER = Grid(
+    frameworks=harness.FRAMEWORKS,
+    modes=("process",),
+    strategies=("gather",),
+    variants=("", *SERVER_VARIANTS),
+    back_to_back=True,
+)
+#: The article's task in the quick preset's framework x server grid.
+QUICK_FXS_SIZE = 500
+#: The framework x server figures the presets that measure them aim to resolve.
+FXS_TARGETS = (("fxs.isolated.*", 0.10), ("fxs.back_to_back.*", 0.10))
+
+
 def sizes_of_the_gap(sizes: tuple[int, ...], repeats: int) -> tuple[Grid, ...]:
     """The article's two servers at each of ``sizes`` (each request sent twice): how the gap
     depends on the size of the task."""
@@ -327,6 +345,7 @@ PRESETS: dict[str, Preset] = {
                 *REPRODUCTION,
                 *ARTICLE_SERVERS,
                 *sizes_of_the_gap((150, 200, 400), repeats=3),
+                FRAMEWORK_SERVER,
                 Grid(
                     n=2,
                     modes=("thread",),
@@ -355,6 +374,7 @@ PRESETS: dict[str, Preset] = {
                 *REPRODUCTION,
                 *(replace(g, repeats=16) for g in ARTICLE_SERVERS),
                 *sizes_of_the_gap((500, 750, 1250), repeats=4),
+                replace(FRAMEWORK_SERVER, size=QUICK_FXS_SIZE, repeats=4),
                 replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False),
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
@@ -368,9 +388,23 @@ PRESETS: dict[str, Preset] = {
                     warmup=False,
                 ),
             ),
-            targets=QUICK_TARGETS,
+            targets=(*QUICK_TARGETS, *FXS_TARGETS),
             budget_s=145.0,
             max_repeats=48,
+        ),
+        Preset(
+            "servers",
+            "framework x server: the four frameworks behind their own server, gunicorn and Granian "
+            "(one worker each), until each ratio is known to within 5% or ten minutes have passed",
+            n=5,
+            size=1000,
+            repeats=6,
+            warmup=1,
+            request_timeout_s=120.0,
+            grids=(FRAMEWORK_SERVER,),
+            targets=tuple((f, 0.05) for f, _ in FXS_TARGETS),
+            budget_s=600.0,
+            max_repeats=40,
         ),
         Preset(
             "best",

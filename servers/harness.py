@@ -14,7 +14,8 @@ from typing import Any
 
 from . import memory, strategies, workloads
 from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
-from .frameworks import FRAMEWORKS, NATIVE_ENDPOINT
+from .frameworks import ARTICLE_FRAMEWORKS, FRAMEWORKS, NATIVE_ENDPOINT, Framework
+from .frameworks import get as framework
 from .launch import Server, interrupt_on, serve, shared
 from .memory import USABLE_SHARE, MemoryRefused
 from .names import ENDPOINTS, ENV_SCENARIO, MODES
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_BLAS_THREADS",
     "ENDPOINTS",
     "ENV_SCENARIO",
+    "ARTICLE_FRAMEWORKS",
     "FRAMEWORKS",
     "MODES",
     "NATIVE_ENDPOINT",
@@ -36,10 +38,12 @@ __all__ = [
     "WORKLOADS",
     "MemoryRefused",
     "Server",
+    "Framework",
     "ServerOptions",
     "TaskPool",
     "default_size",
     "estimate_peak_bytes",
+    "framework",
     "interrupt_on",
     "largest_article_size",
     "memory_limit_bytes",

@@ -37,6 +37,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "arena1": {"env": (("MALLOC_ARENA_MAX", "1"),)},  # glibc malloc: one arena for all threads
     "settle": {"settle": True},  # FastAPI frees the gathered results before answering
     "sync-on-loop": {"sync_on_loop": True},  # Litestar runs /run/sync's def handler on its event loop
+    # Another server, one worker (what a framework x server comparison holds constant):
+    "gunicorn-sync": {"server": "gunicorn-sync"},  # gunicorn for WSGI apps
+    "gunicorn-asgi": {"server": "gunicorn-asgi"},  # gunicorn for ASGI apps, its own worker
+    "granian": {"server": "granian"},  # Granian, for both
 }
 #: The options only some frameworks take (see :attr:`servers.frameworks.Framework.options`).
 FRAMEWORK_OPTIONS = ("settle", "sync_on_loop")

@@ -99,3 +99,23 @@ def test_the_readme_table_of_frameworks_is_the_registry():
             f.default_server,
             f.default_port,
         ), name
+
+
+def test_a_framework_is_one_glue_module_and_one_registry_entry_that_the_rest_picks_up():
+    """Every entry of the registry has its glue module, and everything that names frameworks
+    takes them from the registry: bench's command line, the panel, the plots, the blocking
+    probe, the sweep, the presets' framework x server grid and the tests' shared servers."""
+    from bench import framework_server, plots, presets
+    from bench.__main__ import parser as bench_parser
+    from bench.load import blocking, sweep
+    from bench.load import presets as load_presets
+    from servers import frameworks
+
+    for f in frameworks.REGISTRY.values():
+        assert (ROOT / (f.module.replace(".", "/") + ".py")).exists(), f.module
+        assert f.name in plots.COLORS
+        assert {c.framework for c in blocking.CASES} >= {f.name}
+        assert f.name in {c.framework for c in load_presets.get("quick").probe_cases}
+        assert f.name in {s.framework for s in sweep.SETUPS}
+        assert f.name in presets.FRAMEWORK_SERVER.frameworks and len(framework_server.probe_cases((f.name,))) == 3
+        assert bench_parser().parse_args(["external", "--framework", f.name]).framework == f.name

@@ -25,6 +25,7 @@ def every_shown(run) -> list[Shown]:
         *(article.strategies(df, w, 4) for w in plots.matrix_workloads(df)),
         article.decomposition(found, 5),
         article.sizes(found, 6),
+        article.framework_server(df, found, None, 9, n=SMOKE.n),
     ]
     return shown
 
@@ -32,7 +33,7 @@ def every_shown(run) -> list[Shown]:
 @pytest.mark.slow
 def test_every_caption_cites_what_its_figure_draws(smoke_run):
     shown = every_shown(smoke_run)
-    assert len(shown) >= 8
+    assert len(shown) >= 9
     for s in shown:
         assert s.drawn, s.caption  # the smoke run has the data of every figure
         assert s.mismatches() == [], s.caption

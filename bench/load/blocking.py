@@ -30,13 +30,18 @@ STALL_MIN_MS = 50.0
 
 @dataclass(frozen=True)
 class Case:
+    """One probed case: a framework's endpoint style and strategy, on the framework's own
+    server or on another (``variant``, see :data:`servers.harness.VARIANTS`)."""
+
     framework: str
     endpoint: str
     strategy: str
+    variant: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.framework} {self.endpoint} endpoint, {self.strategy}"
+        on = f" [{self.variant}]" if self.variant else ""
+        return f"{self.framework}{on} {self.endpoint} endpoint, {self.strategy}"
 
 
 CASES: tuple[Case, ...] = tuple(
@@ -56,12 +61,12 @@ def run(
     progress: Callable[[str], None] | None = None,
     keep: loops.Keep | None = None,
 ) -> pd.DataFrame:
-    """Every case, each framework's server started once (process mode); one row per request,
-    each case's rows also handed to ``keep`` as soon as they are measured."""
+    """Every case, each framework and variant's server started once (process mode); one row
+    per request, each case's rows also handed to ``keep`` as soon as they are measured."""
     frames = []
-    for fw in dict.fromkeys(c.framework for c in cases):
-        with harness.serve(fw, "process", size=size, timeout=60) as s:
-            for case in (c for c in cases if c.framework == fw):
+    for fw, variant in dict.fromkeys((c.framework, c.variant) for c in cases):
+        with harness.serve(fw, "process", size=size, variant=variant, timeout=60) as s:
+            for case in (c for c in cases if (c.framework, c.variant) == (fw, variant)):
                 if progress:
                     progress(case.label)
                 recs = loops.blocking_probe(
@@ -74,7 +79,11 @@ def run(
                     baseline_s=baseline_s,
                 )
                 frame = loops.frame(recs).assign(
-                    framework=fw, endpoint=case.endpoint, strategy=case.strategy, config=case.label
+                    framework=fw,
+                    endpoint=case.endpoint,
+                    strategy=case.strategy,
+                    server=s.options.server,
+                    config=case.label,
                 )
                 if keep is not None:
                     keep(frame)

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from servers import harness
+
 from .sweep import Setup
 
 
@@ -24,7 +26,7 @@ def sweep(summary_df: pd.DataFrame) -> Figure:
     for k, (_, g) in enumerate(groups):
         setup = Setup.of(g.iloc[0])
         label = setup.label
-        style = "-" if setup.framework == "fastapi" else "--"
+        style = "--" if harness.framework(setup.framework).interface == "wsgi" else "-"  # WSGI dashed
         # Each configuration a little to the side of the others, so the intervals stay apart.
         g = g.assign(clients=g["clients"] * 2 ** (0.05 * (k - (len(groups) - 1) / 2)))
         t_err = np.nan_to_num(

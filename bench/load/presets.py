@@ -7,6 +7,7 @@ from typing import Any
 
 from servers import harness
 
+from .. import framework_server
 from .blocking import CASES, Case
 from .sweep import SETUPS, Setup
 
@@ -40,7 +41,12 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
             "smoke",
             "seconds: a few probe cases and a two-point sweep, for tests",
             heavy=(("workload", "python"), ("n", 2), ("size", 100)),
-            probe_cases=(Case("fastapi", "async", "gather"), Case("fastapi", "sync", "gather")),
+            probe_cases=(
+                Case("fastapi", "async", "gather"),
+                Case("fastapi", "sync", "gather"),
+                Case("flask", "sync", "gather", "granian"),
+                Case("quart", "async", "gather", "gunicorn-asgi"),
+            ),
             probe_clients=2,
             ping_rate=20,
             probe_s=1.0,
@@ -54,10 +60,11 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
         ),
         LoadPreset(
             "quick",
-            "minutes on 2 cores: every framework x endpoint x strategy probed, "
-            "six production configurations swept over C = 1, 2, 4, 8, 16",
+            "minutes on 2 cores: every framework x endpoint x strategy probed, and each framework behind "
+            "each server family, "
+            f"{len(SETUPS)} production configurations swept over C = 1, 2, 4, 8, 16",
             heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
-            probe_cases=CASES,
+            probe_cases=tuple(dict.fromkeys((*CASES, *framework_server.probe_cases()))),
             probe_clients=2,
             ping_rate=20,
             probe_s=4.0,
@@ -69,15 +76,24 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
         ),
         LoadPreset(
             "article",
-            "about half a minute: gather, threads and processes in each framework's own endpoint style, "
-            "and gather in the other style, probed (sequential blocks as gather does); four configurations "
-            "swept over C = 1 and 4 (the article notebook's many-clients section)",
+            "about a minute: gather, threads and processes in the article's two frameworks' own endpoint "
+            "styles, and gather in the other style, probed (sequential blocks as gather does); every "
+            "framework's gather behind each server family probed; four configurations swept over C = 1 "
+            "and 4 (the article notebook's many-clients section)",
             heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
             probe_cases=tuple(
-                c
-                for c in CASES
-                if c.strategy != "sequential"
-                and (c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather")
+                dict.fromkeys(
+                    (
+                        *(
+                            c
+                            for c in CASES
+                            if c.framework in harness.ARTICLE_FRAMEWORKS
+                            and c.strategy != "sequential"
+                            and (c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather")
+                        ),
+                        *framework_server.probe_cases(),
+                    )
+                )
             ),
             probe_clients=2,
             ping_rate=20,
@@ -95,7 +111,7 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
         ),
         LoadPreset(
             "overload",
-            "about 7 minutes: every production configuration under 16 clients of the "
+            f"about {len(SETUPS) * 65 // 60 + 1} minutes: every production configuration under 16 clients of the "
             "heavy endpoint for 60 s, then /ping; failures counted",
             heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
             probe_cases=(),

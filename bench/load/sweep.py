@@ -46,6 +46,16 @@ SETUPS: tuple[Setup, ...] = (
     Setup("fastapi", "uvicorn"),
     Setup("fastapi", "uvicorn", workers=2),
     Setup("fastapi", "gunicorn-uvicorn", workers=2),
+    # The same two worker processes behind one server for both kinds of app, and every other
+    # framework of the registry on its own server, one worker and two.
+    Setup("flask", "granian", workers=2, threads=4),
+    Setup("fastapi", "granian", workers=2),
+    *(
+        Setup(f, harness.framework(f).default_server, workers=w)
+        for f in harness.FRAMEWORKS
+        if f not in harness.ARTICLE_FRAMEWORKS
+        for w in (1, 2)
+    ),
 )
 
 
