@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
         "--preset",
         choices=list(presets.PRESETS),
         default="quick",
-        help="; ".join(f"{k}: {v.description}" for k, v in presets.PRESETS.items()),
+        help="; ".join(f"{k}: {v.description}" for k, v in presets.PRESETS.items()).replace("%", "%%"),
     )
     r.add_argument(
         "--out",
@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
         "--preset",
         choices=list(load_presets.LOAD_PRESETS),
         default="quick",
-        help="; ".join(f"{k}: {v.description}" for k, v in load_presets.LOAD_PRESETS.items()),
+        help="; ".join(f"{k}: {v.description}" for k, v in load_presets.LOAD_PRESETS.items()).replace("%", "%%"),
     )
     ld.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     ld.add_argument("--no-progress", action="store_true")

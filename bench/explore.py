@@ -27,6 +27,7 @@ from .speedup import BaselineRefused, Baselines, speedup
 
 COLUMNS = [
     "framework",
+    "server",
     "mode",
     "endpoint",
     "workload",
@@ -61,19 +62,21 @@ class Explorer:
 
     article_size: int = 1000
     timeout: float = 120.0
-    servers: dict[tuple[str, str], harness.Server] = field(default_factory=dict)
+    servers: dict[tuple[str, str, str], harness.Server] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     baselines: Baselines = field(default_factory=Baselines)
     #: Seconds each configuration's warm-up took, by (framework, mode, endpoint, strategy, workload).
-    warmed: dict[tuple[str, str, str, str, str], float] = field(default_factory=dict)
+    warmed: dict[tuple[str, str, str, str, str, str], float] = field(default_factory=dict)
 
-    def server(self, framework: str, mode: str) -> harness.Server:
-        """The explorer's server of ``framework`` in ``mode``, started on first use. Servers
-        are shared by name (:func:`servers.harness.shared`): a notebook cell that makes a new
-        Explorer again gets the running ones back, not a second set."""
-        key = (framework, mode)
+    def server(self, framework: str, mode: str, server: str = "") -> harness.Server:
+        """The explorer's server of ``framework`` in ``mode`` on the HTTP server ``server``
+        ("": the framework's own), started on first use. Servers are shared by name
+        (:func:`servers.harness.shared`): a notebook cell that makes a new Explorer again gets
+        the running ones back, not a second set."""
+        key = (framework, mode, server)
         if key not in self.servers or not self.servers[key].url:
-            self.servers[key] = harness.shared(f"explorer-{framework}-{mode}", framework, mode, size=self.article_size)
+            name = f"explorer-{framework}-{mode}" + (f"-{server}" if server else "")
+            self.servers[key] = harness.shared(name, framework, mode, size=self.article_size, server=server)
         return self.servers[key]
 
     def _get(self, url: str, query: dict[str, Any]) -> tuple[requests.Response, float, float]:
@@ -82,7 +85,7 @@ class Explorer:
         r = requests.get(url, params=query, timeout=self.timeout)
         return r, time.perf_counter() - t0, sent
 
-    def _warm(self, url: str, key: tuple[str, str, str, str, str], query: dict[str, Any]) -> float:
+    def _warm(self, url: str, key: tuple[str, str, str, str, str, str], query: dict[str, Any]) -> float:
         """Send ``query`` once at :data:`WARMUP_SIZE`, untimed, the first time ``key`` is
         run; return the seconds it took (0 when the configuration was warm already)."""
         if key in self.warmed:
@@ -101,6 +104,7 @@ class Explorer:
         endpoint: str = "",
         mode: str = "thread",
         *,
+        server: str = "",
         repeats: int = 1,
     ) -> dict[str, Any]:
         """Send one configuration ``repeats`` times (after its warm-up, on first use) and
@@ -109,24 +113,26 @@ class Explorer:
         the way (the one-after-another time is the fastest of its measurements too). The
         answer carries ``wall_s`` (the client's), ``one_after_another_s``, ``speedup`` (the
         one over the other), ``speedups`` (every request's), ``warmup_s`` and ``sent_mono``;
-        a row is added to :attr:`history`.
+        a row is added to :attr:`history`. ``server`` is the HTTP server ("": the framework's
+        own; another runs in its own process: ``mode="process"``).
 
         A 4xx answer is returned (with ``error``) and recorded, not raised.
         """
         if repeats < 1:
             raise ValueError(f"repeats must be at least 1, not {repeats}")
-        s = self.server(framework, mode)
+        s = self.server(framework, mode, server)
         url = s.url + (f"/run/{endpoint}" if endpoint else "/run")
         query: dict[str, Any] = {"workload": workload, "strategy": strategy, "n": n}
         if size is not None:
             query["size"] = size
         shown = resolved_endpoint(framework, endpoint)
-        warmup = self._warm(url, (framework, mode, shown, strategy, workload), query)
+        warmup = self._warm(url, (framework, s.options.server, mode, shown, strategy, workload), query)
         sent = [self._get(url, query) for _ in range(repeats)]
         r, wall, sent_mono = min(sent, key=lambda x: x[1])
         body = r.json()
         row: dict[str, Any] = {
             "framework": framework,
+            "server": s.options.server,
             "mode": mode,
             "endpoint": shown,
             "status": r.status_code,

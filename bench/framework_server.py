@@ -211,8 +211,7 @@ def _side_sentence(cs: Sequence[Comparison], held: str, what: str) -> str:
     open_ = [c for c in mine if c.verdict == "unresolved"]
     parts = [f"With the {held} held constant ({what}), {len(mine)} ratios:"]
     if differ:
-        biggest = max(differ, key=lambda c: abs(np.log(c.value)))
-        ordered = [biggest, *(c for c in differ if c is not biggest)]
+        ordered = sorted(differ, key=lambda c: -abs(np.log(c.value)))
         parts.append(
             f"{len(differ)} resolved as a difference (largest first: {'; '.join(_phrase(c) for c in ordered)});"
         )
@@ -225,8 +224,12 @@ def _side_sentence(cs: Sequence[Comparison], held: str, what: str) -> str:
             f"{len(open_)} unresolved (their intervals include 1 yet still allow a difference of up to {reach}, "
             f"widest for {_name(widest.framework)} on {server_of(widest.framework, widest.family)})."
         )
-    text = " ".join(parts)
-    return text.rstrip(";") + ("." if not text.endswith(".") else "")
+    text = " ".join(parts).rstrip(";")
+    text += "" if text.endswith(".") else "."
+    values = [c.value for c in mine if np.isfinite(c.value)]
+    if values:
+        text += f" Together: {min(values):.2f}x to {max(values):.2f}x."
+    return text
 
 
 def conclusion(figures: Mapping[str, Any], probe: pd.DataFrame | None = None, *, measure: str = "isolated") -> str:

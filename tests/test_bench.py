@@ -41,8 +41,11 @@ def test_presets_cover_both_frameworks_modes_and_the_ideal():
             ("flask", "process"),
             ("fastapi", "thread"),
             ("fastapi", "process"),
+            ("quart", "process"),  # the framework x server grid only
+            ("litestar", "process"),
             (IDEAL, "inprocess"),
         }
+        assert {c.variant for c in configs if c.framework in ("quart", "litestar")} == {"", "gunicorn-asgi", "granian"}
         assert len(configs) == len(set(configs))
 
 
@@ -57,7 +60,7 @@ def test_quick_covers_the_whole_matrix_and_the_controlled_comparisons():
         ("fastapi", "sync"),
         ("fastapi", "async"),
     }
-    assert {(c.framework, c.variant) for c in configs if c.variant} == {
+    assert {(c.framework, c.variant) for c in configs if c.variant and c.variant not in presets.SERVER_VARIANTS} == {
         ("flask", "debug"),
         ("flask", "one-thread"),
         ("fastapi", "settle"),
@@ -317,12 +320,16 @@ def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
     repeats = quick.repeats_of()
     assert list(repeats) == quick.configs()
     more = {c: k for c, k in repeats.items() if k > quick.repeats}
+    fxs = {(f, v) for f in ("fastapi", "quart", "litestar") for v in ("", "gunicorn-asgi", "granian")}
     assert {(c.framework, c.variant) for c in more} == {
         ("flask", ""),
         ("flask", "debug"),
         ("flask", "one-thread"),
         ("fastapi", ""),
         ("fastapi", "settle"),
+        ("flask", "gunicorn-sync"),
+        ("flask", "granian"),
+        *fxs,
     }
     steps = trials.schedule(repeats, repeats=0, warmup=1, seed=7, warm=quick.warm())
     measured = [s for s in steps if not s.warmup]

@@ -28,3 +28,19 @@ def test_bench_report_of_a_missing_run_is_a_clear_error(tmp_path):
 def test_bench_run_rejects_an_unknown_preset():
     r = run("-m", "bench", "run", "--preset", "huge")
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_every_bench_command_prints_its_help_with_every_preset():
+    """Preset descriptions say percentages ("within 10%"), which argparse would read as formats."""
+    from bench import presets
+    from bench.load import presets as load_presets
+
+    for command, names in (
+        ("run", presets.PRESETS),
+        ("load", load_presets.LOAD_PRESETS),
+        ("report", {}),
+        ("external", {}),
+    ):
+        r = run("-m", "bench", command, "--help")
+        assert r.returncode == 0, r.stderr[-500:]
+        assert all(name in r.stdout for name in names)

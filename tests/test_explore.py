@@ -142,6 +142,7 @@ class FakeExplorer(Explorer):
         endpoint="",
         mode="thread",
         *,
+        server="",
         repeats=1,
     ):
         assert self.panel is not None

@@ -71,6 +71,7 @@ def test_the_conclusion_counts_what_each_side_resolved_and_names_the_largest_dif
         in words
     )
     assert "1 resolved as a difference (largest first: Quart takes 1.50x FastAPI's time on granian" in words
+    assert "Together: 1.01x to 1.50x." in words
     assert f"{n_server - 1} resolved as no difference beyond 10%" in words
     assert f"With the framework held constant (each server over the framework's own), {n_framework} ratios" in words
     assert "1 unresolved (their intervals include 1 yet still allow a difference of up to 60%" in words
