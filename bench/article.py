@@ -628,11 +628,13 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     run's ratios (:func:`bench.framework_server.conclusion`)."""
     ok = measured(df)
     size = figures.fxs_size_of(figures.article_trials(ok, n))
-    probe = pd.DataFrame()
+    probe, heavy = pd.DataFrame(), ""
     if load is not None:
         requests_ = runner.requests_of(load, "probe")
         if not requests_.empty:
             probe = fxs.probe_table(blocking.summarize(requests_))
+            query = dict(load.meta().get("load_preset", {}).get("heavy", ()))
+            heavy = " (heavy: /run?" + "&".join(f"{k}={v}" for k, v in query.items()) + "&strategy=gather)"
     if size is None:
         drawing = plots.framework_server(pd.DataFrame(), probe, n=n, size=0)
         caption = f"**Figure {number}.** This run did not measure the frameworks behind the same servers."
@@ -646,7 +648,7 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     caption = (
         f"**Figure {number}.** **Framework or server?** ({says.words()}; one worker each.) Left and middle: "
         "each framework's median time for the article's gather behind its own server, gunicorn and Granian, "
-        f"with 95% intervals; right: the blocking probe's /ping p99 while heavy requests run. {words}"
+        f"with 95% intervals; right: the blocking probe's /ping p99 while heavy requests run{heavy}. {words}"
     )
     return _shown(drawing, caption, says)
 

@@ -464,7 +464,7 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
         ax.set_yscale("log")
         ax.set_xticks(range(len(fs.FAMILIES)), list(fs.FAMILIES))
         ax.set_ylabel("/ping p99 under load, ms (log)")
-        ax.set_title("a light request while heavy ones run (hatched: it waited)", fontsize=9)
+        ax.set_title("/ping while heavy requests run (hatched: it waited)", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     else:
         ax.axis("off")

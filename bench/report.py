@@ -14,7 +14,7 @@ import pandas as pd
 
 from servers import harness
 
-from . import ablation, figures, stats
+from . import ablation, figures, framework_server, stats
 from .presets import IDEAL, Preset
 from .records import RunMeta
 from .store import Run
@@ -380,7 +380,16 @@ def text(run: Run) -> str:
     failed = df[(~df["warmup"]) & (df["status"] != 200)]
     if not failed.empty:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
-    lines += figures_text(cited(run), meta.get("stopping"))
+    found = cited(run)
+    lines += figures_text(found, meta.get("stopping"))
+    by = figures.by_id(found)
+    for measure in framework_server.MEASURES:
+        if framework_server.comparisons(by, measure):
+            lines += [
+                "",
+                f"Framework or server, {measure.replace('_', ' ')} (the ratios fxs.{measure}.*):",
+                framework_server.conclusion(by, measure=measure),
+            ]
     for (workload, n, size), part in summary(df).groupby(["workload", "n", "size"]):
         lines += ["", f"workload {workload}, n={n}, size={size}: median of measured trials", _fmt_table(part)]
     lines += [

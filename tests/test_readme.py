@@ -335,6 +335,14 @@ def run_made(s: Scratch, f: Finished) -> None:
     assert f"run folder: data/runs/{folder.name}" in f.out and "report again: python -m bench report" in f.out
 
 
+def servers_run_made(s: Scratch, f: Finished) -> None:
+    """The servers preset's grid, at the smoke preset's size: every framework x server ratio
+    in the report, and its verdicts."""
+    run_made(s, f)
+    assert "Framework or server, isolated (the ratios fxs.isolated.*):" in f.out
+    assert "With the server held constant (each framework over FastAPI behind the same server), 9 ratios" in f.out
+
+
 def load_run_made(s: Scratch, f: Finished) -> None:
     f.ok()
     folder = newest(s, "load-smoke")
@@ -510,6 +518,8 @@ PLANS: dict[str, Plan] = {
     ),
     "python -m bench load --preset smoke": Run(LOAD_SMOKE, load_run_made),
     "python -m bench load --preset overload": Run(LOAD_SMOKE, load_run_made),
+    # Three to ten minutes: the same grid runs in the smoke preset, which reports it the same way.
+    "python -m bench run --preset servers": Run(BENCH_RUN, servers_run_made),
     "python -m bench external --framework fastapi --clients 4 --duration 10": Run(
         "python -m bench external --framework fastapi --clients 4 --duration 2", side_by_side
     ),
