@@ -23,7 +23,7 @@ from its figures.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -67,12 +67,6 @@ def side(framework: str, family: str) -> Side:
     """The configuration of ``framework`` behind ``family``: its native endpoint, the gather."""
     label = f"{harness.framework(framework).label} on {server_of(framework, family)}"
     return Side(label, framework, harness.NATIVE_ENDPOINT[framework], variant(framework, family))
-
-
-def grid(*, size: int = 0, repeats: int = 0) -> presets.Grid:
-    """Every framework behind every family (:data:`bench.presets.FRAMEWORK_SERVER`) at
-    ``size`` with ``repeats`` (0: the preset's)."""
-    return replace(presets.FRAMEWORK_SERVER, size=size, repeats=repeats)
 
 
 def probe_cases(frameworks: Sequence[str] = harness.FRAMEWORKS) -> tuple[Case, ...]:

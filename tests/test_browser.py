@@ -139,8 +139,10 @@ def test_the_explorer_runs_in_jupyterlab_and_draws_what_its_run_button_asks(lab,
     assert len(rows) == len(overlapping["rows"]) + 1  # type: ignore[arg-type]
     column = COLUMNS.index("parallelism")
     gathered, one_after_another = rows[-2], rows[-1]  # type: ignore[index]
-    assert gathered[4] == "gather" and float(gathered[column]) > 2.5, gathered
-    assert one_after_another[4] == "sequential" and float(one_after_another[column]) < 1.2, one_after_another
+    assert gathered[COLUMNS.index("strategy")] == "gather" and float(gathered[column]) > 2.5, gathered
+    assert one_after_another[COLUMNS.index("strategy")] == "sequential" and float(one_after_another[column]) < 1.2, (
+        one_after_another
+    )
     assert not errors, f"the page's console had errors: {errors}"
     saved = nbformat.read(clone / "lab" / "explore.ipynb", as_version=4)
     assert any(c.get("outputs") for c in saved.cells if c.cell_type == "code"), "JupyterLab saved the outputs"

@@ -123,7 +123,8 @@ class Scratch:
 
     def runs(self, kind: str) -> list[Path]:
         """The run folders of a preset (or "load-<preset>") under the scratch data/runs."""
-        return sorted(p for p in (self.path / "data" / "runs").glob(f"*-{kind}-*") if p.is_dir())
+        # Folders are <time>Z-<preset>-<id>: "smoke" is not "load-smoke".
+        return sorted(p for p in (self.path / "data" / "runs").glob(f"*Z-{kind}-*") if p.is_dir())
 
 
 @pytest.fixture(scope="module")
