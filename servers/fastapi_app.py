@@ -49,7 +49,7 @@ def create_app(size: int | None = None, workers: int | None = None, settle: bool
     def new_job(request: Request, endpoint: job.Endpoint) -> job.Job:
         return job.Job(FRAMEWORK, params.parse_run(request.query_params, size), endpoint, pool, settle)
 
-    # The query is read and checked by servers.params (one error shape for both apps); the
+    # The query is read and checked by servers.params (one error shape for every app); the
     # schema describes it, so that /docs and tools reading /openapi.json see the contract.
     run_doc = {"parameters": params.openapi_parameters("run")}
 

@@ -1,9 +1,11 @@
-"""One request's work, shared by both apps: guard, run, time, and describe it.
+"""One request's work, shared by every app: guard, run, time, and describe it.
 
 The apps differ only in how their endpoints wait. A sync endpoint (Flask's plain view,
-FastAPI's ``def`` endpoint on Starlette's threadpool) calls :meth:`Job.run_blocking`: an
-async-only strategy then gets a fresh event loop, as in the article's Flask view. An async
-endpoint (FastAPI's ``async def``, Flask's ``async def`` view) awaits
+FastAPI's ``def`` endpoint on Starlette's threadpool, Quart's ``def`` view, Litestar's
+``def`` handler on a thread or on its loop) calls :meth:`Job.run_blocking`: an async-only
+strategy then gets a fresh event loop, as in the article's Flask view (on a helper thread
+where the calling thread runs a loop already). An async endpoint (the ASGI frameworks'
+``async def``, Flask's ``async def`` view) awaits
 :meth:`Job.run_on_loop`: an async strategy runs on the endpoint's loop, as in the article's
 FastAPI endpoint, and a sync-only one runs inline, blocking that loop.
 """
@@ -135,7 +137,7 @@ def ping(framework: str) -> dict[str, Any]:
 
 
 def internal_error(e: BaseException) -> RequestError:
-    """The JSON 500 both apps answer for an exception nothing else handled (a bug)."""
+    """The JSON 500 every app answers for an exception nothing else handled (a bug)."""
     return RequestError(500, "internal_error", f"the server failed on this request: {type(e).__name__}: {e}")
 
 

@@ -32,7 +32,7 @@ class RequestError(Exception):
         self.param = param
 
     def body(self) -> dict[str, Any]:
-        """The JSON error body both frameworks send."""
+        """The JSON error body every framework sends."""
         return {
             "error": {
                 "status": self.status,
