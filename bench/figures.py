@@ -15,6 +15,8 @@ interval's width relative to the number. The ids:
 - ``parallelism.<framework>``: the article's gather, sum of task durations over their window;
 - ``cpu.client_process`` and ``cpu.server``: what ``%time`` shows against the server's CPU;
 - ``best.<workload>.<framework>``: the fastest strategy against the fastest in-process ideal;
+- ``scaling.<workload>.<framework>.<strategy>.n<n>``: the speed-up at n (:mod:`bench.scaling`),
+  in runs that measured a workload at two n or more;
 - ``fxs.<measure>.framework.<family>.<framework>`` and ``fxs.<measure>.server.<framework>.<family>``:
   framework against server (:mod:`bench.framework_server`), at the size its trials ran.
 
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import ablation, framework_server, stats
+from . import ablation, framework_server, scaling, stats
 from .ablation import Side
 from .presets import IDEAL, IN_PROCESS, Config
 
@@ -276,10 +278,12 @@ def compute(
         if all(len(s) for s in spec.samples(article, size)):
             out.append(evaluate(spec, article, n=n, size=size, targets=targets, resamples=resamples))
     if only_targeted:
-        return out + [f for f in _best(ok, targets=targets) if f.target is not None]
+        more = [*_best(ok, targets=targets), *scaling.figures(ok, targets=targets, resamples=resamples)]
+        return out + [f for f in more if f.target is not None]
     out += _parallelism(article, n=n, size=size, targets=targets)
     out += _cpu(article, n=n, size=size, targets=targets)
     out += _best(ok, targets=targets)
+    out += scaling.figures(ok, targets=targets, resamples=resamples)
     return out
 
 

@@ -27,8 +27,9 @@ from matplotlib.patches import Patch
 from servers.harness import NATIVE_ENDPOINT
 
 from . import ablation, figures, stats
-from .presets import IDEAL, native_sides
+from .presets import IDEAL, IN_PROCESS, native_sides
 from .report import measured, summary
+from .scaling import table as scaling_table
 from .store import Run
 
 #: One colour per framework (the article's two as before), grey for the ideal.
@@ -477,6 +478,64 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
     return Drawing(fig, tuple(drawn))
 
 
+#: One colour per strategy in the scaling figure.
+STRATEGY_COLORS = {"gather": "#1f77b4", "sequential": "#7f7f7f", "threads": "#ff7f0e", "processes": "#2ca02c"}
+#: One line style per framework in the scaling figure (the ideal dotted).
+FRAMEWORK_STYLES = {"flask": "--", "fastapi": "-", "quart": "-.", "litestar": (0, (5, 1)), IDEAL: ":"}
+
+
+def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process") -> Drawing:
+    """Speed-up against n, one panel per workload: a line per strategy (colour) and framework
+    (style; the in-process ideal dotted) with 95% intervals, the line of every task at once
+    (speed-up = n), and the core count. ``t`` is :func:`bench.scaling.table`."""
+    workloads = list(dict.fromkeys(t["workload"])) if len(t) else []
+    cols = 2 if len(workloads) > 1 else 1
+    rows = max(1, -(-len(workloads) // cols))
+    fig = Figure(figsize=(10, 3.4 * rows), layout="constrained")
+    if not workloads:
+        fig.text(0.5, 0.5, "no workload was measured at two n or more", ha="center")
+        return Drawing(fig, ())
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    drawn: list[Drawn] = []
+    for ax, w in zip(axes, workloads, strict=False):
+        g = t[t["workload"] == w]
+        ns = sorted(int(k) for k in g["n"].unique())
+        for (f, st), line in g.groupby(["framework", "strategy"], sort=True):
+            line = line.sort_values("n")
+            err = np.nan_to_num(
+                np.vstack([line["speedup"] - line["low"], line["high"] - line["speedup"]]), nan=0.0
+            ).clip(min=0)
+            ax.errorbar(
+                line["n"],
+                line["speedup"],
+                yerr=err,
+                color=STRATEGY_COLORS.get(str(st), "#999"),
+                linestyle=FRAMEWORK_STYLES.get(str(f), "-"),
+                marker="o",
+                markersize=3,
+                capsize=2,
+                label=f"{st}, {f}",
+            )
+            for r in line.itertuples():
+                ran = IN_PROCESS if f == IDEAL else mode
+                drawn.append(Drawn(f"{w} {f} {st} n={r.n}", str(f), ran, str(r.endpoint), int(r.n), int(r.size)))
+        ax.plot(ns, ns, color="#bbb", lw=1, label="every task at once (speed-up = n)")
+        if cores:
+            ax.axvline(cores, color="#d62728", lw=0.8, ls="--", label=f"{cores} cores")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log", base=2)
+        ax.set_xticks(ns, [str(k) for k in ns])
+        ax.set_title(f"{w} (size {int(g['size'].iloc[0])})", fontsize=9)
+        ax.set_xlabel("n tasks")
+        ax.set_ylabel("speed-up (95% interval)")
+        ax.grid(alpha=0.3)
+    for ax in axes[len(workloads) :]:
+        ax.axis("off")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=7)
+    return Drawing(fig, tuple(drawn))
+
+
 def extrapolation(shown: list[figures.Figure]) -> stats.LogLine | None:
     """The straight line through the measured ratios against size on log-log axes
     (:func:`bench.stats.log_line`), to carry them on to sizes not measured; None with fewer
@@ -497,7 +556,7 @@ def write_all(run: Run) -> list[Path]:
     no successful measured trial): times.png; timeline-gather.png and timeline-sequential.png
     (the article's task at the preset's n and size); faster.png, gap.png and sizes.png where
     the run has the article's servers sent twice; strategies-<workload>.png and speedup.png
-    where it has the strategy matrix."""
+    where it has the strategy matrix; scaling.png where it measured a workload at two n or more."""
     from .report import cited
 
     df = run.trials()
@@ -522,6 +581,10 @@ def write_all(run: Run) -> list[Path]:
         drawings[f"strategies-{workload}.png"] = strategy_timelines(df, workload).figure
     if not ok[ok["framework"] == IDEAL].empty and ok["strategy"].nunique() > 2:
         drawings["speedup.png"] = speedups(df).figure
+    scaled = scaling_table(ok)
+    if not scaled.empty:
+        cores = run.meta().get("cpu", {}).get("usable_cores")
+        drawings["scaling.png"] = scaling(scaled, cores=cores).figure
     for name, fig in drawings.items():
         path = run.path / name
         fig.savefig(path, dpi=110)

@@ -138,6 +138,9 @@ class Preset:
     budget_s: float = 0.0
     #: Most measured trials a configuration may get by added rounds.
     max_repeats: int = 0
+    #: Whether each grid runs at every n of :func:`scaling_ns` for this machine's cores
+    #: (made concrete by :func:`resolve`), instead of at one n.
+    over_n: bool = False
 
     def configs(self) -> list[Config]:
         """Every configuration of every grid, once, ideal baselines last, in a fixed order."""
@@ -407,6 +410,30 @@ PRESETS: dict[str, Preset] = {
             max_repeats=40,
         ),
         Preset(
+            "scaling",
+            "speed-up against n: every workload and strategy, both frameworks in process mode and the "
+            "in-process ideal, at n = 1, 2, 4, ... up to twice the usable cores and the core count, until "
+            "each speed-up is known to within 10% or three minutes have passed (under 5 minutes on 2 cores)",
+            n=1,
+            size=1000,
+            repeats=3,
+            warmup=1,
+            request_timeout_s=120.0,
+            sizes=WORKSHOP_SIZES,
+            grids=(
+                Grid(
+                    modes=("process",),
+                    workloads=ALL_WORKLOADS,
+                    strategies=ALL_STRATEGIES,
+                    ideal_strategies=ALL_STRATEGIES,
+                ),
+            ),
+            targets=(("scaling.*", 0.10),),
+            budget_s=180.0,
+            max_repeats=12,
+            over_n=True,
+        ),
+        Preset(
             "best",
             "about two minutes on 2 cores: the strategy x workload matrix (3 repeats) to find each "
             "workload's best strategy, and the likely best ones and their in-process ideals until each "
@@ -452,13 +479,28 @@ def get(name: str) -> Preset:
         raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
 
 
-def resolve(preset: Preset) -> Preset:
-    """The preset with a concrete size: if unset, the largest size whose estimate fits in the
-    memory guard's limit now less :data:`SERVERS_MARGIN_BYTES` (and only the grids of sizes up
-    to it).
+def scaling_ns(cores: int) -> tuple[int, ...]:
+    """The n a scaling run measures on ``cores`` cores: the powers of two up to twice the
+    cores, and the core count itself (1, 2, 4 on two cores; 1, 2, 3, 4 on three)."""
+    if cores < 1:
+        raise ValueError(f"cores must be at least 1, not {cores}")
+    powers = {2**k for k in range(0, (2 * cores).bit_length()) if 2**k <= 2 * cores}
+    return tuple(sorted(powers | {cores}))
+
+
+def resolve(preset: Preset, cores: int | None = None) -> Preset:
+    """The preset with a concrete size and n: if the size is unset, the largest size whose
+    estimate fits in the memory guard's limit now less :data:`SERVERS_MARGIN_BYTES` (and only
+    the grids of sizes up to it); if it runs ``over_n``, each grid at every n of
+    :func:`scaling_ns` for ``cores`` (default: the cores this process may use).
 
     Raises ValueError if not even a small size fits.
     """
+    if preset.over_n:
+        from .environment import usable_cores
+
+        grids = tuple(replace(g, n=k) for g in preset.grids for k in scaling_ns(cores or usable_cores() or 1))
+        preset = replace(preset, grids=grids, over_n=False)
     if preset.size is not None:
         return preset
     size = harness.largest_article_size(preset.n, preset.max_size, margin=SERVERS_MARGIN_BYTES)

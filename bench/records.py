@@ -23,9 +23,10 @@ import pandas as pd
 #: field. 2: that field; meta.json's servers record their options and command line; a load
 #: run records when it ended and whether it was interrupted. 3: trials of a request sent
 #: twice back to back (``back_to_back``, ``b2b_wall_s``) and the server's CPU until it is
-#: idle again (``server_cpu_to_idle_s``); meta.json's ``targets`` and ``stopping``.
-META_FORMAT = 3
-KNOWN_FORMATS = (1, 2, 3)
+#: idle again (``server_cpu_to_idle_s``); meta.json's ``targets`` and ``stopping``. 4: each
+#: trial's ``pool_workers`` and ``task_threads`` (what its tasks could run on).
+META_FORMAT = 4
+KNOWN_FORMATS = (1, 2, 3, 4)
 
 NAN = math.nan
 
@@ -45,6 +46,10 @@ class Measurement:
     server_wall_s: float = NAN
     server_cpu_s: float = NAN
     blas_threads: float = NAN
+    #: The app's process pool's size (the measuring process's own for the ideal), and the
+    #: threads the strategy started (format 4; NaN before).
+    pool_workers: float = NAN
+    task_threads: float = NAN
     peak_rss_bytes: float = NAN
     peak_rss_method: str = ""
     minor_faults: float = NAN

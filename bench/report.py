@@ -14,7 +14,7 @@ import pandas as pd
 
 from servers import harness
 
-from . import ablation, figures, framework_server, stats
+from . import ablation, figures, framework_server, scaling, stats
 from .presets import IDEAL, Preset
 from .records import RunMeta
 from .store import Run
@@ -416,6 +416,14 @@ def text(run: Run) -> str:
                 f"{r['ideal_strategy']} {ci}; fastest {r['x_ideal_fastest']:.2f}x "
                 f"({r['trials']} and {r['ideal_trials']} trials)"
             )
+    scaled = scaling.table(measured(df))
+    if not scaled.empty:
+        cores = meta.get("cpu", {}).get("usable_cores")
+        lines += [
+            "",
+            f"Speed-up against n ({scaling.MEANING}; {cores} usable cores; figure scaling.png):",
+            *scaling.sentences(scaled, cores),
+        ]
     comp = comparisons(df)
     if not comp.empty:
         lines += ["", "FastAPI vs Flask, median wall time ratio (FastAPI / Flask) with 95% bootstrap CI:"]

@@ -21,6 +21,7 @@ process with no server). Each trial row (:class:`bench.records.TrialRow`) keeps:
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import secrets
@@ -112,6 +113,11 @@ def _usage(u: Usage) -> dict[str, Any]:
     }
 
 
+def _number(value: Any) -> float:
+    """A number of the answer, NaN where it gave none (an older server, or no pool)."""
+    return float(value) if value is not None else math.nan
+
+
 def _answer(r: requests.Response) -> tuple[int, Any, str]:
     """Status, JSON body (None if not JSON) and the error it says (or "")."""
     try:
@@ -156,6 +162,8 @@ def http_trial(config: Config, server: harness.Server, *, timeout: float) -> Mea
             "server_wall_s": body["server"]["wall_s"],
             "server_cpu_s": body["server"]["cpu_s"],
             "blas_threads": body["blas_threads"],
+            "pool_workers": _number(body.get("pool_workers")),
+            "task_threads": _number(body.get("task_threads")),
             **_timeline(body["tasks"]),
         }
     return Measurement(
@@ -229,6 +237,8 @@ def ideal_trial(config: Config, pool: harness.TaskPool | None = None) -> Measure
         server_wall_s=t1 - t0,
         server_cpu_s=p1 - p0,
         blas_threads=harness.DEFAULT_BLAS_THREADS,
+        pool_workers=_number(workers),
+        task_threads=float(harness.task_threads(config.strategy, config.n)),
         **_timeline(tasks),
     )
 

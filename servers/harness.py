@@ -45,6 +45,7 @@ __all__ = [
     "estimate_peak_bytes",
     "framework",
     "interrupt_on",
+    "task_threads",
     "largest_article_size",
     "memory_limit_bytes",
     "parallelism",
@@ -93,6 +94,11 @@ def largest_article_size(n: int, upper: int, *, margin: int = 0) -> int:
     """The largest size up to ``upper`` at which the article's gather of ``n`` tasks fits in
     memory now with ``margin`` bytes to spare (0 if none does)."""
     return memory.largest_admitted_size(workloads.ARTICLE, strategies.GATHER, n=n, upper=upper, margin=margin)
+
+
+def task_threads(strategy: str, n: int) -> int:
+    """The threads ``strategy`` starts for ``n`` tasks (see :func:`servers.strategies.task_threads`)."""
+    return strategies.task_threads(strategies.get(strategy), n)
 
 
 def run_ideal(workload: str, strategy: str, *, n: int, size: int, pool: TaskPool | None = None) -> list[dict[str, Any]]:

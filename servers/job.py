@@ -70,6 +70,10 @@ class Job:
             "n": p.n,
             "size": p.size,
             "blas_threads": p.blas_threads,
+            # What the tasks could run on: the app's process pool (its size, whether or not
+            # this strategy used it) and the threads this strategy started (0: none).
+            "pool_workers": self.pool.workers if self.pool is not None else None,
+            "task_threads": strategies.task_threads(self.strategy, p.n),
             "pid": os.getpid(),
             "tasks": [s.to_dict() for s in spans],
             "parallelism": workloads.parallelism(spans),

@@ -186,6 +186,11 @@ PROCESSES = Strategy(
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in (GATHER, SEQUENTIAL, THREADS, PROCESSES)}
 
 
+def task_threads(strategy: Strategy, n: int) -> int:
+    """The threads ``strategy`` starts for n tasks (one each for ``threads``; else none)."""
+    return n if strategy.name == "threads" else 0
+
+
 def get(name: str) -> Strategy:
     """The strategy called ``name``; ``KeyError`` names the known ones."""
     try:
