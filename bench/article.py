@@ -21,6 +21,7 @@ from matplotlib import figure as mpl
 
 from . import ablation, figures, plots, stats
 from . import framework_server as fxs
+from . import scaling as scaling_
 from .figures import Figure
 from .load import blocking, runner, sweep
 from .presets import IDEAL, IN_PROCESS, NO_ENDPOINT, native_sides
@@ -649,6 +650,34 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         f"**Figure {number}.** **Framework or server?** ({says.words()}; one worker each.) Left and middle: "
         "each framework's median time for the article's gather behind its own server, gunicorn and Granian, "
         f"with 95% intervals; right: the blocking probe's /ping p99 while heavy requests run{heavy}. {words}"
+    )
+    return _shown(drawing, caption, says)
+
+
+# -- speed-up against n ------------------------------------------------------------------
+def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
+    """Speed-up against n for every workload and strategy the run measured at two n or more,
+    with where each best curve bends (:mod:`bench.scaling`), against the run's cores."""
+    t = scaling_.table(measured(df))
+    drawing = plots.scaling(t, cores=cores)
+    if t.empty:
+        caption = f"**Figure {number}.** This run measured no workload at two n or more."
+        return _shown(drawing, caption, NOTHING)
+    says = Says.of(drawing.drawn)
+    gather = t[(t["workload"] == "article") & (t["strategy"] == "gather") & (t["framework"] != IDEAL)]
+    flat = (
+        f" The article's gather kept a parallelism of {gather['parallelism'].min():.2f} to "
+        f"{gather['parallelism'].max():.2f} at every n: its coroutines never overlap, however many."
+        if not gather.empty
+        else ""
+    )
+    caption = (
+        f"**Figure {number}.** **Speed-up against n** ({says.words()}; {scaling_.MEANING}; 95% intervals; "
+        f"the dotted lines are the in-process ideal, the grey line every task at once, the dashed red line "
+        f"the {cores} cores; {scaling_.resources(t)}). Per workload and framework, the best strategy at "
+        "each n and where its curve bends (from there, doubling n gains less than a factor of 1.41):\n\n"
+        + "\n".join(scaling_.sentences(t, cores))
+        + f"\n\n{flat.strip()}"
     )
     return _shown(drawing, caption, says)
 

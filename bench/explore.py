@@ -13,6 +13,7 @@ widgets (:mod:`bench.panel`) or exercises to these; the logic is here.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,62 @@ class Explorer:
         self.history.append(row)
         return body
 
+    def sweep(
+        self,
+        framework: str = "fastapi",
+        strategy: str = "processes",
+        workload: str = "python",
+        ns: Sequence[int] | None = None,
+        size: int | None = None,
+        endpoint: str = "",
+        mode: str = "thread",
+        *,
+        server: str = "",
+        repeats: int = 1,
+    ) -> pd.DataFrame:
+        """:meth:`run` one configuration at each of ``ns`` (default: n = 1, 2, 4, ... up to
+        twice the usable cores and the core count, as the scaling preset) and return its
+        speed-up curve in the columns of :func:`bench.scaling.table`: ``speedup`` is the
+        fastest request's, ``low`` and ``high`` the slowest and fastest of the ``repeats``
+        (their range, not an interval). A refused n is left out."""
+        from .environment import usable_cores
+        from .presets import scaling_ns
+
+        rows = []
+        for n in ns or scaling_ns(usable_cores() or 1):
+            a = self.run(
+                framework,
+                strategy,
+                workload,
+                n=n,
+                size=size,
+                endpoint=endpoint,
+                mode=mode,
+                server=server,
+                repeats=repeats,
+            )
+            if "error" in a:
+                continue
+            rows.append(
+                {
+                    "workload": workload,
+                    "framework": framework,
+                    "endpoint": a["endpoint"],
+                    "strategy": strategy,
+                    "n": n,
+                    "size": a["size"],
+                    "trials": repeats,
+                    "speedup": a["speedup"],
+                    "low": min(a["speedups"]),
+                    "high": max(a["speedups"]),
+                    "parallelism": a["parallelism"],
+                    "pool_workers": a.get("pool_workers"),
+                    "task_threads": a.get("task_threads"),
+                    "blas_threads": a["blas_threads"],
+                }
+            )
+        return pd.DataFrame(rows)
+
     def table(self) -> pd.DataFrame:
         """What was tried in this session, one row per configuration run."""
         return pd.DataFrame(self.history, columns=COLUMNS)
@@ -222,6 +279,21 @@ def check(prediction: float, measured: float, *, tolerance: float = TOLERANCE, w
     else:
         hint = "the request gained more than you expected: which tasks ran at the same time?"
     return Verdict(False, f"Not quite: {said}. Look at the timeline: {hint}")
+
+
+def show_curve(curve: pd.DataFrame) -> None:
+    """A speed-up curve of :meth:`Explorer.sweep`: speed-up against n, the core count marked,
+    and where it bends (:func:`bench.scaling.bend`)."""
+    from .environment import usable_cores
+    from .scaling import bend
+
+    cores = usable_cores()
+    display(plots.scaling(curve, cores=cores, mode="", interval="the requests' range").figure)
+    if len(curve) >= 2:
+        at = bend(list(curve["n"]), list(curve["speedup"]))
+        where = f"bends at n={at}" if at is not None else f"does not bend up to n={int(curve['n'].max())}"
+        each = ", ".join(f"n={n}: {v:.2f}x" for n, v in zip(curve["n"], curve["speedup"], strict=True))
+        print(f"speed-up {each}; the curve {where} ({cores} cores here)")
 
 
 def show(answer: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FormatStrFormatter
 
 from servers.harness import NATIVE_ENDPOINT
 
@@ -484,9 +485,9 @@ STRATEGY_COLORS = {"gather": "#1f77b4", "sequential": "#7f7f7f", "threads": "#ff
 FRAMEWORK_STYLES = {"flask": "--", "fastapi": "-", "quart": "-.", "litestar": (0, (5, 1)), IDEAL: ":"}
 
 
-def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process") -> Drawing:
+def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process", interval: str = "95% interval") -> Drawing:
     """Speed-up against n, one panel per workload: a line per strategy (colour) and framework
-    (style; the in-process ideal dotted) with 95% intervals, the line of every task at once
+    (style; the in-process ideal dotted) with its ``interval``, the line of every task at once
     (speed-up = n), and the core count. ``t`` is :func:`bench.scaling.table`."""
     workloads = list(dict.fromkeys(t["workload"])) if len(t) else []
     cols = 2 if len(workloads) > 1 else 1
@@ -525,9 +526,10 @@ def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process") -> Dra
         ax.set_xscale("log", base=2)
         ax.set_yscale("log", base=2)
         ax.set_xticks(ns, [str(k) for k in ns])
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         ax.set_title(f"{w} (size {int(g['size'].iloc[0])})", fontsize=9)
         ax.set_xlabel("n tasks")
-        ax.set_ylabel("speed-up (95% interval)")
+        ax.set_ylabel(f"speed-up ({interval})")
         ax.grid(alpha=0.3)
     for ax in axes[len(workloads) :]:
         ax.axis("off")

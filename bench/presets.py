@@ -107,6 +107,9 @@ class Grid:
     #: Whether its configurations get the preset's warm-up rounds (a configuration on a
     #: process pool always does: its first request starts the pool).
     warmup: bool = True
+    #: Whether it runs at every n of :func:`scaling_ns` for this machine's cores (made
+    #: concrete by :func:`resolve`) instead of at one n.
+    over_n: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,9 +141,6 @@ class Preset:
     budget_s: float = 0.0
     #: Most measured trials a configuration may get by added rounds.
     max_repeats: int = 0
-    #: Whether each grid runs at every n of :func:`scaling_ns` for this machine's cores
-    #: (made concrete by :func:`resolve`), instead of at one n.
-    over_n: bool = False
 
     def configs(self) -> list[Config]:
         """Every configuration of every grid, once, ideal baselines last, in a fixed order."""
@@ -350,6 +350,15 @@ PRESETS: dict[str, Preset] = {
                 *sizes_of_the_gap((150, 200, 400), repeats=3),
                 FRAMEWORK_SERVER,
                 Grid(
+                    modes=("process",),
+                    frameworks=("fastapi",),
+                    workloads=("python",),
+                    strategies=("processes",),
+                    ideal_strategies=("sequential", "processes"),
+                    warmup=False,
+                    over_n=True,
+                ),
+                Grid(
                     n=2,
                     modes=("thread",),
                     workloads=("sleep", "python"),
@@ -378,7 +387,8 @@ PRESETS: dict[str, Preset] = {
                 *(replace(g, repeats=16) for g in ARTICLE_SERVERS),
                 *sizes_of_the_gap((500, 750, 1250), repeats=4),
                 replace(FRAMEWORK_SERVER, size=QUICK_FXS_SIZE, repeats=4),
-                replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False),
+                # The matrix at every n up to twice the cores too: speed-up against n.
+                replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False, over_n=True),
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
                 Grid(
@@ -426,12 +436,12 @@ PRESETS: dict[str, Preset] = {
                     workloads=ALL_WORKLOADS,
                     strategies=ALL_STRATEGIES,
                     ideal_strategies=ALL_STRATEGIES,
+                    over_n=True,
                 ),
             ),
             targets=(("scaling.*", 0.10),),
             budget_s=180.0,
             max_repeats=12,
-            over_n=True,
         ),
         Preset(
             "best",
@@ -491,16 +501,21 @@ def scaling_ns(cores: int) -> tuple[int, ...]:
 def resolve(preset: Preset, cores: int | None = None) -> Preset:
     """The preset with a concrete size and n: if the size is unset, the largest size whose
     estimate fits in the memory guard's limit now less :data:`SERVERS_MARGIN_BYTES` (and only
-    the grids of sizes up to it); if it runs ``over_n``, each grid at every n of
-    :func:`scaling_ns` for ``cores`` (default: the cores this process may use).
+    the grids of sizes up to it); each grid ``over_n`` at every n of :func:`scaling_ns` for
+    ``cores`` (default: the cores this process may use) and at its own n, if it sets one.
 
     Raises ValueError if not even a small size fits.
     """
-    if preset.over_n:
+    if any(g.over_n for g in preset.grids):
         from .environment import usable_cores
 
-        grids = tuple(replace(g, n=k) for g in preset.grids for k in scaling_ns(cores or usable_cores() or 1))
-        preset = replace(preset, grids=grids, over_n=False)
+        ns = scaling_ns(cores or usable_cores() or 1)
+        grids = tuple(
+            replace(g, n=k, over_n=False)
+            for g in preset.grids
+            for k in (sorted(set(ns) | ({g.n} if g.n else set())) if g.over_n else (g.n,))
+        )
+        preset = replace(preset, grids=grids)
     if preset.size is not None:
         return preset
     size = harness.largest_article_size(preset.n, preset.max_size, margin=SERVERS_MARGIN_BYTES)

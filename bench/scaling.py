@@ -49,7 +49,11 @@ def table(ok: pd.DataFrame, *, resamples: int = stats.RESAMPLES) -> pd.DataFrame
     one-after-another baseline at the same n and size: the speed-up with its interval, the
     median parallelism, and what the tasks could run on (pool workers, task threads, BLAS
     threads: the medians of the trials)."""
+    if ok.empty:
+        return pd.DataFrame()
     t = _trials(ok)
+    if t.empty:
+        return pd.DataFrame()
     rows: list[dict[str, Any]] = []
     base_of = {
         (w, n, s): g[WALL].dropna()
@@ -135,6 +139,19 @@ def bends(t: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def resources(t: pd.DataFrame) -> str:
+    """What the tasks could run on, in words: the process pools' sizes, the threads, BLAS."""
+
+    def values(column: str) -> str:
+        found = sorted({int(v) for v in t[column].dropna()}) if column in t else []
+        return " or ".join(str(v) for v in found) or "not recorded"
+
+    return (
+        f"process pools of {values('pool_workers')} workers (the app's; the measuring process's own for the "
+        f"ideal), one thread per task for threads, {values('blas_threads')} BLAS thread(s) per task"
+    )
+
+
 def sentences(t: pd.DataFrame, cores: int | None) -> list[str]:
     """One line per workload and framework: the best strategy at each n and where its curve
     bends, against the cores the run had."""
@@ -146,7 +163,7 @@ def sentences(t: pd.DataFrame, cores: int | None) -> list[str]:
             where = f"bends at n={int(r['bend'])}: no gain from more tasks"
         else:
             where = f"bends at n={int(r['bend'])}" + (f" (the run had {cores} cores)" if cores else "")
-        out.append(f"- {r['workload']}, {r['framework']}: best {r['best']}; {r['strategy']}'s curve {where}")
+        out.append(f"- {r['workload']}, {r['framework']}: best {r['best']}; the {r['strategy']} curve {where}")
     return out
 
 

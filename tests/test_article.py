@@ -26,6 +26,7 @@ def every_shown(run) -> list[Shown]:
         article.decomposition(found, 5),
         article.sizes(found, 6),
         article.framework_server(df, found, None, 9, n=SMOKE.n),
+        article.scaling(df, 10, cores=2),
     ]
     return shown
 
@@ -33,7 +34,7 @@ def every_shown(run) -> list[Shown]:
 @pytest.mark.slow
 def test_every_caption_cites_what_its_figure_draws(smoke_run):
     shown = every_shown(smoke_run)
-    assert len(shown) >= 9
+    assert len(shown) >= 10
     for s in shown:
         assert s.drawn, s.caption  # the smoke run has the data of every figure
         assert s.mismatches() == [], s.caption

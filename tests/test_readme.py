@@ -344,6 +344,12 @@ def servers_run_made(s: Scratch, f: Finished) -> None:
     assert "With the server held constant (each framework over FastAPI behind the same server), 9 ratios" in f.out
 
 
+def scaling_run_made(s: Scratch, f: Finished) -> None:
+    """A sweep over n, at the smoke preset's scale: the report's speed-up lines and scaling.png."""
+    run_made(s, f)
+    assert "Speed-up against n (" in f.out and "- python, fastapi: best n=1:" in f.out
+
+
 def load_run_made(s: Scratch, f: Finished) -> None:
     f.ok()
     folder = newest(s, "load-smoke")
@@ -521,6 +527,8 @@ PLANS: dict[str, Plan] = {
     "python -m bench load --preset overload": Run(LOAD_SMOKE, load_run_made),
     # Three to ten minutes: the same grid runs in the smoke preset, which reports it the same way.
     "python -m bench run --preset servers": Run(BENCH_RUN, servers_run_made),
+    # About three minutes: the smoke preset sweeps the process pool over the same n, and reports it the same way.
+    "python -m bench run --preset scaling": Run(BENCH_RUN, scaling_run_made),
     "python -m bench external --framework fastapi --clients 4 --duration 10": Run(
         "python -m bench external --framework fastapi --clients 4 --duration 2", side_by_side
     ),

@@ -18,7 +18,7 @@ def test_a_scaling_run_measures_powers_of_two_up_to_twice_the_cores_and_the_core
     assert presets.scaling_ns(cores) == ns
     p = presets.resolve(presets.get("scaling"), cores=cores)
     assert sorted({c.n for c in p.configs()}) == list(presets.scaling_ns(cores))
-    assert not p.over_n and {c.mode for c in p.configs()} == {"process", "inprocess"}
+    assert not any(g.over_n for g in p.grids) and {c.mode for c in p.configs()} == {"process", "inprocess"}
 
 
 @pytest.mark.parametrize(
@@ -80,9 +80,24 @@ def test_the_table_divides_the_ideal_one_after_another_by_each_configuration_and
         line.startswith("- python, fastapi: best n=1:") and "bends at n=2 (the run had 2 cores)" in line
         for line in lines
     )
-    assert any("sequential's curve bends at n=1: no gain from more tasks" in line for line in lines)
+    assert any("the sequential curve bends at n=1: no gain from more tasks" in line for line in lines)
 
 
 def test_a_workload_measured_at_one_n_has_no_scaling_table():
     times = {(IDEAL, "sequential", 4): 0.4, ("flask", "processes", 4): 0.2}
     assert scaling.table(trials(times)).empty
+
+
+@pytest.mark.slow
+def test_a_smoke_run_has_a_speedup_curve_its_figures_and_its_drawing(smoke_run, tmp_path):
+    from bench import figures, plots, report
+
+    ok = report.measured(smoke_run.trials())
+    t = scaling.table(ok)
+    pool = t[(t["workload"] == "python") & (t["framework"] == "fastapi") & (t["strategy"] == "processes")]
+    assert list(pool["n"]) == list(presets.scaling_ns(2)) or len(pool) >= 2
+    assert (pool["pool_workers"] >= 1).all() and (pool["task_threads"] == 0).all()
+    ids = {f.id for f in report.cited(smoke_run)}
+    assert {scaling.figure_id("python", "fastapi", "processes", int(n)) for n in pool["n"]} <= ids
+    assert "scaling.png" in {p.name for p in plots.write_all(smoke_run)}
+    assert all(f.configs for f in figures.compute(ok, n=3, size=300) if f.id.startswith("scaling."))
