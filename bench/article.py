@@ -665,9 +665,12 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
         return _shown(drawing, caption, NOTHING)
     says = Says.of(drawing.drawn)
     gather = t[(t["workload"] == "article") & (t["strategy"] == "gather") & (t["framework"] != IDEAL)]
+    low, high = (
+        (f"{gather['parallelism'].min():.2f}", f"{gather['parallelism'].max():.2f}") if len(gather) else ("", "")
+    )
     flat = (
-        f" The article's gather kept a parallelism of {gather['parallelism'].min():.2f} to "
-        f"{gather['parallelism'].max():.2f} at every n: its coroutines never overlap, however many."
+        f" The article's gather kept a parallelism of {low if low == high else f'{low} to {high}'} at every n: "
+        "its coroutines never overlap, however many."
         if not gather.empty
         else ""
     )

@@ -373,9 +373,10 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "quick",
-            "2 to 3 minutes on 2 cores: the article's two servers and the controlled comparisons until the "
-            "headline's three measures and each comparison are known to within 10%, the gap at four sizes, "
-            "the strategy x workload matrix at n=4",
+            "2.5 to 3.5 minutes on 2 cores: the article's two servers and the controlled comparisons, and "
+            "framework x server, until the headline's three measures, each comparison and each framework x "
+            "server ratio are known to within 10%; the gap at four sizes; the strategy x workload matrix at "
+            "n=4, and gather, threads and processes at n = 1, 2, ... up to twice the cores",
             n=5,
             size=1000,
             repeats=3,
@@ -387,8 +388,17 @@ PRESETS: dict[str, Preset] = {
                 *(replace(g, repeats=16) for g in ARTICLE_SERVERS),
                 *sizes_of_the_gap((500, 750, 1250), repeats=4),
                 replace(FRAMEWORK_SERVER, size=QUICK_FXS_SIZE, repeats=4),
-                # The matrix at every n up to twice the cores too: speed-up against n.
-                replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False, over_n=True),
+                replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False),
+                # Speed-up against n: the strategies that can gain, and the baseline.
+                Grid(
+                    size=QUICK_MATRIX_SIZE,
+                    modes=("process",),
+                    workloads=ALL_WORKLOADS,
+                    strategies=("gather", "threads", "processes"),
+                    ideal_strategies=("sequential",),
+                    warmup=False,
+                    over_n=True,
+                ),
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
                 Grid(
@@ -402,7 +412,7 @@ PRESETS: dict[str, Preset] = {
                 ),
             ),
             targets=(*QUICK_TARGETS, *FXS_TARGETS),
-            budget_s=145.0,
+            budget_s=190.0,
             max_repeats=48,
         ),
         Preset(
