@@ -30,6 +30,7 @@ from servers.harness import NATIVE_ENDPOINT
 from . import ablation, figures, stats
 from .presets import IDEAL, IN_PROCESS, native_sides
 from .report import measured, summary
+from .scaling import resources as scaling_resources
 from .scaling import table as scaling_table
 from .store import Run
 
@@ -535,6 +536,7 @@ def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process", interv
         ax.axis("off")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=7)
+    fig.suptitle(f"Speed-up against n; {scaling_resources(t)}", fontsize=9)
     return Drawing(fig, tuple(drawn))
 
 
