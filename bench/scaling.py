@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from servers import harness
+
 from . import stats
 from .presets import IDEAL
 
@@ -41,7 +43,8 @@ def figure_id(workload: str, framework: str, strategy: str, n: int) -> str:
 def _trials(ok: pd.DataFrame) -> pd.DataFrame:
     """The trials a scaling table reads: process mode and the ideal, the framework's native
     endpoint (the ideal has none)."""
-    return ok[ok["mode"].isin(["process", "inprocess"]) & (ok["variant"] == "")]
+    native = ok["endpoint"] == ok["framework"].map(lambda f: harness.NATIVE_ENDPOINT.get(f, "none"))
+    return ok[ok["mode"].isin(["process", "inprocess"]) & (ok["variant"] == "") & native]
 
 
 def table(ok: pd.DataFrame, *, resamples: int = stats.RESAMPLES) -> pd.DataFrame:

@@ -101,3 +101,12 @@ def test_a_smoke_run_has_a_speedup_curve_its_figures_and_its_drawing(smoke_run, 
     assert {scaling.figure_id("python", "fastapi", "processes", int(n)) for n in pool["n"]} <= ids
     assert "scaling.png" in {p.name for p in plots.write_all(smoke_run)}
     assert all(f.configs for f in figures.compute(ok, n=3, size=300) if f.id.startswith("scaling."))
+
+
+def test_a_framework_s_other_endpoint_style_is_not_a_curve_of_its_own():
+    times = {(IDEAL, "sequential", n): n * 0.1 for n in (1, 2, 4)}
+    times |= {("fastapi", "processes", n): n * 0.05 for n in (1, 2, 4)}
+    df = trials(times)
+    other = df[(df["framework"] == "fastapi") & (df["n"] == 4)].assign(endpoint="sync")
+    t = scaling.table(pd.concat([df, other], ignore_index=True))
+    assert set(t[t["framework"] == "fastapi"]["endpoint"]) == {"async"}
