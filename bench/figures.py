@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import ablation, framework_server, scaling, stats
 from .ablation import Side
-from .presets import IDEAL, IN_PROCESS, Config
+from .presets import IDEAL, IN_PROCESS, SERVER_VARIANTS, Config
 
 #: Each measure and the trials column it reads.
 MEASURES: dict[str, str] = {
@@ -192,7 +192,7 @@ def specs(sizes: Sequence[int] = (), fxs_size: int | None = None) -> list[Spec]:
 
 def fxs_size_of(article: pd.DataFrame) -> int | None:
     """The size at which the run measured framework x server (the largest, if several)."""
-    sizes = article[article["variant"].isin(framework_server.SERVER_VARIANTS)]["size"]
+    sizes = article[article["variant"].isin(SERVER_VARIANTS)]["size"]
     return int(sizes.max()) if len(sizes) else None
 
 
@@ -202,6 +202,13 @@ def target_of(figure_id: str, targets: Sequence[tuple[str, float]]) -> float | N
         if fnmatch.fnmatchcase(figure_id, pattern):
             return target
     return None
+
+
+def judged(figure_id: str, half_width: float, targets: Sequence[tuple[str, float]]) -> tuple[float | None, bool | None]:
+    """The target ``targets`` give ``figure_id``, and whether ``half_width`` met it (None, None:
+    no target)."""
+    target = target_of(figure_id, targets)
+    return target, None if target is None else bool(np.isfinite(half_width) and half_width <= target)
 
 
 def _figure(
@@ -214,8 +221,7 @@ def _figure(
     targets: Sequence[tuple[str, float]],
 ) -> Figure:
     hw = stats.half_width(estimate)
-    target = target_of(spec.id, targets)
-    met = None if target is None else bool(np.isfinite(hw) and hw <= target)
+    target, met = judged(spec.id, hw, targets)
     return Figure(
         spec.id,
         spec.what,
@@ -300,8 +306,7 @@ def _median_figure(
 ) -> Figure:
     e = stats.median_ci(sample)
     hw = stats.half_width(e)
-    target = target_of(fid, targets)
-    met = None if target is None else bool(np.isfinite(hw) and hw <= target)
+    target, met = judged(fid, hw, targets)
     return Figure(fid, what, measure, e.value, e.low, e.high, hw, target, met, n, size, ((label, len(sample)),))
 
 
@@ -366,12 +371,11 @@ def _best(ok: pd.DataFrame, *, targets: Sequence[tuple[str, float]]) -> list[Fig
         e = stats.Estimate(r["x_ideal"], r["low"], r["high"])
         fid = f"best.{r['workload']}.{r['framework']}"
         hw = stats.half_width(e)
-        target = target_of(fid, targets)
+        target, met = judged(fid, hw, targets)
         n, size = int(r["n"]), int(r["size"])
         served = Config(r["framework"], "process", r["workload"], r["best_strategy"], n, size, r["endpoint"])
         ideal = Config(IDEAL, IN_PROCESS, r["workload"], r["ideal_strategy"], n, size)
         what = f"{r['best_strategy']} ({r['endpoint']} endpoint) against the in-process ideal {r['ideal_strategy']}"
-        met = None if target is None else bool(np.isfinite(hw) and hw <= target)
         sides = ((served.label, int(r["trials"])), (ideal.label, int(r["ideal_trials"])))
         out.append(
             Figure(fid, what, "isolated", e.value, e.low, e.high, hw, target, met, n, size, sides, (served, ideal))

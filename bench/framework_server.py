@@ -31,7 +31,6 @@ import pandas as pd
 
 from servers import harness
 
-from . import presets
 from .ablation import Side
 from .load.blocking import Case
 
@@ -43,8 +42,6 @@ FAMILY_VARIANT: dict[str, dict[str, str]] = {
     "gunicorn": {"wsgi": "gunicorn-sync", "asgi": "gunicorn-asgi"},
     "granian": {"wsgi": "granian", "asgi": "granian"},
 }
-#: The variants the families use besides the frameworks' own servers.
-SERVER_VARIANTS: tuple[str, ...] = presets.SERVER_VARIANTS
 #: The measures compared: one request after idle, and the same again back to back.
 MEASURES: tuple[str, ...] = ("isolated", "back_to_back")
 #: The framework the others are held against behind each server: the article's winner.

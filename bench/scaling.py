@@ -183,7 +183,7 @@ def figures(
 ) -> list[Any]:
     """Every speed-up as a :class:`bench.figures.Figure` (with the configurations it is
     made of, so that the stopping rule can add their trials)."""
-    from .figures import Figure, target_of
+    from .figures import Figure, judged
     from .presets import IN_PROCESS, Config
 
     out = []
@@ -198,10 +198,9 @@ def figures(
         )
         fid = figure_id(w, f, st, n)
         hw = stats.half_width(stats.Estimate(r["speedup"], r["low"], r["high"]))
-        target = target_of(fid, targets)
+        target, met = judged(fid, hw, targets)
         served = Config(f, IN_PROCESS if f == IDEAL else "process", w, st, n, size, e)
         base = Config(IDEAL, IN_PROCESS, w, BASELINE, n, size)
-        met = None if target is None else bool(np.isfinite(hw) and hw <= target)
         what = f"speed-up of {f} {st} at n={n}: the same tasks one after another / its time"
         out.append(
             Figure(
