@@ -678,9 +678,11 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
         f"**Figure {number}.** **Speed-up against n** ({says.words()}; {scaling_.MEANING}; 95% intervals; "
         f"the dotted lines are the in-process ideal, the grey line every task at once, the dashed red line "
         f"the {cores} cores; {scaling_.resources(t)}). Per workload and framework, the best strategy at "
-        "each n and where its curve bends (from there, doubling n gains less than a factor of 1.41):\n\n"
+        f"each n and where its curve bends (from there, doubling n gains less than a factor of "
+        f"{scaling_.NEEDED_PER_DOUBLING:.2f}; unresolved where the growth's 95% interval includes it):\n\n"
         + "\n".join(scaling_.sentences(t, cores))
         + f"\n\n{flat.strip()}"
+        + (f" {cost}" if (cost := scaling_.serving_cost(t, scaling_.n_for(t, cores))) else "")
     )
     return _shown(drawing, caption, says)
 

@@ -290,8 +290,9 @@ def show_curve(curve: pd.DataFrame) -> None:
     cores = usable_cores()
     display(plots.scaling(curve, cores=cores, mode="", interval="the requests' range").figure)
     if len(curve) >= 2:
-        at = bend(list(curve["n"]), list(curve["speedup"]))
-        where = f"bends at n={at}" if at is not None else f"does not bend up to n={int(curve['n'].max())}"
+        where = bend(list(curve["n"]), list(curve["speedup"])).words(
+            first_n=int(curve["n"].min()), max_n=int(curve["n"].max()), cores=None
+        )
         each = ", ".join(f"n={n}: {v:.2f}x" for n, v in zip(curve["n"], curve["speedup"], strict=True))
         print(f"speed-up {each}; the curve {where} ({cores} cores here)")
 

@@ -423,6 +423,11 @@ def text(run: Run) -> str:
             "",
             f"Speed-up against n ({scaling.MEANING}; {cores} usable cores; figure scaling.png):",
             *scaling.sentences(scaled, cores),
+            "",
+            f"What each best speed-up at n={scaling.n_for(scaled, cores)} is made of (each a median of the trials, "
+            "so the product is near the speed-up; pace: the tasks' one-after-another time over their summed "
+            "time here):",
+            *scaling.made_of(scaled, scaling.n_for(scaled, cores)),
         ]
     comp = comparisons(df)
     if not comp.empty:

@@ -15,12 +15,20 @@ trial, since on a shared machine interference only adds time.
 A curve **bends** at the n after which adding tasks stops paying (:func:`bend`): from there
 on, doubling n gains less than half of what doubling should (the speed-up grows by less than
 ``sqrt`` of the growth of n). A curve that never gains bends at n=1; one that keeps gaining up
-to the largest n measured does not bend within the run.
+to the largest n measured does not bend within the run; one whose growth's interval includes
+what a step needed is unresolved there, not guessed from its medians.
+
+What a speed-up is made of (:func:`made_of`): the **pace** (how fast each task ran against
+one after another), the parallelism, and the share of the request its tasks spanned; their
+product is the speed-up. Behind a server the rest of the request is serving (HTTP, JSON,
+handing the tasks to a pool): a few milliseconds, which the ideal's share in its tasks, beside
+it, tells apart from what the tasks themselves lost.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -92,6 +100,13 @@ def table(ok: pd.DataFrame, *, resamples: int = stats.RESAMPLES) -> pd.DataFrame
                 # Of the fastest trials: interference on a shared machine only adds time.
                 "fastest": float(base.min() / g[WALL].min()),
                 "parallelism": float(g["parallelism"].median()),
+                # What the speed-up is made of (see made_of): how fast each task ran against
+                # one after another, and the share of the request's time its tasks spanned.
+                "pace": float(base.median() / g["tasks_sum_s"].median()) if "tasks_sum_s" in g else np.nan,
+                "in_tasks": float((g["tasks_window_s"] / g[WALL]).median()) if "tasks_window_s" in g else np.nan,
+                "outside_ms": float(1e3 * (g[WALL] - g["tasks_window_s"]).median())
+                if "tasks_window_s" in g
+                else np.nan,
                 "pool_workers": float(g["pool_workers"].median()) if "pool_workers" in g else np.nan,
                 "task_threads": float(g["task_threads"].median()) if "task_threads" in g else np.nan,
                 "blas_threads": float(g["blas_threads"].median()),
@@ -110,29 +125,103 @@ def ns_first(t: pd.DataFrame, workload: str) -> int:
     return int(t[t["workload"] == workload]["n"].min())
 
 
-def bend(ns: Sequence[int], speedups: Sequence[float]) -> int | None:
+#: What doubling n must at least multiply the speed-up by for the curve to keep gaining.
+NEEDED_PER_DOUBLING = float(np.sqrt(2))
+
+
+@dataclass(frozen=True)
+class Bend:
+    """Where a curve bends (:func:`bend`).
+
+    ``at``: the n from which adding tasks stops paying (the first n measured when it never
+    gains), or None. With ``at`` None, ``unresolved`` names the step (n, next n) whose growth's
+    interval included what the step needed, and ``growth`` is that step's growth; when both
+    are None the curve gained at every step measured."""
+
+    at: int | None
+    unresolved: tuple[int, int] | None = None
+    growth: stats.Estimate | None = None
+
+    def words(self, *, first_n: int, max_n: int, cores: int | None) -> str:
+        """What follows "the curve ": where it bends, or why that is not known."""
+        if self.unresolved is not None and self.growth is not None:
+            a, b = self.unresolved
+            return (
+                f"bends at n={a} or later, unresolved: from n={a} to n={b} it grew {self.growth.value:.2f}x "
+                f"(between {self.growth.low:.2f}x and {self.growth.high:.2f}x), which includes the "
+                f"{_needed(a, b):.2f}x that decides"
+            )
+        if self.at is None:
+            return f"does not bend up to n={max_n}"
+        if self.at == first_n:
+            return f"bends at n={self.at}: no gain from more tasks"
+        return f"bends at n={self.at}" + (f" (the run had {cores} cores)" if cores else "")
+
+
+def _needed(n: int, after: int) -> float:
+    """What the step from ``n`` to ``after`` must multiply the speed-up by: the square root
+    of its growth of n (:data:`NEEDED_PER_DOUBLING` for a doubling)."""
+    return float(np.sqrt(after / n))
+
+
+def _growth_interval(
+    growth: float, before: tuple[float, float, float], after: tuple[float, float, float]
+) -> tuple[float, float]:
+    """The 95% interval of ``after / before``, two independent speed-ups given as (value, low,
+    high): on the log scale the two sides' distances add in quadrature (each speed-up has
+    trials of its own at its n, the baseline's included). NaN where a side has no interval."""
+    (b, b_low, b_high), (a, a_low, a_high) = before, after
+    if not all(np.isfinite(x) and x > 0 for x in (b, b_low, b_high, a, a_low, a_high)):
+        return np.nan, np.nan
+    down = np.hypot(np.log(a / a_low), np.log(b_high / b))
+    up = np.hypot(np.log(a_high / a), np.log(b / b_low))
+    return float(growth * np.exp(-down)), float(growth * np.exp(up))
+
+
+def bend(
+    ns: Sequence[int],
+    speedups: Sequence[float],
+    lows: Sequence[float] | None = None,
+    highs: Sequence[float] | None = None,
+) -> Bend:
     """Where a curve bends: the first n from which the next measured n gains less than the
     square root of its growth (doubling n should double the speed-up; this asks for at least
-    sqrt(2)); ``ns[0]`` when it never gains; None when it gains at every step (no bend within
-    the n measured). ``ns`` ascending, ``speedups`` matching."""
-    if len(ns) != len(speedups):
-        raise ValueError("ns and speedups must have the same length")
-    for i in range(len(ns) - 1):
-        grew = speedups[i + 1] / speedups[i] if speedups[i] > 0 else np.inf
-        if grew < np.sqrt(ns[i + 1] / ns[i]):
-            return int(ns[i])
-    return None
+    sqrt(2)); ``ns[0]`` when it never gains; no bend when it gains at every step.
+
+    With the speed-ups' 95% intervals (``lows``, ``highs``), each step's growth gets its own
+    (:func:`_growth_interval`); a step whose interval includes what it needed leaves the bend
+    unresolved there. Without intervals (or where one is NaN) the growth's value decides.
+    ``ns`` ascending, the rest matching."""
+    k = len(ns)
+    if len(speedups) != k or (lows is not None and len(lows) != k) or (highs is not None and len(highs) != k):
+        raise ValueError("ns, speedups and their intervals must have the same length")
+    lo = list(lows) if lows is not None else [np.nan] * k
+    hi = list(highs) if highs is not None else [np.nan] * k
+    for i in range(k - 1):
+        need = _needed(ns[i], ns[i + 1])
+        value = speedups[i + 1] / speedups[i] if speedups[i] > 0 else np.inf
+        low, high = _growth_interval(value, (speedups[i], lo[i], hi[i]), (speedups[i + 1], lo[i + 1], hi[i + 1]))
+        growth = stats.Estimate(float(value), float(low), float(high))
+        if not (np.isfinite(low) and np.isfinite(high)):
+            if value < need:
+                return Bend(int(ns[i]), growth=growth)
+        elif high < need:
+            return Bend(int(ns[i]), growth=growth)
+        elif low < need:
+            return Bend(None, (int(ns[i]), int(ns[i + 1])), growth)
+    return Bend(None)
 
 
 def bends(t: pd.DataFrame) -> pd.DataFrame:
     """Per workload and framework (the ideal too): the best strategy at each n, and where
-    the best strategy's curve at the largest n bends (:func:`bend`)."""
+    the best strategy's curve at the largest n bends (:func:`bend`, on the intervals)."""
     rows: list[dict[str, Any]] = []
     for (w, f), g in t.groupby(["workload", "framework"], sort=True):
         ns = measured_ns(g)
         best_at = {n: g[g["n"] == n].sort_values("speedup", ascending=False).iloc[0] for n in ns}
         top = best_at[ns[-1]]
         curve = g[(g["strategy"] == top["strategy"]) & (g["endpoint"] == top["endpoint"])].sort_values("n")
+        found = bend(list(curve["n"]), list(curve["speedup"]), list(curve["low"]), list(curve["high"]))
         rows.append(
             {
                 "workload": w,
@@ -143,7 +232,9 @@ def bends(t: pd.DataFrame) -> pd.DataFrame:
                 ),
                 "strategy": str(top["strategy"]),
                 "speedup_at_max_n": float(top["speedup"]),
-                "bend": bend(list(curve["n"]), list(curve["speedup"])),
+                "bend": found.at,
+                "unresolved": found.unresolved,
+                "growth": found.growth,
                 "max_n": ns[-1],
             }
         )
@@ -168,14 +259,68 @@ def sentences(t: pd.DataFrame, cores: int | None) -> list[str]:
     bends, against the cores the run had."""
     out = []
     for r in bends(t).to_dict("records"):
-        if r["bend"] is None or pd.isna(r["bend"]):
-            where = f"does not bend up to n={r['max_n']}"
-        elif int(r["bend"]) == ns_first(t, str(r["workload"])):
-            where = f"bends at n={int(r['bend'])}: no gain from more tasks"
-        else:
-            where = f"bends at n={int(r['bend'])}" + (f" (the run had {cores} cores)" if cores else "")
+        at = None if r["bend"] is None or pd.isna(r["bend"]) else int(r["bend"])
+        found = Bend(at, r["unresolved"] if isinstance(r["unresolved"], tuple) else None, r["growth"])
+        where = found.words(first_n=ns_first(t, str(r["workload"])), max_n=int(r["max_n"]), cores=cores)
         out.append(f"- {r['workload']}, {r['framework']}: best {r['best']}; the {r['strategy']} curve {where}")
     return out
+
+
+def n_for(t: pd.DataFrame, cores: int | None) -> int:
+    """The n at which to explain a run's speed-ups: the core count if measured, else the
+    largest n measured below it (the largest n measured when the cores are unknown)."""
+    ns = measured_ns(t)
+    if not ns:
+        raise ValueError("an empty scaling table has no n")
+    below = [n for n in ns if cores is None or n <= cores]
+    return below[-1] if below else ns[0]
+
+
+def _made_of(r: dict[Any, Any]) -> str:
+    return (
+        f"{r['speedup']:.2f}x = pace {r['pace']:.2f} x parallelism {r['parallelism']:.2f} x "
+        f"{r['in_tasks']:.2f} of the request in its tasks ({r['outside_ms']:.1f} ms outside them)"
+    )
+
+
+def made_of(t: pd.DataFrame, n: int) -> list[str]:
+    """At ``n``, one line per workload and framework: its best strategy's speed-up and what
+    it is made of, each a median of the trials (so the product is near the speed-up, not
+    equal to it): the **pace** (the tasks' one-after-another time over their summed time
+    here: below 1, each task ran slower than alone), the parallelism, and the share of the
+    request's time from its first task's start to its last one's end (the rest is the
+    server's and the client's own work: HTTP, JSON, handing the tasks to a pool)."""
+    at = t[t["n"] == n]
+    out = []
+    for (w, f), g in at.groupby(["workload", "framework"], sort=True):
+        r = g.sort_values("speedup", ascending=False).iloc[0].to_dict()
+        out.append(f"- {w}, {f}, {r['strategy']} at n={n}: {_made_of(r)}")
+    return out
+
+
+def _span(values: Sequence[float], digits: int) -> str:
+    """``1.50`` or ``1.50 to 1.60``: the range of ``values`` in words."""
+    low, high = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    return low if low == high else f"{low} to {high}"
+
+
+def serving_cost(t: pd.DataFrame, n: int, *, workload: str = "python", strategy: str = "processes") -> str:
+    """In words, at ``n``: the speed-up ``strategy`` gave ``workload`` behind each framework
+    and with no server, and what kept it from n (see :func:`made_of`); "" if the run did not
+    measure it at ``n``."""
+    at = t[(t["n"] == n) & (t["workload"] == workload) & (t["strategy"] == strategy)]
+    served, ideal = at[at["framework"] != IDEAL], at[at["framework"] == IDEAL]
+    if served.empty or ideal.empty:
+        return ""
+    i = ideal.iloc[0]
+    behind = ", ".join(f"{r['speedup']:.2f}x behind {r['framework']}" for r in served.to_dict("records"))
+    return (
+        f"At n={n}, {strategy} gave {workload} {behind} and {i['speedup']:.2f}x with no server. "
+        f"Its tasks overlapped (parallelism {_span(list(served['parallelism']), 2)}; {i['parallelism']:.2f} with "
+        f"no server), but each ran at {_span(list(served['pace']), 2)} of its pace one after another "
+        f"({i['pace']:.2f} with no server), and serving kept {_span(list(served['outside_ms']), 1)} ms of each "
+        f"request outside its tasks ({i['outside_ms']:.1f} ms with no server)."
+    )
 
 
 def figures(

@@ -26,7 +26,7 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -431,6 +431,33 @@ def next_round(unmet: set[Config], measured: dict[Config, int], max_repeats: int
     return sorted(c for c in unmet if measured.get(c, 0) < max_repeats)
 
 
+def urgency(unmet: Sequence[figures.Figure]) -> dict[Config, float]:
+    """How far each configuration's widest figure is from its target: the half-width over the
+    target (infinite where a figure has no interval yet)."""
+    out: dict[Config, float] = {}
+    for f in unmet:
+        far = f.half_width / f.target if f.target and np.isfinite(f.half_width) else math.inf
+        for c in f.configs:
+            out[c] = max(out.get(c, 0.0), far)
+    return out
+
+
+def within_budget(
+    wanted: Sequence[Config], far: dict[Config, float], cost: dict[Config, float], left_s: float
+) -> list[Config]:
+    """The configurations of the next round that fit in ``left_s`` seconds: all of them if
+    they do; else, the furthest from their targets first (``far``), each taken while its
+    ``cost`` still fits, so that the trials left go where the variance is."""
+    if sum(cost[c] for c in wanted) <= left_s:
+        return list(wanted)
+    chosen, spent = [], 0.0
+    for c in sorted(wanted, key=lambda c: far.get(c, 0.0), reverse=True):
+        if spent + cost[c] <= left_s:
+            chosen.append(c)
+            spent += cost[c]
+    return chosen
+
+
 #: Bootstrap resamples for the stopping rule's look at the intervals: the report's own, with
 #: its seed, so that a figure the rule saw at its target is the one the report prints as met.
 STOPPING_RESAMPLES = stats.RESAMPLES
@@ -439,8 +466,9 @@ STOPPING_RESAMPLES = stats.RESAMPLES
 def _added_rounds(m: _Measuring, rng: random.Random, started: float) -> dict[str, Any]:
     """The stopping rule: after the scheduled rounds, while some figure with a target is not at
     it, one more round (shuffled) of the configurations it is made of; until every target is
-    met, no configuration may have more (``max_repeats``), or the next round would end past the
-    preset's budget."""
+    met, no configuration may have more (``max_repeats``), or not one more trial fits in the
+    preset's budget. A round that does not fit whole measures what does, the configurations
+    furthest from their targets first (:func:`within_budget`)."""
     preset = m.preset
     assert preset.size is not None
     rounds, stopped, unmet = 0, "met", []
@@ -460,8 +488,9 @@ def _added_rounds(m: _Measuring, rng: random.Random, started: float) -> dict[str
         if not wanted:
             stopped = "max_repeats"
             break
-        cost = sum(float(np.mean(m.took.get(c, [1.0]))) for c in wanted)
-        if time.monotonic() - started + cost > preset.budget_s:
+        cost = {c: float(np.mean(m.took.get(c, [1.0]))) for c in wanted}
+        wanted = within_budget(wanted, urgency(unmet), cost, preset.budget_s - (time.monotonic() - started))
+        if not wanted:
             stopped = "budget"
             break
         rng.shuffle(wanted)

@@ -348,6 +348,7 @@ def scaling_run_made(s: Scratch, f: Finished) -> None:
     """A sweep over n, at the smoke preset's scale: the report's speed-up lines and scaling.png."""
     run_made(s, f)
     assert "Speed-up against n (" in f.out and "- python, fastapi: best n=1:" in f.out
+    assert re.search(r"^- python, fastapi, processes at n=\d+: [\d.]+x = pace [\d.]+ x parallelism", f.out, re.M)
 
 
 def load_run_made(s: Scratch, f: Finished) -> None:

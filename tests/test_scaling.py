@@ -33,7 +33,35 @@ def test_a_scaling_run_measures_powers_of_two_up_to_twice_the_cores_and_the_core
     ],
 )
 def test_a_curve_bends_where_doubling_n_gains_less_than_its_square_root(speedups, bend):
-    assert scaling.bend([1, 2, 4], list(speedups)) == bend
+    found = scaling.bend([1, 2, 4], list(speedups))
+    assert found.at == bend and found.unresolved is None
+
+
+@pytest.mark.parametrize(
+    "speedups, lows, highs, at, unresolved",
+    [
+        # Gains clearly to 2 (1.6 / 1.06 > 1.41), then clearly flat (2.1 / 1.6 < 1.41): bends at 2.
+        ((1.0, 1.9, 1.95), (0.95, 1.6, 1.7), (1.06, 2.2, 2.1), 2, None),
+        # The noisy n=1 of the 1 of 9 curves read wrong from medians: 1.2 -> 1.6 grows 1.33x by
+        # its medians, but between 1.6 / 1.5 and 1.9 / 0.9: unresolved at the first step.
+        ((1.2, 1.6, 1.65), (0.9, 1.4, 1.5), (1.5, 1.9, 1.8), None, (1, 2)),
+        # The first step gains clearly, the second's interval straddles 1.41: unresolved there.
+        ((1.0, 1.9, 2.9), (0.97, 1.8, 2.2), (1.03, 2.0, 3.4), None, (2, 4)),
+        # Without an interval (too few trials) the medians decide, as without any.
+        ((1.0, 1.9, 1.95), (np.nan, 1.6, 1.7), (np.nan, 2.2, 2.1), 2, None),
+    ],
+)
+def test_a_bend_is_decided_on_the_intervals_and_left_unresolved_where_they_straddle(
+    speedups, lows, highs, at, unresolved
+):
+    found = scaling.bend([1, 2, 4], list(speedups), list(lows), list(highs))
+    assert found.at == at and found.unresolved == unresolved
+    words = found.words(first_n=1, max_n=4, cores=2)
+    if unresolved:
+        a, b = unresolved
+        assert words.startswith(f"bends at n={a} or later, unresolved: from n={a} to n={b}") and "1.41x" in words
+    else:
+        assert words == "bends at n=2 (the run had 2 cores)"
 
 
 def trials(times: dict[tuple[str, str, int], float], spread: float = 0.02, k: int = 6) -> pd.DataFrame:
@@ -81,6 +109,60 @@ def test_the_table_divides_the_ideal_one_after_another_by_each_configuration_and
         for line in lines
     )
     assert any("the sequential curve bends at n=1: no gain from more tasks" in line for line in lines)
+
+
+def test_what_a_speed_up_is_made_of_is_read_from_the_task_timelines():
+    """Synthetic trials of a pool on 2 cores: each task 0.1 s alone and 0.11 s two at a time,
+    fully overlapped, 5 ms of serving per request (1 ms with no server)."""
+    task, slow = 0.1, 1.1
+    rows = []
+    for f, outside in (("fastapi", 0.005), (IDEAL, 0.001)):
+        times = {(IDEAL, "sequential", n): n * task for n in (1, 2)} if f == IDEAL else {}
+        times |= {(f, "processes", 1): task + outside, (f, "processes", 2): task * slow + outside}
+        df = trials(times, spread=0.0)
+        pool = df["strategy"] == "processes"
+        tasks = df["n"] * task * (df["n"] == 2).map({True: slow, False: 1.0})
+        df["tasks_sum_s"] = df["client_wall_s"].where(~pool, tasks)
+        df["tasks_window_s"] = df["client_wall_s"].where(~pool, tasks / df["n"])
+        df["parallelism"] = df["tasks_sum_s"] / df["tasks_window_s"]
+        rows.append(df)
+    t = scaling.table(pd.concat(rows, ignore_index=True))
+    at2 = t[(t["n"] == 2) & (t["strategy"] == "processes")].set_index("framework")
+    assert at2.loc["fastapi", "pace"] == pytest.approx(1 / slow)
+    assert at2.loc["fastapi", "parallelism"] == pytest.approx(2.0)
+    assert at2.loc["fastapi", "outside_ms"] == pytest.approx(5.0)
+    assert at2.loc[IDEAL, "outside_ms"] == pytest.approx(1.0)
+    for fw, r in at2.iterrows():  # per trial the three multiply to the speed-up exactly
+        assert r["pace"] * r["parallelism"] * r["in_tasks"] == pytest.approx(r["speedup"]), fw
+    assert scaling.n_for(t, cores=2) == 2 and scaling.n_for(t, cores=None) == 2 and scaling.n_for(t, cores=1) == 1
+    lines = scaling.made_of(t, 2)
+    assert "- python, fastapi, processes at n=2: 1.74x = pace 0.91 x parallelism 2.00 x 0.96" in lines[0]
+    words = scaling.serving_cost(t, 2)
+    assert words.startswith("At n=2, processes gave python 1.74x behind fastapi and 1.80x with no server.")
+    assert "each ran at 0.91 of its pace one after another (0.91 with no server)" in words
+    assert "serving kept 5.0 ms of each request outside its tasks (1.0 ms with no server)" in words
+    assert scaling.serving_cost(t, 2, workload="sleep") == ""
+
+
+def test_a_noisy_curve_s_bend_is_unresolved_rather_than_read_from_its_medians():
+    """Synthetic timings whose n=1 came out fast by its median (1.45x) and scatters by a
+    factor of 4 (a shared machine's bursts): the medians grow less than sqrt(2) from n=1 to
+    2, which alone would say "bends at n=1"; the intervals cannot tell."""
+    times = {(IDEAL, "sequential", n): n * 0.1 for n in (1, 2, 4)}
+    times |= {("fastapi", "processes", n): n * 0.1 / min(n, 2) for n in (1, 2, 4)}
+    df = trials(times, spread=0.02, k=8)
+    rng = np.random.default_rng(1)
+    first = (df["framework"] == "fastapi") & (df["n"] == 1)
+    df.loc[first, "client_wall_s"] = 0.1 / 1.45 * rng.uniform(0.4, 1.6, first.sum())
+    assert scaling.bend([1, 2, 4], list(scaling.table(df).query("framework == 'fastapi'")["speedup"])).at == 1
+    t = scaling.table(df)
+    b = scaling.bends(t).set_index("framework").loc["fastapi"]
+    assert pd.isna(b["bend"]) and b["unresolved"] == (1, 2)
+    assert any(
+        "the processes curve bends at n=1 or later, unresolved: from n=1 to n=2" in s for s in scaling.sentences(t, 2)
+    )
+    clean = scaling.bends(scaling.table(trials(times, spread=0.02, k=8))).set_index("framework").loc["fastapi"]
+    assert clean["bend"] == 2 and clean["unresolved"] is None
 
 
 def test_a_workload_measured_at_one_n_has_no_scaling_table():

@@ -55,3 +55,13 @@ def test_next_round_gives_a_trial_to_what_is_short_of_its_target_and_not_at_its_
     assert trials.next_round({A, B}, {A: 48, B: 20}, 48) == [B]
     assert trials.next_round(set(), {A: 1}, 48) == []
     assert trials.next_round({A}, {}, 48) == [A]
+
+
+def test_a_round_that_does_not_fit_the_budget_measures_the_furthest_from_its_target_first():
+    c = Config("ideal", "inprocess", "python", "sequential", 1, 1200)
+    far = {A: 3.0, B: 1.2, c: 2.0}
+    cost = {A: 1.0, B: 1.0, c: 2.0}
+    assert trials.within_budget([A, B, c], far, cost, 10.0) == [A, B, c]  # it fits: all, as they were
+    assert trials.within_budget([A, B, c], far, cost, 3.0) == [A, c]
+    assert trials.within_budget([A, B, c], far, cost, 2.5) == [A, B]  # c no longer fits; B does
+    assert trials.within_budget([A, B, c], far, cost, 0.5) == []
