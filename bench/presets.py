@@ -395,7 +395,7 @@ PRESETS: dict[str, Preset] = {
                     modes=("process",),
                     workloads=ALL_WORKLOADS,
                     strategies=("gather", "threads", "processes"),
-                    ideal_strategies=("sequential",),
+                    ideal_strategies=("sequential", "processes"),
                     warmup=False,
                     over_n=True,
                 ),

@@ -212,11 +212,21 @@ def bend(
     return Bend(None)
 
 
+def _candidates(t: pd.DataFrame) -> pd.DataFrame:
+    """The rows that may be a best strategy: all but the ideal's one-after-another, the
+    baseline itself (its speed-up is 1 by construction)."""
+    return t[~((t["framework"] == IDEAL) & (t["strategy"] == BASELINE))]
+
+
 def bends(t: pd.DataFrame) -> pd.DataFrame:
     """Per workload and framework (the ideal too): the best strategy at each n, and where
     the best strategy's curve at the largest n bends (:func:`bend`, on the intervals)."""
     rows: list[dict[str, Any]] = []
-    for (w, f), g in t.groupby(["workload", "framework"], sort=True):
+    for (w, f), g in _candidates(t).groupby(["workload", "framework"], sort=True):
+        # A strategy measured at one n only draws no curve: it cannot bend.
+        g = g[g.groupby(["strategy", "endpoint"])["n"].transform("nunique") >= 2]
+        if g.empty:
+            continue
         ns = measured_ns(g)
         best_at = {n: g[g["n"] == n].sort_values("speedup", ascending=False).iloc[0] for n in ns}
         top = best_at[ns[-1]]
@@ -290,7 +300,7 @@ def made_of(t: pd.DataFrame, n: int) -> list[str]:
     here: below 1, each task ran slower than alone), the parallelism, and the share of the
     request's time from its first task's start to its last one's end (the rest is the
     server's and the client's own work: HTTP, JSON, handing the tasks to a pool)."""
-    at = t[t["n"] == n]
+    at = _candidates(t[t["n"] == n])
     out = []
     for (w, f), g in at.groupby(["workload", "framework"], sort=True):
         r = g.sort_values("speedup", ascending=False).iloc[0].to_dict()
@@ -310,16 +320,22 @@ def serving_cost(t: pd.DataFrame, n: int, *, workload: str = "python", strategy:
     measure it at ``n``."""
     at = t[(t["n"] == n) & (t["workload"] == workload) & (t["strategy"] == strategy)]
     served, ideal = at[at["framework"] != IDEAL], at[at["framework"] == IDEAL]
-    if served.empty or ideal.empty:
+    if served.empty:
         return ""
-    i = ideal.iloc[0]
+    i = ideal.iloc[0] if len(ideal) else None
+
+    def bare(column: str, digits: int, unit: str = "") -> str:
+        return f" ({i[column]:.{digits}f}{unit} with no server)" if i is not None else ""
+
     behind = ", ".join(f"{r['speedup']:.2f}x behind {r['framework']}" for r in served.to_dict("records"))
     return (
-        f"At n={n}, {strategy} gave {workload} {behind} and {i['speedup']:.2f}x with no server. "
-        f"Its tasks overlapped (parallelism {_span(list(served['parallelism']), 2)}; {i['parallelism']:.2f} with "
-        f"no server), but each ran at {_span(list(served['pace']), 2)} of its pace one after another "
-        f"({i['pace']:.2f} with no server), and serving kept {_span(list(served['outside_ms']), 1)} ms of each "
-        f"request outside its tasks ({i['outside_ms']:.1f} ms with no server)."
+        f"At n={n}, {strategy} gave {workload} {behind}"
+        + (f" and {i['speedup']:.2f}x with no server" if i is not None else "")
+        + f". Its tasks overlapped with a parallelism of {_span(list(served['parallelism']), 2)}"
+        f"{bare('parallelism', 2)}, "
+        f"each ran at {_span(list(served['pace']), 2)} of its pace one after another{bare('pace', 2)}, and "
+        f"serving kept {_span(list(served['outside_ms']), 1)} ms of each request outside its tasks"
+        f"{bare('outside_ms', 1, ' ms')}."
     )
 
 

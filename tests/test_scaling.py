@@ -95,6 +95,7 @@ def test_the_table_divides_the_ideal_one_after_another_by_each_configuration_and
     times = {(IDEAL, "sequential", n): n * task for n in (1, 2, 4)}
     times |= {("fastapi", "processes", n): n * task / min(n, 2) * 1.05 for n in (1, 2, 4)}
     times |= {("fastapi", "threads", n): n * task * 1.02 for n in (1, 2, 4)}
+    times |= {(IDEAL, "threads", n): n * task * 1.01 for n in (1, 2, 4)}
     t = scaling.table(trials(times))
     pool = t[(t["framework"] == "fastapi") & (t["strategy"] == "processes")].set_index("n")
     assert pool.loc[1, "speedup"] == pytest.approx(1 / 1.05, rel=0.03)
@@ -108,7 +109,12 @@ def test_the_table_divides_the_ideal_one_after_another_by_each_configuration_and
         line.startswith("- python, fastapi: best n=1:") and "bends at n=2 (the run had 2 cores)" in line
         for line in lines
     )
-    assert any("the sequential curve bends at n=1: no gain from more tasks" in line for line in lines)
+    # The ideal's one-after-another is the baseline (1 by construction): never its best.
+    assert any(
+        line.startswith("- python, ideal:") and "the threads curve bends at n=1: no gain from more tasks" in line
+        for line in lines
+    )
+    assert not any("sequential" in line for line in lines if line.startswith("- python, ideal:"))
 
 
 def test_what_a_speed_up_is_made_of_is_read_from_the_task_timelines():
@@ -139,9 +145,12 @@ def test_what_a_speed_up_is_made_of_is_read_from_the_task_timelines():
     assert "- python, fastapi, processes at n=2: 1.74x = pace 0.91 x parallelism 2.00 x 0.96" in lines[0]
     words = scaling.serving_cost(t, 2)
     assert words.startswith("At n=2, processes gave python 1.74x behind fastapi and 1.80x with no server.")
-    assert "each ran at 0.91 of its pace one after another (0.91 with no server)" in words
+    assert "overlapped with a parallelism of 2.00 (2.00 with no server), each ran at 0.91 of its pace" in words
+    assert "one after another (0.91 with no server), and" in words
     assert "serving kept 5.0 ms of each request outside its tasks (1.0 ms with no server)" in words
     assert scaling.serving_cost(t, 2, workload="sleep") == ""
+    served = scaling.serving_cost(t[t["framework"] != IDEAL], 2)  # a run without the ideal's pool
+    assert "with no server" not in served and "serving kept 5.0 ms of each request outside its tasks." in served
 
 
 def test_a_noisy_curve_s_bend_is_unresolved_rather_than_read_from_its_medians():
@@ -192,3 +201,11 @@ def test_a_framework_s_other_endpoint_style_is_not_a_curve_of_its_own():
     other = df[(df["framework"] == "fastapi") & (df["n"] == 4)].assign(endpoint="sync")
     t = scaling.table(pd.concat([df, other], ignore_index=True))
     assert set(t[t["framework"] == "fastapi"]["endpoint"]) == {"async"}
+
+
+def test_a_strategy_measured_at_one_n_draws_no_curve_and_is_not_named_the_best_one():
+    """The quick preset's matrix measures the ideal's pool at n=4 only: it cannot bend."""
+    times = {(IDEAL, "sequential", n): n * 0.1 for n in (1, 2, 4)}
+    times |= {(IDEAL, "threads", n): n * 0.1 for n in (1, 2, 4)} | {(IDEAL, "processes", 4): 0.2}
+    b = scaling.bends(scaling.table(trials(times))).set_index("framework").loc[IDEAL]
+    assert b["strategy"] == "threads" and b["bend"] == 1
