@@ -419,15 +419,15 @@ def text(run: Run) -> str:
     scaled = scaling.table(measured(df))
     if not scaled.empty:
         cores = meta.get("cpu", {}).get("usable_cores")
+        at = scaling.n_for(scaled, cores)
         lines += [
             "",
             f"Speed-up against n ({scaling.MEANING}; {cores} usable cores; figure scaling.png):",
             *scaling.sentences(scaled, cores),
             "",
-            f"What each best speed-up at n={scaling.n_for(scaled, cores)} is made of (each a median of the trials, "
-            "so the product is near the speed-up; pace: the tasks' one-after-another time over their summed "
-            "time here):",
-            *scaling.made_of(scaled, scaling.n_for(scaled, cores)),
+            f"What each best speed-up at n={at} is made of (each a median of the trials, so the product is near "
+            "the speed-up; pace: the tasks' one-after-another time over their summed time here):",
+            *scaling.made_of(scaled, at),
         ]
     comp = comparisons(df)
     if not comp.empty:
