@@ -18,7 +18,7 @@ from pathlib import Path
 
 from servers import harness
 
-from . import environment, plots, presets, report, store, trials
+from . import lifecycle, plots, presets, report, store, trials
 from .load import external
 from .load import presets as load_presets
 from .load import runner as load_runner
@@ -152,10 +152,7 @@ def external_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    run = store.Run.create(args.out, "external")
-    meta = run.new_meta("external", environment.collect())
-    run.write_meta(meta)
-    try:
+    with lifecycle.recorded(args.out, "external", "external") as (run, _):
         table = external.side_by_side(
             args.framework,
             tools=tools,
@@ -165,13 +162,6 @@ def external_command(args: argparse.Namespace) -> int:
             folder=run.path,
         )
         table.to_csv(run.path / "external.csv", index=False)
-        meta["completed"] = True
-    except KeyboardInterrupt:
-        meta["interrupted"] = True
-        raise
-    finally:
-        meta["ended_at"] = store.now()
-        run.write_meta(meta)
     print(
         table.to_string(index=False, float_format=lambda v: f"{v:.1f}", formatters={"client_cpu_ms": "{:.3f}".format})
     )

@@ -6,7 +6,7 @@ own process. :data:`CHAIN` leads from one to the other one change at a time (:da
 Flask's debug mode; a thread per request against one thread; the frameworks and their
 servers themselves; FastAPI answering before its gathered tasks free their results (they
 are freed on the event loop's next turn, after the reply; Flask closes its loop, freeing
-them, before it answers). :mod:`bench.figures` turns each step into a ratio with its
+them, before it answers). :func:`specs` turns each step into a ratio with its
 interval, and the gap into the product of the named steps and what they leave unexplained.
 :func:`table` gives each compared configuration's median and its ratios to the article's two
 servers, with page faults (memory pressure).
@@ -14,29 +14,15 @@ servers, with page faults (memory pressure).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import stats
-
-
-@dataclass(frozen=True)
-class Side:
-    """One server configuration of the controlled comparisons (process mode, article's gather)."""
-
-    label: str
-    framework: str
-    endpoint: str
-    variant: str = ""
-
-    def of(self, ok: pd.DataFrame) -> pd.DataFrame:
-        """This configuration's trials among ``ok``."""
-        return ok[
-            (ok["framework"] == self.framework) & (ok["endpoint"] == self.endpoint) & (ok["variant"] == self.variant)
-        ]
-
+from .figure import TIMED, Figure, Spec, by_id
+from .sides import Side
 
 FASTAPI = Side("FastAPI async def (the article's)", "fastapi", "async")
 FLASK = Side("Flask threaded (the article's, without debug)", "flask", "sync")
@@ -71,6 +57,62 @@ SIDES = (
     FASTAPI_ARENA1,
     FASTAPI_SETTLE,
 )
+
+
+#: What each panel of the gap's figure draws, in its order: the whole gap, each step, the
+#: named steps together, and what they leave.
+PARTS = ("total", *(name for name, _ in STEPS), "named", "rest")
+
+
+def _named(*samples: Any, axis: int = -1) -> Any:
+    """The product of the named steps' ratios: samples are the chain, in order."""
+    return np.prod([stats.hl_ratio(samples[i], samples[i + 1]) for i in NAMED_STEPS], axis=0)
+
+
+def _rest(*samples: Any, axis: int = -1) -> Any:
+    """The total gap (first over last of the chain) over the product of the named steps."""
+    return stats.hl_ratio(samples[0], samples[-1]) / _named(*samples)
+
+
+#: The chain's steps that name a change (the one left out is the frameworks themselves).
+NAMED_STEPS = tuple(i for i, (name, _) in enumerate(STEPS) if name != "framework")
+
+
+def specs() -> list[Spec]:
+    """The gap's figures: each step of :data:`CHAIN` per timed measure, the total, the named
+    steps together and the rest."""
+    chain = CHAIN
+    out = []
+    for m in TIMED:
+        for i, (name, what) in enumerate(STEPS):
+            out.append(
+                Spec(f"gap.{m}.{name}", f"{what}: {chain[i].label} / {chain[i + 1].label}", m, (chain[i], chain[i + 1]))
+            )
+        out += [
+            Spec(
+                f"gap.{m}.total",
+                f"the article's servers as it ran them: {chain[0].label} / {chain[-1].label}",
+                m,
+                (chain[0], chain[-1]),
+            ),
+            Spec(f"gap.{m}.named", "the product of the steps that name a change", m, chain, _named),
+            Spec(
+                f"gap.{m}.rest",
+                "what the named changes leave unexplained: the total gap over their product",
+                m,
+                chain,
+                _rest,
+            ),
+        ]
+    return out
+
+
+def panels(found: Sequence[Figure]) -> list[tuple[str, list[Figure]]]:
+    """What the gap's figure draws and its caption cites: per timed measure the run has, its
+    figures in :data:`PARTS`'s order."""
+    by = by_id(found)
+    out = [(m, [by[f"gap.{m}.{k}"] for k in PARTS if f"gap.{m}.{k}" in by]) for m in TIMED]
+    return [(m, shown) for m, shown in out if shown]
 
 
 def _article_gather(ok: pd.DataFrame) -> pd.DataFrame:

@@ -1,16 +1,17 @@
 """The article's figures and tables with their captions, and its conclusion, from one run.
 
-Each function selects the run's data for its caption, draws the figure (:mod:`bench.plots`,
-which selects on its own) and returns both as a :class:`Shown`: what each panel or bar
-draws, and the scope (:class:`Says`: every n, size, mode and endpoint style) of what the
-caption cites. :meth:`Shown.mismatches` lists where the two disagree, so that a caption
-cannot describe other data than its figure's. The numbers are :mod:`bench.figures`'s, the
-same the report and its JSON give. When the run lacks what a sentence needs, it says so.
+Each function takes the run's data for one figure from the analysis, selected once
+(:mod:`bench.selection`, :func:`bench.headline.shown`, :func:`bench.ablation.panels`,
+:func:`bench.size.lines`, :func:`bench.scaling.curves`), and hands that one selection both
+to the plot (:mod:`bench.plots`) and to the caption: a caption cannot describe other data
+than its panel draws. It returns both as a :class:`Shown`, with the scope (:class:`Says`:
+every n, size, mode and endpoint style) the caption states. The numbers are
+:mod:`bench.figures`'s, the same the report and its JSON give. When the run lacks what a
+sentence needs, it says so.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,20 +20,22 @@ import numpy as np
 import pandas as pd
 from matplotlib import figure as mpl
 
-from . import ablation, figures, plots, stats
+from . import ablation, headline, plots, selection, stats
 from . import framework_server as fxs
 from . import scaling as scaling_
-from .figures import Figure
-from .load import blocking, runner, sweep
-from .presets import IDEAL, IN_PROCESS, NO_ENDPOINT, native_sides
-from .report import measured, summary, versus_ideal
+from . import size as by_size
+from .config import IDEAL, IN_PROCESS, NO_ENDPOINT
+from .figure import MEANING, TIMED, Figure, article_trials, by_id
+from .load import blocking, sweep
+from .load.folder import requests_of
 from .speedup import EXPLAINED
 from .store import Run
+from .tables import measured, summary, versus_ideal
 
 
 class Scoped(Protocol):
     """Anything that ran the article's kind of request: n tasks of a size, in a mode, through
-    an endpoint style (a drawn panel, a configuration)."""
+    an endpoint style (a configuration, a row of trials)."""
 
     @property
     def n(self) -> int: ...
@@ -99,11 +102,6 @@ class Says:
         return ", ".join(parts)
 
 
-def _states(text: str, words: str) -> bool:
-    """Whether ``text`` says ``words`` as words of their own ("sync" is not in "async")."""
-    return re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text) is not None
-
-
 def _joined(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -113,28 +111,13 @@ NOTHING = Says((), (), (), ())
 
 @dataclass(frozen=True)
 class Shown:
-    """One figure or table of the article: what the reader sees (``shows``), what each of its
-    panels or bars draws, its caption (Markdown) and the scope of what the caption cites."""
+    """One figure or table of the article: what the reader sees (``shows``), its caption
+    (Markdown) and the scope of what the caption cites, which is what the figure draws: both
+    are made from one selection."""
 
     shows: mpl.Figure | pd.DataFrame
-    drawn: tuple[plots.Drawn, ...]
     caption: str
     says: Says
-
-    def mismatches(self) -> list[str]:
-        """Where the caption and its figure disagree: a scope the caption cites that the
-        figure does not draw, or the other way round, or one the caption's words do not state."""
-        out = []
-        drawn = Says.of(self.drawn)
-        for field in ("n", "sizes", "modes", "endpoints"):
-            said, shown = getattr(self.says, field), getattr(drawn, field)
-            if said != shown:
-                out.append(f"the caption cites {field} {list(said)}, the figure draws {list(shown)}")
-        wanted = [f"n={k}" for k in self.says.n] + [str(s) for s in self.says.sizes]
-        wanted += [MODE_WORDS.get(m, m) for m in self.says.modes]
-        wanted += [e for e in self.says.endpoints if e != NO_ENDPOINT]
-        out += [f'the caption does not state "{w}"' for w in wanted if not _states(self.caption, w)]
-        return out
 
 
 def _ci(f: Figure | stats.Estimate, scale: float = 1.0) -> str:
@@ -150,48 +133,45 @@ def _says_of(cited: Iterable[Figure]) -> Says:
     return Says.of(c for f in cited for c in f.configs)
 
 
-def _shown(drawing: plots.Drawing, caption: str, says: Says) -> Shown:
-    return Shown(drawing.figure, drawing.drawn, caption, says)
-
-
 # -- Figure 1: did the tasks run in parallel? ---------------------------------------------
 def timelines(df: pd.DataFrame, number: int, *, n: int, size: int) -> Shown:
     """The article's gather at ``n`` tasks of ``size``: when each task ran, per server, and
     each server's median parallelism over the same trials."""
-    drawing = plots.timelines(df, "gather", "article", n=n, size=size)
-    ok = measured(df)
-    sel = ok[(ok["workload"] == "article") & (ok["strategy"] == "gather") & (ok["variant"] == "")]
-    sel = sel[(sel["n"] == n) & (sel["size"] == size)]
-    if sel.empty:
+    panels = selection.timelines(measured(df), "gather", "article", n=n, size=size)
+    drawing = plots.timelines(panels, strategy="gather", workload="article", n=n, size=size)
+    if not panels:
         caption = f"**Figure {number}.** This run has no timelines of the article's gather at n={n}, size {size}."
-        return _shown(drawing, caption, NOTHING)
+        return Shown(drawing, caption, NOTHING)
     parts, medians = [], []
-    for (fw, mode, endpoint), g in sel.groupby(["framework", "mode", "endpoint"], sort=True):
-        p = stats.median_ci(g["parallelism"])
-        medians.append(p.value)
-        who = "the in-process ideal" if fw == IDEAL else f"{fw} ({mode} mode, {endpoint} endpoint)"
-        parts.append(f"{who} {p.value:.2f} ({_ci(p)})")
-    says = Says.of_rows(sel)
+    for p in sorted(panels, key=lambda p: (p.framework, p.mode, p.endpoint)):
+        par = stats.median_ci(p.trials["parallelism"])
+        medians.append(par.value)
+        who = (
+            "the in-process ideal" if p.framework == IDEAL else f"{p.framework} ({p.mode} mode, {p.endpoint} endpoint)"
+        )
+        parts.append(f"{who} {par.value:.2f} ({_ci(par)})")
+    says = Says.of_rows(pd.concat([p.trials for p in panels]))
     verdict = "one after another" if max(medians) < 1.1 else "partly overlapping"
     caption = (
         f"**Figure {number}.** **The article's gather ran {verdict} in every server** ({says.words()}). "
         f"Median parallelism (1.0: one after another; {n}: all at once): {'; '.join(parts)}. Each panel is the "
         "trial nearest its configuration's median wall time."
     )
-    return _shown(drawing, caption, says)
+    return Shown(drawing, caption, says)
 
 
 # -- Figure 2: three meanings of "faster" -------------------------------------------------
 def faster(found: Sequence[Figure], number: int) -> Shown:
     """The headline: Flask's over FastAPI's for each measure, and why they differ."""
-    by = figures.by_id(found)
-    drawing = plots.faster(list(found))
-    shown = [by[f"headline.{m}"] for m in figures.TIMED if f"headline.{m}" in by]
+    by = by_id(found)
+    drawn = headline.shown(found)
+    drawing = plots.faster(drawn)
+    shown = [f for f in drawn if f.measure in TIMED]
     if not shown:
         caption = f"**Figure {number}.** This run has no trials of the article's two servers sent twice."
-        return _shown(drawing, caption, NOTHING)
-    memory = by.get("headline.peak_memory")
-    says = _says_of([*shown, *([memory] if memory is not None else [])])
+        return Shown(drawing, caption, NOTHING)
+    memory = next((f for f in drawn if f.measure == "peak_memory"), None)
+    says = _says_of(drawn)
     lines = [
         f'**Figure {number}.** **Is FastAPI faster? It depends on what "faster" means.** The article\'s two '
         f"servers ({says.words()}), Flask's over FastAPI's (above 1: FastAPI is faster), each with its 95% "
@@ -199,7 +179,7 @@ def faster(found: Sequence[Figure], number: int) -> Shown:
     ]
     for f in shown:
         lines.append(
-            f"- {figures.MEANING[f.measure]}: **{f.value:.2f}x** ({_ci(f)}, {_hw(f)}); "
+            f"- {MEANING[f.measure]}: **{f.value:.2f}x** ({_ci(f)}, {_hw(f)}); "
             + stats.verdict(stats.Estimate(f.value, f.low, f.high), a="Flask", b="FastAPI", what=_what(f.measure))
         )
     if memory is not None:
@@ -210,7 +190,7 @@ def faster(found: Sequence[Figure], number: int) -> Shown:
         "measured here).",
     ]
     # A paragraph after the list: a blank line, or Markdown folds it into the last item.
-    return _shown(drawing, "\n".join(lines) + "\n\n" + " ".join(p for p in after if p), says)
+    return Shown(drawing, "\n".join(lines) + "\n\n" + " ".join(p for p in after if p), says)
 
 
 def _what(measure: str) -> str:
@@ -282,13 +262,9 @@ def cpu_table(df: pd.DataFrame, found: Sequence[Figure], number: int, *, n: int,
     art = ok[(ok["workload"] == "article") & (ok["n"] == n) & (ok["size"] == size) & (ok["variant"] == "")]
     if art.empty:
         caption = f"**Table {number}.** This run has no trials of the article's task at n={n}, size {size}."
-        return Shown(pd.DataFrame(columns=CPU_COLUMNS), (), caption, NOTHING)
+        return Shown(pd.DataFrame(columns=CPU_COLUMNS), caption, NOTHING)
     table = summary(art)
-    drawn = tuple(
-        plots.Drawn(f"{r['framework']} {r['strategy']}", r["framework"], r["mode"], r["endpoint"], r["n"], r["size"])
-        for r in table.astype({"n": int, "size": int}).to_dict("records")
-    )
-    by = figures.by_id(found)
+    by = by_id(found)
     client, server = by.get("cpu.client_process"), by.get("cpu.server")
     says = Says.of_rows(art)
     head = f"**Table {number}.** The article's task, every plain configuration measured ({says.words()})."
@@ -303,46 +279,28 @@ def cpu_table(df: pd.DataFrame, found: Sequence[Figure], number: int, *, n: int,
             "*server CPU* is the server process's CPU during the request (in thread mode less the client thread's "
             "own); *client CPU* is the client's thread; *client process CPU* is what `%time` reports."
         )
-    return Shown(table[CPU_COLUMNS], drawn, caption, says)
+    return Shown(table[CPU_COLUMNS], caption, says)
 
 
 # -- Figures 3 and 4: what runs in parallel -----------------------------------------------
-def _matrix(ok: pd.DataFrame, workload: str, n: int, size: int) -> tuple[str, pd.DataFrame]:
-    """The mode a figure shows ``workload`` in, and its plain trials in that mode's native
-    endpoint styles and the in-process ideal's."""
-    g = ok[(ok["workload"] == workload) & (ok["n"] == n) & (ok["size"] == size) & (ok["variant"] == "")]
-    mode = plots.matrix_mode(g, workload)
-    sides = native_sides(mode)
-    keep = np.zeros(len(g), dtype=bool)
-    for fw, m, ep in sides:
-        keep |= ((g["framework"] == fw) & (g["mode"] == m) & (g["endpoint"] == ep)).to_numpy()
-    return mode, g[keep]
-
-
 def what_works(df: pd.DataFrame, number: int) -> Shown:
     """Speed-up over the tasks run one after another, per workload and strategy, and the
     fastest strategy of each framework, in its own endpoint style, against the fastest
     in-process ideal."""
-    drawing = plots.speedups(df)
-    ok = measured(df)
-    seq = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential") & (ok["variant"] == "")]
+    parts = selection.matrix(measured(df))
+    drawing = plots.speedups(parts)
     rows, panels, says = [], [], NOTHING
-    for w, n, size in (
-        seq[["workload", "n", "size"]].drop_duplicates().sort_values(["workload", "n", "size"]).itertuples(index=False)
-    ):
-        mode, g = _matrix(ok, str(w), int(n), int(size))
-        if g[g["framework"] != IDEAL].empty:
-            continue
-        says = says | Says.of_rows(g)
-        panels.append(f"{w} (n={n}, size {size}, {MODE_WORDS[mode]})")
-        for r in versus_ideal(g).to_dict("records"):
+    for part in parts:
+        says = says | Says.of_rows(part.trials)
+        panels.append(f"{part.workload} (n={part.n}, size {part.size}, {MODE_WORDS[part.mode]})")
+        for r in versus_ideal(part.trials).to_dict("records"):
             ci = f"{r['low']:.2f} to {r['high']:.2f}" if np.isfinite(r["low"]) else "no interval"
             rows.append(
                 f"| {r['workload']} | {r['n']} | {r['size']} | {r['framework']} | {r['best_strategy']} "
                 f"({r['endpoint']}) | {r['x_ideal']:.2f}x ({ci}) | {r['x_ideal_fastest']:.2f}x |"
             )
     if not panels:
-        return _shown(drawing, f"**Figure {number}.** This run has no strategy matrix.", NOTHING)
+        return Shown(drawing, f"**Figure {number}.** This run has no strategy matrix.", NOTHING)
     endpoints = _joined([e for e in says.endpoints if e != NO_ENDPOINT])
     caption = (
         f"**Figure {number}.** **What makes independent functions run in parallel:** speed-up over the same "
@@ -353,36 +311,35 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
         "| workload | n | size | framework | best strategy (endpoint) | x best ideal (95% CI) | fastest trials |\n"
         "|---|---|---|---|---|---|---|\n" + "\n".join(rows)
     )
-    return _shown(drawing, caption, says)
+    return Shown(drawing, caption, says)
 
 
 def strategies(df: pd.DataFrame, workload: str, number: int) -> Shown:
     """One workload's timelines where its strategies are compared, a row per strategy."""
-    drawing = plots.strategy_timelines(df, workload)
-    ok = measured(df)
-    if ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)].empty:
-        return _shown(drawing, f"**Figure {number} ({workload}).** No trials.", NOTHING)
-    n, size = plots.matrix_scope(ok, workload)
-    says = Says.of_rows(_matrix(ok, workload, n, size)[1])
+    grid = selection.strategies(measured(df), workload)
+    drawing = plots.strategy_timelines(grid, workload)
+    if grid is None:
+        return Shown(drawing, f"**Figure {number} ({workload}).** No trials.", NOTHING)
+    says = Says.of_rows(grid.trials)
     caption = (
         f"**Figure {number} ({workload}).** When each task ran ({says.words()}): a row per strategy, a column per "
         "framework in its own endpoint style, and the in-process ideal; each panel the trial nearest its "
         "configuration's median."
     )
-    return _shown(drawing, caption, says)
+    return Shown(drawing, caption, says)
 
 
 # -- Figure 5: the gap, one change at a time ----------------------------------------------
 def decomposition(found: Sequence[Figure], number: int) -> Shown:
     """From the article's Flask to its FastAPI one change at a time, per measure: the product
     of the named changes beside the measured gap, and what they leave unexplained."""
-    drawing = plots.decomposition(list(found))
-    by = figures.by_id(found)
+    panels = ablation.panels(found)
+    drawing = plots.decomposition(panels)
+    by = by_id(found)
     if "gap.isolated.total" not in by:
         caption = f"**Figure {number}.** This run has no controlled comparisons of the article's two servers."
-        return _shown(drawing, caption, NOTHING)
-    cited = [f for f in found if f.id.startswith("gap.")]
-    says = _says_of(cited)
+        return Shown(drawing, caption, NOTHING)
+    says = _says_of([f for _, shown in panels for f in shown])
     chain = " → ".join(side.label for side in ablation.CHAIN)
     lines = [
         f"**Figure {number}.** **Where the gap comes from.** {len(ablation.STEPS)} controlled comparisons lead "
@@ -391,17 +348,17 @@ def decomposition(found: Sequence[Figure], number: int) -> Shown:
         "but *framework*); *rest* is the gap over that product, what the named changes leave to the frameworks "
         "themselves:"
     ]
-    for m in figures.TIMED:
+    for m in TIMED:
         t, named, rest = (by.get(f"gap.{m}.{k}") for k in ("total", "named", "rest"))
         if t is None or named is None or rest is None:
             continue
         lines.append(
-            f"- {figures.MEANING[m]}: the gap {t.value:.2f}x ({_ci(t)}); the named changes together "
+            f"- {MEANING[m]}: the gap {t.value:.2f}x ({_ci(t)}); the named changes together "
             f"{named.value:.2f}x ({_ci(named)}), leaving {rest.value:.2f}x ({_ci(rest)}). Steps whose interval "
             f"excludes 1: {_moved(by, m)}."
         )
     steps = "The steps: " + "; ".join(f"**{name}**, {what}" for name, what in ablation.STEPS) + "."
-    return _shown(drawing, "\n".join(lines) + "\n\n" + steps, says)
+    return Shown(drawing, "\n".join(lines) + "\n\n" + steps, says)
 
 
 def _moved(by: dict[str, Figure], measure: str, *, skip: tuple[str, ...] = ()) -> str:
@@ -417,30 +374,28 @@ def _moved(by: dict[str, Figure], measure: str, *, skip: tuple[str, ...] = ()) -
 # -- Figure 6: does the gap depend on size? -----------------------------------------------
 def sizes(found: Sequence[Figure], number: int) -> Shown:
     """The headline ratios against the size, and the article's 2.2x at 10000 judged by them."""
-    drawing = plots.sizes(list(found))
-    iso = sorted(
-        (f for f in found if f.id.startswith("size.isolated.") or f.id == "headline.isolated"), key=lambda f: f.size
-    )
+    lines = by_size.lines(found)
+    drawing = plots.sizes(lines)
+    iso = lines.get("isolated", [])
     if len(iso) < 2:
         caption = f"**Figure {number}.** This run measured the article's two servers at fewer than two sizes."
-        return _shown(drawing, caption, _says_of(iso) if iso else NOTHING)
-    beside = [f for f in found if f.id.startswith(("size.", "headline.")) and f.measure in figures.TIMED]
-    says = _says_of(beside)
+        return Shown(drawing, caption, _says_of(iso) if iso else NOTHING)
+    says = _says_of([f for shown in lines.values() for f in shown])
     each = "; ".join(f"size {f.size}: {f.value:.2f}x ({_ci(f)})" for f in iso)
-    line = plots.extrapolation(iso)
+    line = by_size.extrapolation(iso)
     largest = max(f.size for f in iso)
     if line is None:
         there = next(f for f in iso if f.size == largest)
         judged = (
             f"Measured at size {largest}: {there.value:.2f}x ({_ci(there)}); the article's 2.2x "
-            f"{'lies inside' if there.low <= plots.ARTICLE_RATIO <= there.high else 'lies outside'} that interval."
+            f"{'lies inside' if there.low <= by_size.ARTICLE_RATIO <= there.high else 'lies outside'} that interval."
         )
     else:
-        carried = line.at(plots.ARTICLE_SIZE)
+        carried = line.at(by_size.ARTICLE_SIZE)
         where = (
             "inside"
-            if carried.low <= plots.ARTICLE_RATIO <= carried.high
-            else ("above" if plots.ARTICLE_RATIO > carried.high else "below")
+            if carried.low <= by_size.ARTICLE_RATIO <= carried.high
+            else ("above" if by_size.ARTICLE_RATIO > carried.high else "below")
         )
         judged = (
             f"Carried on to the article's size 10000, the straight line (log ratio against log size, each size "
@@ -464,13 +419,13 @@ def sizes(found: Sequence[Figure], number: int) -> Shown:
         f"FastAPI's for one request after idle at each size: {each}.{unresolved} {judged} The back-to-back and "
         "CPU ratios are drawn beside them."
     )
-    return _shown(drawing, caption, says)
+    return Shown(drawing, caption, says)
 
 
 # -- the conclusion and the precision -----------------------------------------------------
 def conclusion(found: Sequence[Figure], df: pd.DataFrame, *, timelines: str, faster: str, table: str, gap: str) -> str:
     """What the article got right and wrong, claim by claim, each against this run's figures."""
-    by = figures.by_id(found)
+    by = by_id(found)
     lines = []
     par = [f for f in found if f.id.startswith("parallelism.")]
     if par:
@@ -553,8 +508,8 @@ def runs_agree(found: Sequence[Figure], reference: Sequence[Figure]) -> tuple[pd
     whether the two runs agree: on this shared machine a within-run interval is not the whole
     truth, and a figure stands when separate runs agree (their intervals overlap) and each
     resolves it the same way."""
-    ours, theirs = figures.by_id(found), figures.by_id(reference)
-    ids = [f"headline.{m}" for m in figures.TIMED if f"headline.{m}" in ours and f"headline.{m}" in theirs]
+    ours, theirs = by_id(found), by_id(reference)
+    ids = [f"headline.{m}" for m in TIMED if f"headline.{m}" in ours and f"headline.{m}" in theirs]
     rows: list[dict[str, object]] = []
     agree: list[str] = []
     differ: list[str] = []
@@ -628,10 +583,10 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     request's latency while heavy ones run; the caption's conclusion is computed from the
     run's ratios (:func:`bench.framework_server.conclusion`)."""
     ok = measured(df)
-    size = figures.fxs_size_of(figures.article_trials(ok, n))
+    size = fxs.size_of(article_trials(ok, n))
     probe, heavy = pd.DataFrame(), ""
     if load is not None:
-        requests_ = runner.requests_of(load, "probe")
+        requests_ = requests_of(load, "probe")
         if not requests_.empty:
             probe = fxs.probe_table(blocking.summarize(requests_))
             query = dict(load.meta().get("load_preset", {}).get("heavy", ()))
@@ -639,10 +594,10 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     if size is None:
         drawing = plots.framework_server(pd.DataFrame(), probe, n=n, size=0)
         caption = f"**Figure {number}.** This run did not measure the frameworks behind the same servers."
-        return _shown(drawing, caption, NOTHING)
+        return Shown(drawing, caption, NOTHING)
     times = fxs.times(ok, n=n, size=size)
     drawing = plots.framework_server(times, probe, n=n, size=size)
-    by = figures.by_id(found)
+    by = by_id(found)
     cited = [f for f in found if f.id.startswith("fxs.")]
     says = _says_of(cited)
     words = fxs.conclusion(by, probe if len(probe) else None)
@@ -651,19 +606,19 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         "each framework's median time for the article's gather behind its own server, gunicorn and Granian, "
         f"with 95% intervals; right: the blocking probe's /ping p99 while heavy requests run{heavy}. {words}"
     )
-    return _shown(drawing, caption, says)
+    return Shown(drawing, caption, says)
 
 
 # -- speed-up against n ------------------------------------------------------------------
 def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
     """Speed-up against n for every workload and strategy the run measured at two n or more,
     with where each best curve bends (:mod:`bench.scaling`), against the run's cores."""
-    t = scaling_.table(measured(df))
+    t = scaling_.curves(scaling_.table(measured(df)))
     drawing = plots.scaling(t, cores=cores)
     if t.empty:
         caption = f"**Figure {number}.** This run measured no workload at two n or more."
-        return _shown(drawing, caption, NOTHING)
-    says = Says.of(drawing.drawn)
+        return Shown(drawing, caption, NOTHING)
+    says = Says.of_rows(t.assign(mode=[IN_PROCESS if f == IDEAL else "process" for f in t["framework"]]))
     gather = t[(t["workload"] == "article") & (t["strategy"] == "gather") & (t["framework"] != IDEAL)]
     low, high = (
         (f"{gather['parallelism'].min():.2f}", f"{gather['parallelism'].max():.2f}") if len(gather) else ("", "")
@@ -684,14 +639,14 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
         + f"\n\n{flat.strip()}"
         + (f" {cost}" if (cost := scaling_.serving_cost(t, scaling_.n_for(t, cores))) else "")
     )
-    return _shown(drawing, caption, says)
+    return Shown(drawing, caption, says)
 
 
 # -- many clients -------------------------------------------------------------------------
 def many_clients(load: Run, probe_figure: str, sweep_figure: str) -> str:
     """What the load run shows: which cases stalled, and how throughput grew with clients."""
     lines = []
-    probe = runner.requests_of(load, "probe")
+    probe = requests_of(load, "probe")
     if not probe.empty:
         s = blocking.summarize(probe)
         cases = s.drop_duplicates("config")
@@ -703,7 +658,7 @@ def many_clients(load: Run, probe_figure: str, sweep_figure: str) -> str:
             + (waited or "no case stalled in this run. ")
             + (f"Stayed responsive: {'; '.join(fine)}." if fine else "")
         )
-    swept = runner.requests_of(load, "sweep")
+    swept = requests_of(load, "sweep")
     if not swept.empty:
         lines.append(_throughput(sweep.summarize(swept), sweep_figure))
     return "\n\n".join(lines) if lines else "This run has no load measurements."

@@ -24,6 +24,9 @@ from IPython.display import display
 from servers import harness
 
 from . import plots
+from .config import scaling_ns
+from .environment import usable_cores
+from .scaling import bend
 from .speedup import BaselineRefused, Baselines, speedup
 
 COLUMNS = [
@@ -187,9 +190,6 @@ class Explorer:
         speed-up curve in the columns of :func:`bench.scaling.table`: ``speedup`` is the
         fastest request's, ``low`` and ``high`` the slowest and fastest of the ``repeats``
         (their range, not an interval). A refused n is left out."""
-        from .environment import usable_cores
-        from .presets import scaling_ns
-
         rows = []
         for n in ns or scaling_ns(usable_cores() or 1):
             a = self.run(
@@ -284,11 +284,8 @@ def check(prediction: float, measured: float, *, tolerance: float = TOLERANCE, w
 def show_curve(curve: pd.DataFrame) -> None:
     """A speed-up curve of :meth:`Explorer.sweep`: speed-up against n, the core count marked,
     and where it bends (:func:`bench.scaling.bend`)."""
-    from .environment import usable_cores
-    from .scaling import bend
-
     cores = usable_cores()
-    display(plots.scaling(curve, cores=cores, mode="", interval="the requests' range").figure)
+    display(plots.scaling(curve, cores=cores, interval="the requests' range"))
     if len(curve) >= 2:
         where = bend(list(curve["n"]), list(curve["speedup"])).words(
             first_n=int(curve["n"].min()), max_n=int(curve["n"].max()), cores=None

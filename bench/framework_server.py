@@ -6,7 +6,7 @@ Here each framework runs its native endpoint style with the article's gather (pr
 one worker) behind three *server families*: its own server (Werkzeug for Flask, uvicorn for
 the ASGI frameworks), gunicorn (its sync worker for Flask, its ASGI worker for the others)
 and Granian (WSGI for Flask, ASGI for the others, one blocking thread). Each
-(framework, family) is a :class:`bench.ablation.Side`, a family other than a framework's own
+(framework, family) is a :class:`bench.sides.Side`, a family other than a framework's own
 is a server variant (:data:`servers.harness.VARIANTS`), and the figures are ratios with
 95% intervals (:mod:`bench.figures`, ids below):
 
@@ -15,7 +15,7 @@ is a server variant (:data:`servers.harness.VARIANTS`), and the figures are rati
 - ``fxs.<measure>.server.<framework>.<family>``: the framework behind the family over behind
   its own server (the framework held constant).
 
-:func:`probe_cases` are the blocking probe's cases for the same cells (a light ``/ping``
+:func:`bench.load.presets.probe_cases` are the blocking probe's cases for the same cells (a light ``/ping``
 while heavy requests run), and :func:`conclusion` says what the run shows, in words computed
 from its figures.
 """
@@ -31,47 +31,19 @@ import pandas as pd
 
 from servers import harness
 
-from .ablation import Side
-from .load.blocking import Case
+from . import stats
+from .figure import MEASURES as COLUMNS
+from .figure import Spec, article_trials
+from .load.presets import probe_cases
+from .presets import SERVER_VARIANTS
+from .sides import FAMILIES, server_of, side
 
-#: The server families, in the order of the figure.
-FAMILIES: tuple[str, ...] = ("own", "gunicorn", "granian")
-#: What each family is for a WSGI and an ASGI framework: the variant ("" = its own server).
-FAMILY_VARIANT: dict[str, dict[str, str]] = {
-    "own": {"wsgi": "", "asgi": ""},
-    "gunicorn": {"wsgi": "gunicorn-sync", "asgi": "gunicorn-asgi"},
-    "granian": {"wsgi": "granian", "asgi": "granian"},
-}
 #: The measures compared: one request after idle, and the same again back to back.
 MEASURES: tuple[str, ...] = ("isolated", "back_to_back")
 #: The framework the others are held against behind each server: the article's winner.
 REFERENCE = "fastapi"
 #: A ratio whose whole interval lies within this factor of 1 is "no difference that matters".
 EQUIVALENCE = 0.10
-
-
-def variant(framework: str, family: str) -> str:
-    """The server variant that puts ``framework`` behind ``family``."""
-    return FAMILY_VARIANT[family][harness.framework(framework).interface]
-
-
-def server_of(framework: str, family: str) -> str:
-    """The HTTP server ``framework`` runs on behind ``family``."""
-    return harness.ServerOptions.build(framework, "process", variant=variant(framework, family)).server
-
-
-def side(framework: str, family: str) -> Side:
-    """The configuration of ``framework`` behind ``family``: its native endpoint, the gather."""
-    label = f"{harness.framework(framework).label} on {server_of(framework, family)}"
-    return Side(label, framework, harness.NATIVE_ENDPOINT[framework], variant(framework, family))
-
-
-def probe_cases(frameworks: Sequence[str] = harness.FRAMEWORKS) -> tuple[Case, ...]:
-    """The blocking probe's cases for the same cells: each framework's native endpoint with
-    the article's gather, behind each family."""
-    return tuple(
-        Case(f, harness.NATIVE_ENDPOINT[f], "gather", variant(f, family)) for f in frameworks for family in FAMILIES
-    )
 
 
 @dataclass(frozen=True)
@@ -120,6 +92,23 @@ def figure_ids(measure: str) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def specs(size: int) -> list[Spec]:
+    """The framework x server ratios at ``size``."""
+    out = []
+    for m in MEASURES:
+        for fid, held, f, family in figure_ids(m):
+            a = side(f, family)
+            b = side(REFERENCE, family) if held == "server" else side(f, "own")
+            out.append(Spec(fid, f"{a.label} / {b.label}", m, (a, b), size=size))
+    return out
+
+
+def size_of(article: pd.DataFrame) -> int | None:
+    """The size at which the run measured framework x server (the largest, if several)."""
+    sizes = article[article["variant"].isin(SERVER_VARIANTS)]["size"]
+    return int(sizes.max()) if len(sizes) else None
+
+
 def comparisons(figures: Mapping[str, Any], measure: str = "isolated") -> list[Comparison]:
     """The run's ratios of ``measure`` (figures by id: :func:`bench.figures.by_id`)."""
     out = []
@@ -133,10 +122,6 @@ def comparisons(figures: Mapping[str, Any], measure: str = "isolated") -> list[C
 def times(ok: pd.DataFrame, *, n: int, size: int) -> pd.DataFrame:
     """Every cell's median time of each measure with its 95% interval, from the measured
     trials (the figure's bars)."""
-    from . import stats
-    from .figures import MEASURES as COLUMNS
-    from .figures import article_trials
-
     article = article_trials(ok, n)
     article = article[article["size"] == size]
     rows = []

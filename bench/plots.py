@@ -1,8 +1,9 @@
 """Figures of a run, as matplotlib Figures (no pyplot state; notebooks display them).
 
-Each figure the article shows comes as a :class:`Drawing`: the Figure and what each of its
-panels or bars shows (:class:`Drawn`: framework, mode, endpoint, n, size), so that a caption
-can be checked against it (see :mod:`bench.article`).
+Each figure the article shows draws what the analysis selected for it once
+(:mod:`bench.selection`, and the families' :func:`bench.headline.shown`,
+:func:`bench.ablation.panels`, :func:`bench.size.lines`, :func:`bench.scaling.curves`):
+the article's caption (:mod:`bench.article`) cites the same selection.
 
 - :func:`timelines`: the article's tasks, when each ran, one representative trial per server;
 - :func:`faster`: the headline's three meanings of "faster" (and peak memory), with intervals;
@@ -15,7 +16,6 @@ can be checked against it (see :mod:`bench.article`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,45 +25,21 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FormatStrFormatter
 
-from servers.harness import NATIVE_ENDPOINT
-
-from . import ablation, figures, stats
-from .presets import IDEAL, IN_PROCESS, native_sides
-from .report import measured, summary
+from . import ablation, headline, selection, stats
+from . import figure as record
+from . import size as by_size
+from .config import IDEAL, native_sides
+from .figures import cited
+from .scaling import curves as scaling_curves
 from .scaling import resources as scaling_resources
 from .scaling import table as scaling_table
+from .selection import Matrix, Panel, Strategies, matrix_workloads
+from .sides import FAMILIES
 from .store import Run
+from .tables import measured, summary
 
 #: One colour per framework (the article's two as before), grey for the ideal.
 COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", "quart": "#9467bd", "litestar": "#d62728", IDEAL: "#7f7f7f"}
-#: The article's claim: Flask took 2.2 times FastAPI's time (71 s against 31.9 s, one trial each).
-ARTICLE_RATIO = 2.2
-ARTICLE_SIZE = 10_000
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """What one panel or bar of a figure shows."""
-
-    label: str
-    framework: str
-    mode: str
-    endpoint: str
-    n: int
-    size: int
-
-
-@dataclass(frozen=True)
-class Drawing:
-    """A figure and what it shows, panel by panel."""
-
-    figure: Figure
-    drawn: tuple[Drawn, ...]
-
-
-def _drawn_of(f: figures.Figure) -> tuple[Drawn, ...]:
-    """A bar of a cited figure: each configuration whose trials it is made of."""
-    return tuple(Drawn(f.id, c.framework, c.mode, c.endpoint, c.n, c.size) for c in f.configs)
 
 
 def _label(r: dict[Any, Any]) -> str:
@@ -101,57 +77,32 @@ def times(df: pd.DataFrame) -> Figure:
     return fig
 
 
-def representative(
-    df: pd.DataFrame, framework: str, mode: str, strategy: str, endpoint: str | None = None, workload: str | None = None
-) -> pd.Series | None:
-    """The measured trial whose wall time is closest to its configuration's median."""
-    ok = measured(df)
-    g = ok[(ok["framework"] == framework) & (ok["mode"] == mode) & (ok["strategy"] == strategy)]
-    if endpoint is not None:
-        g = g[g["endpoint"] == endpoint]
-    if workload is not None:
-        g = g[g["workload"] == workload]
-    if g.empty:
-        return None
-    return g.iloc[int((g["client_wall_s"] - g["client_wall_s"].median()).abs().to_numpy().argmin())]
-
-
-def timelines(df: pd.DataFrame, strategy: str = "gather", workload: str = "article", *, n: int, size: int) -> Drawing:
-    """One panel per framework, mode and endpoint (and the in-process ideal): when each task
-    of ``workload`` run with ``strategy``, ``n`` tasks of ``size``, ran, plain servers only;
-    each panel the trial nearest its configuration's median.
+def timelines(panels: list[Panel], *, strategy: str, workload: str, n: int, size: int) -> Figure:
+    """One panel per framework, mode and endpoint (:func:`bench.selection.timelines`): when
+    each task of ``workload`` run with ``strategy``, ``n`` tasks of ``size``, ran, in the trial
+    nearest its configuration's median.
 
     Times are from the moment the client sent the request; the thin bar is the whole
     request as the client saw it.
     """
-    ok = measured(df)
-    ok = ok[(ok["strategy"] == strategy) & (ok["workload"] == workload) & (ok["variant"] == "")]
-    ok = ok[(ok["n"] == n) & (ok["size"] == size)]
-    panels = sorted(
-        {tuple(p) for p in ok[["framework", "mode", "endpoint"]].itertuples(index=False)},
-        key=lambda p: (p[0] == IDEAL, p[0], p[1], p[2]),
-    )
-    trials: list[tuple[str, str, pd.Series]] = []
-    drawn: list[Drawn] = []
-    for f, m, e in panels:
-        t = representative(ok, f, m, strategy, e, workload)
-        if t is not None:
-            trials.append((f"{f} / {m}" + (f" / {e} endpoint" if f != IDEAL else ""), f, t))
-            drawn.append(Drawn(f"{f} / {m} / {e}", str(f), str(m), str(e), int(t["n"]), int(t["size"])))
-    fig = Figure(figsize=(9, 1.1 + 1.3 * max(len(trials), 1)), layout="constrained")
-    if not trials:
+    fig = Figure(figsize=(9, 1.1 + 1.3 * max(len(panels), 1)), layout="constrained")
+    if not panels:
         fig.text(0.5, 0.5, f"no successful {workload}/{strategy} trials at n={n}, size {size}", ha="center")
-        return Drawing(fig, ())
-    axes = fig.subplots(len(trials), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, (title, f, t) in zip(axes, trials, strict=True):
-        draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(f, "#999"), labels=True)
+        return fig
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, p in zip(axes, panels, strict=True):
+        t = p.drawn
+        title = f"{p.framework} / {p.mode}" + (f" / {p.endpoint} endpoint" if p.framework != IDEAL else "")
+        draw_tasks(
+            ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(p.framework, "#999"), labels=True
+        )
         ax.set_title(
             f"{title}: parallelism {t['parallelism']:.2f}, wall {t['client_wall_s']:.2f} s", fontsize=9, loc="left"
         )
         ax.grid(axis="x", alpha=0.3)
     axes[-1].set_xlabel("seconds since the client sent the request (the trial nearest the median)")
     fig.suptitle(f"Task timelines: {workload} workload, strategy {strategy}, n={n}, size={size}")
-    return Drawing(fig, tuple(drawn))
+    return fig
 
 
 def draw_tasks(
@@ -202,53 +153,32 @@ def request_timeline(answer: dict[str, Any]) -> Figure:
     return fig
 
 
-def matrix_mode(ok: pd.DataFrame, workload: str) -> str:
-    """The mode in which the run measured most strategies of ``workload`` (process wins ties)."""
-    served = ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)]
-    counts = served.groupby("mode")["strategy"].nunique()
-    return "process" if counts.get("process", 0) >= counts.get("thread", 0) else "thread"
-
-
-def matrix_scope(ok: pd.DataFrame, workload: str) -> tuple[int, int]:
-    """The n and size at which the run measured the most strategies of ``workload`` (the
-    larger n, then size, on a tie): where its strategies are compared."""
-    served = ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL) & (ok["variant"] == "")]
-    counts = served.groupby(["n", "size"])["strategy"].nunique()
-    n, size = max(counts.index, key=lambda k: (counts[k], k))
-    return int(n), int(size)
-
-
-def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None) -> Drawing:
-    """For one workload at its :func:`matrix_scope`: a row per strategy, a column per
-    framework (its native endpoint) and the in-process ideal; each panel the task timeline
-    of the trial nearest the median."""
-    ok = measured(df)
-    if ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)].empty:
+def strategy_timelines(grid: Strategies | None, workload: str) -> Figure:
+    """For one workload (:func:`bench.selection.strategies`; None: no framework ran it): a row
+    per strategy, a column per framework (its native endpoint) and the in-process ideal; each
+    panel the task timeline of the trial nearest the median."""
+    if grid is None:
         fig = Figure(figsize=(4, 1), layout="constrained")
         fig.text(0.5, 0.5, f"no successful {workload} trials", ha="center")
-        return Drawing(fig, ())
-    n, size = matrix_scope(ok, workload)
-    ok = ok[(ok["workload"] == workload) & (ok["variant"] == "") & (ok["n"] == n) & (ok["size"] == size)]
-    mode = mode or matrix_mode(ok, workload)
-    strategies = sorted(ok["strategy"].unique())
-    columns = native_sides(mode)
-    columns = [c for c in columns if not ok[(ok["framework"] == c[0]) & (ok["mode"] == c[1])].empty]
-    fig = Figure(figsize=(3.4 * max(len(columns), 1) + 1, 1.4 * max(len(strategies), 1) + 1.0), layout="constrained")
-    if not strategies or not columns:
-        fig.text(0.5, 0.5, f"no successful {workload} trials", ha="center")
-        return Drawing(fig, ())
-    drawn: list[Drawn] = []
-    axes = fig.subplots(len(strategies), len(columns), sharex=True, squeeze=False)
-    for i, strategy in enumerate(strategies):
+        return fig
+    w, n, size = grid.workload, grid.n, grid.size
+    fig = Figure(
+        figsize=(3.4 * max(len(grid.columns), 1) + 1, 1.4 * max(len(grid.strategies), 1) + 1.0), layout="constrained"
+    )
+    if not grid.strategies or not grid.columns:
+        fig.text(0.5, 0.5, f"no successful {w} trials", ha="center")
+        return fig
+    axes = fig.subplots(len(grid.strategies), len(grid.columns), sharex=True, squeeze=False)
+    for i, strategy in enumerate(grid.strategies):
         labelled = False
-        for j, (fw, m, ep) in enumerate(columns):
+        for j, column in enumerate(grid.columns):
             ax = axes[i, j]
-            t = representative(ok, fw, m, strategy, ep, workload)
+            t = grid.drawn.get((strategy, column))
             if t is None:
                 ax.set_axis_off()
                 continue
+            fw = column[0]
             draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(fw, "#999"))
-            drawn.append(Drawn(f"{fw} {strategy}", fw, m, ep, int(t["n"]), int(t["size"])))
             ax.set_title(
                 f"{fw} {strategy}: par. {t['parallelism']:.1f}, {t['client_wall_s']:.2f} s", fontsize=8, loc="left"
             )
@@ -258,37 +188,25 @@ def strategy_timelines(df: pd.DataFrame, workload: str, mode: str | None = None)
     for ax in axes[-1]:
         ax.set_xlabel("s since the request was sent", fontsize=8)
     fig.suptitle(
-        f"{workload}: when each of n={n} tasks of size {size} ran ({mode} mode)\n"
+        f"{w}: when each of n={n} tasks of size {size} ran ({grid.mode} mode)\n"
         "dark bar: the whole request as the client saw it",
         fontsize=10,
     )
-    return Drawing(fig, tuple(drawn))
+    return fig
 
 
-def speedups(df: pd.DataFrame) -> Drawing:
+def speedups(parts: list[Matrix]) -> Figure:
     """Speed-up over the in-process ideal run one task after another, per workload and
-    strategy, for each framework (native endpoint, in the mode that measured the most
-    strategies of the workload) and the ideal itself; 95% CI whiskers."""
-    ok = measured(df)
-    ok = ok[ok["variant"] == ""]
-    ideal_seq = ok[(ok["framework"] == IDEAL) & (ok["strategy"] == "sequential")]
-    parts = []
-    for _, one_after_another in ideal_seq.groupby(["workload", "n", "size"]):
-        first = one_after_another.iloc[0]
-        w, n, size = str(first["workload"]), int(first["n"]), int(first["size"])
-        g = ok[(ok["workload"] == w) & (ok["n"] == n) & (ok["size"] == size)]
-        if g[g["framework"] != IDEAL].empty:
-            continue
-        parts.append((w, n, g, one_after_another["client_wall_s"]))
+    strategy (:func:`bench.selection.matrix`), for each framework (native endpoint, in the
+    mode that measured the most strategies of the workload) and the ideal itself; 95% CI
+    whiskers."""
     fig = Figure(figsize=(9, 2.6 * max(len(parts), 1) + 0.6), layout="constrained")
     if not parts:
         fig.text(0.5, 0.5, "no ideal baseline to compare with", ha="center")
-        return Drawing(fig, ())
-    drawn: list[Drawn] = []
+        return fig
     axes = fig.subplots(len(parts), 1, squeeze=False)[:, 0]
-    for ax, (w, n, g, base) in zip(axes, parts, strict=True):
-        mode = matrix_mode(g, w)
-        sets = native_sides(mode)
+    for ax, part in zip(axes, parts, strict=True):
+        g, sets = part.trials, native_sides(part.mode)
         strategies = sorted(g["strategy"].unique())
         x = np.arange(len(strategies))
         width = 0.8 / len(sets)
@@ -296,9 +214,11 @@ def speedups(df: pd.DataFrame) -> Drawing:
             vals, lo, hi = [], [], []
             for strategy in strategies:
                 t = g[(g["framework"] == fw) & (g["mode"] == m) & (g["endpoint"] == ep) & (g["strategy"] == strategy)]
-                r = stats.ratio_ci(base, t["client_wall_s"]) if not t.empty else stats.Estimate(np.nan, np.nan, np.nan)
-                if not t.empty:
-                    drawn.append(Drawn(f"{w} {fw} {strategy}", fw, m, ep, int(n), int(t["size"].iloc[0])))
+                r = (
+                    stats.ratio_ci(part.baseline, t["client_wall_s"])
+                    if not t.empty
+                    else stats.Estimate(np.nan, np.nan, np.nan)
+                )
                 vals.append(r.value)
                 lo.append(r.value - r.low if np.isfinite(r.low) else 0)
                 hi.append(r.high - r.value if np.isfinite(r.high) else 0)
@@ -314,13 +234,16 @@ def speedups(df: pd.DataFrame) -> Drawing:
         ax.axhline(1.0, color="#444", lw=0.8)
         ax.set_xticks(x, strategies)
         ax.set_ylabel("speed-up")
-        ax.set_title(f"{w} workload, n={n}, {mode} mode: ideal one-after-another time / measured time", fontsize=10)
+        ax.set_title(
+            f"{part.workload} workload, n={part.n}, {part.mode} mode: ideal one-after-another time / measured time",
+            fontsize=10,
+        )
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
-    return Drawing(fig, tuple(drawn))
+    return fig
 
 
-def _bars(ax: Any, shown: list[figures.Figure], labels: list[str]) -> None:
+def _bars(ax: Any, shown: list[record.Figure], labels: list[str]) -> None:
     """Horizontal bars of ratios with their 95% intervals, a line at 1 (no difference)."""
     y = np.arange(len(shown))
     values = [f.value for f in shown]
@@ -333,68 +256,57 @@ def _bars(ax: Any, shown: list[figures.Figure], labels: list[str]) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
-def faster(found: list[figures.Figure]) -> Drawing:
-    """The headline: Flask's over FastAPI's for each measure, with 95% intervals (a bar in red
-    where its interval missed the preset's target)."""
-    by = figures.by_id(found)
-    shown = [by[f"headline.{m}"] for m in (*figures.TIMED, "peak_memory") if f"headline.{m}" in by]
+def faster(shown: list[record.Figure]) -> Figure:
+    """The headline (:func:`bench.headline.shown`): Flask's over FastAPI's for each measure,
+    with 95% intervals (a bar in red where its interval missed the preset's target)."""
     fig = Figure(figsize=(9, 1.2 + 0.55 * max(len(shown), 2)), layout="constrained")
     if not shown:
         fig.text(0.5, 0.5, "no trials of the article's two servers sent twice", ha="center")
-        return Drawing(fig, ())
+        return fig
     ax = fig.add_subplot()
     _bars(ax, shown, [f"{f.measure.replace('_', ' ')} (±{f.half_width:.0%})" for f in shown])
     ax.set_xlabel("Flask / FastAPI (Hodges-Lehmann ratio, 95% bootstrap interval); above 1: FastAPI is faster")
     first = shown[0]
     ax.set_title(f"The article's two servers, process mode, n={first.n}, size={first.size}", fontsize=10)
-    return Drawing(fig, tuple(d for f in shown for d in _drawn_of(f)))
+    return fig
 
 
-def decomposition(found: list[figures.Figure]) -> Drawing:
-    """Per timed measure: the article's gap (its Flask as it ran it over its FastAPI), each
-    step of the chain between them, the product of the named steps and the rest."""
-    by = figures.by_id(found)
-    names = ["total", *(name for name, _ in ablation.STEPS), "named", "rest"]
-    panels = [(m, [by[f"gap.{m}.{k}"] for k in names if f"gap.{m}.{k}" in by]) for m in figures.TIMED]
-    panels = [(m, shown) for m, shown in panels if shown]
+def decomposition(panels: list[tuple[str, list[record.Figure]]]) -> Figure:
+    """Per timed measure (:func:`bench.ablation.panels`): the article's gap (its Flask as it
+    ran it over its FastAPI), each step of the chain between them, the product of the named
+    steps and the rest."""
     fig = Figure(figsize=(9, 0.4 + 2.6 * max(len(panels), 1)), layout="constrained")
     if not panels:
         fig.text(0.5, 0.5, "no controlled comparisons in this run", ha="center")
-        return Drawing(fig, ())
+        return fig
     axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
-    drawn: list[Drawn] = []
     for ax, (m, shown) in zip(axes, panels, strict=True):
         _bars(ax, shown, [f.id.rsplit(".", 1)[1] for f in shown])
-        ax.set_title(f"{m.replace('_', ' ')}: {figures.MEANING[m]}", fontsize=9, loc="left")
-        drawn += [d for f in shown for d in _drawn_of(f)]
+        ax.set_title(f"{m.replace('_', ' ')}: {record.MEANING[m]}", fontsize=9, loc="left")
     first = panels[0][1][0]
     axes[-1].set_xlabel(f"ratio (95% interval), process mode, n={first.n}, size={first.size}; 1 = no difference")
-    return Drawing(fig, tuple(drawn))
+    return fig
 
 
-def sizes(found: list[figures.Figure]) -> Drawing:
-    """The headline ratios against the article task's size, with 95% intervals; the article's
-    2.2 at size 10000, and where no size that large was measured, the line through the
-    isolated ratios carried on to it with its 95% interval, dashed and labelled as the
-    extrapolation it is."""
+def sizes(lines: dict[str, list[record.Figure]]) -> Figure:
+    """The headline ratios against the article task's size (:func:`bench.size.lines`), with
+    95% intervals; the article's 2.2 at size 10000, and where no size that large was
+    measured, the line through the isolated ratios carried on to it with its 95% interval,
+    dashed and labelled as the extrapolation it is."""
     fig = Figure(figsize=(9, 4.2), layout="constrained")
     ax = fig.add_subplot()
-    drawn: list[Drawn] = []
-    for k, m in enumerate(figures.TIMED):
-        shown = sorted(
-            (f for f in found if f.id.startswith(f"size.{m}.") or f.id == f"headline.{m}"), key=lambda f: f.size
-        )
+    for k, m in enumerate(record.TIMED):
+        shown = lines.get(m, [])
         if not shown:
             continue
         x = np.array([f.size for f in shown], dtype=float) * 2 ** (0.03 * (k - 1))  # a little apart
         y = np.array([f.value for f in shown])
         err = np.nan_to_num(np.array([[f.value - f.low for f in shown], [f.high - f.value for f in shown]]), nan=0.0)
         ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label=m.replace("_", " "))
-        drawn += [d for f in shown for d in _drawn_of(f)]
         if m == "isolated":
-            line = extrapolation(shown)
+            line = by_size.extrapolation(shown)
             if line is not None:
-                xs = np.geomspace(max(f.size for f in shown), ARTICLE_SIZE, 20)
+                xs = np.geomspace(max(f.size for f in shown), by_size.ARTICLE_SIZE, 20)
                 carried = [line.at(x) for x in xs]
                 ax.plot(
                     xs, [e.value for e in carried], "--", color="#888", label="isolated, extrapolated (not measured)"
@@ -408,47 +320,49 @@ def sizes(found: list[figures.Figure]) -> Drawing:
                     lw=0,
                     label="its 95% interval",
                 )
-    ax.plot([ARTICLE_SIZE], [ARTICLE_RATIO], "*", color="#d62728", markersize=12, label="the article: 2.2x, one trial")
+    ax.plot(
+        [by_size.ARTICLE_SIZE],
+        [by_size.ARTICLE_RATIO],
+        "*",
+        color="#d62728",
+        markersize=12,
+        label="the article: 2.2x, one trial",
+    )
     ax.axhline(1.0, color="#444", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("the article task's size (array side), log scale")
     ax.set_ylabel("Flask / FastAPI (95% interval)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    drawn = [f for shown in lines.values() for f in shown]
     if drawn:
         ax.set_title(f"The article's two servers, process mode, n={drawn[0].n}", fontsize=10)
-    return Drawing(fig, tuple(drawn))
+    return fig
 
 
-def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: int) -> Drawing:
+def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: int) -> Figure:
     """Frameworks by servers: per server family, each framework's median time for the
     article's gather (one request after idle, then back to back) with 95% intervals, and its
     /ping p99 while heavy requests run (hatched where the ping waited for the heavy work).
 
     ``times`` is :func:`bench.framework_server.times`, ``probe`` its :func:`probe_table`
     (empty: the panel says it was not measured)."""
-    from . import framework_server as fs
-
     panels = [("isolated", "one request after idle"), ("back_to_back", "the same again, back to back")]
     fig = Figure(figsize=(11, 3.6), layout="constrained")
     axes = fig.subplots(1, 3)
     names = list(dict.fromkeys(times["framework"])) if len(times) else []
     width = 0.8 / max(len(names), 1)
-    drawn: list[Drawn] = []
     for ax, (m, title) in zip(axes[:2], panels, strict=True):
         for k, f in enumerate(names):
             rows = times[(times["framework"] == f) & (times["trials"] > 0)]
-            x = np.array([fs.FAMILIES.index(fam) for fam in rows["family"]]) + (k - (len(names) - 1) / 2) * width
+            x = np.array([FAMILIES.index(fam) for fam in rows["family"]]) + (k - (len(names) - 1) / 2) * width
             v = rows[f"{m}_s"].to_numpy() * 1000
             err = np.nan_to_num(
                 np.vstack([v - rows[f"{m}_low_s"].to_numpy() * 1000, rows[f"{m}_high_s"].to_numpy() * 1000 - v]),
                 nan=0.0,
             )
             ax.bar(x, v, width, yerr=err, capsize=2, color=COLORS.get(f, "#999"), label=f if m == "isolated" else None)
-            if m == "isolated":
-                endpoint = NATIVE_ENDPOINT[f]
-                drawn += [Drawn(f"{f} on {r.server}", f, "process", endpoint, n, size) for r in rows.itertuples()]
-        ax.set_xticks(range(len(fs.FAMILIES)), [f"{fam}" for fam in fs.FAMILIES])
+        ax.set_xticks(range(len(FAMILIES)), [f"{fam}" for fam in FAMILIES])
         ax.set_ylabel("median ms (95% interval)")
         ax.set_title(f"{title}", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
@@ -457,7 +371,7 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
     if len(probe):
         for k, f in enumerate(names):
             rows = probe[probe["framework"] == f]
-            x = np.array([fs.FAMILIES.index(fam) for fam in rows["family"]]) + (k - (len(names) - 1) / 2) * width
+            x = np.array([FAMILIES.index(fam) for fam in rows["family"]]) + (k - (len(names) - 1) / 2) * width
             v = rows["p99_ms"].to_numpy()
             err = np.nan_to_num(np.vstack([v - rows["p99_low_ms"].to_numpy(), rows["p99_high_ms"].to_numpy() - v]))
             bars = ax.bar(x, v, width, yerr=err, capsize=2, color=COLORS.get(f, "#999"))
@@ -465,7 +379,7 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
                 if stalls:
                     bar.set_hatch("//")
         ax.set_yscale("log")
-        ax.set_xticks(range(len(fs.FAMILIES)), list(fs.FAMILIES))
+        ax.set_xticks(range(len(FAMILIES)), list(FAMILIES))
         ax.set_ylabel("/ping p99 under load, ms (log)")
         ax.set_title("/ping while heavy requests run (hatched: it waited)", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
@@ -477,7 +391,7 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
         f"process mode, one worker, the article's gather, n={n}, size={size}",
         fontsize=9,
     )
-    return Drawing(fig, tuple(drawn))
+    return fig
 
 
 #: One colour per strategy in the scaling figure.
@@ -486,19 +400,19 @@ STRATEGY_COLORS = {"gather": "#1f77b4", "sequential": "#7f7f7f", "threads": "#ff
 FRAMEWORK_STYLES = {"flask": "--", "fastapi": "-", "quart": "-.", "litestar": (0, (5, 1)), IDEAL: ":"}
 
 
-def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process", interval: str = "95% interval") -> Drawing:
+def scaling(t: pd.DataFrame, *, cores: int | None, interval: str = "95% interval") -> Figure:
     """Speed-up against n, one panel per workload: a line per strategy (colour) and framework
     (style; the in-process ideal dotted) with its ``interval``, the line of every task at once
-    (speed-up = n), and the core count. ``t`` is :func:`bench.scaling.table`."""
+    (speed-up = n), and the core count. ``t`` is what to draw: the run's curves
+    (:func:`bench.scaling.curves` of :func:`bench.scaling.table`), or an explorer's sweep."""
     workloads = list(dict.fromkeys(t["workload"])) if len(t) else []
     cols = 2 if len(workloads) > 1 else 1
     rows = max(1, -(-len(workloads) // cols))
     fig = Figure(figsize=(10, 3.4 * rows), layout="constrained")
     if not workloads:
         fig.text(0.5, 0.5, "no workload was measured at two n or more", ha="center")
-        return Drawing(fig, ())
+        return fig
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    drawn: list[Drawn] = []
     for ax, w in zip(axes, workloads, strict=False):
         g = t[t["workload"] == w]
         ns = sorted(int(k) for k in g["n"].unique())
@@ -518,9 +432,6 @@ def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process", interv
                 capsize=2,
                 label=f"{st}, {f}",
             )
-            for r in line.itertuples():
-                ran = IN_PROCESS if f == IDEAL else mode
-                drawn.append(Drawn(f"{w} {f} {st} n={r.n}", str(f), ran, str(r.endpoint), int(r.n), int(r.size)))
         ax.plot(ns, ns, color="#bbb", lw=1, label="every task at once (speed-up = n)")
         if cores:
             ax.axvline(cores, color="#d62728", lw=0.8, ls="--", label=f"{cores} cores")
@@ -537,22 +448,7 @@ def scaling(t: pd.DataFrame, *, cores: int | None, mode: str = "process", interv
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=7)
     fig.suptitle(f"Speed-up against n; {scaling_resources(t)}", fontsize=9)
-    return Drawing(fig, tuple(drawn))
-
-
-def extrapolation(shown: list[figures.Figure]) -> stats.LogLine | None:
-    """The straight line through the measured ratios against size on log-log axes
-    (:func:`bench.stats.log_line`), to carry them on to sizes not measured; None with fewer
-    than two sizes, or when the article's size itself was measured."""
-    if max((f.size for f in shown), default=ARTICLE_SIZE) >= ARTICLE_SIZE:
-        return None
-    return stats.log_line([f.size for f in shown], [stats.Estimate(f.value, f.low, f.high) for f in shown])
-
-
-def matrix_workloads(df: pd.DataFrame) -> list[str]:
-    """The workloads the run measured with more than the article's two strategies."""
-    ok = measured(df)
-    return [w for w in sorted(ok["workload"].unique()) if ok[ok["workload"] == w]["strategy"].nunique() > 2]
+    return fig
 
 
 def write_all(run: Run) -> list[Path]:
@@ -561,8 +457,6 @@ def write_all(run: Run) -> list[Path]:
     (the article's task at the preset's n and size); faster.png, gap.png and sizes.png where
     the run has the article's servers sent twice; strategies-<workload>.png and speedup.png
     where it has the strategy matrix; scaling.png where it measured a workload at two n or more."""
-    from .report import cited
-
     df = run.trials()
     out: list[Path] = []
     if df.empty or measured(df).empty:
@@ -574,21 +468,23 @@ def write_all(run: Run) -> list[Path]:
     drawings = {"times.png": times(df)}
     for strategy in ("gather", "sequential"):
         if not ok[(ok["workload"] == "article") & (ok["strategy"] == strategy)].empty:
-            drawings[f"timeline-{strategy}.png"] = timelines(df, strategy, "article", n=n, size=size).figure
+            panels = selection.timelines(ok, strategy, "article", n=n, size=size)
+            drawn = timelines(panels, strategy=strategy, workload="article", n=n, size=size)
+            drawings[f"timeline-{strategy}.png"] = drawn
     found = cited(run)
     if any(f.id.startswith("headline.") for f in found):
-        drawings["faster.png"] = faster(found).figure
-        drawings["sizes.png"] = sizes(found).figure
+        drawings["faster.png"] = faster(headline.shown(found))
+        drawings["sizes.png"] = sizes(by_size.lines(found))
     if any(f.id.startswith("gap.") for f in found):
-        drawings["gap.png"] = decomposition(found).figure
+        drawings["gap.png"] = decomposition(ablation.panels(found))
     for workload in matrix_workloads(df):
-        drawings[f"strategies-{workload}.png"] = strategy_timelines(df, workload).figure
+        drawings[f"strategies-{workload}.png"] = strategy_timelines(selection.strategies(ok, workload), workload)
     if not ok[ok["framework"] == IDEAL].empty and ok["strategy"].nunique() > 2:
-        drawings["speedup.png"] = speedups(df).figure
-    scaled = scaling_table(ok)
-    if not scaled.empty:
+        drawings["speedup.png"] = speedups(selection.matrix(ok))
+    curves = scaling_curves(scaling_table(ok))
+    if not curves.empty:
         cores = run.meta().get("cpu", {}).get("usable_cores")
-        drawings["scaling.png"] = scaling(scaled, cores=cores).figure
+        drawings["scaling.png"] = scaling(curves, cores=cores)
     for name, fig in drawings.items():
         path = run.path / name
         fig.savefig(path, dpi=110)

@@ -1,7 +1,7 @@
 """Speed-up against n and cores: the curve every strategy draws, and where it bends.
 
 A run of the ``scaling`` preset measures every workload and strategy at n = 1, 2, 4, ... up
-to twice the usable cores, and the core count (:func:`bench.presets.scaling_ns`), on both
+to twice the usable cores, and the core count (:func:`bench.config.scaling_ns`), on both
 frameworks' servers in process mode and in this process with no server (the ideal). The
 **speed-up** at n is what :mod:`bench.speedup` defines: the time of the same n tasks one after
 another in this process (the ideal's ``sequential`` at n) over the configuration's time, as
@@ -37,7 +37,8 @@ import pandas as pd
 from servers import harness
 
 from . import stats
-from .presets import IDEAL
+from .config import IDEAL, IN_PROCESS, Config
+from .figure import Figure, judged
 
 #: The column of a trial's time.
 WALL = "client_wall_s"
@@ -212,6 +213,19 @@ def bend(
     return Bend(None)
 
 
+def curves(t: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a scaling table that draw a curve: each strategy (and endpoint style) of a
+    workload and framework measured at two n or more. A strategy measured at one n (the
+    quick preset's matrix at n=4) draws no curve and is no one's best: what the scaling
+    figure draws and every sentence about it (:func:`sentences`, :func:`made_of`,
+    :func:`serving_cost`) take this selection, so that a caption cannot name a point its
+    panel does not draw."""
+    if t.empty:
+        return t
+    keys = ["workload", "framework", "strategy", "endpoint"]
+    return t[t.groupby(keys)["n"].transform("nunique") >= 2]
+
+
 def _candidates(t: pd.DataFrame) -> pd.DataFrame:
     """The rows that may be a best strategy: all but the ideal's one-after-another, the
     baseline itself (its speed-up is 1 by construction)."""
@@ -222,11 +236,7 @@ def bends(t: pd.DataFrame) -> pd.DataFrame:
     """Per workload and framework (the ideal too): the best strategy at each n, and where
     the best strategy's curve at the largest n bends (:func:`bend`, on the intervals)."""
     rows: list[dict[str, Any]] = []
-    for (w, f), g in _candidates(t).groupby(["workload", "framework"], sort=True):
-        # A strategy measured at one n only draws no curve: it cannot bend.
-        g = g[g.groupby(["strategy", "endpoint"])["n"].transform("nunique") >= 2]
-        if g.empty:
-            continue
+    for (w, f), g in _candidates(curves(t)).groupby(["workload", "framework"], sort=True):
         ns = measured_ns(g)
         best_at = {n: g[g["n"] == n].sort_values("speedup", ascending=False).iloc[0] for n in ns}
         top = best_at[ns[-1]]
@@ -341,12 +351,9 @@ def serving_cost(t: pd.DataFrame, n: int, *, workload: str = "python", strategy:
 
 def figures(
     ok: pd.DataFrame, *, targets: Sequence[tuple[str, float]] = (), resamples: int = stats.RESAMPLES
-) -> list[Any]:
-    """Every speed-up as a :class:`bench.figures.Figure` (with the configurations it is
+) -> list[Figure]:
+    """Every speed-up as a :class:`bench.figure.Figure` (with the configurations it is
     made of, so that the stopping rule can add their trials)."""
-    from .figures import Figure, judged
-    from .presets import IN_PROCESS, Config
-
     out = []
     for r in table(ok, resamples=resamples).to_dict("records"):
         w, f, st, e, n, size = (

@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from bench import debian, presets, trials
-from bench.presets import Config
+from bench.config import Config
 from bench.records import Measurement, TrialRow
 from bench.store import Run
 from servers import frameworks, launch

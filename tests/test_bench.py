@@ -7,8 +7,8 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from bench import ablation, environment, plots, presets, report, trials
-from bench.presets import IDEAL, Config, Grid
+from bench import ablation, config, environment, lifecycle, plots, presets, report, trial, trials
+from bench.config import IDEAL, Config, Grid
 from bench.records import COLUMNS
 from bench.store import Run
 from servers import memory, strategies, workloads
@@ -22,15 +22,15 @@ SMOKE = presets.get("smoke")
 
 def test_schedule_interleaves_and_shuffles_reproducibly():
     configs = SMOKE.configs()
-    steps = trials.schedule(configs, repeats=3, warmup=1, seed=42)
+    steps = lifecycle.schedule(configs, repeats=3, warmup=1, seed=42)
     assert len(steps) == 4 * len(configs)
     assert [s.warmup for s in steps] == [True] * len(configs) + [False] * 3 * len(configs)
     rounds = [steps[i : i + len(configs)] for i in range(0, len(steps), len(configs))]
     for r in rounds:  # every round visits every configuration once
         assert sorted(s.config for s in r) == sorted(configs)
     assert len({tuple(s.config for s in r) for r in rounds}) > 1  # in shuffled orders
-    assert steps == trials.schedule(configs, repeats=3, warmup=1, seed=42)
-    assert steps != trials.schedule(configs, repeats=3, warmup=1, seed=43)
+    assert steps == lifecycle.schedule(configs, repeats=3, warmup=1, seed=42)
+    assert steps != lifecycle.schedule(configs, repeats=3, warmup=1, seed=43)
 
 
 def test_presets_cover_both_frameworks_modes_and_the_ideal():
@@ -86,10 +86,10 @@ def test_quick_measures_the_gap_at_four_sizes_from_500():
 
 
 def test_variants_apply_only_where_they_mean_something():
-    assert presets.variant_allowed("flask", "process", "debug")
-    assert not presets.variant_allowed("fastapi", "process", "debug")
-    assert not presets.variant_allowed("flask", "thread", "arena1")
-    assert presets.variant_allowed("fastapi", "process", "arena1")
+    assert config.variant_allowed("flask", "process", "debug")
+    assert not config.variant_allowed("fastapi", "process", "debug")
+    assert not config.variant_allowed("flask", "thread", "arena1")
+    assert config.variant_allowed("fastapi", "process", "arena1")
 
 
 def test_article_preset_takes_the_largest_size_the_guard_admits(monkeypatch):
@@ -173,7 +173,7 @@ def test_rerunning_never_overwrites(smoke_run, tmp_path):
 
 def test_an_interrupted_run_keeps_what_it_measured(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = trials.http_trial
+    real = trial.http_trial
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
@@ -181,7 +181,7 @@ def test_an_interrupted_run_keeps_what_it_measured(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(trials, "http_trial", flaky)
+    monkeypatch.setattr(trial, "http_trial", flaky)
     tiny = replace(SMOKE, repeats=2, warmup=0, grids=(Grid(modes=("thread",)),))
     with pytest.raises(KeyboardInterrupt):
         trials.run_preset(tiny, out=tmp_path, seed=5, progress=False)
@@ -198,7 +198,7 @@ def test_an_interrupted_run_keeps_what_it_measured(tmp_path, monkeypatch):
 
 def test_a_trial_that_fails_in_the_measuring_is_kept_and_the_run_goes_on(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = trials.http_trial
+    real = trial.http_trial
 
     def faulty(*args, **kwargs):
         calls["n"] += 1
@@ -206,7 +206,7 @@ def test_a_trial_that_fails_in_the_measuring_is_kept_and_the_run_goes_on(tmp_pat
             raise RuntimeError("the probe could not read /proc")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(trials, "http_trial", faulty)
+    monkeypatch.setattr(trial, "http_trial", faulty)
     tiny = replace(SMOKE, repeats=2, warmup=0, grids=(Grid(modes=("thread",), frameworks=("flask",)),))
     run = trials.run_preset(tiny, out=tmp_path, seed=5, progress=False)
     df, meta = run.trials(), run.meta()
@@ -294,10 +294,10 @@ def test_probe_measures_this_process_and_survives_a_dead_one():
 def test_trials_wait_for_memory_a_server_is_still_freeing(monkeypatch):
     free = iter([0, 0, 0] + [2**40] * 10)
     monkeypatch.setattr(memory, "available_bytes", lambda: next(free))
-    waited = trials.wait_for_memory(Config("fastapi", "process", "article", "gather", 5, 1000))
+    waited = trial.wait_for_memory(Config("fastapi", "process", "article", "gather", 5, 1000))
     assert 0.2 <= waited < 5
     monkeypatch.setattr(memory, "available_bytes", lambda: 0)
-    assert trials.wait_for_memory(Config("flask", "process", "article", "gather", 5, 1000), limit_s=0.3) >= 0.3
+    assert trial.wait_for_memory(Config("flask", "process", "article", "gather", 5, 1000), limit_s=0.3) >= 0.3
 
 
 def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_busy_one():
@@ -307,8 +307,8 @@ def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_bu
     idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     busy = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<30: pass"])
     try:
-        assert trials.wait_until_quiet(idle.pid, limit_s=2) < 0.5
-        assert trials.wait_until_quiet(busy.pid, limit_s=0.4) >= 0.4
+        assert trial.wait_until_quiet(idle.pid, limit_s=2) < 0.5
+        assert trial.wait_until_quiet(busy.pid, limit_s=0.4) >= 0.4
     finally:
         for p in (idle, busy):
             p.kill()
@@ -331,7 +331,7 @@ def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
         ("flask", "granian"),
         *fxs,
     }
-    steps = trials.schedule(repeats, repeats=0, warmup=1, seed=7, warm=quick.warm())
+    steps = lifecycle.schedule(repeats, repeats=0, warmup=1, seed=7, warm=quick.warm())
     measured = [s for s in steps if not s.warmup]
     assert {c: sum(s.config == c for s in measured) for c in repeats} == repeats
     assert {s.config for s in steps if s.warmup} == quick.warm()

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import figures, presets, report
+from bench import figure, presets, report, sides
 from bench import framework_server as fs
 from bench.load import blocking
+from bench.load.presets import probe_cases
 from servers import frameworks, harness
 
 
@@ -21,9 +22,9 @@ def test_each_family_is_one_server_per_framework_and_a_valid_server_variant():
     }
     assert tuple(expected) == frameworks.FRAMEWORKS
     for f, servers in expected.items():
-        assert tuple(fs.server_of(f, family) for family in fs.FAMILIES) == servers
-        for family in fs.FAMILIES:
-            o = harness.ServerOptions.build(f, "process", variant=fs.variant(f, family))
+        assert tuple(fs.server_of(f, family) for family in sides.FAMILIES) == servers
+        for family in sides.FAMILIES:
+            o = harness.ServerOptions.build(f, "process", variant=sides.variant(f, family))
             assert o.workers == 1 and o.threads == 1  # one worker each: what the comparison holds constant
 
 
@@ -34,14 +35,14 @@ def test_the_grid_measures_every_framework_behind_every_family():
         for c in smoke.configs()
         if c.mode == "process" and c.strategy == "gather" and c.back_to_back and c.size == smoke.size
     }
-    wanted = {(f, fs.variant(f, family)) for f in frameworks.FRAMEWORKS for family in fs.FAMILIES}
+    wanted = {(f, sides.variant(f, family)) for f in frameworks.FRAMEWORKS for family in sides.FAMILIES}
     assert wanted <= cells
-    assert len(fs.probe_cases()) == len(frameworks.FRAMEWORKS) * len(fs.FAMILIES)
-    assert all(c.endpoint == harness.NATIVE_ENDPOINT[c.framework] for c in fs.probe_cases())
+    assert len(probe_cases()) == len(frameworks.FRAMEWORKS) * len(sides.FAMILIES)
+    assert all(c.endpoint == harness.NATIVE_ENDPOINT[c.framework] for c in probe_cases())
 
 
-def fig(value: float, low: float, high: float) -> figures.Figure:
-    return figures.Figure("x", "", "isolated", value, low, high, 0.0, None, None, 5, 500, (), ())
+def fig(value: float, low: float, high: float) -> figure.Figure:
+    return figure.Figure("x", "", "isolated", value, low, high, 0.0, None, None, 5, 500, (), ())
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,7 @@ def test_the_conclusion_counts_what_each_side_resolved_and_names_the_largest_dif
 
 
 def test_the_probe_table_reads_the_cells_from_the_probe_summary():
-    cases = fs.probe_cases(("flask",))
+    cases = probe_cases(("flask",))
     rows = []
     for case, p99 in zip(cases, (20.0, 900.0, 30.0), strict=True):
         rows.append({"config": case.label, "phase": "ping", "p99_ms": p99, "p99_low_ms": p99 * 0.9})
@@ -97,12 +98,12 @@ def test_the_probe_table_reads_the_cells_from_the_probe_summary():
 
 @pytest.mark.slow
 def test_a_smoke_run_has_every_framework_server_figure(smoke_run):
-    found = figures.by_id(report.cited(smoke_run))
+    found = figure.by_id(report.cited(smoke_run))
     ids = [fid for m in fs.MEASURES for fid, *_ in fs.figure_ids(m)]
     assert sorted(f for f in found if f.startswith("fxs.")) == sorted(ids)
     smoke = presets.get("smoke")
     times = fs.times(report.measured(smoke_run.trials()), n=smoke.n, size=smoke.size or 0)
-    assert len(times) == len(frameworks.FRAMEWORKS) * len(fs.FAMILIES) and (times["trials"] > 0).all()
+    assert len(times) == len(frameworks.FRAMEWORKS) * len(sides.FAMILIES) and (times["trials"] > 0).all()
     assert (times["isolated_low_s"] <= times["isolated_s"]).all() and (
         times["isolated_s"] <= times["isolated_high_s"]
     ).all()

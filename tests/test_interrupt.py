@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from bench import presets, trials
-from bench.presets import Grid
+from bench.config import Grid
 from bench.store import Run
 
 from .conftest import children, gone, wait_for

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import ablation, figures, presets, report
-from bench.presets import IDEAL, Config
+from bench import ablation, figure, figures, presets, report
+from bench.config import IDEAL, Config
 
 
 def trials(spec):
@@ -53,7 +53,7 @@ def chain(*walls, size=1000, k=8):
 def test_the_decomposition_names_the_step_that_makes_the_gap_and_leaves_no_rest():
     # The article's Flask, plain, on one thread, FastAPI freeing first: all 1.6; FastAPI: 1.0.
     df = trials(chain(1.6, 1.6, 1.6, 1.6, 1.0))
-    found = figures.by_id(figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS))
+    found = figure.by_id(figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS))
     assert found["gap.isolated.settle"].low > 1.5 and found["gap.isolated.total"].value == pytest.approx(1.6, rel=0.03)
     for step in ("debug", "thread", "framework"):
         f = found[f"gap.isolated.{step}"]
@@ -69,7 +69,7 @@ def test_the_decomposition_names_the_step_that_makes_the_gap_and_leaves_no_rest(
 def test_the_rest_is_what_no_named_change_explains():
     # The frameworks themselves make the gap: everything Flask 1.3, everything FastAPI 1.0.
     df = trials(chain(1.3, 1.3, 1.3, 1.0, 1.0))
-    found = figures.by_id(figures.compute(report.measured(df), n=5, size=1000))
+    found = figure.by_id(figures.compute(report.measured(df), n=5, size=1000))
     assert found["gap.isolated.rest"].low > 1.2 and found["gap.isolated.framework"].low > 1.2
     named = found["gap.isolated.named"]
     assert named.low <= 1 <= named.high

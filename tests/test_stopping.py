@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from bench import stats, trials
-from bench.presets import Config
+from bench import stats, stopping
+from bench.config import Config
 
 #: Two configurations, and how their trials are drawn: lognormal times with the spread
 #: measured here (14%), FastAPI's 1.3 times faster.
@@ -26,7 +26,7 @@ def run_rule(rng: np.random.Generator, *, sequential: bool) -> tuple[stats.Estim
     while True:
         e = stats.ratio_ci(samples[A], samples[B], resamples=400)
         unmet = {A, B} if sequential and stats.half_width(e) > TARGET else set()
-        wanted = trials.next_round(unmet, {c: len(v) for c, v in samples.items()}, MOST)
+        wanted = stopping.next_round(unmet, {c: len(v) for c, v in samples.items()}, MOST)
         if not wanted:
             return e, len(samples[A])
         for c in wanted:
@@ -52,16 +52,16 @@ def test_the_final_interval_covers_the_true_ratio_as_a_fixed_size_one_does():
 
 
 def test_next_round_gives_a_trial_to_what_is_short_of_its_target_and_not_at_its_cap():
-    assert trials.next_round({A, B}, {A: 48, B: 20}, 48) == [B]
-    assert trials.next_round(set(), {A: 1}, 48) == []
-    assert trials.next_round({A}, {}, 48) == [A]
+    assert stopping.next_round({A, B}, {A: 48, B: 20}, 48) == [B]
+    assert stopping.next_round(set(), {A: 1}, 48) == []
+    assert stopping.next_round({A}, {}, 48) == [A]
 
 
 def test_a_round_that_does_not_fit_the_budget_measures_the_furthest_from_its_target_first():
     c = Config("ideal", "inprocess", "python", "sequential", 1, 1200)
     far = {A: 3.0, B: 1.2, c: 2.0}
     cost = {A: 1.0, B: 1.0, c: 2.0}
-    assert trials.within_budget([A, B, c], far, cost, 10.0) == [A, B, c]  # it fits: all, as they were
-    assert trials.within_budget([A, B, c], far, cost, 3.0) == [A, c]
-    assert trials.within_budget([A, B, c], far, cost, 2.5) == [A, B]  # c no longer fits; B does
-    assert trials.within_budget([A, B, c], far, cost, 0.5) == []
+    assert stopping.within_budget([A, B, c], far, cost, 10.0) == [A, B, c]  # it fits: all, as they were
+    assert stopping.within_budget([A, B, c], far, cost, 3.0) == [A, c]
+    assert stopping.within_budget([A, B, c], far, cost, 2.5) == [A, B]  # c no longer fits; B does
+    assert stopping.within_budget([A, B, c], far, cost, 0.5) == []

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench import environment, store
-from bench.presets import Config
+from bench.config import Config
 from bench.records import COLUMNS, META_FORMAT, RunKind, TrialRow
 from bench.store import Run
 

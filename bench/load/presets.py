@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from servers import harness
 
-from .. import framework_server
+from ..sides import FAMILIES, variant
 from .blocking import CASES, Case
 from .sweep import SETUPS, Setup
+
+
+def probe_cases(frameworks: Sequence[str] = harness.FRAMEWORKS) -> tuple[Case, ...]:
+    """The blocking probe's cases for the framework x server cells: each framework's native
+    endpoint with the article's gather, behind each server family (:mod:`bench.sides`)."""
+    return tuple(
+        Case(f, harness.NATIVE_ENDPOINT[f], "gather", variant(f, family)) for f in frameworks for family in FAMILIES
+    )
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
             "each server family, "
             f"{len(SETUPS)} production configurations swept over C = 1, 2, 4, 8, 16",
             heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
-            probe_cases=tuple(dict.fromkeys((*CASES, *framework_server.probe_cases()))),
+            probe_cases=tuple(dict.fromkeys((*CASES, *probe_cases()))),
             probe_clients=2,
             ping_rate=20,
             probe_s=4.0,
@@ -91,7 +100,7 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
                             and c.strategy != "sequential"
                             and (c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather")
                         ),
-                        *framework_server.probe_cases(),
+                        *probe_cases(),
                     )
                 )
             ),

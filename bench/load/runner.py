@@ -9,109 +9,73 @@ the verdicts. Everything targets servers it starts on 127.0.0.1.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import environment
+from ..lifecycle import recorded
 from ..progress import bar as progress_bar
-from ..store import DEFAULT_ROOT, Run, now
-from . import blocking, loops, plots, sweep
-from .loops import Record
+from ..store import DEFAULT_ROOT, Run
+from . import blocking, plots, sweep
+from .folder import REQUESTS, SUMMARY, keeper, requests_of
 from .presets import LoadPreset
-
-REQUESTS = "requests.csv"
-SUMMARY = "summary.csv"
-#: The columns of requests.csv: each request (:class:`bench.load.loops.Record`), the part of
-#: the run it belongs to, and the configuration it was sent to (a probe case, or a setup
-#: and its client count; a column that does not apply stays empty).
-REQUEST_COLUMNS = [f.name for f in fields(Record)] + [
-    "part",
-    "framework",
-    "endpoint",
-    "strategy",
-    "config",
-    "server",
-    "workers",
-    "threads",
-    "clients",
-]
-
-
-def _keeper(run: Run, part: str) -> loops.Keep:
-    """Append a part's requests to the run's requests.csv, header first if it is new."""
-    path = run.path / REQUESTS
-
-    def keep(frame: pd.DataFrame) -> None:
-        rows = frame.assign(part=part).reindex(columns=REQUEST_COLUMNS)
-        rows.to_csv(path, mode="a", header=not path.exists(), index=False)
-
-    return keep
 
 
 def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, *, progress: bool = True) -> Run:
     """Run ``preset`` into a new folder under ``out``: probe, sweep, overload. An interrupt
     (Ctrl-C, SIGTERM) keeps the requests measured so far, marks meta.json ``interrupted``
     with the time it ended, and is re-raised."""
-    run = Run.create(out, f"load-{preset.name}")
-    meta = run.new_meta("load", environment.collect())
-    meta["load_preset"] = preset.to_dict()
-    run.write_meta(meta)
     heavy = dict(preset.heavy)
     steps = (
         len(preset.probe_cases)
         + len(preset.sweep_setups) * len(preset.sweep_clients)
         + (len(preset.sweep_setups) if preset.overload_s else 0)
     )
-    try:
-        with progress_bar(progress, total=steps, unit="step", desc="load") as bar:
+    with recorded(out, f"load-{preset.name}", "load") as (run, meta):
+        meta["load_preset"] = preset.to_dict()
+        run.write_meta(meta)
+        try:
+            with progress_bar(progress, total=steps, unit="step", desc="load") as bar:
 
-            def step(label: str) -> None:
-                bar.set_postfix_str(label, refresh=False)
-                bar.update()
+                def step(label: str) -> None:
+                    bar.set_postfix_str(label, refresh=False)
+                    bar.update()
 
-            probe = blocking.run(
-                preset.probe_cases,
-                heavy,
-                heavy_clients=preset.probe_clients,
-                ping_rate=preset.ping_rate,
-                duration_s=preset.probe_s,
-                baseline_s=preset.baseline_s,
-                progress=step,
-                keep=_keeper(run, "probe"),
-            )
-            swept = sweep.run(
-                preset.sweep_setups,
-                preset.sweep_clients,
-                path="/run",
-                params=heavy,
-                duration_s=preset.sweep_s,
-                max_requests=preset.sweep_max_requests,
-                progress=step,
-                keep=_keeper(run, "sweep"),
-            )
-            if preset.overload_s:
-                sweep.overload(
+                probe = blocking.run(
+                    preset.probe_cases,
+                    heavy,
+                    heavy_clients=preset.probe_clients,
+                    ping_rate=preset.ping_rate,
+                    duration_s=preset.probe_s,
+                    baseline_s=preset.baseline_s,
+                    progress=step,
+                    keep=keeper(run, "probe"),
+                )
+                swept = sweep.run(
                     preset.sweep_setups,
-                    preset.overload_clients,
+                    preset.sweep_clients,
                     path="/run",
                     params=heavy,
-                    duration_s=preset.overload_s,
-                    max_requests=10**9,
+                    duration_s=preset.sweep_s,
+                    max_requests=preset.sweep_max_requests,
                     progress=step,
-                    keep=_keeper(run, "overload"),
+                    keep=keeper(run, "sweep"),
                 )
-        _write_summaries(run, probe, swept)
-        meta["completed"] = True
-    except KeyboardInterrupt:
-        meta["interrupted"] = True
-        raise
-    finally:
-        meta["ended_at"] = now()
-        meta["requests"] = len(requests_of(run)) if (run.path / REQUESTS).exists() else 0
-        run.write_meta(meta)
+                if preset.overload_s:
+                    sweep.overload(
+                        preset.sweep_setups,
+                        preset.overload_clients,
+                        path="/run",
+                        params=heavy,
+                        duration_s=preset.overload_s,
+                        max_requests=10**9,
+                        progress=step,
+                        keep=keeper(run, "overload"),
+                    )
+            _write_summaries(run, probe, swept)
+        finally:
+            meta["requests"] = len(requests_of(run)) if (run.path / REQUESTS).exists() else 0
     return run
 
 
@@ -128,12 +92,6 @@ def _write_summaries(run: Run, probe: pd.DataFrame, swept: pd.DataFrame) -> None
         plots.sweep(sweep_summary).savefig(run.path / "sweep.png", dpi=110)
     if summaries:
         pd.concat(summaries, ignore_index=True).to_csv(run.path / SUMMARY, index=False)
-
-
-def requests_of(run: Run, part: str | None = None) -> pd.DataFrame:
-    """The requests of a load run, or of one part of it ("probe", "sweep", "overload")."""
-    df = pd.read_csv(run.path / REQUESTS)
-    return df if part is None else df[df["part"] == part]
 
 
 def text(run: Run) -> str:

@@ -1,0 +1,292 @@
+"""A run's lifecycle: its start and stop (:func:`recorded`, shared by every kind of run,
+the load runs' too), its servers started and stopped, its warm-up and measured rounds
+interleaved in a shuffled order (:func:`schedule`), each trial appended as it finishes, and
+the stopping rule's added rounds (:mod:`bench.stopping`, given a judge of the targets).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from servers import harness
+
+from . import environment
+from .config import IDEAL, Config, Preset
+from .presets import resolve
+from .progress import Progress
+from .progress import bar as progress_bar
+from .records import Measurement, RunKind, RunMeta, ServerRecord, TrialRow
+from .stopping import Judge, added_rounds
+from .store import DEFAULT_ROOT, Run, now
+from .trial import NO_SERVER, measure, unfinished, wait_for_memory, wait_until_quiet
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scheduled trial."""
+
+    repeat: int
+    warmup: bool
+    config: Config
+
+
+def schedule(
+    configs: list[Config] | dict[Config, int],
+    *,
+    repeats: int,
+    warmup: int,
+    seed: int,
+    warm: set[Config] | None = None,
+) -> list[Step]:
+    """Warm-up rounds, then measured rounds; every round visits every config once, in an
+    order shuffled by ``random.Random(seed)``, so slow drifts hit all configs alike.
+
+    ``configs`` may map each config to its own number of measured repeats (``repeats`` is
+    then ignored): round r visits the configs that ask for more than r, so the extra rounds
+    of the few that ask for more come last, still interleaved among themselves. The warm-up
+    rounds visit ``warm`` (default: every config).
+    """
+    wanted = configs if isinstance(configs, dict) else dict.fromkeys(configs, repeats)
+    rng = random.Random(seed)
+    steps: list[Step] = []
+    for r in range(warmup):
+        order = [c for c in wanted if warm is None or c in warm]
+        rng.shuffle(order)
+        steps += [Step(r, True, c) for c in order]
+    for r in range(max(wanted.values(), default=0)):
+        order = [c for c, k in wanted.items() if k > r]
+        rng.shuffle(order)
+        steps += [Step(r, False, c) for c in order]
+    return steps
+
+
+ServerKey = tuple[str, str, str]  # framework, mode, variant
+
+
+def _start_servers(
+    stack: ExitStack, configs: list[Config], *, size: int, progress: Progress
+) -> dict[ServerKey, harness.Server]:
+    """One server per framework, mode and variant the configurations use, stopped with ``stack``."""
+    wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
+    servers: dict[ServerKey, harness.Server] = {}
+    with progress_bar(progress, total=len(wanted), desc="starting servers", unit="server") as bar:
+        for f, m, v in wanted:
+            bar.update()
+            servers[(f, m, v)] = stack.enter_context(harness.serve(f, m, size=size, variant=v, timeout=60))
+    return servers
+
+
+@contextmanager
+def _ideal_pool() -> Iterator[harness.TaskPool]:
+    """The measuring process's own process pool, for the ideal of the ``processes`` strategy."""
+    pool = harness.TaskPool().start()
+    try:
+        yield pool
+    finally:
+        pool.shutdown()
+
+
+def _server_record(server: harness.Server) -> ServerRecord:
+    o = server.options
+    return ServerRecord(
+        framework=o.framework,
+        mode=o.mode,
+        variant=o.variant,
+        server=o.server,
+        options=o.to_dict(),
+        command=o.command(),
+        pid=server.pid,
+        url=server.url,
+    )
+
+
+def _trial_row(
+    run: Run, seq: int, step: Step, *, server: str, started: str, waited: float, quiet: float, measured: Measurement
+) -> TrialRow:
+    c = step.config
+    return TrialRow(
+        run_id=run.id,
+        seq=seq,
+        repeat=step.repeat,
+        warmup=step.warmup,
+        framework=c.framework,
+        variant=c.variant,
+        mode=c.mode,
+        server=server,
+        endpoint=c.endpoint,
+        workload=c.workload,
+        strategy=c.strategy,
+        n=c.n,
+        size=c.size,
+        back_to_back=c.back_to_back,
+        started_at=started,
+        memory_wait_s=waited,
+        quiet_wait_s=quiet,
+        measured=measured,
+    )
+
+
+@dataclass
+class _Measuring:
+    """A run's trials as they happen: each appended to the run folder at once, and kept here
+    for the stopping rule to read (:class:`bench.stopping.Measuring`)."""
+
+    run: Run
+    meta: RunMeta
+    preset: Preset
+    servers: dict[ServerKey, harness.Server]
+    pool: harness.TaskPool | None
+    bar: Any
+    rows: list[TrialRow] = field(default_factory=list)
+    took: dict[Config, list[float]] = field(default_factory=dict)
+
+    def trial(self, step: Step) -> None:
+        """Measure one scheduled trial and keep its row (the one in flight, if interrupted)."""
+        c, seq = step.config, len(self.rows)
+        t0 = time.monotonic()
+        quiet = wait_until_quiet(os.getpid()) if seq else 0.0
+        self.bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
+        waited = wait_for_memory(c)
+        server = None if c.framework == IDEAL else self.servers[(c.framework, c.mode, c.variant)]
+        row = partial(
+            _trial_row,
+            self.run,
+            seq,
+            step,
+            server=server.options.server if server else NO_SERVER,
+            started=now(),
+            waited=waited,
+            quiet=quiet,
+        )
+        self.meta["trials_started"] = seq + 1
+        try:
+            measured = measure(c, server, self.pool, self.preset.request_timeout_s)
+        except KeyboardInterrupt:  # the trial in flight is kept, as a failed one
+            self._keep(row(measured=unfinished("interrupted: the run was stopped during this trial")))
+            self.meta["trials_failed"] += 1
+            raise
+        self._keep(row(measured=measured))
+        self.meta["trials_done"] = seq + 1
+        self.meta["trials_failed"] += measured.status != 200
+        self.took.setdefault(c, []).append(time.monotonic() - t0)
+        self.bar.update()
+
+    def more(self, configs: Sequence[Config]) -> None:
+        """One more measured trial of each of ``configs``, in their order (the stopping rule's round)."""
+        self.bar.total += len(configs)
+        counts = self.measured()
+        for c in configs:
+            self.trial(Step(counts.get(c, 0), False, c))
+
+    def _keep(self, row: TrialRow) -> None:
+        self.run.append(row)
+        self.rows.append(row)
+
+    def measured(self) -> dict[Config, int]:
+        """Measured trials (warm-ups aside) per configuration so far."""
+        out: dict[Config, int] = {}
+        for r in self.rows:
+            if not r.warmup:
+                c = Config(
+                    r.framework, r.mode, r.workload, r.strategy, r.n, r.size, r.endpoint, r.variant, r.back_to_back
+                )
+                out[c] = out.get(c, 0) + 1
+        return out
+
+
+@contextmanager
+def recorded(out: Path | str, name: str, kind: RunKind) -> Iterator[tuple[Run, RunMeta]]:
+    """A run's start and stop, for every kind of run: a new folder under ``out`` named after
+    ``name``, its meta.json written at once with the environment (:func:`bench.environment.collect`);
+    yields the run and its meta, which the caller fills in and writes as it goes. On leaving,
+    meta.json says ``completed``, or ``interrupted`` (Ctrl-C, a notebook kernel's interrupt,
+    re-raised), and when it ended, whatever ended it."""
+    run = Run.create(out, name)
+    meta = run.new_meta(kind, environment.collect())
+    run.write_meta(meta)
+    try:
+        yield run, meta
+        meta["completed"] = True
+    except KeyboardInterrupt:
+        meta["interrupted"] = True
+        raise
+    finally:
+        meta["ended_at"] = now()
+        run.write_meta(meta)
+
+
+def measure_preset(
+    preset: Preset,
+    out: Path | str = DEFAULT_ROOT,
+    *,
+    judge: Judge,
+    seed: int | None = None,
+    progress: Progress = True,
+    on_start: Callable[[Run], None] | None = None,
+) -> Run:
+    """Run ``preset`` into a new run folder under ``out`` and return it.
+
+    Trials are appended as they finish; meta.json says whether the run completed. After the
+    scheduled rounds the stopping rule (:func:`bench.stopping.added_rounds`), given ``judge``,
+    adds rounds for figures not yet at their targets, within the preset's budget; meta.json says how it stopped. Every
+    trial started gets its row: one that fails (a timeout, a server that died, a fault in
+    the measuring itself) is kept with status 0 and the reason, and the run goes on. An
+    interrupt (Ctrl-C, a notebook kernel's interrupt) keeps the trial in flight as failed,
+    stops the servers, marks meta.json ``interrupted`` and is re-raised.
+    """
+    preset = resolve(preset)
+    size = preset.size or 1
+    seed = secrets.randbits(32) if seed is None else seed
+    repeats = preset.repeats_of()
+    configs = list(repeats)
+    rng = random.Random(seed)
+    steps = schedule(
+        repeats, repeats=preset.repeats, warmup=preset.warmup, seed=rng.randrange(2**32), warm=preset.warm()
+    )
+    with recorded(out, preset.name, "trials") as (run, meta):
+        meta.update(
+            {
+                "preset": preset.to_dict(),
+                "seed": seed,
+                "configs": [c.to_dict() for c in configs],
+                "trials_planned": len(steps),
+                "trials_started": 0,
+                "trials_done": 0,
+                "trials_failed": 0,
+                "targets": dict(preset.targets),
+                "memory_guard": {
+                    "usable_share": harness.USABLE_SHARE,
+                    "limit_bytes_at_start": harness.memory_limit_bytes(),
+                    "article_gather_estimate_bytes": harness.estimate_peak_bytes(
+                        "article", "gather", n=preset.n, size=size
+                    ),
+                },
+            }
+        )
+        run.write_meta(meta)
+        if on_start is not None:
+            on_start(run)
+        with ExitStack() as stack:
+            servers = _start_servers(stack, configs, size=size, progress=progress)
+            meta["servers"] = [_server_record(s) for s in servers.values()]
+            needs_pool = any(c.framework == IDEAL and c.strategy == "processes" for c in configs)
+            ideal_pool = stack.enter_context(_ideal_pool()) if needs_pool else None
+            meta["client_pid"] = os.getpid()
+            run.write_meta(meta)
+            bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial", desc=f"{preset.name} run"))
+            m = _Measuring(run, meta, preset, servers, ideal_pool, bar)
+            started = time.monotonic()
+            for step in steps:
+                m.trial(step)
+            meta["stopping"] = added_rounds(m, judge, preset=preset, rng=rng, started=started)
+            meta["trials_planned"] = len(m.rows)  # the scheduled rounds and those the stopping rule added
+    return run
