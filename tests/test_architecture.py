@@ -1,5 +1,6 @@
 """The split the layout promises: bench reaches servers through HTTP and one narrow module,
-never imports a framework, and the README's layout section is the tree."""
+never imports a framework, stands in layers that import only downward (no circle, no import
+inside a function), and the README's layout section is the tree."""
 
 from __future__ import annotations
 
@@ -25,6 +26,164 @@ def imports(path: Path) -> set[str]:
                 base = ".".join([*parent, base] if base else parent)
             found |= {f"{base}.{a.name}" for a in node.names} | {base}
     return found
+
+
+#: bench's layers, from the ground up, and the modules on each (paths under bench/, dotted). A
+#: module imports only modules on its own floor or below; a new module is given its floor here.
+LAYERS: dict[str, tuple[str, ...]] = {
+    # what is measured, named: configurations, grids, the presets' model, sides; records; statistics
+    "vocabulary": ("__init__", "load.__init__", "config", "sides", "records", "stats"),
+    # measuring: one trial, a run's lifecycle, the stopping rule, the named presets, the store,
+    # the machine; many clients at once
+    "instrument": (
+        "probe",
+        "progress",
+        "environment",
+        "store",
+        "debian",
+        "speedup",
+        "presets",
+        "trial",
+        "stopping",
+        "lifecycle",
+        "load.aio",
+        "load.loops",
+        "load.blocking",
+        "load.sweep",
+        "load.external",
+        "load.presets",
+        "load.folder",
+    ),
+    # tables from trials; the figure record; each family of figures; what each figure draws
+    "analysis": (
+        "tables",
+        "figure",
+        "headline",
+        "ablation",
+        "size",
+        "best",
+        "framework_server",
+        "scaling",
+        "figures",
+        "selection",
+    ),
+    # report text and JSON, plots, the article's captions
+    "presentation": ("report", "plots", "article", "load.plots"),
+    # what a user runs: the command line, the explorer and its panel, the workshop, the runs
+    "front ends": ("__main__", "trials", "explore", "panel", "workshop", "load.runner"),
+}
+FLOOR = {f"bench.{m}": k for k, modules in enumerate(LAYERS.values()) for m in modules}
+
+
+def module_of(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def bench_modules() -> dict[str, Path]:
+    """Every module of bench by its dotted name (a package's ``__init__`` as ``pkg.__init__``)."""
+    return {module_of(p): p for p in sorted((ROOT / "bench").rglob("*.py"))}
+
+
+def bench_imports(path: Path, nodes: list[ast.stmt] | None = None) -> set[str]:
+    """The bench modules ``path`` imports at module level (or in ``nodes``): a package as its
+    ``__init__``, ``from . import x`` as the module x where x is one."""
+    known = bench_modules()
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in nodes if nodes is not None else ast.parse(path.read_text()).body:
+        for name in _named(node, package):
+            for candidate in (name, f"{name}.__init__"):
+                if candidate in known:
+                    found.add(candidate)
+    return found
+
+
+def _named(node: ast.AST, package: str) -> set[str]:
+    """The dotted names an import statement names (relative ones resolved), with each
+    imported name appended to its base; nothing for any other statement."""
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names}
+    if isinstance(node, ast.ImportFrom):
+        base = node.module or ""
+        if node.level:
+            parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+            base = ".".join([*parent, base] if base else parent)
+        return {base} | {f"{base}.{a.name}" for a in node.names}
+    return set()
+
+
+def graph() -> dict[str, set[str]]:
+    """Each bench module and the bench modules it imports at module level (itself left out)."""
+    return {m: bench_imports(p) - {m} for m, p in bench_modules().items()}
+
+
+def cycle_in(edges: dict[str, set[str]]) -> list[str]:
+    """One import cycle among ``edges`` (its modules in order, the first again at the end), or []."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(m: str) -> list[str]:
+        state[m] = 1
+        path.append(m)
+        for n in sorted(edges.get(m, ())):
+            if state.get(n) == 1:
+                return [*path[path.index(n) :], n]
+            if n not in state and (found := visit(n)):
+                return found
+        path.pop()
+        state[m] = 2
+        return []
+
+    for m in sorted(edges):
+        if m not in state and (found := visit(m)):
+            return found
+    return []
+
+
+def imports_inside_functions(path: Path) -> list[str]:
+    """``line: module`` for each bench module imported inside a function of ``path``."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    out = []
+    for fn in ast.walk(ast.parse(path.read_text())):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            for node in ast.walk(fn):
+                names = _named(node, package)
+                if isinstance(node, ast.stmt) and any(n == "bench" or n.startswith("bench.") for n in names):
+                    out.append(f"{node.lineno}: {sorted(names)[0]}")
+    return out
+
+
+def test_every_bench_module_has_its_floor():
+    modules = set(bench_modules())
+    declared = set(FLOOR)
+    assert modules <= declared, f"give these modules a layer in LAYERS: {sorted(modules - declared)}"
+    assert declared <= modules, f"LAYERS names modules that do not exist: {sorted(declared - modules)}"
+
+
+def test_bench_has_no_import_cycle():
+    found = cycle_in(graph())
+    assert not found, "bench modules import each other in a circle: " + " -> ".join(found)
+
+
+def test_no_bench_module_is_imported_inside_a_function():
+    inside = {m: found for m, p in bench_modules().items() if (found := imports_inside_functions(p))}
+    assert not inside, f"imports of bench modules inside functions (import at the top, downward): {inside}"
+
+
+def test_each_module_imports_only_from_its_own_floor_or_below():
+    names = list(LAYERS)
+    upward = [
+        f"{m} ({names[FLOOR[m]]}) imports {n} ({names[FLOOR[n]]})"
+        for m, imported in graph().items()
+        for n in sorted(imported)
+        if m in FLOOR and n in FLOOR and FLOOR[n] > FLOOR[m]
+    ]
+    assert not upward, "imports that run back up: " + "; ".join(upward)
+
+
+def test_the_cycle_finder_finds_a_cycle_and_only_one():
+    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle_in({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
 
 
 def test_bench_reaches_servers_through_the_harness_only():
@@ -105,7 +264,7 @@ def test_a_framework_is_one_glue_module_and_one_registry_entry_that_the_rest_pic
     """Every entry of the registry has its glue module, and everything that names frameworks
     takes them from the registry: bench's command line, the panel, the plots, the blocking
     probe, the sweep, the presets' framework x server grid and the tests' shared servers."""
-    from bench import framework_server, plots, presets
+    from bench import plots, presets
     from bench.__main__ import parser as bench_parser
     from bench.load import blocking, sweep
     from bench.load import presets as load_presets
@@ -117,5 +276,5 @@ def test_a_framework_is_one_glue_module_and_one_registry_entry_that_the_rest_pic
         assert {c.framework for c in blocking.CASES} >= {f.name}
         assert f.name in {c.framework for c in load_presets.get("quick").probe_cases}
         assert f.name in {s.framework for s in sweep.SETUPS}
-        assert f.name in presets.FRAMEWORK_SERVER.frameworks and len(framework_server.probe_cases((f.name,))) == 3
+        assert f.name in presets.FRAMEWORK_SERVER.frameworks and len(load_presets.probe_cases((f.name,))) == 3
         assert bench_parser().parse_args(["external", "--framework", f.name]).framework == f.name
