@@ -84,13 +84,13 @@ def bench_modules() -> dict[str, Path]:
     return {module_of(p): p for p in sorted((ROOT / "bench").rglob("*.py"))}
 
 
-def bench_imports(path: Path, nodes: list[ast.stmt] | None = None) -> set[str]:
-    """The bench modules ``path`` imports at module level (or in ``nodes``): a package as its
-    ``__init__``, ``from . import x`` as the module x where x is one."""
+def bench_imports(path: Path) -> set[str]:
+    """The bench modules ``path`` imports, wherever it does (inside a function too): a package
+    as its ``__init__``, ``from . import x`` as the module x where x is one."""
     known = bench_modules()
     package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     found: set[str] = set()
-    for node in nodes if nodes is not None else ast.parse(path.read_text()).body:
+    for node in ast.walk(ast.parse(path.read_text())):
         for name in _named(node, package):
             for candidate in (name, f"{name}.__init__"):
                 if candidate in known:
@@ -113,7 +113,7 @@ def _named(node: ast.AST, package: str) -> set[str]:
 
 
 def graph() -> dict[str, set[str]]:
-    """Each bench module and the bench modules it imports at module level (itself left out)."""
+    """Each bench module and the bench modules it imports (itself left out)."""
     return {m: bench_imports(p) - {m} for m, p in bench_modules().items()}
 
 
