@@ -21,6 +21,7 @@ from servers import harness
 from . import lifecycle, plots, presets, report, store, trials
 from .load import external
 from .load import presets as load_presets
+from .load import report as load_report
 from .load import runner as load_runner
 
 
@@ -107,7 +108,7 @@ def run_command(args: argparse.Namespace) -> int:
 def load_command(args: argparse.Namespace) -> int:
     """``load``: a load preset into a new run folder, then its verdicts."""
     run = load_runner.run(load_presets.get(args.preset), args.out, progress=not args.no_progress)
-    print(load_runner.text(run))
+    print(load_report.text(run))
     figures = [str(p) for p in sorted(run.path.glob("*.png"))]
     print(f"\nfigures: {', '.join(figures) or 'none'}")
     return 0
@@ -121,7 +122,7 @@ def report_command(args: argparse.Namespace) -> int:
         run = store.latest(args.out) if args.run_dir is None else store.Run(args.run_dir)
         kind = run.meta()["kind"]
         if kind == "load":
-            print(load_runner.text(run))
+            print(load_report.text(run))
             return 0
         if kind != "trials":
             print(f"{run.path} is a {kind} run: its table is {run.path / 'external.csv'}")

@@ -107,7 +107,7 @@ class Grid:
     #: process pool always does: its first request starts the pool).
     warmup: bool = True
     #: Whether it runs at every n of :func:`scaling_ns` for this machine's cores (made
-    #: concrete by :func:`resolve`) instead of at one n.
+    #: concrete by :func:`bench.presets.resolve`) instead of at one n.
     over_n: bool = False
 
 
@@ -117,7 +117,7 @@ class Preset:
 
     ``size`` is the article task's size everywhere; ``None`` means the largest size up to
     ``max_size`` that the memory guard admits for the article's gather of ``n`` tasks on
-    this machine, now (see :func:`resolve`). The other workloads take ``sizes`` or their
+    this machine, now (see :func:`bench.presets.resolve`). The other workloads take ``sizes`` or their
     own defaults.
     """
 

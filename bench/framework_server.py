@@ -110,7 +110,7 @@ def size_of(article: pd.DataFrame) -> int | None:
 
 
 def comparisons(figures: Mapping[str, Any], measure: str = "isolated") -> list[Comparison]:
-    """The run's ratios of ``measure`` (figures by id: :func:`bench.figures.by_id`)."""
+    """The run's ratios of ``measure`` (figures by id: :func:`bench.figure.by_id`)."""
     out = []
     for fid, held, f, family in figure_ids(measure):
         fig = figures.get(fid)

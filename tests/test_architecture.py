@@ -68,7 +68,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "selection",
     ),
     # report text and JSON, plots, the article's captions
-    "presentation": ("report", "plots", "article", "load.plots"),
+    "presentation": ("report", "plots", "article", "load.plots", "load.report"),
     # what a user runs: the command line, the explorer and its panel, the workshop, the runs
     "front ends": ("__main__", "trials", "explore", "panel", "workshop", "load.runner"),
 }

@@ -15,6 +15,7 @@ from bench import environment
 from bench.load import aio, blocking, runner
 from bench.load import loops as load
 from bench.load import presets as load_presets
+from bench.load import report as load_report
 from bench.load.loops import Record
 from bench.store import Run, runs
 from servers import launch
@@ -273,7 +274,7 @@ def test_each_probe_case_gets_one_verdict_and_it_is_the_summarys(tmp_path):
     run = Run.create(tmp_path, "load-test")
     run.write_meta(run.new_meta("load", environment.collect()))
     both.to_csv(run.path / runner.REQUESTS, index=False)
-    text = runner.text(run)
+    text = load_report.text(run)
     assert [line.split(":")[:2] for line in text.splitlines() if line.startswith("- ")] == [
         ["- blocked", " STALLS"],
         ["- free", " stays responsive"],

@@ -5,6 +5,7 @@
 - :mod:`~bench.load.sweep`: production servers under more and more clients, and overload;
 - :mod:`~bench.load.presets` and :mod:`~bench.load.runner`: ``python -m bench load``, into a run
   folder (:mod:`~bench.load.folder`: its requests.csv);
-- :mod:`~bench.load.plots`: the probe's and the sweep's figures;
+- :mod:`~bench.load.plots` and :mod:`~bench.load.report`: the probe's and the sweep's figures, a
+  load run's verdicts and tables;
 - :mod:`~bench.load.external`: wrk and Locust on the same servers, read into bench's columns.
 """

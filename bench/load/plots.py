@@ -2,7 +2,7 @@
 
 Each takes the summary it draws (:func:`bench.load.blocking.summarize`,
 :func:`bench.load.sweep.summarize`) and returns a matplotlib Figure (no pyplot state);
-:func:`bench.load.runner.probe_figure` and :func:`~bench.load.runner.sweep_figure` draw a
+:func:`bench.load.report.probe_figure` and :func:`~bench.load.report.sweep_figure` draw a
 load run's from its folder.
 """
 
