@@ -21,7 +21,6 @@ from servers import harness
 
 from . import environment
 from .config import IDEAL, Config, Preset
-from .presets import resolve
 from .progress import Progress
 from .progress import bar as progress_bar
 from .records import Measurement, RunKind, RunMeta, ServerRecord, TrialRow
@@ -233,18 +232,21 @@ def measure_preset(
     progress: Progress = True,
     on_start: Callable[[Run], None] | None = None,
 ) -> Run:
-    """Run ``preset`` into a new run folder under ``out`` and return it.
+    """Run ``preset``, made concrete for this machine (:func:`bench.presets.resolve`), into a
+    new run folder under ``out`` and return it; ValueError if it is not concrete yet.
 
     Trials are appended as they finish; meta.json says whether the run completed. After the
-    scheduled rounds the stopping rule (:func:`bench.stopping.added_rounds`), given ``judge``,
-    adds rounds for figures not yet at their targets, within the preset's budget; meta.json says how it stopped. Every
-    trial started gets its row: one that fails (a timeout, a server that died, a fault in
-    the measuring itself) is kept with status 0 and the reason, and the run goes on. An
-    interrupt (Ctrl-C, a notebook kernel's interrupt) keeps the trial in flight as failed,
-    stops the servers, marks meta.json ``interrupted`` and is re-raised.
+    scheduled rounds the stopping rule (:func:`bench.stopping.added_rounds`), given ``judge``
+    (of this preset's targets), adds rounds for figures not yet at their targets, within the
+    preset's budget; meta.json says how it stopped. Every trial started gets its row: one
+    that fails (a timeout, a server that died, a fault in the measuring itself) is kept with
+    status 0 and the reason, and the run goes on. An interrupt (Ctrl-C, a notebook kernel's
+    interrupt) keeps the trial in flight as failed, stops the servers, marks meta.json
+    ``interrupted`` and is re-raised.
     """
-    preset = resolve(preset)
-    size = preset.size or 1
+    if preset.size is None or any(g.over_n for g in preset.grids):
+        raise ValueError(f"preset {preset.name!r} is not concrete yet: resolve() it first")
+    size = preset.size
     seed = secrets.randbits(32) if seed is None else seed
     repeats = preset.repeats_of()
     configs = list(repeats)

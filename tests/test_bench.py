@@ -338,3 +338,10 @@ def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
     assert {c for c in quick.warm() if c.strategy == "processes"} == {c for c in repeats if c.strategy == "processes"}
     first_extra = next(i for i, s in enumerate(measured) if s.repeat == quick.repeats)
     assert all(s.config in more for s in measured[first_extra:])
+
+
+def test_the_lifecycle_measures_only_a_preset_made_concrete_and_leaves_no_folder_otherwise(tmp_path):
+    article = presets.get("article")  # its size is picked on the machine, by resolve()
+    with pytest.raises(ValueError, match="resolve"):
+        lifecycle.measure_preset(article, tmp_path, judge=lambda rows: [], progress=False)
+    assert list(tmp_path.iterdir()) == []

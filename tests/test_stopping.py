@@ -4,11 +4,16 @@ is known."""
 from __future__ import annotations
 
 import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from bench import stats, stopping
+from bench import presets, stats, stopping
 from bench.config import Config
+from bench.records import TrialRow
 
 #: Two configurations, and how their trials are drawn: lognormal times with the spread
 #: measured here (14%), FastAPI's 1.3 times faster.
@@ -65,3 +70,57 @@ def test_a_round_that_does_not_fit_the_budget_measures_the_furthest_from_its_tar
     assert stopping.within_budget([A, B, c], far, cost, 3.0) == [A, c]
     assert stopping.within_budget([A, B, c], far, cost, 2.5) == [A, B]  # c no longer fits; B does
     assert stopping.within_budget([A, B, c], far, cost, 0.5) == []
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A figure as the rule reads it: whether it met its target, and what it is made of."""
+
+    id: str
+    half_width: float
+    target: float | None
+    met: bool | None
+    configs: tuple[Config, ...]
+
+
+@dataclass
+class Trials:
+    """A run's trials as the rule reads and extends them (:class:`bench.stopping.Measuring`)."""
+
+    rows: list[TrialRow] = field(default_factory=list)
+    took: dict[Config, list[float]] = field(default_factory=dict)
+    counts: dict[Config, int] = field(default_factory=dict)
+
+    def measured(self) -> dict[Config, int]:
+        return dict(self.counts)
+
+    def more(self, configs: Sequence[Config]) -> None:
+        for c in configs:
+            self.counts[c] = self.counts.get(c, 0) + 1
+            self.took.setdefault(c, []).append(0.01)
+
+
+def test_the_rule_adds_rounds_until_the_judge_it_is_given_says_every_target_is_met():
+    """The rule knows no figure: what it is given to judge the targets decides."""
+    looks: list[int] = []
+
+    def judge_of(trials: Trials) -> stopping.Judge:
+        def judge(rows: Sequence[TrialRow]) -> list[Judged]:
+            looks.append(trials.counts[A])
+            met = trials.counts[A] >= 5
+            return [Judged("x", 0.05 if met else 0.2, TARGET, met, (A,))]
+
+        return judge
+
+    preset = replace(presets.get("smoke"), targets=(("x", TARGET),), max_repeats=MOST, budget_s=60.0)
+    trials = Trials(counts={A: 3, B: 3})
+    said = stopping.added_rounds(
+        trials, judge_of(trials), preset=preset, rng=random.Random(1), started=time.monotonic()
+    )
+    assert said["added_rounds"] == 2 and said["stopped"] == "met" and said["unmet"] == []
+    assert trials.counts == {A: 5, B: 3} and looks == [3, 4, 5]
+    capped = Trials(counts={A: 0})
+    said = stopping.added_rounds(
+        capped, judge_of(capped), preset=replace(preset, max_repeats=0), rng=random.Random(1), started=time.monotonic()
+    )
+    assert said["stopped"] == "max_repeats" and said["unmet"] == ["x"] and capped.counts == {A: 0}
