@@ -126,7 +126,7 @@ def judged(figure_id: str, half_width: float, targets: Sequence[tuple[str, float
     return target, None if target is None else bool(np.isfinite(half_width) and half_width <= target)
 
 
-def made(
+def _figure(
     spec: Spec,
     estimate: stats.Estimate,
     *,
@@ -175,7 +175,7 @@ def evaluate(
         estimate = stats.ratio_ci(samples[0], samples[1], resamples=resamples)
     else:
         estimate = stats.joint_ci(samples, spec.combine, resamples=resamples)
-    return made(spec, estimate, n=n, size=size, counts=counts, targets=targets)
+    return _figure(spec, estimate, n=n, size=size, counts=counts, targets=targets)
 
 
 def median_figure(
