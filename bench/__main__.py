@@ -5,6 +5,7 @@ python -m bench report data/runs/<run-id>   # tables, verdicts, figures
 python -m bench report --latest             # the newest run under --out
 python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
 python -m bench external                    # bench's load beside wrk's and Locust's
+python -m bench agree RUN RUN [RUN ...]     # do separate runs' intervals cover each other's figures?
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from servers import harness
 
-from . import lifecycle, plots, presets, report, store, trials
+from . import agreement, figures, lifecycle, plots, presets, report, store, trials
 from .load import external
 from .load import presets as load_presets
 from .load import report as load_report
@@ -75,6 +76,25 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--json", action="store_true", help="one JSON object: every figure the article cites, nothing else"
     )
+    ag = sub.add_parser(
+        "agree",
+        help="separate runs side by side: for every figure they all cite, do their intervals cover each other's?",
+    )
+    ag.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="two or more run folders")
+    ag.add_argument(
+        "--figures",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="judge only the figures whose id matches (repeatable; e.g. 'headline.*')",
+    )
+    ag.add_argument(
+        "--inside",
+        type=float,
+        default=agreement.INSIDE_SHARE,
+        help="share of the other runs' intervals each estimate must lie inside (default %(default)s)",
+    )
+    ag.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     return p
 
 
@@ -170,11 +190,55 @@ def external_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def agree_command(args: argparse.Namespace) -> int:
+    """``agree``: exit 0 when the runs agree on every figure they all cite, 1 when they disagree
+    (the figures named), 2 when the runs cannot be compared."""
+    if len(args.runs) < 2:
+        parser().error("agree needs at least two run folders")
+    if not 0 < args.inside <= 1:
+        parser().error(f"--inside must be in (0, 1], got {args.inside}")
+    try:
+        runs = [store.Run(path) for path in args.runs]
+        kinds = {run.id: run.meta()["kind"] for run in runs}
+        others = [f"{r} ({k})" for r, k in kinds.items() if k != "trials"]
+        if others:
+            print(f"error: not runs of trials: {', '.join(others)}", file=sys.stderr)
+            return 2
+        cited = {run.id: figures.cited(run) for run in runs}
+    except (FileNotFoundError, store.RunDataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if len(cited) < len(runs):
+        print("error: the same run folder was named twice", file=sys.stderr)
+        return 2
+    found = agreement.agree(cited, patterns=args.figures, inside_share=args.inside)
+    if not found:
+        print(
+            "error: the runs cite no figure in common" + (" that matches --figures" if args.figures else ""),
+            file=sys.stderr,
+        )
+        return 2
+    bad = agreement.disagreeing(found)
+    if args.json:
+        record = {
+            "runs": list(cited),
+            "inside_share": args.inside,
+            "agree": not bad,
+            "disagree": bad,
+            "figures": [a.to_json() for a in found],
+        }
+        print(json.dumps(record, indent=2))
+    else:
+        print(report.agreement_text(found, list(cited)))
+    return 1 if bad else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run_command,
     "load": load_command,
     "report": report_command,
     "external": external_command,
+    "agree": agree_command,
 }
 
 

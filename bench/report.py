@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import ablation, framework_server, scaling
+from . import ablation, agreement, framework_server, scaling
 from .config import Preset
 from .figure import TIMED, Figure, by_id
 from .figures import cited
@@ -257,3 +257,36 @@ def environment(run: Run, folder: str | None = None) -> pd.DataFrame:
         **{f"package {k}": v for k, v in meta["packages"].items()},
     }
     return pd.Series(rows, name="value").to_frame()
+
+
+def agreement_text(found: Sequence[agreement.Agreement], runs: Sequence[str]) -> str:
+    """Agreement between runs (:mod:`bench.agreement`) as a table: per figure, each run's
+    estimate and interval, then the verdict."""
+    if not found:
+        return "The runs cite no figure in common."
+    legend = "; ".join(f"run {i + 1}: {r}" for i, r in enumerate(runs))
+    lines = [legend, ""]
+    for a in found:
+        scope = f"n={a.estimates[0].n}, size {a.estimates[0].size}"
+        each = "  ".join(
+            f"{e.value:.3g} [{e.low:.3g}, {e.high:.3g}]" if e.has_interval else f"{e.value:.3g} [no interval]"
+            for e in a.estimates
+        )
+        state = {True: "agree", False: "DISAGREE", None: "not judged"}[a.agrees]
+        lines.append(f"{a.id} ({scope}): {each}")
+        counts = (
+            f"pairs overlapping {a.pairs_overlapping}/{a.pairs}, estimates inside others' intervals "
+            f"{a.inside}/{a.checks}; "
+            if a.checks
+            else ""
+        )
+        spread = f"spread {a.spread:.1%} against mean half-width {a.mean_half_width:.1%}"
+        lines.append(f"  {state}: {counts}{spread}; {a.why}")
+    judged = [a for a in found if a.agrees is not None]
+    bad = agreement.disagreeing(found)
+    lines.append("")
+    if bad:
+        lines.append(f"The runs disagree on {len(bad)} of {len(judged)} judged figures: {', '.join(bad)}")
+    else:
+        lines.append(f"The runs agree on all {len(judged)} judged figures.")
+    return "\n".join(lines)

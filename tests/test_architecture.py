@@ -66,6 +66,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "scaling",
         "figures",
         "selection",
+        "agreement",
     ),
     # report text and JSON, plots, the article's captions
     "presentation": ("report", "plots", "article", "load.plots", "load.report"),

@@ -1,0 +1,109 @@
+"""Agreement between runs: the judgement on made-up figures, and `python -m bench agree` on copies
+of the committed reference run (one of them doctored)."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench import agreement, report
+from bench.__main__ import main
+from bench.figure import Figure
+
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+
+
+def fig(value: float, low: float, high: float, *, fid: str = "headline.isolated", size: int = 1000) -> Figure:
+    return Figure(
+        id=fid,
+        what="test",
+        measure="isolated",
+        value=value,
+        low=low,
+        high=high,
+        half_width=(high - low) / 2 / value,
+        target=0.1,
+        met=None,
+        n=5,
+        size=size,
+        sides=(),
+    )
+
+
+def test_runs_whose_intervals_cover_each_other_agree():
+    found = agreement.agree({"a": [fig(1.30, 1.20, 1.45)], "b": [fig(1.35, 1.22, 1.50)], "c": [fig(1.40, 1.25, 1.52)]})
+    (a,) = found
+    assert a.agrees is True
+    assert (a.pairs, a.pairs_overlapping, a.checks, a.inside) == (3, 3, 6, 6)
+    assert a.worst_inside_share == 1.0
+    assert agreement.disagreeing(found) == []
+
+
+def test_disjoint_intervals_disagree_and_are_named():
+    found = agreement.agree({"a": [fig(1.50, 1.40, 1.60)], "b": [fig(1.25, 1.21, 1.29)]})
+    assert agreement.disagreeing(found) == ["headline.isolated"]
+    assert "do not overlap" in found[0].why
+    assert "DISAGREE" in report.agreement_text(found, ["a", "b"])
+
+
+def test_overlap_is_not_enough_when_an_estimate_falls_outside():
+    """Every pair overlaps, but c's estimate lies outside a's interval: inside half of the others'
+    intervals fails the default 90% rule and passes a rule of 50%."""
+    runs = {"a": [fig(1.30, 1.20, 1.45)], "b": [fig(1.35, 1.22, 1.50)], "c": [fig(1.46, 1.30, 1.60)]}
+    (a,) = agreement.agree(runs)
+    assert (a.pairs_overlapping, a.inside, a.checks) == (3, 5, 6)
+    assert a.worst_inside_share == 0.5
+    assert a.agrees is False
+    assert "only 50%" in a.why
+    assert agreement.agree(runs, inside_share=0.5)[0].agrees is True
+
+
+def test_different_scopes_are_not_the_same_figure():
+    found = agreement.agree({"a": [fig(1.3, 1.2, 1.4)], "b": [fig(1.3, 1.2, 1.4, size=500)]})
+    assert found[0].agrees is False
+    assert "different scopes" in found[0].why
+
+
+def test_a_figure_without_interval_is_listed_not_judged():
+    found = agreement.agree({"a": [fig(1.3, 1.2, 1.4)], "b": [fig(1.3, math.nan, math.nan)]})
+    assert found[0].agrees is None
+    assert agreement.disagreeing(found) == []
+    assert found[0].to_json()["worst_inside_share"] is None
+
+
+def test_only_the_figures_all_runs_cite_and_the_patterns_match():
+    a = [fig(1.3, 1.2, 1.4), fig(1.1, 1.0, 1.2, fid="gap.isolated.settle"), fig(2.0, 1.9, 2.1, fid="size.x")]
+    b = [fig(1.3, 1.2, 1.4), fig(1.1, 1.0, 1.2, fid="gap.isolated.settle")]
+    assert [x.id for x in agreement.agree({"a": a, "b": b})] == ["headline.isolated", "gap.isolated.settle"]
+    assert [x.id for x in agreement.agree({"a": a, "b": b}, patterns=["gap.*"])] == ["gap.isolated.settle"]
+    with pytest.raises(ValueError, match="at least two runs"):
+        agreement.agree({"a": a})
+
+
+@pytest.mark.slow
+def test_agree_on_the_reference_and_on_a_doctored_copy(tmp_path, capsys):
+    """The same trials agree with themselves (exit 0); Flask's times made 1.5x longer in one copy
+    disagree on the headline (exit 1, the figure named); bad input exits 2."""
+    same, doctored = tmp_path / "same", tmp_path / "doctored"
+    shutil.copytree(REFERENCE, same)
+    shutil.copytree(REFERENCE, doctored)
+    df = pd.read_csv(doctored / "trials.csv")
+    df.loc[df["framework"] == "flask", "client_wall_s"] *= 1.5
+    df.to_csv(doctored / "trials.csv", index=False)
+
+    assert main(["agree", str(REFERENCE), str(same), "--figures", "headline.isolated"]) == 0
+    assert "agree on all 1 judged figures" in capsys.readouterr().out
+
+    assert main(["agree", str(same), str(doctored), "--figures", "headline.*", "--json"]) == 1
+    record = json.loads(capsys.readouterr().out)
+    assert record["agree"] is False
+    assert "headline.isolated" in record["disagree"]
+
+    assert main(["agree", str(same), str(tmp_path / "missing")]) == 2
+    assert main(["agree", str(same), str(doctored), "--figures", "nothing.*"]) == 2
+    assert "no figure in common" in capsys.readouterr().err
