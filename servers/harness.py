@@ -16,6 +16,8 @@ from . import memory, strategies, workloads
 from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
 from .frameworks import ARTICLE_FRAMEWORKS, FRAMEWORKS, NATIVE_ENDPOINT, Framework
 from .frameworks import get as framework
+from .interpreter import FIELDS as INTERPRETER_FIELDS
+from .interpreter import report as interpreter_report
 from .launch import Server, interrupt_on, serve, shared
 from .memory import USABLE_SHARE, MemoryRefused
 from .names import ENDPOINTS, ENV_SCENARIO, MODES
@@ -30,6 +32,7 @@ __all__ = [
     "ENV_SCENARIO",
     "ARTICLE_FRAMEWORKS",
     "FRAMEWORKS",
+    "INTERPRETER_FIELDS",
     "MODES",
     "NATIVE_ENDPOINT",
     "STRATEGIES",
@@ -44,6 +47,7 @@ __all__ = [
     "default_size",
     "estimate_peak_bytes",
     "framework",
+    "interpreter_report",
     "interrupt_on",
     "task_threads",
     "largest_article_size",
