@@ -12,7 +12,8 @@
 #      no PGO, no LTO, no test modules. About 5 minutes on 2 cores.
 # A second run with .venv-ft up to date does nothing and says so.
 #
-# Usage: scripts/freethreaded.sh          make what is missing (UV= the uv to use; the Makefile passes .venv's)
+# Usage: scripts/freethreaded.sh          make what is missing (UV= the uv to use; the Makefile passes .venv's;
+#                                         FT_PYTHON= a free-threaded Python of your own, taken as it is)
 #        scripts/freethreaded.sh lock     resolve requirements-ft.lock again from requirements-ft.in
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,7 +96,9 @@ uv_python() {
 	local log="$CACHE/uv-python-install.log"
 	if ! UV_HTTP_RETRIES=0 timeout 60 env UV_PYTHON_INSTALL_DIR="$CACHE/uv-python" \
 		"$UV" python install --no-bin "$UV_VERSION_WANTED" >"$log" 2>&1; then
-		say "uv could not install $UV_VERSION_WANTED: $(grep -o 'cause: .*' "$log" | tail -n 1 || tail -n 1 "$log")"
+		local reason
+		reason=$(grep -o 'cause: .*' "$log" | tail -n 1)
+		say "uv could not install $UV_VERSION_WANTED: ${reason:-$(tail -n 1 "$log")}"
 		say "(uv's whole answer: $log); building CPython from Debian's source instead"
 		return 1
 	fi
@@ -127,8 +130,9 @@ build_deps() {
 
 # Route 3: CPython from Debian's source package, built into $CACHE/cpython-VERSIONt.
 build_python() {
-	command -v apt-get >/dev/null && command -v dpkg-query >/dev/null ||
+	if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
 		die "no uv download and no apt-get here: install a free-threaded CPython (3.13t or later) and point FT_PYTHON at it"
+	fi
 	local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg apt="$CACHE/apt" log="$CACHE/build.log"
 	mirror=$(debian_mirror)
 	[ -n "$mirror" ] || die "no Debian mirror in this machine's apt sources (/etc/apt/sources.list.d/, /etc/apt/sources.list)"
@@ -165,7 +169,7 @@ build_python() {
 	"$py" -c 'import ssl, ctypes, zlib, lzma, bz2, decimal, readline' >>"$log" 2>&1 ||
 		die "$py lacks a standard module this project needs (see $log)"
 	touch "$prefix/.complete"
-	rm -rf "$work"
+	rm -rf "$work" "$CACHE/src" "$apt" # the interpreter and the build's log stay
 	say "built $py ($(describe "$py")) in $(elapsed)"
 }
 

@@ -7,6 +7,7 @@ free-threaded ones need ``.venv-ft`` (``make freethreaded``) and are skipped wit
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from .test_lifecycle import still_listening
 
 ROOT = Path(__file__).resolve().parent.parent
 FT_PYTHON = ROOT / ".venv-ft" / "bin" / "python"
+#: What .venv-ft is installed from: a change to either makes ``make freethreaded`` install it again.
+UP_TO_DATE_WITH = ("requirements-ft.lock", "pyproject.toml")
 needs_ft = pytest.mark.skipif(
     not FT_PYTHON.exists(), reason="no .venv-ft: `make freethreaded` builds a free-threaded Python and enables these"
 )
@@ -207,3 +210,41 @@ def test_pure_python_threads_use_both_cores_without_the_gil():
         run(s, workload="python", strategy="threads", n=2, size=200)  # the first request's imports
         server = run(s, workload="python", strategy="threads", n=2, size=2000).json()["server"]
     assert server["cpu_s"] / server["wall_s"] > 1.3, server
+
+
+@needs_ft
+def test_make_freethreaded_again_does_nothing_and_says_so():
+    stamp = ROOT / ".venv-ft" / ".installed"
+    if not (stamp.exists() and all(stamp.stat().st_mtime > (ROOT / f).stat().st_mtime for f in UP_TO_DATE_WITH)):
+        pytest.skip(".venv-ft is older than its lock: make freethreaded installs it again")
+    done = subprocess.run(
+        ["bash", "scripts/freethreaded.sh"], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert ".venv-ft is up to date" in done.stderr and "GIL disabled" in done.stderr
+    assert "(nothing to do)" in done.stderr
+
+
+def test_make_freethreaded_says_so_where_neither_route_works(tmp_path):
+    """No download (uv fails at once, as it does offline) and no apt-get: a clear error, at once."""
+    clone = tmp_path / "clone"
+    (clone / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "freethreaded.sh", clone / "scripts")
+    for name in UP_TO_DATE_WITH:
+        shutil.copy(ROOT / name, clone)
+    bin_dir = tmp_path / "bin"  # this machine's programs but apt-get's
+    bin_dir.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for program in Path(folder).iterdir():
+            if not program.name.startswith("apt") and not (bin_dir / program.name).exists():
+                (bin_dir / program.name).symlink_to(program)
+    uv = script(tmp_path, "uv", "#!/bin/sh\necho 'error: Failed to download: dns error' >&2\nexit 1\n")
+    env = {**os.environ, "PATH": str(bin_dir), "UV": uv, "FT_CACHE": str(tmp_path / "cache")}
+    env.pop("FT_PYTHON", None)
+    done = subprocess.run(
+        ["bash", "scripts/freethreaded.sh"], cwd=clone, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "uv could not install 3.14t: error: Failed to download: dns error" in done.stderr
+    assert "error: no uv download and no apt-get here" in done.stderr
+    assert not (clone / ".venv-ft").exists()
