@@ -67,7 +67,7 @@ def check_python(path: str) -> str:
     """``path`` if it is an executable Python of at least :data:`OLDEST`; ValueError saying
     why otherwise. Runs it once per path and process (a cached answer after that)."""
     if not os.path.isfile(path):
-        raise ValueError(f"python {path!r} does not exist" if not os.path.exists(path) else f"{path!r} is not a file")
+        raise ValueError(f"python {path!r} " + ("is not a file" if os.path.exists(path) else "does not exist"))
     if not os.access(path, os.X_OK):
         raise ValueError(f"python {path!r} is not executable")
     try:

@@ -54,7 +54,7 @@ def test_another_python_is_refused_in_thread_mode():
     "kind, reason",
     [
         ("missing", "does not exist"),
-        ("folder", "is not a file"),
+        ("folder", "python .* is not a file"),
         ("not-executable", "is not executable"),
         ("not-python", "is not a Python: asked its version, it said 'no such option'"),
         ("too-old", "is Python 3.9; the servers need 3.11 or later"),
