@@ -17,6 +17,7 @@ from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
 from .frameworks import ARTICLE_FRAMEWORKS, FRAMEWORKS, NATIVE_ENDPOINT, Framework
 from .frameworks import get as framework
 from .interpreter import FIELDS as INTERPRETER_FIELDS
+from .interpreter import free_threaded_python
 from .interpreter import report as interpreter_report
 from .launch import Server, interrupt_on, serve, shared
 from .memory import USABLE_SHARE, MemoryRefused
@@ -47,6 +48,7 @@ __all__ = [
     "default_size",
     "estimate_peak_bytes",
     "framework",
+    "free_threaded_python",
     "interpreter_report",
     "interrupt_on",
     "task_threads",

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from pathlib import Path
 from typing import Any
 
 #: What a server says of its interpreter, in ``/ping``'s answer and ``/run``'s ``server`` object.
@@ -24,6 +25,8 @@ FIELDS: tuple[str, ...] = ("interpreter", "gil_enabled")
 OLDEST = (3, 11)
 #: Seconds a Python named by the ``python`` option gets to say its version.
 PROBE_TIMEOUT_S = 30.0
+#: The free-threaded venv ``make freethreaded`` makes in the clone, and its Python.
+FREE_THREADED_PYTHON = Path(__file__).resolve().parent.parent / ".venv-ft" / "bin" / "python"
 #: What the probe runs: the major and minor version, on one line.
 _PROBE = "import sys; print(*sys.version_info[:2])"
 
@@ -49,6 +52,12 @@ def gil_enabled() -> bool:
 def report() -> dict[str, Any]:
     """:data:`FIELDS`, read now: ``{"interpreter": describe(), "gil_enabled": gil_enabled()}``."""
     return dict(zip(FIELDS, (describe(), gil_enabled()), strict=True))
+
+
+def free_threaded_python() -> str | None:
+    """The clone's free-threaded Python (``.venv-ft/bin/python``, made by ``make
+    freethreaded``) if it is there, else None."""
+    return str(FREE_THREADED_PYTHON) if FREE_THREADED_PYTHON.exists() else None
 
 
 def resolve(python: str) -> str:

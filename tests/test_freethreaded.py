@@ -25,7 +25,7 @@ from .conftest import SMALL, gone, query, wait_for
 from .test_lifecycle import still_listening
 
 ROOT = Path(__file__).resolve().parent.parent
-FT_PYTHON = ROOT / ".venv-ft" / "bin" / "python"
+FT_PYTHON = interpreter.FREE_THREADED_PYTHON
 #: What .venv-ft is installed from: a change to either makes ``make freethreaded`` install it again.
 UP_TO_DATE_WITH = ("requirements-ft.lock", "pyproject.toml")
 needs_ft = pytest.mark.skipif(
@@ -210,6 +210,11 @@ def test_pure_python_threads_use_both_cores_without_the_gil():
         run(s, workload="python", strategy="threads", n=2, size=200)  # the first request's imports
         server = run(s, workload="python", strategy="threads", n=2, size=2000).json()["server"]
     assert server["cpu_s"] / server["wall_s"] > 1.3, server
+
+
+def test_the_free_threaded_python_is_named_where_make_freethreaded_makes_it():
+    assert FT_PYTHON == ROOT / ".venv-ft" / "bin" / "python"
+    assert interpreter.free_threaded_python() == (str(FT_PYTHON) if FT_PYTHON.exists() else None)
 
 
 @needs_ft
