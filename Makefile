@@ -26,6 +26,7 @@ help:
 	@echo "make load        many clients: blocking probe and concurrency sweep (LOAD_PRESET=$(LOAD_PRESET))"
 	@echo "make load-locust bench, wrk and Locust side by side (FRAMEWORK=, USERS=, SECONDS=)"
 	@echo "make serve-flask | serve-fastapi   the article's two terminals"
+	@echo "make freethreaded  a free-threaded CPython (no GIL, built once per machine) and .venv-ft/ with the servers"
 
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on this project's
 # machines), every process would otherwise compile what it imports, every time.
@@ -121,3 +122,11 @@ serve-fastapi: $(VENV)/.installed
 
 clean-venv:
 	rm -rf $(VENV)
+
+# A free-threaded CPython (no GIL), made once per machine in a user cache outside the clone, and
+# .venv-ft/: a venv of it with the server side (requirements-ft.lock) and this project. Servers
+# run under it with `python -m servers flask --python .venv-ft/bin/python`. Does nothing when
+# .venv-ft is up to date; see scripts/freethreaded.sh for the routes it takes.
+.PHONY: freethreaded
+freethreaded: $(VENV)/.installed
+	@UV=$(UV) bash scripts/freethreaded.sh

@@ -8,6 +8,7 @@ python -m servers fastapi --server gunicorn-asgi --workers 2
 python -m servers flask --server granian --workers 2 --threads 4
 python -m servers quart           # uvicorn, http://127.0.0.1:5000
 python -m servers litestar --sync-on-loop
+python -m servers flask --python .venv-ft/bin/python   # free-threaded CPython (make freethreaded)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import frameworks, hosting, launch, orphans, serving
+from .names import ENV_SERVER_PYTHON
 from .net import ServerStartError, base_url, bind_socket, exposure_warning
 from .options import ServerOptions, add_arguments, from_namespace
 
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = from_namespace(args)
     except ValueError as e:
         parser().error(str(e))
-    _start_with_env(options, list(sys.argv[1:] if argv is None else argv))
+    _start_again_if_needed(options, list(sys.argv[1:] if argv is None else argv))
     warning = exposure_warning(options.host)
     if warning:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
@@ -82,13 +84,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.task_pool.shutdown()
 
 
-def _start_with_env(options: ServerOptions, argv: list[str]) -> None:
-    """Start again with ``options.env`` in the environment if it is not there yet (such as
-    ``MALLOC_ARENA_MAX``, which the C library reads only when a process starts)."""
+def _start_again_if_needed(options: ServerOptions, argv: list[str]) -> None:
+    """Start again, with the same arguments, under ``options.python`` if this process does not
+    run under it yet, and with ``options.env`` in the environment if it is not there yet (such
+    as ``MALLOC_ARENA_MAX``, which the C library reads only when a process starts)."""
     missing = {k: v for k, v in options.env if os.environ.get(k) != v}
+    python = sys.executable
+    if options.python and os.environ.get(ENV_SERVER_PYTHON) != options.python:
+        python = options.python
+        missing[ENV_SERVER_PYTHON] = options.python  # the process started finds it: no third start
     if missing:
         sys.stdout.flush()
-        os.execve(sys.executable, [sys.executable, "-m", "servers", *argv], {**os.environ, **missing})
+        os.execve(python, [python, "-m", "servers", *argv], {**os.environ, **missing})
 
 
 def _announce(options: ServerOptions, port: int, port_file: Path | None) -> None:

@@ -22,6 +22,7 @@ from typing import IO, Any, Protocol
 import psutil
 
 from . import frameworks, serving
+from .names import ENV_SERVER_PYTHON
 from .net import ServerStartError, bind_socket
 from .options import ServerOptions
 
@@ -118,7 +119,7 @@ class ProcessBackend:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
 
     def command(self, port_file: Path) -> list[str]:
-        """The command line it starts."""
+        """The command line it starts: under ``options.python`` where it names one."""
         argv = [
             *replace(self.options, quiet=True).to_argv(),
             "--port-file",
@@ -126,7 +127,7 @@ class ProcessBackend:
             "--parent-pid",
             str(os.getpid()),
         ]
-        return [sys.executable, "-m", "servers", *argv]
+        return [self.options.python or sys.executable, "-m", "servers", *argv]
 
     def start(self) -> int:
         self._tmpdir = tempfile.TemporaryDirectory(prefix="fanout-server-")
@@ -138,7 +139,7 @@ class ProcessBackend:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **dict(self.options.env)},
+            env={**os.environ, **dict(self.options.env), **self._python_env()},
             start_new_session=True,
         )
         self.root_pid = self._proc.pid
@@ -153,6 +154,10 @@ class ProcessBackend:
             if time.monotonic() > deadline:
                 raise ServerStartError(f"{self.options.framework} did not report its port in {self.timeout:.0f} s")
             time.sleep(0.02)
+
+    def _python_env(self) -> dict[str, str]:
+        """Tells the process it starts that it runs under ``options.python`` already."""
+        return {ENV_SERVER_PYTHON: self.options.python} if self.options.python else {}
 
     def died(self) -> str | None:
         if self._proc is None or self._proc.poll() is None:

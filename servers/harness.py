@@ -16,6 +16,9 @@ from . import memory, strategies, workloads
 from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
 from .frameworks import ARTICLE_FRAMEWORKS, FRAMEWORKS, NATIVE_ENDPOINT, Framework
 from .frameworks import get as framework
+from .interpreter import FIELDS as INTERPRETER_FIELDS
+from .interpreter import free_threaded_python
+from .interpreter import report as interpreter_report
 from .launch import Server, interrupt_on, serve, shared
 from .memory import USABLE_SHARE, MemoryRefused
 from .names import ENDPOINTS, ENV_SCENARIO, MODES
@@ -30,6 +33,7 @@ __all__ = [
     "ENV_SCENARIO",
     "ARTICLE_FRAMEWORKS",
     "FRAMEWORKS",
+    "INTERPRETER_FIELDS",
     "MODES",
     "NATIVE_ENDPOINT",
     "STRATEGIES",
@@ -44,6 +48,8 @@ __all__ = [
     "default_size",
     "estimate_peak_bytes",
     "framework",
+    "free_threaded_python",
+    "interpreter_report",
     "interrupt_on",
     "task_threads",
     "largest_article_size",

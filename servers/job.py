@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import memory, strategies, workloads, worktime
+from . import interpreter, memory, strategies, workloads, worktime
 from .names import Endpoint
 from .params import RequestError, RunParams
 from .pool import TaskPool
@@ -82,6 +82,7 @@ class Job:
                 "cpu_s": time.process_time() - cpu0,
                 "estimated_peak_bytes": self.estimate,
                 "estimated_work_s": self.work_s,
+                **interpreter.report(),
             },
         }
 
@@ -136,8 +137,9 @@ def _admitted(estimate: int) -> Iterator[None]:
 
 
 def ping(framework: str) -> dict[str, Any]:
-    """The tiny ``GET /ping`` answer."""
-    return {"message": "pong", "framework": framework, "pid": os.getpid()}
+    """The tiny ``GET /ping`` answer: the serving process and its interpreter (see
+    :func:`servers.interpreter.report`)."""
+    return {"message": "pong", "framework": framework, "pid": os.getpid(), **interpreter.report()}
 
 
 def internal_error(e: BaseException) -> RequestError:

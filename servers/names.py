@@ -29,6 +29,9 @@ ENV_ARTICLE_SIZE = "FANOUT_ARTICLE_SIZE"
 ENV_POOL_WORKERS = "FANOUT_POOL_WORKERS"
 #: Litestar's ``/run/sync`` on the event loop (``sync_to_thread=False``), for worker processes.
 ENV_SYNC_ON_LOOP = "FANOUT_SYNC_ON_LOOP"
+#: Set by ``python -m servers`` when it starts itself again under its ``python`` option, to that
+#: path: the process that finds it there runs under it already.
+ENV_SERVER_PYTHON = "FANOUT_SERVER_PYTHON"
 #: Longest estimated work of one request, in seconds (see :mod:`servers.worktime`).
 ENV_MAX_WORK_S = "FANOUT_MAX_WORK_S"
 #: The Locust scenario of ``loadtest/locustfile.py``: what its heavy user sends, and how

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from . import frameworks, hosting
+from . import frameworks, hosting, interpreter
 from .names import LOOPBACK, MODES
 from .workloads import ARTICLE, ARTICLE_SIZE
 
@@ -59,7 +59,9 @@ class ServerOptions:
 
     ``server`` "" is the framework's own (Werkzeug for Flask, uvicorn for the others); ``port``
     None is the framework's own port (the article's 5500 and 8000), 0 a free one; ``env`` holds
-    environment variables the serving process must start with (a dict is accepted).
+    environment variables the serving process must start with (a dict is accepted); ``python``
+    "" is the interpreter that starts the server, else the path of another (made absolute; a
+    bare name is looked up on PATH) that the server process runs under.
     """
 
     framework: str
@@ -87,6 +89,9 @@ class ServerOptions:
     #: Litestar's ``/run/sync`` runs on the event loop (``sync_to_thread=False``), not on a thread.
     sync_on_loop: bool = False
     env: Env = ()
+    #: The Python the server process runs under (such as ``.venv-ft/bin/python``, a free-threaded
+    #: one); "" for the one that starts it. Process mode only.
+    python: str = ""
     #: No access log, no task lines.
     quiet: bool = False
 
@@ -104,6 +109,12 @@ class ServerOptions:
         self._check_framework_options(fw)
         if self.env and self.mode != "process":
             raise ValueError("env sets the environment a server process starts with: use mode='process'")
+        if self.python:
+            if self.mode != "process":
+                raise ValueError(
+                    "python runs the server under another interpreter, in a process of its own: use mode='process'"
+                )
+            object.__setattr__(self, "python", interpreter.check_python(interpreter.resolve(self.python)))
         if row.runs_alone(self.workers) and self.mode != "process":
             raise ValueError(f"{self.server} with {self.workers} worker(s) runs in its own process: mode='process'")
         if self.variant not in VARIANTS:
@@ -268,6 +279,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         metavar="KEY=VALUE",
         help="start the server with this environment variable set (repeatable)",
+    )
+    p.add_argument(
+        "--python",
+        metavar="PATH",
+        help="serve under this Python (such as .venv-ft/bin/python, free-threaded: make freethreaded)",
     )
     p.add_argument("--quiet", action="store_const", const=True, help="no access log, no task lines")
 
