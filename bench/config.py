@@ -25,6 +25,29 @@ IN_PROCESS = "inprocess"  # its mode
 #: The ideal has no endpoint: its tasks run with no server.
 NO_ENDPOINT = "none"
 
+#: The interpreters a configuration may run under: "" the project's own (the one running
+#: bench), ``"freethreaded"`` the clone's free-threaded CPython (``.venv-ft/bin/python``).
+FREE_THREADED = "freethreaded"
+PYTHONS: tuple[str, ...] = ("", FREE_THREADED)
+#: What a run that needs the free-threaded interpreter says when the clone has none.
+NO_FREE_THREADED = (
+    "this needs the free-threaded interpreter .venv-ft/bin/python, which is not there: "
+    "`make freethreaded` makes it (built once per machine, about 5 minutes on 2 cores)"
+)
+
+
+def python_path(python: str) -> str | None:
+    """The executable of the interpreter ``python`` names (see :data:`PYTHONS`): None for the
+    project's own; ValueError saying ``make freethreaded`` makes it when it is missing."""
+    if python == "":
+        return None
+    if python != FREE_THREADED:
+        raise ValueError(f"unknown interpreter {python!r}; choose one of: {PYTHONS}")
+    path = harness.free_threaded_python()
+    if path is None:
+        raise ValueError(NO_FREE_THREADED)
+    return path
+
 
 @dataclass(frozen=True, order=True)
 class Config:
@@ -41,8 +64,17 @@ class Config:
     #: Each trial sends the request, then the same request again the moment it answered
     #: (see :func:`bench.trial.http_trial`).
     back_to_back: bool = False
+    #: The interpreter it runs under (:data:`PYTHONS`): the servers', or the ideal's tasks'.
+    python: str = ""
+    #: Concurrent clients: each trial sends this many requests at once (a burst), and its
+    #: time is the burst's, from the first send to the last answer.
+    clients: int = 1
 
     def __post_init__(self) -> None:
+        if self.python not in PYTHONS:
+            raise ValueError(f"unknown interpreter {self.python!r}; choose one of: {PYTHONS}")
+        if self.clients < 1 or (self.clients > 1 and self.framework == IDEAL):
+            raise ValueError(f"clients must be at least 1, and 1 for the ideal, not {self.clients}")
         if not self.endpoint:
             native = NO_ENDPOINT if self.framework == IDEAL else harness.NATIVE_ENDPOINT[self.framework]
             object.__setattr__(self, "endpoint", native)
@@ -51,9 +83,11 @@ class Config:
     def label(self) -> str:
         v = f"[{self.variant}]" if self.variant else ""
         twice = " twice" if self.back_to_back else ""
+        python = f" [{self.python}]" if self.python else ""
+        clients = f" x{self.clients} clients" if self.clients > 1 else ""
         return (
             f"{self.framework}{v}/{self.mode}/{self.endpoint} {self.workload}/{self.strategy} "
-            f"n={self.n} size={self.size}{twice}"
+            f"n={self.n} size={self.size}{twice}{clients}{python}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +143,10 @@ class Grid:
     #: Whether it runs at every n of :func:`scaling_ns` for this machine's cores (made
     #: concrete by :func:`bench.presets.resolve`) instead of at one n.
     over_n: bool = False
+    #: The interpreters it runs under (:data:`PYTHONS`), servers and ideal alike.
+    pythons: tuple[str, ...] = ("",)
+    #: The concurrent clients of each served configuration (the ideal's are always 1).
+    clients: tuple[int, ...] = (1,)
 
 
 @dataclass(frozen=True)
@@ -156,7 +194,9 @@ class Preset:
             repeats = g.repeats or self.repeats
 
             for c in (
-                Config(f, m, w, s, n, self._size_in(g, w), e, v, g.back_to_back)
+                Config(f, m, w, s, n, self._size_in(g, w), e, v, g.back_to_back, p, k)
+                for p in g.pythons
+                for k in g.clients
                 for f in g.frameworks
                 for m in g.modes
                 for e in g.endpoints
@@ -167,7 +207,10 @@ class Preset:
             ):
                 served[c] = max(served.get(c, 0), repeats)
             for c in (
-                Config(IDEAL, IN_PROCESS, w, s, n, self._size_in(g, w)) for w in g.workloads for s in g.ideal_strategies
+                Config(IDEAL, IN_PROCESS, w, s, n, self._size_in(g, w), python=p)
+                for p in g.pythons
+                for w in g.workloads
+                for s in g.ideal_strategies
             ):
                 ideal[c] = max(ideal.get(c, 0), repeats)
         return {c: served[c] for c in sorted(served)} | {c: ideal[c] for c in sorted(ideal)}

@@ -15,7 +15,13 @@ precision target it met or not. The ids and the families that make them:
 - ``scaling.<workload>.<framework>.<strategy>.n<n>``: the speed-up at n (:mod:`bench.scaling`),
   in runs that measured a workload at two n or more;
 - ``fxs.<measure>.framework.<family>.<framework>`` and ``fxs.<measure>.server.<framework>.<family>``:
-  framework against server (:mod:`bench.framework_server`), at the size its trials ran.
+  framework against server (:mod:`bench.framework_server`), at the size its trials ran;
+- ``gil.<interpreter>.<side>.<workload>.<strategy>.n<n>``, ``gil.cost.<workload>`` and
+  ``gil.<interpreter>.flask.requests.c<k>`` (:mod:`bench.gil`): without the GIL and with it,
+  in runs that measured both interpreters.
+
+Every family but the gil one reads the trials under the project's own interpreter only
+(:func:`bench.tables.project_only`).
 
 The measures: ``isolated`` (one request after the server went idle), ``back_to_back`` (the
 same request again the moment the first answered), ``server_cpu`` (the server's CPU per
@@ -28,13 +34,13 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from . import ablation, best, framework_server, headline, scaling, stats
+from . import ablation, best, framework_server, gil, headline, scaling, stats
 from .config import Preset
 from .figure import Figure, Spec, article_trials, evaluate, target_of
 from .records import COLUMNS, TrialRow
 from .size import specs as size_specs
 from .store import Run
-from .tables import measured
+from .tables import measured, project_only
 
 #: Bootstrap resamples for the stopping rule's look at the intervals: the report's own, with
 #: its seed, so that a figure the rule saw at its target is the one the report prints as met.
@@ -63,6 +69,7 @@ def compute(
     """Every figure the run has the trials for, from its measured trials
     (:func:`bench.tables.measured`); with ``only_targeted``, those with a target only (what
     the stopping rule looks at)."""
+    both, ok = ok, project_only(ok)
     article = article_trials(ok, n)
     sizes = sorted(int(s) for s in article["size"].unique() if s != size)
     out = []
@@ -72,12 +79,17 @@ def compute(
         if all(len(s) for s in spec.samples(article, size)):
             out.append(evaluate(spec, article, n=n, size=size, targets=targets, resamples=resamples))
     if only_targeted:
-        more = [*best.figures(ok, targets=targets), *scaling.figures(ok, targets=targets, resamples=resamples)]
+        more = [
+            *best.figures(ok, targets=targets),
+            *scaling.figures(ok, targets=targets, resamples=resamples),
+            *gil.figures(both, targets=targets, resamples=resamples),
+        ]
         return out + [f for f in more if f.target is not None]
     out += headline.parallelism(article, n=n, size=size, targets=targets)
     out += headline.cpu(article, n=n, size=size, targets=targets)
     out += best.figures(ok, targets=targets)
     out += scaling.figures(ok, targets=targets, resamples=resamples)
+    out += gil.figures(both, targets=targets, resamples=resamples)
     return out
 
 

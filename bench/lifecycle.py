@@ -17,10 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from servers import harness
 
 from . import environment
-from .config import IDEAL, Config, Preset
+from .config import IDEAL, Config, Preset, python_path
 from .progress import Progress
 from .progress import bar as progress_bar
 from .records import Measurement, RunKind, RunMeta, ServerRecord, TrialRow
@@ -68,20 +70,42 @@ def schedule(
     return steps
 
 
-ServerKey = tuple[str, str, str]  # framework, mode, variant
+ServerKey = tuple[str, str, str, str]  # framework, mode, variant, python
+
+
+def server_key(c: Config) -> ServerKey:
+    """The server that serves ``c``."""
+    return (c.framework, c.mode, c.variant, c.python)
 
 
 def _start_servers(
     stack: ExitStack, configs: list[Config], *, size: int, progress: Progress
 ) -> dict[ServerKey, harness.Server]:
-    """One server per framework, mode and variant the configurations use, stopped with ``stack``."""
-    wanted = sorted({(c.framework, c.mode, c.variant) for c in configs if c.framework != IDEAL})
+    """One server per framework, mode, variant and interpreter the configurations use,
+    stopped with ``stack``."""
+    wanted = sorted({server_key(c) for c in configs if c.framework != IDEAL})
     servers: dict[ServerKey, harness.Server] = {}
     with progress_bar(progress, total=len(wanted), desc="starting servers", unit="server") as bar:
-        for f, m, v in wanted:
+        for f, m, v, p in wanted:
             bar.update()
-            servers[(f, m, v)] = stack.enter_context(harness.serve(f, m, size=size, variant=v, timeout=60))
+            path = python_path(p)
+            under = {"python": path} if path else {}
+            servers[(f, m, v, p)] = stack.enter_context(harness.serve(f, m, size=size, variant=v, timeout=60, **under))
     return servers
+
+
+@contextmanager
+def _ideal_runners(configs: list[Config]) -> Iterator[dict[str, harness.IdealRunner]]:
+    """A runner of the ideal (:class:`servers.harness.IdealRunner`) for each interpreter other
+    than the project's that an ideal configuration runs under, stopped on leaving."""
+    wanted = sorted({c.python for c in configs if c.framework == IDEAL and c.python})
+    with ExitStack() as stack:
+        runners = {}
+        for p in wanted:
+            path = python_path(p)
+            assert path is not None  # only the project's own has none
+            runners[p] = stack.enter_context(harness.IdealRunner(path))
+        yield runners
 
 
 @contextmanager
@@ -94,8 +118,12 @@ def _ideal_pool() -> Iterator[harness.TaskPool]:
         pool.shutdown()
 
 
-def _server_record(server: harness.Server) -> ServerRecord:
+def _server_record(key: ServerKey, server: harness.Server) -> ServerRecord:
+    """What a run keeps of a started server: its options and command line, and what its
+    ``/ping`` says of its interpreter now (after the app's imports: a free-threaded CPython
+    that imported an extension not declared free-threaded has its GIL on again)."""
     o = server.options
+    said = requests.get(server.url + "/ping", timeout=10).json()
     return ServerRecord(
         framework=o.framework,
         mode=o.mode,
@@ -105,6 +133,9 @@ def _server_record(server: harness.Server) -> ServerRecord:
         command=o.command(),
         pid=server.pid,
         url=server.url,
+        python=key[3],
+        interpreter=str(said.get("interpreter", "")),
+        gil_enabled=said.get("gil_enabled"),
     )
 
 
@@ -131,6 +162,8 @@ def _trial_row(
         memory_wait_s=waited,
         quiet_wait_s=quiet,
         measured=measured,
+        python=c.python,
+        clients=c.clients,
     )
 
 
@@ -144,6 +177,7 @@ class _Measuring:
     preset: Preset
     servers: dict[ServerKey, harness.Server]
     pool: harness.TaskPool | None
+    runners: dict[str, harness.IdealRunner]
     bar: Any
     rows: list[TrialRow] = field(default_factory=list)
     took: dict[Config, list[float]] = field(default_factory=dict)
@@ -155,7 +189,8 @@ class _Measuring:
         quiet = wait_until_quiet(os.getpid()) if seq else 0.0
         self.bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
         waited = wait_for_memory(c)
-        server = None if c.framework == IDEAL else self.servers[(c.framework, c.mode, c.variant)]
+        server = None if c.framework == IDEAL else self.servers[server_key(c)]
+        runner = self.runners.get(c.python) if c.framework == IDEAL else None
         row = partial(
             _trial_row,
             self.run,
@@ -168,7 +203,7 @@ class _Measuring:
         )
         self.meta["trials_started"] = seq + 1
         try:
-            measured = measure(c, server, self.pool, self.preset.request_timeout_s)
+            measured = measure(c, server, self.pool, self.preset.request_timeout_s, runner)
         except KeyboardInterrupt:  # the trial in flight is kept, as a failed one
             self._keep(row(measured=unfinished("interrupted: the run was stopped during this trial")))
             self.meta["trials_failed"] += 1
@@ -196,7 +231,17 @@ class _Measuring:
         for r in self.rows:
             if not r.warmup:
                 c = Config(
-                    r.framework, r.mode, r.workload, r.strategy, r.n, r.size, r.endpoint, r.variant, r.back_to_back
+                    r.framework,
+                    r.mode,
+                    r.workload,
+                    r.strategy,
+                    r.n,
+                    r.size,
+                    r.endpoint,
+                    r.variant,
+                    r.back_to_back,
+                    r.python,
+                    r.clients,
                 )
                 out[c] = out.get(c, 0) + 1
         return out
@@ -250,6 +295,8 @@ def measure_preset(
     seed = secrets.randbits(32) if seed is None else seed
     repeats = preset.repeats_of()
     configs = list(repeats)
+    for p in sorted({c.python for c in configs}):  # refused before any folder is made
+        python_path(p)
     rng = random.Random(seed)
     steps = schedule(
         repeats, repeats=preset.repeats, warmup=preset.warmup, seed=rng.randrange(2**32), warm=preset.warm()
@@ -279,13 +326,14 @@ def measure_preset(
             on_start(run)
         with ExitStack() as stack:
             servers = _start_servers(stack, configs, size=size, progress=progress)
-            meta["servers"] = [_server_record(s) for s in servers.values()]
-            needs_pool = any(c.framework == IDEAL and c.strategy == "processes" for c in configs)
+            meta["servers"] = [_server_record(k, s) for k, s in servers.items()]
+            runners = stack.enter_context(_ideal_runners(configs))
+            needs_pool = any(c.framework == IDEAL and c.strategy == "processes" and not c.python for c in configs)
             ideal_pool = stack.enter_context(_ideal_pool()) if needs_pool else None
             meta["client_pid"] = os.getpid()
             run.write_meta(meta)
             bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial", desc=f"{preset.name} run"))
-            m = _Measuring(run, meta, preset, servers, ideal_pool, bar)
+            m = _Measuring(run, meta, preset, servers, ideal_pool, runners, bar)
             started = time.monotonic()
             for step in steps:
                 m.trial(step)

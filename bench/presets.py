@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from servers import harness
 
-from .config import Grid, Preset, scaling_ns
+from .config import PYTHONS, Grid, Preset, scaling_ns
 from .environment import usable_cores
 
 #: Memory kept aside, when the article preset picks its size, for the four servers and the
@@ -128,6 +128,47 @@ def best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
         ),
         Grid(n=4, frameworks=(), workloads=("matmul",), ideal_strategies=("threads", "processes"), repeats=ideal),
     )
+
+
+#: The gil preset's task sizes: pure Python at workshop size (one task about 0.13 s, as the
+#: issue measured it), the others at about 0.05 s, so that its 300 configurations fit in
+#: five minutes on 2 cores.
+GIL_SIZES = (("python", 1200), ("matmul", 800), ("sleep", 50))
+GIL_ARTICLE_SIZE = 700
+#: Flask's thread per request: one sync request of one pure-Python task, from this many
+#: concurrent clients at once (a burst per trial).
+GIL_CLIENTS = (1, 2, 4)
+#: The gil figures with a precision target: the issue's done-when (pure-Python threads at
+#: n=2, with and without the GIL; the article's gather keeps its parallelism near 1), and
+#: the thread per request's throughput.
+GIL_TARGETS = (
+    ("gil.*.python.threads.n2", 0.10),
+    ("gil.*.article.gather.n*.parallelism", 0.10),
+    ("gil.*.requests.*", 0.15),
+)
+#: What the gil preset measures, under both interpreters (:data:`bench.config.PYTHONS`).
+GIL_GRIDS = (
+    Grid(
+        modes=("process",),
+        workloads=ALL_WORKLOADS,
+        strategies=ALL_STRATEGIES,
+        ideal_strategies=ALL_STRATEGIES,
+        warmup=False,
+        over_n=True,
+        pythons=PYTHONS,
+    ),
+    Grid(
+        n=1,
+        frameworks=("flask",),
+        modes=("process",),
+        endpoints=("sync",),
+        workloads=("python",),
+        strategies=("sequential",),
+        warmup=False,
+        pythons=PYTHONS,
+        clients=GIL_CLIENTS,
+    ),
+)
 
 
 PRESETS: dict[str, Preset] = {
@@ -290,6 +331,24 @@ PRESETS: dict[str, Preset] = {
             targets=tuple((f, 0.03) for f, _ in QUICK_TARGETS),
             budget_s=7200.0,
             max_repeats=200,
+        ),
+        Preset(
+            "gil",
+            "without the GIL, side by side with it (at most 5 minutes on 2 cores; needs `make freethreaded`): "
+            "Flask and FastAPI in process mode and the in-process ideal, each under the project's interpreter "
+            "and the free-threaded one, every workload and strategy at n = 1, 2, 4 ... up to twice the cores, "
+            "and Flask's thread per request under 1, 2 and 4 concurrent clients, until pure-Python threads at "
+            "n=2 are known to within 10% or three and a half minutes have passed",
+            n=1,
+            size=GIL_ARTICLE_SIZE,
+            repeats=2,
+            warmup=1,
+            request_timeout_s=120.0,
+            sizes=GIL_SIZES,
+            grids=GIL_GRIDS,
+            targets=GIL_TARGETS,
+            budget_s=210.0,
+            max_repeats=30,
         ),
     )
 }

@@ -24,9 +24,14 @@ import pandas as pd
 #: run records when it ended and whether it was interrupted. 3: trials of a request sent
 #: twice back to back (``back_to_back``, ``b2b_wall_s``) and the server's CPU until it is
 #: idle again (``server_cpu_to_idle_s``); meta.json's ``targets`` and ``stopping``. 4: each
-#: trial's ``pool_workers`` and ``task_threads`` (what its tasks could run on).
-META_FORMAT = 4
-KNOWN_FORMATS = (1, 2, 3, 4)
+#: trial's ``pool_workers`` and ``task_threads`` (what its tasks could run on). 5: the
+#: interpreter each trial ran under: which one it was asked for (``python``: "" the project's,
+#: ``"freethreaded"``), what it was (``interpreter``, version and build) and whether its GIL
+#: was on (``gil_enabled``), and the concurrent clients of a burst (``clients``); meta.json's
+#: servers record the same (see :func:`upgrade_meta` and :func:`bench.store.Run.trials` for
+#: what older folders are given).
+META_FORMAT = 5
+KNOWN_FORMATS = (1, 2, 3, 4, 5)
 
 NAN = math.nan
 
@@ -68,6 +73,11 @@ class Measurement:
     #: request's send until the server is idle again after the last, so that work done after
     #: an answer (freeing results, collecting garbage) counts.
     server_cpu_to_idle_s: float = NAN
+    #: The interpreter that ran the tasks, version and build (``"3.13.5 free-threading"``), and
+    #: whether its GIL was on, as the server said after the request (the measuring process,
+    #: or the free-threaded ideal's runner, for the ideal); "" and None where nothing answered.
+    interpreter: str = ""
+    gil_enabled: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,9 @@ class TrialRow:
     memory_wait_s: float
     quiet_wait_s: float
     measured: Measurement
+    #: The interpreter asked for (:data:`bench.config.PYTHONS`) and the concurrent clients.
+    python: str = ""
+    clients: int = 1
 
     def record(self) -> dict[str, Any]:
         """The row as trials.csv holds it, column by column (see :data:`COLUMNS`)."""
@@ -143,6 +156,10 @@ class ServerRecord(TypedDict):
     command: str
     pid: int
     url: str
+    #: The interpreter asked for, and what the server's ``/ping`` said of its own once started.
+    python: str
+    interpreter: str
+    gil_enabled: bool | None
 
 
 class GitInfo(TypedDict):
@@ -219,6 +236,13 @@ class UnknownFormat(RunDataError):
     """meta.json of a format this version does not read."""
 
 
+def project_interpreter(meta: dict[str, Any]) -> str:
+    """The interpreter a run's environment names (``"3.11.7"``, the first word of its
+    ``sys.version``): what a run folder older than format 5 ran every trial and server under."""
+    words = str(meta.get("python", {}).get("version", "")).split()
+    return words[0] if words else ""
+
+
 def upgrade_meta(raw: dict[str, Any], where: str) -> RunMeta:
     """``raw`` meta.json as the current format; :class:`UnknownFormat` (naming ``where``, the
     folder, and the format) when it is none this version knows."""
@@ -230,6 +254,11 @@ def upgrade_meta(raw: dict[str, Any], where: str) -> RunMeta:
             f"(it reads formats {known}); report it with the version that wrote it"
         )
     meta = dict(raw)
+    if fmt < 5:  # every server ran under the project's interpreter, with its GIL
+        project = project_interpreter(meta)
+        meta["servers"] = [
+            {"python": "", "interpreter": project, "gil_enabled": True, **s} for s in meta.get("servers", [])
+        ]
     if fmt < 3:
         meta.setdefault("targets", {})
     if fmt == 1:

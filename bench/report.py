@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import ablation, agreement, framework_server, scaling
+from . import ablation, agreement, framework_server, gil, scaling
 from .config import Preset
 from .figure import TIMED, Figure, by_id
 from .figures import cited
 from .records import RunMeta
 from .store import Run
-from .tables import comparisons, measured, summary, versus_ideal
+from .tables import comparisons, measured, project_only, summary, versus_ideal
 
 
 def _fmt_table(s: pd.DataFrame) -> str:
@@ -163,6 +163,8 @@ def text(run: Run) -> str:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
     found = cited(run)
     lines += figures_text(found, meta.get("stopping"))
+    lines += gil.verdicts(found, measured(df))
+    df = project_only(df)  # the tables below are of the project's interpreter, one client
     by = by_id(found)
     for measure in framework_server.MEASURES:
         if framework_server.comparisons(by, measure):

@@ -15,12 +15,23 @@ import secrets
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from servers.harness import NATIVE_ENDPOINT
 
-from .records import COLUMNS, META_FORMAT, Environment, RunDataError, RunKind, RunMeta, TrialRow, upgrade_meta
+from .records import (
+    COLUMNS,
+    META_FORMAT,
+    Environment,
+    RunDataError,
+    RunKind,
+    RunMeta,
+    TrialRow,
+    project_interpreter,
+    upgrade_meta,
+)
 
 __all__ = ["COLUMNS", "DEFAULT_ROOT", "Run", "RunDataError", "latest", "now", "runs"]
 
@@ -100,6 +111,15 @@ class Run:
         tmp.write_text(json.dumps(meta, indent=2, sort_keys=False, default=str) + "\n")
         tmp.replace(self.meta_path)
 
+    def _raw_meta(self) -> dict[str, Any]:
+        """meta.json as written, {} where it is missing or unreadable (for what trials.csv
+        alone cannot say)."""
+        try:
+            raw = json.loads(self.meta_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return raw if isinstance(raw, dict) else {}
+
     def meta(self) -> RunMeta:
         """meta.json, upgraded to the current format. :class:`RunDataError` if there is none,
         if it is not a JSON object, or if its format is unknown (naming the folder and it)."""
@@ -125,15 +145,21 @@ class Run:
         missing = [c for c in REQUIRED if c not in df]
         if missing:
             raise RunDataError(f"{self.trials_path} lacks the columns {missing}: not a trials table of this project")
-        return _upgrade_trials(df)
+        return _upgrade_trials(df, project_interpreter(self._raw_meta()))
 
 
-def _upgrade_trials(df: pd.DataFrame) -> pd.DataFrame:
-    """A trials table of any known format, in the current columns and types."""
+def _upgrade_trials(df: pd.DataFrame, project: str) -> pd.DataFrame:
+    """A trials table of any known format, in the current columns and types. A table older
+    than format 5 ran every trial under ``project``, the run's own interpreter, with its
+    GIL on: its rows get ``python`` "", ``interpreter`` ``project``, ``gil_enabled`` True
+    and one client."""
+    if "gil_enabled" not in df:
+        df["python"], df["interpreter"], df["gil_enabled"], df["clients"] = "", project, True, 1
     if "endpoint" not in df:  # format 1, before endpoint styles were measured: each framework's own
         df["endpoint"] = df["framework"].map(dict(NATIVE_ENDPOINT)).fillna("none")
     df = df.reindex(columns=list(COLUMNS))
-    for col in ("variant", "error", "peak_rss_method"):  # empty strings, not NaN
+    df["gil_enabled"] = [None if pd.isna(v) or str(v) == "" else str(v).lower() == "true" for v in df["gil_enabled"]]
+    for col in ("variant", "error", "peak_rss_method", "python", "interpreter"):  # empty strings, not NaN
         df[col] = ["" if pd.isna(v) else str(v) for v in df[col]]
     for col in ("warmup", "server_is_client_process", "back_to_back"):  # a missing column (formats 1, 2): False
         df[col] = df[col].astype(str).str.lower().eq("true")

@@ -62,6 +62,14 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
     return ok
 
 
+def project_only(df: pd.DataFrame) -> pd.DataFrame:
+    """The trials of one client under the project's own interpreter: what every figure but
+    the gil ones (:mod:`bench.gil`) reads."""
+    if "python" not in df:
+        return df
+    return df[(df["python"] == "") & (df["clients"] == 1)]
+
+
 def article_trials(df: pd.DataFrame) -> pd.DataFrame:
     """The article's task at the run's largest n and size, plain servers and ideals only:
     the reproduction, without the matrix and the controlled changes."""

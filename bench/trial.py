@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 import time
 from typing import Any
 
@@ -64,6 +65,13 @@ def _usage(u: Usage) -> dict[str, Any]:
 def _number(value: Any) -> float:
     """A number of the answer, NaN where it gave none (an older server, or no pool)."""
     return float(value) if value is not None else math.nan
+
+
+def _interpreter(said: dict[str, Any]) -> dict[str, Any]:
+    """The interpreter's fields of a :class:`Measurement`, from what a server (or the ideal's
+    runner, or :func:`servers.harness.interpreter_report`) said of its own."""
+    gil = said.get("gil_enabled")
+    return {"interpreter": str(said.get("interpreter", "")), "gil_enabled": None if gil is None else bool(gil)}
 
 
 def _answer(r: requests.Response) -> tuple[int, Any, str]:
@@ -112,6 +120,7 @@ def http_trial(config: Config, server: harness.Server, *, timeout: float) -> Mea
             "blas_threads": body["blas_threads"],
             "pool_workers": _number(body.get("pool_workers")),
             "task_threads": _number(body.get("task_threads")),
+            **_interpreter(body["server"]),
             **_timeline(body["tasks"]),
         }
     return Measurement(
@@ -187,7 +196,96 @@ def ideal_trial(config: Config, pool: harness.TaskPool | None = None) -> Measure
         blas_threads=harness.DEFAULT_BLAS_THREADS,
         pool_workers=_number(workers),
         task_threads=float(harness.task_threads(config.strategy, config.n)),
+        **_interpreter(harness.interpreter_report()),
         **_timeline(tasks),
+    )
+
+
+def runner_trial(config: Config, runner: harness.IdealRunner) -> Measurement:
+    """The ideal under another interpreter: the same tasks in ``runner``'s process (a Python
+    of that interpreter, with no server), timed inside it as :func:`ideal_trial` times them
+    here; its process's usage probed from here. ``processes`` runs on the runner's own pool."""
+    with ProcessProbe(runner.pid) as probe:
+        sent = time.monotonic()
+        said = runner.run(config.workload, config.strategy, n=config.n, size=config.size)
+    return Measurement(
+        status=200,
+        server_pid=runner.pid,
+        server_is_client_process=False,
+        sent_mono=sent,
+        client_wall_s=said["wall_s"],
+        client_process_cpu_s=said["cpu_s"],
+        **_usage(probe.usage),
+        server_wall_s=said["wall_s"],
+        server_cpu_s=said["cpu_s"],
+        blas_threads=harness.DEFAULT_BLAS_THREADS,
+        pool_workers=_number(said.get("pool_workers")),
+        task_threads=float(harness.task_threads(config.strategy, config.n)),
+        **_interpreter(said),
+        **_timeline(said["tasks"]),
+    )
+
+
+def burst_trial(config: Config, server: harness.Server, *, timeout: float) -> Measurement:
+    """``config.clients`` requests of ``config`` sent at once, each on a session and a thread
+    of its own, released together by a barrier: the burst's wall time (first send to last
+    answer) is the trial's ``client_wall_s``; its tasks are every request's (their parallelism
+    is across requests: a server with a thread per request runs them side by side or not);
+    ``server_wall_s`` is the longest request's, ``server_cpu_s`` their sum. A request that
+    failed fails the trial."""
+    k = config.clients
+    url = f"{server.url}/run/{config.endpoint}"
+    query: dict[str, str | int] = {
+        "workload": config.workload,
+        "strategy": config.strategy,
+        "n": config.n,
+        "size": config.size,
+    }
+    barrier = threading.Barrier(k + 1)
+    answers: list[tuple[int, Any, str]] = [(0, None, "not sent")] * k
+
+    def client(i: int) -> None:
+        with requests.Session() as session:
+            barrier.wait()
+            try:
+                answers[i] = _answer(session.get(url, params=query, timeout=timeout))
+            except requests.RequestException as e:
+                answers[i] = (0, None, f"{type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(k)]
+    for t in threads:
+        t.start()
+    with ProcessProbe(server.pid) as probe:
+        sent = time.monotonic()
+        p0, t0 = time.process_time(), time.perf_counter()
+        barrier.wait()
+        for t in threads:
+            t.join()
+        t1, p1 = time.perf_counter(), time.process_time()
+    failed = [f"{status}: {error}" for status, _, error in answers if status != 200 or error]
+    bodies = [body for status, body, error in answers if status == 200 and not error and body is not None]
+    answered: dict[str, Any] = {}
+    if not failed:
+        answered = {
+            "server_wall_s": max(b["server"]["wall_s"] for b in bodies),
+            "server_cpu_s": sum(b["server"]["cpu_s"] for b in bodies),
+            "blas_threads": bodies[0]["blas_threads"],
+            "pool_workers": _number(bodies[0].get("pool_workers")),
+            "task_threads": _number(bodies[0].get("task_threads")),
+            # A server whose GIL is on for any request is not free-threaded.
+            **_interpreter({**bodies[0]["server"], "gil_enabled": any(b["server"]["gil_enabled"] for b in bodies)}),
+            **_timeline([t for b in bodies for t in b["tasks"]]),
+        }
+    return Measurement(
+        status=0 if failed else 200,
+        error=f"{len(failed)} of {k} requests failed: {failed[0]}" if failed else "",
+        server_pid=server.pid,
+        server_is_client_process=server.pid == os.getpid(),
+        sent_mono=sent,
+        client_wall_s=t1 - t0,
+        client_process_cpu_s=p1 - p0,
+        **_usage(probe.usage),
+        **answered,
     )
 
 
@@ -238,11 +336,20 @@ def wait_until_quiet(pid: int, limit_s: float = QUIET_WAIT_S) -> float:
 
 
 def measure(
-    config: Config, server: harness.Server | None, pool: harness.TaskPool | None, timeout: float
+    config: Config,
+    server: harness.Server | None,
+    pool: harness.TaskPool | None,
+    timeout: float,
+    runner: harness.IdealRunner | None = None,
 ) -> Measurement:
-    """One trial of ``config``: on ``server``, or in this process for the ideal. A fault in
-    the measuring itself is a failed trial, not a lost run."""
+    """One trial of ``config``: on ``server`` (a burst of requests when it has several
+    clients), or for the ideal on ``runner`` (under another interpreter) or in this process.
+    A fault in the measuring itself is a failed trial, not a lost run."""
     try:
-        return ideal_trial(config, pool) if server is None else http_trial(config, server, timeout=timeout)
+        if server is not None:
+            if config.clients > 1:
+                return burst_trial(config, server, timeout=timeout)
+            return http_trial(config, server, timeout=timeout)
+        return runner_trial(config, runner) if runner is not None else ideal_trial(config, pool)
     except Exception as e:  # noqa: BLE001 -- a fault in one trial must not lose the run
         return unfinished(f"{type(e).__name__}: {e}")

@@ -16,6 +16,7 @@ from . import memory, strategies, workloads
 from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
 from .frameworks import ARTICLE_FRAMEWORKS, FRAMEWORKS, NATIVE_ENDPOINT, Framework
 from .frameworks import get as framework
+from .ideal_runner import IdealRunner
 from .interpreter import FIELDS as INTERPRETER_FIELDS
 from .interpreter import free_threaded_python
 from .interpreter import report as interpreter_report
@@ -40,6 +41,7 @@ __all__ = [
     "USABLE_SHARE",
     "VARIANTS",
     "WORKLOADS",
+    "IdealRunner",
     "MemoryRefused",
     "Server",
     "Framework",

@@ -64,6 +64,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "best",
         "framework_server",
         "scaling",
+        "gil",
         "figures",
         "selection",
         "agreement",

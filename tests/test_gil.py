@@ -1,0 +1,216 @@
+"""The gil preset: its grid, its figures on made-up trials, older run folders it still reads,
+its refusal without the free-threaded interpreter, and (slow) a cut-down run end to end."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench import config, gil, lifecycle, presets, report, trials
+from bench.config import FREE_THREADED, IDEAL, Config, Grid
+from bench.records import COLUMNS, KNOWN_FORMATS, META_FORMAT, upgrade_meta
+from bench.store import Run
+from servers import harness, interpreter
+
+from .conftest import trial_row
+
+NEEDS_FT = pytest.mark.skipif(
+    not interpreter.FREE_THREADED_PYTHON.exists(),
+    reason="no .venv-ft: `make freethreaded` builds a free-threaded Python and enables this",
+)
+
+
+def test_the_gil_preset_measures_every_side_workload_strategy_and_n_under_both_interpreters():
+    p = presets.resolve(presets.get("gil"), cores=2)
+    configs = p.configs()
+    plain = [c for c in configs if c.clients == 1]
+    for python in config.PYTHONS:
+        under = [c for c in plain if c.python == python]
+        assert {c.framework for c in under} == {"flask", "fastapi", IDEAL}
+        assert {c.workload for c in under} == set(harness.WORKLOADS)
+        assert {c.strategy for c in under} == set(harness.STRATEGIES)
+        assert {c.n for c in under} == set(config.scaling_ns(2))
+        assert {c.mode for c in under if c.framework != IDEAL} == {"process"}
+        # every side has the full strategy x workload x n grid
+        for side in ("flask", "fastapi", IDEAL):
+            mine = {(c.workload, c.strategy, c.n) for c in under if c.framework == side}
+            assert len(mine) == len(harness.WORKLOADS) * len(harness.STRATEGIES) * len(config.scaling_ns(2))
+    bursts = [c for c in configs if c.workload == "python" and c.strategy == "sequential" and c.framework == "flask"]
+    bursts = [c for c in bursts if c.n == 1]
+    assert {(c.python, c.clients) for c in bursts} == {(p_, k) for p_ in config.PYTHONS for k in presets.GIL_CLIENTS}
+    assert all(c.endpoint == "sync" for c in bursts)
+    assert {c.clients for c in configs if c.framework == IDEAL} == {1}
+
+
+def test_an_unknown_interpreter_and_clients_for_the_ideal_are_refused():
+    with pytest.raises(ValueError, match="unknown interpreter"):
+        Config("flask", "process", "python", "threads", 2, 100, python="pypy")
+    with pytest.raises(ValueError, match="clients"):
+        Config(IDEAL, "inprocess", "python", "threads", 2, 100, clients=2)
+
+
+def test_without_the_free_threaded_python_the_gil_preset_refuses_and_says_make_freethreaded(monkeypatch, tmp_path):
+    monkeypatch.setattr(harness, "free_threaded_python", lambda: None)
+    p = presets.resolve(presets.get("gil"), cores=2)
+    with pytest.raises(ValueError, match="make freethreaded"):
+        lifecycle.measure_preset(p, tmp_path, judge=lambda rows: [], progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def made_up(times: dict[tuple[str, str, str, int, int], float], *, k: int = 8, spread: float = 0.02) -> pd.DataFrame:
+    """Measured trials with known times per (python, framework, strategy, n, clients), python
+    workload; every free-threaded trial says its GIL was off."""
+    rng = np.random.default_rng(0)
+    rows: list[dict[str, object]] = []
+    for (python, f, st, n, clients), t in times.items():
+        c = Config(f, "inprocess" if f == IDEAL else "process", "python", st, n, 100, python=python, clients=clients)
+        for _ in range(k):
+            rows.append(
+                trial_row(
+                    c,
+                    seq=len(rows),
+                    status=200,
+                    client_wall_s=t * rng.uniform(1 - spread, 1 + spread),
+                    parallelism=1.0,
+                    interpreter="3.13.5 free-threading" if python else "3.11.7",
+                    gil_enabled=not python,
+                ).record()
+            )
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+FT, GIL = FREE_THREADED, ""
+TIMES = {
+    (GIL, IDEAL, "sequential", 1, 1): 0.10,
+    (GIL, IDEAL, "sequential", 2, 1): 0.20,
+    (GIL, IDEAL, "threads", 2, 1): 0.22,
+    (FT, IDEAL, "sequential", 1, 1): 0.125,
+    (FT, IDEAL, "sequential", 2, 1): 0.25,
+    (FT, IDEAL, "threads", 2, 1): 0.14,
+    (GIL, "flask", "sequential", 1, 1): 0.11,
+    (GIL, "flask", "sequential", 1, 2): 0.22,
+    (FT, "flask", "sequential", 1, 1): 0.14,
+    (FT, "flask", "sequential", 1, 2): 0.15,
+}
+
+
+def test_speed_ups_are_over_each_interpreter_s_own_one_after_another_time():
+    found = {f.id: f for f in gil.figures(made_up(TIMES), resamples=400)}
+    ft, with_gil = found["gil.freethreaded.ideal.python.threads.n2"], found["gil.project.ideal.python.threads.n2"]
+    assert ft.value == pytest.approx(0.25 / 0.14, rel=0.03)
+    assert with_gil.value == pytest.approx(0.20 / 0.22, rel=0.03)
+    assert ft.low > gil.WITHOUT_GIL_ABOVE and with_gil.high < gil.WITH_GIL_BELOW
+    assert found["gil.cost.python"].value == pytest.approx(0.125 / 0.10, rel=0.03)
+    # two clients' throughput over one: 2 x one request's time / the burst's
+    assert found["gil.freethreaded.flask.requests.c2"].value == pytest.approx(2 * 0.14 / 0.15, rel=0.03)
+    assert found["gil.project.flask.requests.c2"].value == pytest.approx(2 * 0.11 / 0.22, rel=0.03)
+    lines = "\n".join(gil.verdicts(list(found.values()), made_up(TIMES)))
+    assert "threads compute in parallel only without the GIL" in lines
+    assert "gil_enabled was False in every one of the" in lines
+
+
+def test_a_run_under_one_interpreter_has_no_gil_figures():
+    only_project = {k: v for k, v in TIMES.items() if k[0] == GIL}
+    assert gil.figures(made_up(only_project), resamples=200) == []
+
+
+def test_a_free_threaded_trial_whose_gil_came_back_is_named_not_counted_as_free_threaded():
+    df = made_up(TIMES)
+    back = df.index[df["python"] == FT][3]
+    df.loc[back, "gil_enabled"] = True
+    named = gil.gil_came_back(df)
+    assert len(named) == 1 and f"trial {int(df.loc[back, 'seq'])}" in named[0]
+    lines = "\n".join(gil.verdicts(gil.figures(df, resamples=200), df))
+    assert "NOT free-threaded" in lines and "gil_enabled was False in every" not in lines
+
+
+def test_the_other_families_read_the_project_s_interpreter_only():
+    df = made_up(TIMES)
+    from bench import tables  # noqa: PLC0415 -- the test's own import, not bench's
+
+    kept = tables.project_only(df)
+    assert set(kept["python"]) == {""} and set(kept["clients"]) == {1}
+
+
+def test_a_folder_older_than_format_5_reads_as_the_project_s_interpreter_with_its_gil(tmp_path):
+    assert META_FORMAT == 5 and 4 in KNOWN_FORMATS
+    run = Run.create(tmp_path, "old")
+    meta = {
+        "format": 4,
+        "kind": "trials",
+        "python": {"version": "3.11.7 (main, Jan 1 2026) [GCC 12]"},
+        "servers": [{"framework": "flask", "mode": "process", "variant": ""}],
+    }
+    run.meta_path.write_text(json.dumps(meta))
+    old_columns = [c for c in COLUMNS if c not in ("python", "clients", "interpreter", "gil_enabled")]
+    row = trial_row(Config("flask", "process", "python", "threads", 2, 100), status=200, client_wall_s=0.1).record()
+    pd.DataFrame([{c: row[c] for c in old_columns}]).to_csv(run.trials_path, index=False)
+    df = run.trials()
+    assert list(df.columns) == list(COLUMNS)
+    assert df.loc[0, "python"] == "" and df.loc[0, "interpreter"] == "3.11.7"
+    assert bool(df.loc[0, "gil_enabled"]) is True and df.loc[0, "clients"] == 1
+    server = upgrade_meta(meta, str(run.path))["servers"][0]
+    assert server["interpreter"] == "3.11.7" and server["gil_enabled"] is True and server["python"] == ""
+
+
+#: A cut-down gil preset: pure Python with threads at n = 1, 2 on Flask and the ideal, and
+#: Flask's thread per request under two clients, under both interpreters.
+CUT_DOWN = replace(
+    presets.get("gil"),
+    name="gil-cut",
+    repeats=2,
+    warmup=0,
+    sizes=(("python", 100),),
+    budget_s=0.0,
+    grids=(
+        Grid(
+            frameworks=("flask",),
+            modes=("process",),
+            workloads=("python",),
+            strategies=("sequential", "threads"),
+            ideal_strategies=("sequential", "threads"),
+            warmup=False,
+            pythons=config.PYTHONS,
+            over_n=True,
+        ),
+        Grid(
+            n=1,
+            frameworks=("flask",),
+            modes=("process",),
+            workloads=("python",),
+            strategies=("sequential",),
+            warmup=False,
+            pythons=config.PYTHONS,
+            clients=(1, 2),
+        ),
+    ),
+)
+
+
+@pytest.mark.slow
+@NEEDS_FT
+def test_a_cut_down_gil_run_records_the_interpreters_and_reports_its_figures(tmp_path):
+    t0 = time.monotonic()
+    run = trials.run_preset(CUT_DOWN, out=tmp_path, seed=1, progress=False)
+    assert time.monotonic() - t0 < 60
+    df = run.trials()
+    assert (df["status"] == 200).all(), df["error"].tolist()
+    ft = df[df["python"] == FREE_THREADED]
+    assert len(ft) and (ft["gil_enabled"] == False).all()  # noqa: E712 -- the values are bools
+    assert ft["interpreter"].str.endswith("free-threading").all()
+    assert (df[df["python"] == ""]["gil_enabled"] == True).all()  # noqa: E712
+    servers = run.meta()["servers"]
+    assert {(s["python"], s["gil_enabled"]) for s in servers} == {("", True), (FREE_THREADED, False)}
+    ids = {f["id"] for f in report.as_json(run)["figures"]}
+    for python in ("project", "freethreaded"):
+        assert f"gil.{python}.ideal.python.threads.n2" in ids
+        assert f"gil.{python}.flask.python.threads.n2" in ids
+        assert f"gil.{python}.flask.requests.c2" in ids
+    assert "gil.cost.python" in ids
+    text = report.text(run)
+    assert "Without the GIL" in text and "gil_enabled was False in every one of the" in text
