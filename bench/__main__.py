@@ -111,15 +111,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """``run``: a preset's trials into a new run folder, then the report."""
+    """``run``: a preset's trials into a new run folder, then the report; 2 with the reason
+    when the preset is refused before it starts (the gil preset without ``make freethreaded``)."""
     preset = presets.get(args.preset)
-    run = trials.run_preset(
-        preset,
-        out=args.out,
-        seed=args.seed,
-        progress=not args.no_progress,
-        on_start=lambda r: print(f"run folder: {r.path}", flush=True),
-    )
+    try:
+        run = trials.run_preset(
+            preset,
+            out=args.out,
+            seed=args.seed,
+            progress=not args.no_progress,
+            on_start=lambda r: print(f"run folder: {r.path}", flush=True),
+        )
+    except ValueError as e:  # refused before it started: no interpreter, no memory for its size
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(report.text(run))
     print(f"\nraw trials: {run.trials_path}\nreport again: python -m bench report {run.path}")
     return 0

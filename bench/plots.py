@@ -36,7 +36,7 @@ from .scaling import table as scaling_table
 from .selection import Matrix, Panel, Strategies, matrix_workloads
 from .sides import FAMILIES
 from .store import Run
-from .tables import measured, summary
+from .tables import measured, project_only, summary
 
 #: One colour per framework (the article's two as before), grey for the ideal.
 COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", "quart": "#9467bd", "litestar": "#d62728", IDEAL: "#7f7f7f"}
@@ -456,8 +456,9 @@ def write_all(run: Run) -> list[Path]:
     no successful measured trial): times.png; timeline-gather.png and timeline-sequential.png
     (the article's task at the preset's n and size); faster.png, gap.png and sizes.png where
     the run has the article's servers sent twice; strategies-<workload>.png and speedup.png
-    where it has the strategy matrix; scaling.png where it measured a workload at two n or more."""
-    df = run.trials()
+    where it has the strategy matrix; scaling.png where it measured a workload at two n or more.
+    All of them of the project's own interpreter, one client (:func:`bench.tables.project_only`)."""
+    df = project_only(run.trials())
     out: list[Path] = []
     if df.empty or measured(df).empty:
         return out

@@ -39,6 +39,7 @@ from servers import harness
 from . import stats
 from .config import IDEAL, IN_PROCESS, Config
 from .figure import Figure, judged
+from .tables import project_only
 
 #: The column of a trial's time.
 WALL = "client_wall_s"
@@ -54,7 +55,9 @@ def figure_id(workload: str, framework: str, strategy: str, n: int) -> str:
 
 def _trials(ok: pd.DataFrame) -> pd.DataFrame:
     """The trials a scaling table reads: process mode and the ideal, the framework's native
-    endpoint (the ideal has none)."""
+    endpoint (the ideal has none), one client under the project's own interpreter
+    (:func:`bench.tables.project_only`; :mod:`bench.gil` reads the others)."""
+    ok = project_only(ok)
     native = ok["endpoint"] == ok["framework"].map(lambda f: harness.NATIVE_ENDPOINT.get(f, "none"))
     return ok[ok["mode"].isin(["process", "inprocess"]) & (ok["variant"] == "") & native]
 

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import config, gil, lifecycle, presets, report, trials
+from bench import __main__ as bench_main
+from bench import config, gil, lifecycle, presets, report, tables, trials
 from bench.config import FREE_THREADED, IDEAL, Config, Grid
 from bench.records import COLUMNS, KNOWN_FORMATS, META_FORMAT, upgrade_meta
 from bench.store import Run
@@ -54,11 +55,16 @@ def test_an_unknown_interpreter_and_clients_for_the_ideal_are_refused():
         Config(IDEAL, "inprocess", "python", "threads", 2, 100, clients=2)
 
 
-def test_without_the_free_threaded_python_the_gil_preset_refuses_and_says_make_freethreaded(monkeypatch, tmp_path):
+def test_without_the_free_threaded_python_the_gil_preset_refuses_and_says_make_freethreaded(
+    monkeypatch, tmp_path, capsys
+):
     monkeypatch.setattr(harness, "free_threaded_python", lambda: None)
     p = presets.resolve(presets.get("gil"), cores=2)
     with pytest.raises(ValueError, match="make freethreaded"):
         lifecycle.measure_preset(p, tmp_path, judge=lambda rows: [], progress=False)
+    assert list(tmp_path.iterdir()) == []
+    assert bench_main.main(["run", "--preset", "gil", "--out", str(tmp_path), "--no-progress"]) == 2
+    assert "make freethreaded" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
@@ -131,8 +137,6 @@ def test_a_free_threaded_trial_whose_gil_came_back_is_named_not_counted_as_free_
 
 def test_the_other_families_read_the_project_s_interpreter_only():
     df = made_up(TIMES)
-    from bench import tables  # noqa: PLC0415 -- the test's own import, not bench's
-
     kept = tables.project_only(df)
     assert set(kept["python"]) == {""} and set(kept["clients"]) == {1}
 
