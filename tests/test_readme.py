@@ -49,7 +49,7 @@ def readme_commands() -> list[str]:
     """Every command the README shows, in order, once: each line of its ``sh`` blocks
     (continuation lines joined, comments dropped), each ``python`` block whole, and inline
     code in its prose that reads as a command."""
-    text = README.read_text()
+    text = "\n".join(p.read_text() for p in [README, *sorted((ROOT / "docs").glob("*.md"))])
     found = []
     for lang, body in re.findall(r"```(\w*)\n(.*?)```", text, re.S):
         if lang == "sh":
@@ -388,6 +388,23 @@ def helps(s: Scratch, f: Finished) -> None:
     assert "5500 for flask" in f.out and "8000 for fastapi" in f.out and "--variant" in f.out
 
 
+def docs_current(s: Scratch, f: Finished) -> None:
+    f.ok()
+    assert f.out.startswith("docs are current: README.md, docs/")
+
+
+def docs_rendered(s: Scratch, f: Finished) -> None:
+    f.ok()
+    assert f.out.strip() == "rendered: nothing changed"
+
+
+def presets_listed(s: Scratch, f: Finished) -> None:
+    f.ok()
+    from bench import presets
+
+    assert all(name in f.out for name in presets.PRESETS)
+
+
 def locked(s: Scratch, f: Finished) -> None:
     f.ok()
     pinned = {line.split("==")[0] for line in (s.path / "requirements.lock").read_text().splitlines() if "==" in line}
@@ -538,6 +555,9 @@ PLANS: dict[str, Plan] = {
         both_clients,
     ),
     "python -m servers --help": Run("python -m servers --help", helps),
+    "python -m bench run --help": Run("python -m bench run --help", presets_listed),
+    "python -m bench docs --check": Run("python -m bench docs --check", docs_current),
+    "python -m bench docs": Run("python -m bench docs", docs_rendered),  # in a copy of README.md and docs/
     "python -m servers flask --debug": Serve("python -m servers flask --debug", 5500, debug_reloader),
     "python -m servers fastapi": Serve("python -m servers fastapi", 8000, article_route("fastapi", "HELLO")),
     "python -m servers flask --debug --port 5501": Serve(
@@ -612,7 +632,9 @@ RUNNABLE = [c for c, p in PLANS.items() if isinstance(p, (Run, Serve, WithServer
 def test_readme_command(command: str, scratch: Scratch, tmp_path: Path) -> None:
     plan = PLANS[command]
     if command == "make lock":  # it rewrites requirements.lock: in a scratch copy of its own
-        scratch = copy_of(scratch, tmp_path)
+        scratch = copy_of(scratch, tmp_path, ("requirements.lock",))
+    if command == "python -m bench docs":  # it rewrites what is stale: in a scratch copy of its own
+        scratch = copy_of(scratch, tmp_path, ("README.md", "docs"))
     if isinstance(plan, Run):
         for need in plan.needs:
             scratch.run(need).ok()
@@ -630,14 +652,20 @@ def test_readme_command(command: str, scratch: Scratch, tmp_path: Path) -> None:
                 plan.check(scratch, scratch.run(plan.command, timeout=180), terminals)
 
 
-def copy_of(scratch: Scratch, tmp_path: Path) -> Scratch:
-    """A scratch copy of the checkout whose requirements.lock is a copy (with its time), not a link."""
+def copy_of(scratch: Scratch, tmp_path: Path, copied: tuple[str, ...]) -> Scratch:
+    """A scratch copy of the checkout whose entries ``copied`` are copies (with their times), not links."""
     copy = tmp_path / "checkout"
     copy.mkdir()
     for entry in scratch.path.iterdir():
-        if entry.is_symlink() and entry.name != "requirements.lock":
+        if entry.is_symlink() and entry.name not in copied:
             (copy / entry.name).symlink_to(entry.resolve())
-    shutil.copy2(ROOT / "requirements.lock", copy / "requirements.lock")
+    (copy / "data" / "runs").mkdir(parents=True)
+    (copy / "data" / "reference").symlink_to(ROOT / "data" / "reference")
+    for name in copied:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, copy / name)
+        else:
+            shutil.copy2(ROOT / name, copy / name)
     return Scratch(copy, scratch.env)
 
 
