@@ -210,9 +210,10 @@ def stale(path: Path, text: str, fresh: str) -> list[Problem]:
     ]
 
 
-def write(root: Path) -> list[Path]:
-    """Render every region and whole document under ``root`` again; the paths that changed."""
-    runs = rendering.committed(root)
+def write(root: Path, *, runs: Sequence[Committed] | None = None) -> list[Path]:
+    """Render every region and whole document under ``root`` again (from ``runs``, default
+    the committed runs under ``root``); the paths that changed."""
+    runs = rendering.committed(root) if runs is None else runs
     changed = []
     for path in dict.fromkeys([*documents(root), *rendering.WHOLE]):
         target = root / path

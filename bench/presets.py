@@ -1,4 +1,4 @@
-"""Named grids of configurations: smoke, quick, best, article.
+"""Named grids of configurations: smoke, quick, servers, scaling, best, article.
 
 A :class:`Config` is one thing measured: a framework in a mode (or the in-process
 ``ideal``, no server at all) running a workload with a strategy, n tasks of a size.

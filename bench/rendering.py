@@ -147,10 +147,15 @@ def answer(runs: Sequence[Committed]) -> str:
     if head is None:
         return f"The committed run `{ours[0].id}` has no `{HEADLINE[0][0]}` figure."
     n, size = int(head["n"]), int(head["size"])
+    made = (
+        f"1 committed run of the `{ANSWER_PRESET}` preset (made {when(ours[0].started_at)})"
+        if len(ours) == 1
+        else f"{len(ours)} committed runs of the `{ANSWER_PRESET}` preset (made between "
+        f"{when(ours[0].started_at)} and {when(ours[-1].started_at)})"
+    )
     lines = [
         f"Flask's time over FastAPI's (above 1: FastAPI is faster), the article's two servers in "
-        f"process mode at n={n}, size {size}, in the {len(ours)} committed "
-        f"run(s) of the `{ANSWER_PRESET}` preset ({when(ours[0].started_at)} to {when(ours[-1].started_at)}):",
+        f"process mode at n={n}, size {size}, in {made}:",
         "",
         "| measure | range across runs | runs whose interval lies above 1 | each run: estimate [95% interval] |",
         "|---|---|---|---|",
@@ -159,6 +164,15 @@ def answer(runs: Sequence[Committed]) -> str:
         found = [r.figure((fid, n, size)) for r in ours]
         each = "; ".join(estimate(f) for f in found)
         lines.append(f"| {words} (`{fid}`) | {spread(found)} | {above_one(found)} | {each} |")
+    overlap = [
+        f"{name} {spread([r.figure((f'parallelism.{name.lower()}', n, size)) for r in ours])}"
+        for name in ("Flask", "FastAPI")
+    ]
+    lines += [
+        "",
+        f"The parallelism of the article's gather (1: its {n} tasks ran one after another; {n}: all "
+        f"overlapped), the median per request: {', '.join(overlap)}.",
+    ]
     return "\n".join(lines)
 
 

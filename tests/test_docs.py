@@ -19,18 +19,33 @@ from bench.rendering import Committed
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def runs() -> list[Committed]:
-    """The committed runs, read once for the module (each is a whole report)."""
-    return rendering.committed(ROOT)
+def committed_run(run_id: str, values: Sequence[tuple[float, float, float]], *, day: int = 1) -> Committed:
+    """A run of the answering preset whose headline figures have ``values`` (ratio, low, high)."""
+    figures = tuple(
+        {"id": fid, "n": 5, "size": 1000, "ratio": r, "low": lo, "high": hi, "what": fid}
+        for (fid, _), (r, lo, hi) in zip(rendering.HEADLINE, values, strict=True)
+    )
+    stamp = f"2026-11-{day:02d}T10:00:00+00:00"
+    return Committed(run_id, rendering.ANSWER_PRESET, stamp, stamp, "a machine", {"stopped": "met"}, figures)
 
 
-def copy_of_docs(tmp_path: Path) -> Path:
-    """README.md and docs/ copied (to be doctored), data/reference/ linked."""
+#: Two made-up runs, for the tests that doctor the documents (rendering the committed runs
+#: takes a whole report each: the command's own test, in test_readme_bench, runs it on them).
+RUNS = [
+    committed_run("a", [(1.30, 1.20, 1.41), (1.00, 0.90, 1.10), (1.10, 1.02, 1.20)], day=1),
+    committed_run("bb", [(1.51, 1.40, 1.62), (1.15, 1.05, 1.25), (1.05, 0.97, 1.14)], day=2),
+]
+
+
+def copy_of_docs(tmp_path: Path, runs: Sequence[Committed] | None = RUNS) -> Path:
+    """README.md and docs/ copied (to be doctored), rendered from ``runs`` (None: from the
+    committed runs, data/reference/ linked)."""
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "reference").symlink_to(ROOT / "data" / "reference")
+    if runs is not None:
+        docs.write(tmp_path, runs=runs)
     return tmp_path
 
 
@@ -39,18 +54,25 @@ def line_of(path: Path, needle: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
 
-def test_the_repository_docs_are_current_and_every_number_has_a_source(runs: list[Committed]) -> None:
-    assert runs, "data/reference/ holds no committed run"
-    problems = docs.check(ROOT, runs=runs)
-    assert not problems, "\n".join(map(str, problems)) + "\n(run: python -m bench docs)"
+def test_every_number_in_the_prose_of_the_repository_has_a_source() -> None:
+    used: set[docs.Given] = set()
+    problems = []
+    for path in docs.documents(ROOT):
+        text = (ROOT / path).read_text()
+        problems += docs.regions(path, text.splitlines())[1]
+        if path not in rendering.WHOLE:
+            problems += docs.unsourced(path, text, docs.GIVEN, used)
+    assert not problems, "\n".join(map(str, problems))
+    assert used == set(docs.GIVEN), f"no document uses {set(docs.GIVEN) - used}"
 
 
-def test_the_readme_renders_the_answer_and_results_every_committed_run(runs: list[Committed]) -> None:
+def test_the_readme_renders_the_answer_and_results_every_committed_run() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "<!-- bench docs: answer -->" in readme
     results = (ROOT / "docs" / "results.md").read_text()
-    for run in runs:
-        assert f"`{run.id}`" in results
+    for run in sorted((ROOT / "data" / "reference").iterdir()):
+        if run.is_dir():
+            assert f"`{run.name}`" in results
 
 
 def stale_answer(readme: Path) -> int:
@@ -73,41 +95,40 @@ def unsourced_line(page: Path) -> int:
     return line_of(page, UNSOURCED)
 
 
-def test_a_stale_number_and_an_unsourced_one_are_named_by_file_and_line(tmp_path: Path, runs: list[Committed]) -> None:
+def test_a_stale_number_and_an_unsourced_one_are_named_by_file_and_line(tmp_path: Path) -> None:
     root = copy_of_docs(tmp_path)
     stale = stale_answer(root / "README.md")
     added = unsourced_line(root / "docs" / "method.md")
-    found = {(str(p.path), p.line): p.message for p in docs.check(root, runs=runs)}
+    found = {(str(p.path), p.line): p.message for p in docs.check(root, runs=RUNS)}
     assert set(found) == {("README.md", stale), ("docs/method.md", added)}, found
     assert "'answer' is stale" in found["README.md", stale]
     assert "'1.7x' looks measured" in found["docs/method.md", added]
 
 
-def test_a_changed_rendered_page_and_a_region_that_never_closes_are_named(
-    tmp_path: Path, runs: list[Committed]
-) -> None:
+def test_a_changed_rendered_page_and_a_region_that_never_closes_are_named(tmp_path: Path) -> None:
     root = copy_of_docs(tmp_path)
     results = root / "docs" / "results.md"
     results.write_text(results.read_text().replace("## The committed runs", "## Runs"))
     presets = root / "docs" / "presets.md"
     presets.write_text(presets.read_text().replace("<!-- /bench docs -->\n", "", 1))
-    found = {(str(p.path), p.line) for p in docs.check(root, runs=runs)}
+    found = {(str(p.path), p.line) for p in docs.check(root, runs=RUNS)}
     assert ("docs/results.md", line_of(results, "## Runs")) in found
     assert ("docs/presets.md", line_of(presets, "<!-- bench docs: presets -->")) in found
 
 
-def test_write_renders_again_what_went_stale(tmp_path: Path, runs: list[Committed], monkeypatch) -> None:
+def test_write_renders_again_what_went_stale(tmp_path: Path) -> None:
     root = copy_of_docs(tmp_path)
+    rendered = (root / "README.md").read_text()
     stale_answer(root / "README.md")
-    monkeypatch.setattr(rendering, "committed", lambda _root: runs)
-    assert docs.write(root) == [Path("README.md")]
-    assert (root / "README.md").read_text() == (ROOT / "README.md").read_text()
-    assert docs.check(root, runs=runs) == []
+    assert docs.write(root, runs=RUNS) == [Path("README.md")]
+    assert (root / "README.md").read_text() == rendered
+    assert docs.check(root, runs=RUNS) == []
 
 
-def test_an_allowance_no_document_uses_is_reported(runs: list[Committed]) -> None:
+def test_an_allowance_no_document_uses_is_reported(tmp_path: Path) -> None:
+    root = copy_of_docs(tmp_path)
     extra = docs.Given("4.2x, nowhere", "a test")
-    problems = docs.check(ROOT, given=(*docs.GIVEN, extra), runs=runs)
+    problems = docs.check(root, given=(*docs.GIVEN, extra), runs=RUNS)
     assert [p.message for p in problems] == ["GIVEN '4.2x, nowhere' is used by no document"]
 
 
@@ -155,28 +176,15 @@ def test_the_given_parameters_are_the_codes() -> None:
     assert requires == f">={given('Python 3.11').text.split()[-1]}"
 
 
-def committed_run(run_id: str, values: Sequence[tuple[float, float, float]]) -> Committed:
-    """A run of the answering preset whose headline figures have ``values`` (ratio, low, high)."""
-    figures = tuple(
-        {"id": fid, "n": 5, "size": 1000, "ratio": r, "low": lo, "high": hi, "what": fid}
-        for (fid, _), (r, lo, hi) in zip(rendering.HEADLINE, values, strict=True)
-    )
-    stamp = f"2026-11-2{len(run_id) % 10}T10:00:00+00:00"
-    return Committed(run_id, rendering.ANSWER_PRESET, stamp, stamp, "a machine", {"stopped": "met"}, figures)
-
-
 def test_several_runs_render_each_estimate_and_the_range_across_them() -> None:
-    runs = [
-        committed_run("a", [(1.30, 1.20, 1.41), (1.00, 0.90, 1.10), (1.10, 1.02, 1.20)]),
-        committed_run("bb", [(1.51, 1.40, 1.62), (1.15, 1.05, 1.25), (1.05, 0.97, 1.14)]),
-    ]
-    answer = rendering.answer(runs).splitlines()
+    answer = rendering.answer(RUNS).splitlines()
     isolated = next(line for line in answer if "`headline.isolated`" in line)
     assert "| 1.30 to 1.51 (2 runs) | 2 of 2 | 1.30 [1.20, 1.41]; 1.51 [1.40, 1.62] |" in isolated
     back = next(line for line in answer if "`headline.back_to_back`" in line)
     assert "| 1.00 to 1.15 (2 runs) | 1 of 2 |" in back
-    assert "in the 2 committed run(s)" in answer[0]
-    table = rendering.results(runs)
+    assert "in 2 committed runs of the `quick` preset (made between" in answer[0]
+    assert answer[-1].endswith("the median per request: Flask not measured, FastAPI not measured.")
+    table = rendering.results(RUNS)
     assert (
         "| `headline.server_cpu` | 5 | 1000 | 1.05 to 1.10 (2 runs) | 1.10 [1.02, 1.20] | 1.05 [0.97, 1.14] |" in table
     )
@@ -193,7 +201,7 @@ def test_a_figure_one_run_lacks_is_said_not_measured() -> None:
 
 @pytest.mark.slow
 def test_the_command_exits_1_naming_the_lines_then_renders_them(tmp_path: Path) -> None:
-    root = copy_of_docs(tmp_path)
+    root = copy_of_docs(tmp_path, runs=None)
     stale = stale_answer(root / "README.md")
     added = unsourced_line(root / "docs" / "method.md")
     check = [sys.executable, "-m", "bench", "docs", "--check", "--root", str(root)]
