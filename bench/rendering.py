@@ -88,7 +88,10 @@ def of_preset(runs: Sequence[Committed], preset: str) -> list[Committed]:
 
 # -- numbers ---------------------------------------------------------------------------------
 def ratio(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+    """A ratio with two decimals; a small value (a time in seconds) with two significant digits."""
+    if value is None:
+        return "n/a"
+    return f"{value:.2g}" if 0 < abs(value) < 0.1 else f"{value:.2f}"
 
 
 def estimate(figure: dict[str, Any] | None) -> str:

@@ -214,3 +214,7 @@ def test_the_command_exits_1_naming_the_lines_then_renders_them(tmp_path: Path) 
     w = subprocess.run(write, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert w.returncode == 0 and "rendered: README.md" in w.stdout, w.stdout + w.stderr
     assert (root / "README.md").read_text() == (ROOT / "README.md").read_text()
+
+
+def test_a_time_in_seconds_keeps_its_digits_and_a_ratio_two_decimals() -> None:
+    assert [rendering.ratio(v) for v in (0.00268, 0.26, 1.0, 1.4851, None)] == ["0.0027", "0.26", "1.00", "1.49", "n/a"]
