@@ -1,6 +1,5 @@
-"""The pages' commands of the ``runs`` group, as written: one smoke run made by make, and every
-command that only reads a run, reading that one; tests/doc_plans.py says what each runs and
-checks."""
+"""The pages' commands of the ``runs`` group, as written: one smoke run made by make, and the
+reports of the newest run, reading that one; tests/doc_plans.py says what each runs and checks."""
 
 from .doc_plans import group_tests
 
