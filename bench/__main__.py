@@ -6,6 +6,7 @@ python -m bench report --latest             # the newest run under --out
 python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
 python -m bench external                    # bench's load beside wrk's and Locust's
 python -m bench agree RUN RUN [RUN ...]     # do separate runs' intervals cover each other's figures?
+python -m bench docs --check                # README.md and docs/ against the committed runs
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from servers import harness
 
-from . import agreement, figures, lifecycle, plots, presets, report, store, trials
+from . import agreement, docs, figures, lifecycle, plots, presets, report, store, trials
 from .load import external
 from .load import presets as load_presets
 from .load import report as load_report
@@ -95,6 +96,9 @@ def parser() -> argparse.ArgumentParser:
         help="share of the other runs' intervals each estimate must lie inside (default %(default)s)",
     )
     ag.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    d = sub.add_parser("docs", help="render README.md's and docs/'s measured numbers from data/reference/")
+    d.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or unsourced line")
+    d.add_argument("--root", type=Path, default=Path("."), help="the repository's root (default: here)")
     return p
 
 
@@ -238,12 +242,33 @@ def agree_command(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def docs_command(args: argparse.Namespace) -> int:
+    """``docs``: render the documents' regions from the committed runs, or ``--check`` them."""
+    try:
+        if args.check:
+            problems = docs.check(args.root)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                print(f"{len(problems)} problem(s); python -m bench docs renders the regions again", file=sys.stderr)
+                return 1
+            print(f"docs are current: {', '.join(str(p) for p in docs.documents(args.root))}")
+            return 0
+        changed = docs.write(args.root)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print("rendered: " + (", ".join(str(p) for p in changed) or "nothing changed"))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run_command,
     "load": load_command,
     "report": report_command,
     "external": external_command,
     "agree": agree_command,
+    "docs": docs_command,
 }
 
 

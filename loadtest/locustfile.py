@@ -11,7 +11,7 @@ scenario (their names: :data:`servers.names.ENV_SCENARIO`): ``FANOUT_ENDPOINT`` 
 default async), ``FANOUT_WORKLOAD`` (default article), ``FANOUT_STRATEGY`` (default gather),
 ``FANOUT_N`` (default 4), ``FANOUT_SIZE`` (default 1000), ``FANOUT_PING_EVERY_S`` (default 0.05).
 
-Run it through ``make load-locust`` (one machine) or see the README for a master and workers.
+Run it through ``make load-locust`` (one machine) or see docs/load.md for a master and workers.
 """
 
 from __future__ import annotations

@@ -28,9 +28,11 @@ ARTICLE_ROUTES = {
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The README's commands first: the longest file, so that on two workers (``make test``)
-    it starts at once while the other worker takes the rest."""
-    items.sort(key=lambda item: item.path.name != "test_readme.py")
+    """The pages' commands first (``test_readme_*.py``, the article's build the longest of
+    them), so that on two workers (``make test``) the long files start at once."""
+    items.sort(
+        key=lambda item: (not item.path.name.startswith("test_readme_"), item.path.name != "test_readme_article.py")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ from bench import agreement, report
 from bench.__main__ import main
 from bench.figure import Figure
 
-REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+#: The oldest committed reference run.
+REFERENCE = sorted((Path(__file__).resolve().parent.parent / "data" / "reference").glob("*/meta.json"))[0].parent
 
 
 def fig(value: float, low: float, high: float, *, fid: str = "headline.isolated", size: int = 1000) -> Figure:

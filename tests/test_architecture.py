@@ -1,6 +1,6 @@
 """The split the layout promises: bench reaches servers through HTTP and one narrow module,
 never imports a framework, stands in layers that import only downward (no circle, no import
-inside a function), and the README's layout section is the tree."""
+inside a function), and the layout in docs/development.md is the tree."""
 
 from __future__ import annotations
 
@@ -70,9 +70,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "agreement",
     ),
     # report text and JSON, plots, the article's captions
-    "presentation": ("report", "plots", "article", "load.plots", "load.report"),
+    "presentation": ("report", "plots", "article", "load.plots", "load.report", "rendering"),
     # what a user runs: the command line, the explorer and its panel, the workshop, the runs
-    "front ends": ("__main__", "trials", "explore", "panel", "workshop", "load.runner"),
+    "front ends": ("__main__", "trials", "explore", "panel", "workshop", "load.runner", "docs"),
 }
 FLOOR = {f"bench.{m}": k for k, modules in enumerate(LAYERS.values()) for m in modules}
 
@@ -211,7 +211,7 @@ def test_the_frameworks_are_imported_by_their_glue_modules_and_the_servers_that_
 
 
 def layout_section() -> str:
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "development.md").read_text()
     return text.split("## Layout", 1)[1].split("```", 2)[1]
 
 
@@ -220,22 +220,22 @@ def test_the_readme_layout_names_every_module_and_folder():
     named = set(re.findall(r"[\w.-]+\.py|[\w-]+/", layout))
     modules = {p.name for d in ("servers", "bench", "bench/load") for p in (ROOT / d).glob("*.py")}
     modules -= {"__init__.py"}
-    assert modules <= named, f"the README's layout omits {sorted(modules - named)}"
+    assert modules <= named, f"docs/development.md's layout omits {sorted(modules - named)}"
     ours = [p.name for d in ("servers", "bench", "loadtest", "tests", "tools") for p in (ROOT / d).rglob("*.py")]
     stale = {n for n in named if n.endswith(".py") and n not in ours}
-    assert not stale, f"the README's layout names files that do not exist: {sorted(stale)}"
+    assert not stale, f"docs/development.md's layout names files that do not exist: {sorted(stale)}"
 
 
 def test_the_readme_table_of_servers_is_the_hosting_table():
     from servers import hosting
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "servers.md").read_text()
     table = text[text.index("| server (`--server`) | hosts |") :].split("\n\n", 1)[0]
     rows = {
         m.group(1): (m.group(2).split(", "), m.group(3))
         for m in re.finditer(r"^\| `([\w-]+)` \| ([\w, ]+) \| [^|]+ \|\s*([^|]*?)\s*\|$", table, re.M)
     }
-    assert sorted(rows) == sorted(hosting.SERVERS), "the README lists every server of servers/hosting.py, no other"
+    assert sorted(rows) == sorted(hosting.SERVERS), "docs/servers.md lists every server of servers/hosting.py, no other"
     for name, (hosts, takes) in rows.items():
         server = hosting.SERVERS[name]
         assert tuple(hosts) == server.frameworks, name
@@ -245,13 +245,13 @@ def test_the_readme_table_of_servers_is_the_hosting_table():
 def test_the_readme_table_of_frameworks_is_the_registry():
     from servers import frameworks
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "servers.md").read_text()
     table = text[text.index("| framework | interface |") :].split("\n\n", 1)[0]
     rows = {
         m.group(1): m.groups()[1:]
         for m in re.finditer(r"^\| `(\w+)` \| (\w+) \| (\w+) \| [^|]+ \| `([\w-]+)`, port (\d+) \|$", table, re.M)
     }
-    assert list(rows) == list(frameworks.FRAMEWORKS), "the README lists every framework of the registry, in order"
+    assert list(rows) == list(frameworks.FRAMEWORKS), "docs/servers.md lists every framework of the registry, in order"
     for name, (interface, native, server, port) in rows.items():
         f = frameworks.get(name)
         assert (interface.lower(), native, server, int(port)) == (

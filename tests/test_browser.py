@@ -18,7 +18,7 @@ import pytest
 from bench.explore import COLUMNS
 
 from .conftest import chromium
-from .test_readme import BIN, ROOT, stop
+from .doc_commands import BIN, ROOT, stop
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (it is in the lock's dev extra)")
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402

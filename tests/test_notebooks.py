@@ -1,6 +1,6 @@
 """The notebooks: committed clean, the git filter that keeps them so, and the workshop and the
 explorer executed (the article is built by the README's ``make article``: see
-tests/test_readme.py). Tests read the notebooks as git would commit them, not as a user's
+tests/test_readme_article.py). Tests read the notebooks as git would commit them, not as a user's
 JupyterLab left them."""
 
 from __future__ import annotations

@@ -128,9 +128,11 @@ def test_summary_ratios_to_the_ideals():
 def test_environment_and_reference_tables_from_the_committed_reference():
     from pathlib import Path
 
-    from bench.store import Run
+    from bench import store
 
-    ref = Run(Path(__file__).resolve().parent.parent / "data" / "reference")
+    committed = store.runs(Path(__file__).resolve().parent.parent / "data" / "reference")
+    assert committed, "data/reference/ holds no committed run folder"
+    ref = committed[0]
     env = report.environment(ref)
     values = env["value"].to_dict()
     assert values["preset"] == "quick" and int(values["usable cores"]) >= 1

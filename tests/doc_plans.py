@@ -1,0 +1,472 @@
+"""What each command of the README and docs/ runs in its test, and what is checked.
+
+:data:`PLANS` groups the commands: a group's commands run in one test file,
+``tests/test_readme_<group>.py``, in one scratch copy of the checkout, so that the commands
+that only read what another made (the reports of one smoke run) share it. Where a command
+would run for minutes the plan takes the smaller setting the pages name for it
+(``PRESET=smoke``, ``--preset smoke``, ``SECONDS=2``, ``--duration 2``, ``-t 5s``,
+``--size 300``), and placeholders get real values. The groups are sized so that no file holds
+a worker for long; the fixed ports of the article's servers are shared through a lock
+(:func:`tests.doc_commands.port_held`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import requests
+
+from bench import debian, records
+from bench.load.external import read_locust
+
+from .conftest import wait_for
+from .doc_commands import (
+    LONG_S,
+    ByCI,
+    Finished,
+    Interactive,
+    NotHere,
+    Plan,
+    Run,
+    Scratch,
+    Serve,
+    Terminal,
+    WithServers,
+    bound_s,
+    meta,
+    new_scratch,
+    newest,
+    run_plan,
+    stop,
+)
+
+
+def article_built(s: Scratch, f: Finished) -> None:
+    f.ok()
+    build = s.path / "build"
+    assert (build / "article.html").stat().st_size > 100_000 and (build / "article-reader.html").exists()
+    html = (build / "article.html").read_text()
+    assert "Figure 1." in html and "Table 1." in html and "Traceback" not in html
+    assert s.runs("smoke") and s.runs("load-smoke")  # the run's data went where told
+    nb = nbformat.read(build / "article.ipynb", as_version=4)
+    assert not any("autoreload" in c.source for c in nb.cells), "the published article keeps %autoreload"
+    paragraphs = [p.strip() for p in _prose(nb) if len(p.strip()) > 60]
+    repeated = {p for p in paragraphs if paragraphs.count(p) > 1}
+    assert not repeated, f"the article says these twice: {sorted(repeated)}"
+
+
+def _prose(nb: nbformat.NotebookNode) -> Iterator[str]:
+    """Every paragraph a reader sees: markdown cells and Markdown the code cells display."""
+    for cell in nb.cells:
+        texts = (
+            [cell.source]
+            if cell.cell_type == "markdown"
+            else [o.get("data", {}).get("text/markdown", "") for o in cell.get("outputs", [])]
+        )
+        for text in texts:
+            yield from re.split(r"\n\s*\n", text)
+
+
+def smoke_run_reported(s: Scratch, f: Finished) -> None:
+    f.ok()
+    folder = newest(s, "smoke")
+    m = meta(folder)
+    assert m["completed"] is True and m["format"] == records.META_FORMAT and m["trials_done"] == m["trials_planned"]
+    assert "FastAPI vs Flask, median wall time ratio" in f.out
+    assert (folder / "times.png").exists() and f"figure: data/runs/{folder.name}/times.png" in f.out
+
+
+def report_printed(s: Scratch, f: Finished) -> None:
+    f.ok()
+    assert re.search(r"^run \S+  \(", f.out, re.M) and "workload article" in f.out and "figure: " in f.out
+
+
+def json_reported(s: Scratch, f: Finished) -> None:
+    """One JSON object: every cited figure with its interval, half-width and target."""
+    f.ok()
+    report = json.loads(f.out)
+    by = {fig["id"]: fig for fig in report["figures"]}
+    assert {"headline.isolated", "headline.back_to_back", "headline.server_cpu"} <= set(by)
+    for fig in by.values():
+        assert {"ratio", "low", "high", "half_width", "target", "met", "configs"} <= set(fig)
+    head = by["headline.isolated"]
+    assert head["half_width"] == pytest.approx((head["high"] - head["low"]) / 2 / head["ratio"])
+    assert head["target"] == 0.10 and isinstance(head["met"], bool) and head["size"] == report["size"]
+
+
+def run_made(s: Scratch, f: Finished) -> None:
+    f.ok()
+    folder = newest(s, "smoke")
+    assert f"run folder: data/runs/{folder.name}" in f.out and "report again: python -m bench report" in f.out
+
+
+def servers_run_made(s: Scratch, f: Finished) -> None:
+    """The servers preset's grid, at the smoke preset's size: every framework x server ratio
+    in the report, and its verdicts."""
+    run_made(s, f)
+    assert "Framework or server, isolated (the ratios fxs.isolated.*):" in f.out
+    assert "With the server held constant (each framework over FastAPI behind the same server), 9 ratios" in f.out
+
+
+def scaling_run_made(s: Scratch, f: Finished) -> None:
+    """A sweep over n, at the smoke preset's scale: the report's speed-up lines and scaling.png."""
+    run_made(s, f)
+    assert "Speed-up against n (" in f.out and "- python, fastapi: best n=1:" in f.out
+    assert re.search(r"^- python, fastapi, processes at n=\d+: [\d.]+x = pace [\d.]+ x parallelism", f.out, re.M)
+
+
+def load_run_made(s: Scratch, f: Finished) -> None:
+    f.ok()
+    folder = newest(s, "load-smoke")
+    assert {"requests.csv", "summary.csv", "meta.json", "probe.png", "sweep.png"} <= {p.name for p in folder.iterdir()}
+    assert meta(folder)["completed"] is True
+    df = pd.read_csv(folder / "requests.csv")
+    assert set(df["part"]) == {"probe", "sweep", "overload"} and (df["status"] == 200).all()
+    verdicts = [line for line in f.out.splitlines() if re.match(r"- fastapi \w+ endpoint, gather: ", line)]
+    assert len(verdicts) == 2 and all(("STALLS" in v) != ("stays responsive" in v) for v in verdicts)
+    assert f.out.count("then answered /ping") == 2
+
+
+def side_by_side(s: Scratch, f: Finished) -> None:
+    if debian.program("wrk", "wrk") is None:
+        pytest.skip("wrk is not installed and cannot be here (needs root and Debian's apt)")
+    f.ok()
+    table = pd.read_csv(newest(s, "external") / "external.csv")
+    assert set(table["tool"]) == {"bench", "wrk", "locust"}
+    assert set(table["name"]) == {"/ping", "/run", "/run/async"}
+    assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
+
+
+def both_clients(s: Scratch, f: Finished) -> None:
+    if debian.program("wrk", "wrk") is None:
+        pytest.skip("wrk is not installed and cannot be here (needs root and Debian's apt)")
+    f.ok()
+    table = pd.read_csv(newest(s, "external") / "external.csv")
+    assert set(table["tool"]) == {"bench", "bench-threads", "wrk"} and set(table["name"]) == {"/ping", "/run"}
+    assert (table["requests"] > 0).all() and (table["errors"] == 0).all() and (table["client_cpu_ms"] > 0).all()
+    assert "client_cpu_ms" in f.out
+
+
+def helps(s: Scratch, f: Finished) -> None:
+    f.ok()
+    assert "5500 for flask" in f.out and "8000 for fastapi" in f.out and "--variant" in f.out
+
+
+def docs_current(s: Scratch, f: Finished) -> None:
+    f.ok()
+    assert f.out.startswith("docs are current: README.md, docs/")
+
+
+def docs_rendered(s: Scratch, f: Finished) -> None:
+    f.ok()
+    assert f.out.strip() == "rendered: nothing changed"
+
+
+def presets_listed(s: Scratch, f: Finished) -> None:
+    f.ok()
+    from bench import presets
+
+    assert all(name in f.out for name in presets.PRESETS)
+
+
+def locked(s: Scratch, f: Finished) -> None:
+    f.ok()
+    pinned = {line.split("==")[0] for line in (s.path / "requirements.lock").read_text().splitlines() if "==" in line}
+    assert {"fastapi", "flask", "numpy", "uv", "ruff", "mypy", "pytest"} <= pinned
+
+
+def timed_twice(s: Scratch, f: Finished, terminals: list[Terminal]) -> None:
+    f.ok()
+    assert f.out.count("Wall time:") == 2 and f.out.count("CPU times:") == 2 and "Traceback" not in f.out + f.err
+    flask, fastapi = terminals
+    assert '"GET /api/multiply HTTP/1.1" 200' in flask.output()
+    assert '"GET /api-fast/multiply HTTP/1.1" 200' in fastapi.output()
+
+
+def distributed(s: Scratch, f: Finished, terminals: list[Terminal]) -> None:
+    f.ok()
+    table = read_locust(s.path / "data" / "runs" / "locust-distributed_stats.csv")
+    assert set(table["name"]) == {"/ping", "/run/async"}
+    assert (table["requests"] > 0).all() and (table["errors"] == 0).all()
+    assert "warning: listening on 0.0.0.0" in terminals[0].output()
+
+
+def script_ran(s: Scratch, f: Finished) -> None:
+    f.ok()
+    assert re.match(r"5 tasks, the first from [\d.]+ to [\d.]+", f.out)
+
+
+def article_route(framework: str, body: str) -> Callable[[Terminal, str], None]:
+    """The article's route answers its own body (at a size a test can afford: ``?size=``)."""
+    path = {"flask": "/api/multiply", "fastapi": "/api-fast/multiply"}[framework]
+
+    def check(t: Terminal, url: str) -> None:
+        r = requests.get(url + path, params={"size": 200}, timeout=60)
+        assert r.status_code == 200 and r.json() == {"message": body}, r.text
+
+    return check
+
+
+def debug_reloader(t: Terminal, url: str) -> None:
+    """Flask's debug mode as the article ran it: served from the reloader's child process."""
+    article_route("flask", "Hello")(t, url)
+    import psutil
+
+    serving = requests.get(url + "/ping", timeout=10).json()["pid"]
+    below = {p.pid for p in psutil.Process(t.proc.pid).children(recursive=True)}
+    assert serving in below and psutil.Process(serving).ppid() in below | {t.proc.pid}, "not the reloader's child"
+    assert "Debugger is active" in t.output()
+
+
+def workers(framework: str, body: str, least: int) -> Callable[[Terminal, str], None]:
+    """A production server: the article's route answers, from worker processes of its own."""
+
+    def check(t: Terminal, url: str) -> None:
+        article_route(framework, body)(t, url)
+        import psutil
+
+        family = {p.pid for p in psutil.Process(t.proc.pid).children(recursive=True)}
+        assert len(family) >= least, f"{len(family)} processes under {t.command!r}"
+        pids = {requests.get(url + "/ping", timeout=10).json()["pid"] for _ in range(10)}
+        assert pids <= family
+
+    return check
+
+
+def serves_run(framework: str, least: int = 1) -> Callable[[Terminal, str], None]:
+    """Any framework on any server: ``/run`` answers with its task timeline, bad input gets
+    the JSON 400, from processes of the command's own."""
+
+    def check(t: Terminal, url: str) -> None:
+        import psutil
+
+        r = requests.get(url + "/run", params={"n": "2", "size": "100", "strategy": "threads"}, timeout=60)
+        data = r.json()
+        assert r.status_code == 200 and data["framework"] == framework, r.text
+        assert [task["index"] for task in data["tasks"]] == [0, 1]
+        bad = requests.get(url + "/run", params={"n": "two"}, timeout=10)
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "n", bad.text
+        family = {t.proc.pid} | {p.pid for p in psutil.Process(t.proc.pid).children(recursive=True)}
+        assert len(family) >= least and data["pid"] in family
+
+    return check
+
+
+def exposed(t: Terminal, url: str) -> None:
+    article_route("fastapi", "HELLO")(t, url)
+    assert "warning: listening on 0.0.0.0, not on loopback" in t.output()
+
+
+def lab_serves_the_notebooks(scratch: Scratch) -> None:
+    """``make lab`` prints JupyterLab's URL, which lists the notebooks; it stops on SIGTERM."""
+    proc = scratch.popen("make lab", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        url = None
+        deadline = time.monotonic() + 90
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            line = proc.stdout.readline()
+            seen.append(line)
+            found = re.search(r"(http://127\.0\.0\.1:\d+)/lab\?token=(\w+)", line)
+            if found:
+                url, token = found.groups()
+        assert url is not None, "".join(seen)[-3000:]
+        contents: list[requests.Response] = []
+
+        def listed() -> bool:  # the URL is printed as the server starts: ask until it answers
+            try:
+                contents.append(requests.get(f"{url}/api/contents", params={"token": token}, timeout=10))
+            except requests.RequestException:
+                return False
+            return contents[-1].ok
+
+        assert wait_for(listed, timeout=30, interval=0.2), (
+            f"JupyterLab did not answer; make lab printed:\n{''.join(seen)[-3000:]}"
+        )
+        names = {c["name"] for c in contents[-1].json()["content"]}
+        assert {"article.ipynb", "explore.ipynb", "workshop.ipynb"} <= names
+        if os.geteuid() == 0:
+            assert any("running as root" in line for line in seen), "make lab says why it allows root"
+    finally:
+        stop(proc, signal.SIGTERM)  # JupyterLab asks before it stops on one Ctrl-C
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+ARTICLE_SMOKE = "make article PRESET=smoke"
+RUN_SMOKE = "make run PRESET=smoke"
+BENCH_RUN = "python -m bench run --preset smoke --out data/runs"
+LOAD_SMOKE = "python -m bench load --preset smoke"
+MASTER = (
+    ".venv/bin/locust -f loadtest/locustfile.py --master --headless --expect-workers 2 -u 8 -r 8 -t 5s "
+    "--host http://127.0.0.1:8000 --csv data/runs/locust-distributed"
+)
+WORKER = ".venv/bin/locust -f loadtest/locustfile.py --worker --master-host 127.0.0.1"
+TIME_LINES = """import requests
+%time r = requests.get("http://127.0.0.1:5500/api/multiply")
+%time r = requests.get("http://127.0.0.1:8000/api-fast/multiply")"""
+SCRIPT = """import requests
+
+from servers import launch
+
+with launch.serve("fastapi", mode="thread", size=1000) as server:  # or mode="process"
+    timeline = requests.get(server.url + "/run", params={"n": 5}).json()["tasks"]
+print(f"{len(timeline)} tasks, the first from {timeline[0]['start']:.3f} to {timeline[0]['end']:.3f}")"""
+
+
+#: Every command of the pages, and how it runs here, by the group (the test file) that runs it.
+PLANS: dict[str, dict[str, Plan]] = {
+    # Not run by a test: each says why.
+    "none": {
+        "make test": ByCI(),
+        "make lint": ByCI(),
+        "make test-fast": ByCI(),
+        "conda env create -f environment.yml": NotHere(
+            "conda-forge cannot be reached from this machine; test_environment_yml_installs_the_lock checks the file"
+        ),
+    },
+    # One build of the article at the smoke preset, for its three commands and the browser.
+    "article": {
+        "make article": Run(ARTICLE_SMOKE, article_built, timeout=LONG_S),
+        "make article PRESET=smoke": Run(ARTICLE_SMOKE, article_built, timeout=LONG_S),
+        "make article PRESET=article": Run(ARTICLE_SMOKE, article_built, timeout=LONG_S),
+    },
+    # One smoke run by make, and the reports that read the newest run: that one.
+    "runs": {
+        "make run": Run(RUN_SMOKE, smoke_run_reported, timeout=LONG_S),
+        "make run PRESET=smoke": Run(RUN_SMOKE, smoke_run_reported, timeout=LONG_S),
+        "make report": Run("make report", report_printed, needs=(RUN_SMOKE,)),
+        "python -m bench report --latest": Run("python -m bench report --latest", report_printed, needs=(RUN_SMOKE,)),
+    },
+    # One smoke run by bench itself, for the presets whose grids the smoke preset holds too, and
+    # the reports that read a run, of that one (two here, two in "runs": the files take as long).
+    "bench": {
+        "python -m bench run --preset smoke --out DIR": Run(BENCH_RUN, run_made, timeout=LONG_S),
+        # Three to ten minutes: the same grid runs in the smoke preset, which reports it the same way.
+        "python -m bench run --preset servers": Run(BENCH_RUN, servers_run_made, timeout=LONG_S),
+        # About four minutes: the smoke preset sweeps the process pool over the same n, and reports it the same way.
+        "python -m bench run --preset scaling": Run(BENCH_RUN, scaling_run_made, timeout=LONG_S),
+        "python -m bench report data/runs/<run-id>": Run(
+            "python -m bench report data/runs/RUN", report_printed, needs=(BENCH_RUN,)
+        ),
+        "python -m bench report --latest --json": Run(
+            "python -m bench report --latest --json", json_reported, needs=(BENCH_RUN,)
+        ),
+        "python -m bench run --help": Run("python -m bench run --help", presets_listed),
+        "python -m bench docs --check": Run("python -m bench docs --check", docs_current),
+        "python -m bench docs": Run("python -m bench docs", docs_rendered, copied=("README.md", "docs")),
+    },
+    "load": {
+        "make load": Run("make load LOAD_PRESET=smoke", load_run_made),
+        "python -m bench load --preset smoke": Run(LOAD_SMOKE, load_run_made),
+        "python -m bench load --preset overload": Run(LOAD_SMOKE, load_run_made),
+    },
+    "external": {
+        "make load-locust": Run("make load-locust SECONDS=2", side_by_side),
+        "python -m bench external --framework fastapi --clients 4 --duration 10": Run(
+            "python -m bench external --framework fastapi --clients 4 --duration 2", side_by_side
+        ),
+        "python -m bench external --framework fastapi --clients 4 --duration 10 --tools bench,bench-threads,wrk": Run(
+            "python -m bench external --framework fastapi --clients 4 --duration 2 --tools bench,bench-threads,wrk",
+            both_clients,
+        ),
+    },
+    # The article's two terminals, as it ran them, and the servers on other hosts.
+    "terminals": {
+        "make serve-flask": Serve("make serve-flask", 5500, article_route("flask", "Hello")),
+        "make serve-fastapi": Serve("make serve-fastapi", 8000, article_route("fastapi", "HELLO")),
+        "python -m servers --help": Run("python -m servers --help", helps),
+        "python -m servers flask --debug": Serve("python -m servers flask --debug", 5500, debug_reloader),
+        "python -m servers fastapi": Serve("python -m servers fastapi", 8000, article_route("fastapi", "HELLO")),
+        "python -m servers flask --debug --port 5501": Serve(
+            "python -m servers flask --debug --port 5501", 5501, debug_reloader
+        ),
+        TIME_LINES: WithServers(
+            (("python -m servers flask --debug --size 300", 5500), ("python -m servers fastapi --size 300", 8000)),
+            f"ipython -c {shlex.quote(TIME_LINES)}",
+            timed_twice,
+        ),
+        "python -m servers fastapi --host 0.0.0.0": Serve("python -m servers fastapi --host 0.0.0.0", 8000, exposed),
+        MASTER.replace("-t 5s", "-t 60s").replace("127.0.0.1", "SERVER"): WithServers(
+            (("python -m servers fastapi --host 0.0.0.0", 8000),), f"{MASTER} & {WORKER} & {WORKER} & wait", distributed
+        ),
+        WORKER.replace("127.0.0.1", "MASTER"): WithServers(
+            (("python -m servers fastapi --host 0.0.0.0", 8000),), f"{MASTER} & {WORKER} & {WORKER} & wait", distributed
+        ),
+    },
+    # Every framework behind the production servers.
+    "production": {
+        "python -m servers flask --server gunicorn-gthread --workers 2 --threads 4": Serve(
+            "python -m servers flask --server gunicorn-gthread --workers 2 --threads 4",
+            5500,
+            workers("flask", "Hello", 2),
+        ),
+        "python -m servers flask --server gunicorn-sync --workers 2": Serve(
+            "python -m servers flask --server gunicorn-sync --workers 2", 5500, workers("flask", "Hello", 2)
+        ),
+        "python -m servers fastapi --workers 2": Serve(
+            "python -m servers fastapi --workers 2", 8000, workers("fastapi", "HELLO", 2)
+        ),
+        "python -m servers fastapi --server gunicorn-uvicorn --workers 2": Serve(
+            "python -m servers fastapi --server gunicorn-uvicorn --workers 2", 8000, workers("fastapi", "HELLO", 2)
+        ),
+        "python -m servers fastapi --server gunicorn-asgi --workers 2": Serve(
+            "python -m servers fastapi --server gunicorn-asgi --workers 2", 8000, workers("fastapi", "HELLO", 2)
+        ),
+        "python -m servers flask --server granian --workers 2 --threads 4": Serve(
+            "python -m servers flask --server granian --workers 2 --threads 4", 5500, workers("flask", "Hello", 2)
+        ),
+        "python -m servers quart": Serve("python -m servers quart", 5000, serves_run("quart")),
+        "python -m servers litestar": Serve("python -m servers litestar", 8100, serves_run("litestar")),
+        "python -m servers litestar --sync-on-loop --port 8101": Serve(
+            "python -m servers litestar --sync-on-loop --port 8101", 8101, serves_run("litestar")
+        ),
+        "python -m servers fastapi --server gunicorn-asgi": Serve(
+            "python -m servers fastapi --server gunicorn-asgi", 8000, serves_run("fastapi", 2)
+        ),
+        "python -m servers fastapi --server granian": Serve(
+            "python -m servers fastapi --server granian", 8000, serves_run("fastapi", 2)
+        ),
+        "python -m servers flask --server granian": Serve(
+            "python -m servers flask --server granian", 5500, serves_run("flask", 2)
+        ),
+    },
+    # The environment's tools, and the servers from Python.
+    "tools": {
+        "make lab": Interactive(lab_serves_the_notebooks),
+        "make lock": Run("make lock", locked, copied=("requirements.lock",)),
+        SCRIPT: Run(f"python -c {shlex.quote(SCRIPT)}", script_ran),
+    },
+}
+#: Every command of the pages, and its plan.
+ALL: dict[str, Plan] = {command: plan for group in PLANS.values() for command, plan in group.items()}
+
+
+def group_tests(group: str) -> tuple[Callable[..., Scratch], Callable[..., None]]:
+    """The scratch fixture and the test of a group's file (``tests/test_readme_<group>.py``):
+    one scratch copy for the file, and each of the group's commands run by its plan."""
+
+    @pytest.fixture(scope="module", name="scratch")
+    def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
+        return new_scratch(tmp_path_factory)
+
+    commands = [pytest.param(c, marks=pytest.mark.timeout(bound_s(p))) for c, p in PLANS[group].items()]
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("command", commands)
+    def test_command(command: str, scratch: Scratch, tmp_path: Path) -> None:
+        run_plan(PLANS[group][command], scratch, tmp_path)
+
+    return scratch, test_command
