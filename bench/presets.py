@@ -1,4 +1,4 @@
-"""The named presets: smoke, quick, servers, scaling, best, article; and :func:`resolve`,
+"""The named presets: smoke, quick, servers, scaling, best, article, gil, gil-smoke; and :func:`resolve`,
 which makes one concrete for this machine (its size, its n over the cores).
 
 Their model (:class:`~bench.config.Config`, :class:`~bench.config.Grid`,
@@ -352,6 +352,45 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
+
+
+#: The gil preset cut down to seconds, for tests and a first look: pure Python, one after another
+#: and on threads at n = 1, 2 ... on Flask and the ideal, and Flask's thread per request under
+#: one and two clients, under both interpreters; no targets.
+PRESETS["gil-smoke"] = replace(
+    PRESETS["gil"],
+    name="gil-smoke",
+    description="seconds: the gil preset's pure Python on threads and one after another, Flask and the ideal, "
+    "at n = 1, 2 ... up to twice the cores, and Flask's thread per request under 1 and 2 clients, under both "
+    "interpreters (needs `make freethreaded`); for tests",
+    repeats=2,
+    warmup=0,
+    sizes=(("python", 100),),
+    targets=(),
+    budget_s=0.0,
+    grids=(
+        Grid(
+            frameworks=("flask",),
+            modes=("process",),
+            workloads=("python",),
+            strategies=("sequential", "threads"),
+            ideal_strategies=("sequential", "threads"),
+            warmup=False,
+            pythons=PYTHONS,
+            over_n=True,
+        ),
+        Grid(
+            n=1,
+            frameworks=("flask",),
+            modes=("process",),
+            workloads=("python",),
+            strategies=("sequential",),
+            warmup=False,
+            pythons=PYTHONS,
+            clients=(1, 2),
+        ),
+    ),
+)
 
 
 def get(name: str) -> Preset:

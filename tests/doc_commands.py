@@ -267,6 +267,8 @@ class Run:
     #: Entries of the checkout the command rewrites: it runs in a scratch copy of its own
     #: where they are copies, not links.
     copied: tuple[str, ...] = ()
+    #: Needs the free-threaded Python of ``make freethreaded`` (skipped, saying so, without it).
+    free_threaded: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,7 @@ class Serve:
     command: str
     port: int
     check: Callable[[Terminal, str], None]
+    free_threaded: bool = False
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,10 @@ def bound_s(plan: Plan) -> float:
 def run_plan(plan: Plan, scratch: Scratch, tmp_path: Path) -> None:
     """Run ``plan`` in ``scratch`` (once per scratch copy for what several commands share:
     a command's first result is kept) and check what it did."""
+    if isinstance(plan, Run | Serve) and plan.free_threaded and not (ROOT / ".venv-ft" / "bin" / "python").exists():
+        pytest.skip(
+            f"{plan.command!r} needs .venv-ft: `make freethreaded` builds a free-threaded Python and enables it"
+        )
     if isinstance(plan, Run):
         if plan.copied:
             scratch = copy_of(scratch, tmp_path, plan.copied)

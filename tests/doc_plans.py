@@ -126,6 +126,33 @@ def scaling_run_made(s: Scratch, f: Finished) -> None:
     assert re.search(r"^- python, fastapi, processes at n=\d+: [\d.]+x = pace [\d.]+ x parallelism", f.out, re.M)
 
 
+def gil_run_made(s: Scratch, f: Finished) -> None:
+    """Both interpreters side by side, at the gil-smoke preset's scale: the report's gil lines,
+    every free-threaded trial without its GIL."""
+    f.ok()
+    assert "Without the GIL" in f.out and "gil_enabled was False in every one of the" in f.out
+    assert re.search(r"pure-Python threads at n=2, ideal: [\d.]+x \[", f.out)
+
+
+def gil_off(t: Terminal, url: str) -> None:
+    """The server runs under the free-threaded Python, and its GIL stayed off after the app's imports."""
+    ping = requests.get(url + "/ping", timeout=10).json()
+    assert ping["gil_enabled"] is False and ping["interpreter"].endswith("free-threading"), ping
+    answer = requests.get(url + "/run", params={"workload": "python", "strategy": "threads", "n": "2", "size": "50"})
+    assert answer.status_code == 200 and answer.json()["server"]["gil_enabled"] is False
+
+
+def runs_compared(s: Scratch, f: Finished) -> None:
+    """The committed runs side by side: with two or more, every figure they all cite judged
+    (exit 0 or 1, the verdict's last line); with one, refused as too few (exit 2)."""
+    committed = list((s.path / "data" / "reference").glob("*/meta.json"))
+    if len(committed) < 2:
+        assert f.returncode == 2 and "at least two" in f.err, (f.returncode, f.err)
+        return
+    assert f.returncode in (0, 1), (f.returncode, f.err)
+    assert re.search(r"The runs (agree on all|disagree on) \d+", f.out), f.out[-2000:]
+
+
 def load_run_made(s: Scratch, f: Finished) -> None:
     f.ok()
     folder = newest(s, "load-smoke")
@@ -333,6 +360,7 @@ PLANS: dict[str, dict[str, Plan]] = {
         "make test": ByCI(),
         "make lint": ByCI(),
         "make test-fast": ByCI(),
+        "make freethreaded": ByCI(),
         "conda env create -f environment.yml": NotHere(
             "conda-forge cannot be reached from this machine; test_environment_yml_installs_the_lock checks the file"
         ),
@@ -358,6 +386,11 @@ PLANS: dict[str, dict[str, Plan]] = {
         "python -m bench run --preset servers": Run(BENCH_RUN, servers_run_made, timeout=LONG_S),
         # About four minutes: the smoke preset sweeps the process pool over the same n, and reports it the same way.
         "python -m bench run --preset scaling": Run(BENCH_RUN, scaling_run_made, timeout=LONG_S),
+        # About four minutes: gil-smoke, which the page names, runs the same code in seconds.
+        "python -m bench run --preset gil": Run(
+            "python -m bench run --preset gil-smoke --out data/runs", gil_run_made, free_threaded=True
+        ),
+        "python -m bench agree data/reference/*/": Run("python -m bench agree data/reference/*/", runs_compared),
         "python -m bench report data/runs/<run-id>": Run(
             "python -m bench report data/runs/RUN", report_printed, needs=(BENCH_RUN,)
         ),
@@ -390,6 +423,9 @@ PLANS: dict[str, dict[str, Plan]] = {
         "python -m servers --help": Run("python -m servers --help", helps),
         "python -m servers flask --debug": Serve("python -m servers flask --debug", 5500, debug_reloader),
         "python -m servers fastapi": Serve("python -m servers fastapi", 8000, article_route("fastapi", "HELLO")),
+        "python -m servers fastapi --python .venv-ft/bin/python": Serve(
+            "python -m servers fastapi --python .venv-ft/bin/python", 8000, gil_off, free_threaded=True
+        ),
         "python -m servers flask --debug --port 5501": Serve(
             "python -m servers flask --debug --port 5501", 5501, debug_reloader
         ),

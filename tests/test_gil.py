@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 
 from bench import __main__ as bench_main
 from bench import config, gil, lifecycle, presets, report, tables, trials
-from bench.config import FREE_THREADED, IDEAL, Config, Grid
+from bench.config import FREE_THREADED, IDEAL, Config
 from bench.records import COLUMNS, KNOWN_FORMATS, META_FORMAT, upgrade_meta
 from bench.store import Run
 from servers import harness, interpreter
@@ -162,38 +161,9 @@ def test_a_folder_older_than_format_5_reads_as_the_project_s_interpreter_with_it
     assert server["interpreter"] == "3.11.7" and server["gil_enabled"] is True and server["python"] == ""
 
 
-#: A cut-down gil preset: pure Python with threads at n = 1, 2 on Flask and the ideal, and
-#: Flask's thread per request under two clients, under both interpreters.
-CUT_DOWN = replace(
-    presets.get("gil"),
-    name="gil-cut",
-    repeats=2,
-    warmup=0,
-    sizes=(("python", 100),),
-    budget_s=0.0,
-    grids=(
-        Grid(
-            frameworks=("flask",),
-            modes=("process",),
-            workloads=("python",),
-            strategies=("sequential", "threads"),
-            ideal_strategies=("sequential", "threads"),
-            warmup=False,
-            pythons=config.PYTHONS,
-            over_n=True,
-        ),
-        Grid(
-            n=1,
-            frameworks=("flask",),
-            modes=("process",),
-            workloads=("python",),
-            strategies=("sequential",),
-            warmup=False,
-            pythons=config.PYTHONS,
-            clients=(1, 2),
-        ),
-    ),
-)
+#: The gil preset cut down to seconds (pure Python with threads at n = 1, 2 on Flask and the
+#: ideal, and Flask's thread per request under two clients, under both interpreters).
+CUT_DOWN = presets.get("gil-smoke")
 
 
 @pytest.mark.slow
