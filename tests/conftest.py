@@ -27,10 +27,31 @@ ARTICLE_ROUTES = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--deep",
+        action="store_true",
+        help="the generated-input and lifecycle tests at their full sizes (make test-deep)",
+    )
+
+
+@pytest.fixture(scope="session")
+def deep(request: pytest.FixtureRequest) -> bool:
+    """Whether the run asked for the full sizes (``--deep``, ``make test-deep``): the tests
+    that repeat something many times to find what fails rarely run their reduced sizes
+    otherwise, sizes still large enough to catch the faults they are there for."""
+    return bool(request.config.getoption("deep"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects, so that -m deep finds the tests marked here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The README's commands first: the longest file, so that on two workers (``make test``)
-    it starts at once while the other worker takes the rest."""
+    it starts at once while the other worker takes the rest. Tests that use the ``deep``
+    fixture are marked ``deep``."""
     items.sort(key=lambda item: item.path.name != "test_readme.py")
+    for item in items:
+        if "deep" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.deep)
 
 
 @pytest.fixture(scope="session")
