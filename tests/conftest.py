@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,12 @@ from bench.presets import Config
 from bench.records import Measurement, TrialRow
 from bench.store import Run
 from servers import frameworks, launch
+
+# jsonschema (which nbformat imports) checks the "iri" format with rfc3987_syntax when that
+# is installed, and rfc3987_syntax builds an Earley parser as it is imported: two seconds of
+# CPU in every test process (each xdist worker) before the first test. No schema validated
+# here has an IRI; without the module, jsonschema leaves that one format unchecked.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "cannot be imported"
 
 SMALL = 200  # array side small enough for milliseconds per task
 
