@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import shutil
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -62,9 +64,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """One run of the smoke preset (seed 1), shared by the tests of a worker that read it."""
-    return trials.run_preset(presets.get("smoke"), out=tmp_path_factory.mktemp("runs"), seed=1, progress=False)
+def smoke_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Run:
+    """One run of the smoke preset (seed 1), shared by every test that reads it: on several
+    workers (xdist) the first to need it makes it while the others wait, then all read the
+    same folder (a smoke run takes a minute or two of both cores)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the session's, above each worker's
+    with open(shared / "smoke-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        made = shared / "smoke-run.path"
+        if made.exists():
+            return Run(Path(made.read_text()))
+        run = trials.run_preset(presets.get("smoke"), out=shared / "smoke-runs", seed=1, progress=False)
+        made.write_text(str(run.path))
+        return run
 
 
 def trial_row(config: Config, *, seq: int = 0, warmup: bool = False, **measured: Any) -> TrialRow:
