@@ -54,10 +54,10 @@ def deep(request: pytest.FixtureRequest) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects, so that -m deep finds the tests marked here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The README's commands first: the longest file, so that on two workers (``make test``)
-    it starts at once while the other worker takes the rest. Tests that use the ``deep``
+    """The README's commands first (test_readme*.py): the longest files, so that on two workers
+    (``make test``) they start at once while the other worker takes the rest. Tests that use the ``deep``
     fixture are marked ``deep``."""
-    items.sort(key=lambda item: item.path.name != "test_readme.py")
+    items.sort(key=lambda item: not item.path.name.startswith("test_readme"))
     for item in items:
         if "deep" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.deep)
