@@ -13,13 +13,14 @@ FRAMEWORK ?= fastapi
 USERS ?= 4
 SECONDS ?= 20
 
-.PHONY: notebook-filter help article article-html article-reader-html run report test test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
+.PHONY: notebook-filter help article article-html article-reader-html run report test test-deep test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
 
 help:
 	@echo "make article     run the article notebook (PRESET=$(PRESET)) into $(BUILD)/article.html"
 	@echo "make run         measure the article's experiment (PRESET=$(PRESET)) and report it, no notebook"
 	@echo "make report      report the newest run again (RUN=path/to/run for another)"
-	@echo "make test        the whole test suite; make test-fast: the fast tests only"
+	@echo "make test        the whole test suite, once; make test-fast: the fast tests only"
+	@echo "make test-deep   the generated-input and lifecycle tests at their full sizes (before a release-sized change)"
 	@echo "make lint        ruff format --check, ruff check, mypy"
 	@echo "make lock        resolve requirements.lock again from pyproject.toml"
 	@echo "make lab         JupyterLab on your copies of the notebooks (in $(LAB)/), with the project's environment"
@@ -55,20 +56,22 @@ notebook-filter:
 lock: $(VENV)/.installed
 	$(UV) pip compile --quiet --universal --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
 
-# The executable article: fails loudly if any cell fails; the run's data goes to $(OUT).
+# The executable article: fails loudly if any cell fails; the run's data goes to $(OUT). The
+# terminal shows each section as it starts, the long cells' progress, and where the article went.
 article: $(VENV)/.installed
-	mkdir -p $(BUILD)
-	$(PY) -m papermill notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
-		-p preset $(PRESET) -p out $(abspath $(OUT)) --progress-bar --request-save-on-cell-execute
-	$(MAKE) --no-print-directory -j2 article-html article-reader-html
+	@mkdir -p $(BUILD)
+	@$(PY) -m bench.notebook notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
+		-p preset $(PRESET) -p out $(abspath $(OUT))
+	@$(MAKE) --no-print-directory -j2 article-html article-reader-html
 	@echo "built $(BUILD)/article.html (with code) and $(BUILD)/article-reader.html (for readers)"
 
-# The executed article as HTML, with its code and without (side by side: make article runs both).
+# The executed article as HTML, with its code and without (side by side: make article runs both);
+# nbconvert says only what goes wrong; notebooks/article.html.j2 gives each figure its alt text.
 article-html:
-	$(VENV)/bin/jupyter nbconvert --to html $(BUILD)/article.ipynb --output article.html
+	@$(VENV)/bin/jupyter nbconvert --log-level=WARN --to html --template-file notebooks/article.html.j2 $(BUILD)/article.ipynb --output article.html
 
 article-reader-html:
-	$(VENV)/bin/jupyter nbconvert --to html --no-input $(BUILD)/article.ipynb --output article-reader.html
+	@$(VENV)/bin/jupyter nbconvert --log-level=WARN --to html --template-file notebooks/article.html.j2 --no-input $(BUILD)/article.ipynb --output article-reader.html
 
 run: $(VENV)/.installed
 	$(PY) -m bench run --preset $(PRESET) --out $(OUT)
@@ -77,15 +80,28 @@ run: $(VENV)/.installed
 report: $(VENV)/.installed
 	$(PY) -m bench report $(if $(RUN),$(RUN),--latest --out $(OUT))
 
-# Every test, on two workers, each test file on one of them (the README's commands share the
-# article's fixed ports, one at a time); then the tests marked alone, which time work on both
-# cores, with nothing else running. CI also runs test-fast on its own, as written.
+# Every test once: on two workers, each test file on one of them (the README's commands share
+# the article's fixed ports, one at a time); then the tests marked alone, which time work on
+# both cores, with nothing else running. It ends with how long the tests took (the install
+# before them not counted) and the counts of both calls on the last line; a failure fails it.
+TEST_RESULTS := $(BUILD)/test-results
 test: $(VENV)/.installed
-	$(PY) -m pytest -n 2 --dist loadfile -m "not alone"
-	$(PY) -m pytest -m alone
+	@mkdir -p $(TEST_RESULTS) && rm -f $(TEST_RESULTS)/*.xml
+	@start=$$(date +%s); status=0; \
+	$(PY) -m pytest -n 2 --dist loadfile -m "not alone" --junitxml=$(TEST_RESULTS)/others.xml || status=1; \
+	$(PY) -m pytest -m alone --junitxml=$(TEST_RESULTS)/alone.xml || status=1; \
+	$(PY) -m tests.tally --seconds $$(( $$(date +%s) - start )) $(TEST_RESULTS)/others.xml $(TEST_RESULTS)/alone.xml \
+		|| status=1; \
+	exit $$status
+
+# The tests that repeat something many times, at their full sizes (make test runs reduced
+# ones): 500 generated requests per route and framework, 200 thread and 20 process start/stop
+# cycles per framework. Run it before a change to the servers, their launch or their checks.
+test-deep: $(VENV)/.installed
+	$(PY) -m pytest -n 2 --dist loadfile --deep -m deep
 
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .

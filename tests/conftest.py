@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -18,6 +21,12 @@ from bench.records import Measurement, TrialRow
 from bench.store import Run
 from servers import frameworks, launch
 
+# jsonschema (which nbformat imports) checks the "iri" format with rfc3987_syntax when that
+# is installed, and rfc3987_syntax builds an Earley parser as it is imported: two seconds of
+# CPU in every test process (each xdist worker) before the first test. No schema validated
+# here has an IRI; without the module, jsonschema leaves that one format unchecked.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "cannot be imported"
+
 SMALL = 200  # array side small enough for milliseconds per task
 
 #: The article's routes and bodies, as the article printed them (the two frameworks it used).
@@ -27,18 +36,50 @@ ARTICLE_ROUTES = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The pages' commands first (``test_readme_*.py``, the article's build the longest of
-    them), so that on two workers (``make test``) the long files start at once."""
-    items.sort(
-        key=lambda item: (not item.path.name.startswith("test_readme_"), item.path.name != "test_readme_article.py")
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--deep",
+        action="store_true",
+        help="the generated-input and lifecycle tests at their full sizes (make test-deep)",
     )
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """One run of the smoke preset (seed 1), shared by the tests of a worker that read it."""
-    return trials.run_preset(presets.get("smoke"), out=tmp_path_factory.mktemp("runs"), seed=1, progress=False)
+def deep(request: pytest.FixtureRequest) -> bool:
+    """Whether the run asked for the full sizes (``--deep``, ``make test-deep``): the tests
+    that repeat something many times to find what fails rarely run their reduced sizes
+    otherwise, sizes still large enough to catch the faults they are there for."""
+    return bool(request.config.getoption("deep"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects, so that -m deep finds the tests marked here
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The pages' commands first (``test_readme_*.py``, the article's build the longest of
+    them): the longest files, so that on two workers (``make test``) they start at once while the
+    other worker takes the rest. Tests that use the ``deep`` fixture are marked ``deep``."""
+    items.sort(
+        key=lambda item: (not item.path.name.startswith("test_readme_"), item.path.name != "test_readme_article.py")
+    )
+    for item in items:
+        if "deep" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.deep)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Run:
+    """One run of the smoke preset (seed 1), shared by every test that reads it: on several
+    workers (xdist) the first to need it makes it while the others wait, then all read the
+    same folder (a smoke run takes a minute or two of both cores)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the session's, above each worker's
+    with open(shared / "smoke-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        made = shared / "smoke-run.path"
+        if made.exists():
+            return Run(Path(made.read_text()))
+        run = trials.run_preset(presets.get("smoke"), out=shared / "smoke-runs", seed=1, progress=False)
+        made.write_text(str(run.path))
+        return run
 
 
 def trial_row(config: Config, *, seq: int = 0, warmup: bool = False, **measured: Any) -> TrialRow:

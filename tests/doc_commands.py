@@ -305,13 +305,21 @@ class ByCI:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Runs a selection of the tests ``make test`` runs, the same tests (CI runs them within
+    ``make test``, never twice): ``args``, the pytest arguments its Makefile recipe passes."""
+
+    args: str
+
+
+@dataclass(frozen=True)
 class NotHere:
     """Cannot run on this machine; ``why`` says why."""
 
     why: str
 
 
-Plan = Run | Serve | WithServers | Interactive | ByCI | NotHere
+Plan = Run | Serve | WithServers | Interactive | ByCI | Selection | NotHere
 #: The plans a test runs (the others say why not).
 RUNNABLE = (Run, Serve, WithServers, Interactive)
 

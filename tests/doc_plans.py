@@ -40,6 +40,7 @@ from .doc_commands import (
     Plan,
     Run,
     Scratch,
+    Selection,
     Serve,
     Terminal,
     WithServers,
@@ -50,10 +51,14 @@ from .doc_commands import (
     run_plan,
     stop,
 )
+from .terminal import noise
 
 
 def article_built(s: Scratch, f: Finished) -> None:
     f.ok()
+    said = f.out + f.err
+    assert noise(said) == [], noise(said)  # progress and the result, no warning a reader cannot act on
+    assert f.out.rstrip().splitlines()[-1].startswith("built build/article.html"), f.out[-500:]
     build = s.path / "build"
     assert (build / "article.html").stat().st_size > 100_000 and (build / "article-reader.html").exists()
     html = (build / "article.html").read_text()
@@ -359,7 +364,8 @@ PLANS: dict[str, dict[str, Plan]] = {
     "none": {
         "make test": ByCI(),
         "make lint": ByCI(),
-        "make test-fast": ByCI(),
+        "make test-fast": Selection('-m "not slow"'),
+        "make test-deep": Selection("--deep -m deep"),
         "make freethreaded": ByCI(),
         "conda env create -f environment.yml": NotHere(
             "conda-forge cannot be reached from this machine; test_environment_yml_installs_the_lock checks the file"

@@ -131,7 +131,9 @@ def test_wrong_method_is_a_json_4xx(server):
 @pytest.mark.parametrize("endpoint", ["sync", "async"])
 @pytest.mark.parametrize("strategy", ["gather", "sequential", "threads", "processes"])
 def test_every_strategy_in_every_endpoint_style(server, endpoint, strategy):
-    r = get(server, f"/run/{endpoint}", workload="sleep", strategy=strategy, n=2, size=30)
+    # 100 ms sleeps: a thread's start takes milliseconds, tens when other tests share the cores
+    # (two 30 ms sleeps read 1.5 or less then).
+    r = get(server, f"/run/{endpoint}", workload="sleep", strategy=strategy, n=2, size=100)
     assert r.status_code == 200, r.text
     data = r.json()
     assert data["endpoint"] == endpoint and data["strategy"] == strategy

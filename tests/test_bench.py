@@ -1,21 +1,28 @@
 """The instrument end to end at the smoke preset, and its parts on known inputs."""
 
 import json
+import math
+import os
+import signal
+import subprocess
+import sys
 from dataclasses import replace
 from itertools import pairwise
 
 import pandas as pd
+import psutil
 import pytest
 
 from bench import ablation, config, environment, lifecycle, plots, presets, report, trial, trials
 from bench.config import IDEAL, Config, Grid
+from bench.probe import ProcessProbe, tree_cpu_seconds
 from bench.records import COLUMNS
 from bench.store import Run
 from servers import memory, strategies, workloads
 from servers.strategies import GATHER
 from servers.workloads import ARTICLE
 
-from .conftest import trial_row
+from .conftest import trial_row, wait_for
 
 SMOKE = presets.get("smoke")
 
@@ -273,13 +280,6 @@ def test_report_of_a_run_where_every_trial_failed(tmp_path):
 
 
 def test_probe_measures_this_process_and_survives_a_dead_one():
-    import math
-    import os
-    import subprocess
-    import sys
-
-    from bench.probe import ProcessProbe
-
     with ProcessProbe(os.getpid()) as p:
         block = bytearray(64 * 2**20)  # touch 64 MiB
         block[::4096] = b"x" * len(block[::4096])
@@ -300,18 +300,29 @@ def test_trials_wait_for_memory_a_server_is_still_freeing(monkeypatch):
     assert trial.wait_for_memory(Config("flask", "process", "article", "gather", 5, 1000), limit_s=0.3) >= 0.3
 
 
-def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_busy_one():
-    import subprocess
-    import sys
+#: A process that spins for 30 s in itself and in three children: busy on more than both
+#: cores, so that it still reads busy in every 25 ms window (CPU time counts in 10 ms ticks)
+#: when other tests and other programs share the cores.
+SPIN = "import time\nt=time.time()\nwhile time.time()-t<30: pass"
+SPINNERS = 4
+START = f"subprocess.Popen([sys.executable, '-c', {SPIN!r}])"
+BUSY = f"import subprocess, sys\nfor _ in range({SPINNERS - 1}): {START}\n{SPIN}"
 
+
+def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_busy_one():
     idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    busy = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<30: pass"])
+    busy = subprocess.Popen([sys.executable, "-c", BUSY], start_new_session=True)
     try:
         assert trial.wait_until_quiet(idle.pid, limit_s=2) < 0.5
+        # All spinning: started, with some CPU time of their loops.
+        assert wait_for(
+            lambda: len(psutil.Process(busy.pid).children()) == SPINNERS - 1 and tree_cpu_seconds(busy.pid) > 0.5
+        )
         assert trial.wait_until_quiet(busy.pid, limit_s=0.4) >= 0.4
     finally:
+        idle.kill()
+        os.killpg(busy.pid, signal.SIGKILL)
         for p in (idle, busy):
-            p.kill()
             p.wait()
 
 

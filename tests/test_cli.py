@@ -1,9 +1,41 @@
+"""The command lines: ``python -m servers`` in a process of its own, ``python -m bench``'s
+main in this one (what ``python -m bench`` calls, without a second interpreter's imports)."""
+
+import signal
 import subprocess
 import sys
+from dataclasses import dataclass
+
+import pytest
+
+from bench.__main__ import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=60)
+
+
+@dataclass
+class Said:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def bench(capsys: pytest.CaptureFixture[str], *args: str) -> Said:
+    """``python -m bench ARGS``: its exit status and what it printed. Its SIGTERM and SIGHUP
+    handlers (main installs them) are this process's again afterwards."""
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+    out, err = capsys.readouterr()
+    return Said(code, out, err)
 
 
 def test_servers_cli_refuses_debug_for_fastapi_and_off_loopback():
@@ -18,19 +50,19 @@ def test_servers_cli_help_names_the_articles_ports():
     assert r.returncode == 0 and "5500" in r.stdout and "8000" in r.stdout
 
 
-def test_bench_report_of_a_missing_run_is_a_clear_error(tmp_path):
-    r = run("-m", "bench", "report", "--latest", "--out", str(tmp_path))
+def test_bench_report_of_a_missing_run_is_a_clear_error(tmp_path, capsys):
+    r = bench(capsys, "report", "--latest", "--out", str(tmp_path))
     assert r.returncode == 2 and "no complete runs under" in r.stderr
-    r = run("-m", "bench", "report", str(tmp_path))
+    r = bench(capsys, "report", str(tmp_path))
     assert r.returncode == 2 and "not a run folder" in r.stderr
 
 
-def test_bench_run_rejects_an_unknown_preset():
-    r = run("-m", "bench", "run", "--preset", "huge")
+def test_bench_run_rejects_an_unknown_preset(capsys):
+    r = bench(capsys, "run", "--preset", "huge")
     assert r.returncode == 2 and "invalid choice" in r.stderr
 
 
-def test_every_bench_command_prints_its_help_with_every_preset():
+def test_every_bench_command_prints_its_help_with_every_preset(capsys):
     """Preset descriptions say percentages ("within 10%"), which argparse would read as formats."""
     from bench import presets
     from bench.load import presets as load_presets
@@ -41,6 +73,6 @@ def test_every_bench_command_prints_its_help_with_every_preset():
         ("report", {}),
         ("external", {}),
     ):
-        r = run("-m", "bench", command, "--help")
+        r = bench(capsys, command, "--help")
         assert r.returncode == 0, r.stderr[-500:]
         assert all(name in r.stdout for name in names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .doc_commands import ROOT, RUNNABLE, ByCI, NotHere, documented_commands
+from .doc_commands import ROOT, RUNNABLE, ByCI, NotHere, Selection, documented_commands
 from .doc_plans import ALL, PLANS
 
 
@@ -35,7 +35,26 @@ def test_the_commands_left_to_ci_are_the_ones_ci_runs():
     ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     by_ci = [c for c, p in ALL.items() if isinstance(p, ByCI)]
     assert sorted(c for c in ci if c.startswith("make ")) == sorted(by_ci)
-    assert all(isinstance(p, (ByCI, NotHere)) for p in PLANS["none"].values())
+    assert all(isinstance(p, (ByCI, Selection, NotHere)) for p in PLANS["none"].values())
+
+
+def recipe(target: str) -> str:
+    """The Makefile's recipe of ``target``: its lines up to the next blank line."""
+    text = (ROOT / "Makefile").read_text()
+    found = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", text, re.M)
+    assert found, f"the Makefile has no target {target}"
+    return found.group(1)
+
+
+def test_a_selection_of_the_tests_runs_what_its_plan_says_and_make_test_runs_them_all():
+    """``make test-fast`` and ``make test-deep`` select from the tests ``make test`` runs (it
+    leaves out only the tests marked alone, which it then runs alone): CI runs them there."""
+    selections = {c: p for c, p in ALL.items() if isinstance(p, Selection)}
+    assert selections
+    for command, plan in selections.items():
+        assert plan.args in recipe(command.removeprefix("make ")), (command, plan.args)
+    whole = recipe("test")
+    assert '-m "not alone"' in whole and "-m alone" in whole
 
 
 def test_environment_yml_installs_the_lock():

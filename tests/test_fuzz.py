@@ -29,10 +29,14 @@ from servers.fastapi_app import create_app as fastapi_app
 
 from .conftest import ARTICLE_ROUTES, SMALL, assert_no_new_threads, live_threads
 
-#: Over 500 generated requests to every route of each framework: slow.
+#: Generated requests to every route of each framework: slow.
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 500
+#: Generated requests per route and framework (and from FastAPI's schema): the full count
+#: (``make test-deep``), and make test's, enough for every kind of bad value the strategies
+#: below draw (wrong types, out of range, unknown names, odd text) to reach every route.
+DEEP_EXAMPLES = 500
+EXAMPLES = 100
 #: The routes each framework's app gets EXAMPLES generated queries on; ARTICLE stands for
 #: the framework's article route.
 ARTICLE = "the article's route"
@@ -83,9 +87,13 @@ def guarded(monkeypatch) -> Iterator[None]:
     yield
 
 
-def fuzz_settings() -> Any:
+def examples(deep: bool) -> int:
+    return DEEP_EXAMPLES if deep else EXAMPLES
+
+
+def fuzz_settings(count: int) -> Any:
     return settings(
-        max_examples=EXAMPLES,
+        max_examples=count,
         deadline=None,
         database=None,
         derandomize=True,
@@ -94,12 +102,12 @@ def fuzz_settings() -> Any:
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_generated_queries_get_a_2xx_or_a_json_4xx(server, guarded, route):
+def test_generated_queries_get_a_2xx_or_a_json_4xx(server, guarded, route, deep):
     # A framework without the article's route answers the article's Flask route with a 404.
     path = ARTICLE_ROUTES.get(server.framework, ARTICLE_ROUTES["flask"])[0] if route == ARTICLE else route
     sent = {"n": 0, "ok": 0}
 
-    @fuzz_settings()
+    @fuzz_settings(examples(deep))
     @given(query=queries)
     def one(query: dict[str, str]) -> None:
         r = requests.get(server.url + path, params=query, timeout=30)  # a hang fails here
@@ -110,7 +118,7 @@ def test_generated_queries_get_a_2xx_or_a_json_4xx(server, guarded, route):
     rss_before = psutil.Process().memory_info().rss
     with ProcessProbe(os.getpid()) as probe:
         one()
-    assert sent["n"] >= EXAMPLES
+    assert sent["n"] >= examples(deep)
     routed = route != "/nowhere" and (route != ARTICLE or server.framework in ARTICLE_ROUTES)
     assert (sent["ok"] > 0) == routed, sent  # some of them ran; none where there is no route
     growth = probe.usage.peak_rss_bytes - rss_before
@@ -126,7 +134,7 @@ def fastapi_server() -> Iterator[launch.Server]:
     assert_no_new_threads(before)
 
 
-def test_fastapi_schema_generated_requests_get_a_2xx_or_a_json_4xx(fastapi_server, guarded):
+def test_fastapi_schema_generated_requests_get_a_2xx_or_a_json_4xx(fastapi_server, guarded, deep):
     schema = schemathesis.openapi.from_dict(fastapi_app(SMALL).openapi())
     results = list(schema.get_all_operations())
     assert all(isinstance(r, Ok) for r in results), [r for r in results if not isinstance(r, Ok)]
@@ -137,7 +145,7 @@ def test_fastapi_schema_generated_requests_get_a_2xx_or_a_json_4xx(fastapi_serve
     )
     sent = {"n": 0}
 
-    @fuzz_settings()
+    @fuzz_settings(examples(deep))
     @given(case=cases)
     def one(case: Any) -> None:
         r = case.call(base_url=fastapi_server.url, timeout=30)
@@ -145,5 +153,5 @@ def test_fastapi_schema_generated_requests_get_a_2xx_or_a_json_4xx(fastapi_serve
         check_answer(r)
 
     one()
-    assert sent["n"] >= EXAMPLES
+    assert sent["n"] >= examples(deep)
     assert requests.get(fastapi_server.url + "/ping", timeout=10).ok

@@ -15,7 +15,10 @@ from servers.names import MODES
 
 from .conftest import ARTICLE_ROUTES, SMALL, children, gone, live_threads, wait_for
 
-CYCLES = {"thread": 200, "process": 20}
+#: Start/stop cycles per mode: the full counts (``make test-deep``), and make test's. A leak
+#: of every cycle shows in one; the reduced counts still repeat enough to show one of a few.
+DEEP_CYCLES = {"thread": 200, "process": 20}
+CYCLES = {"thread": 20, "process": 3}
 
 
 def open_fds() -> set[str]:
@@ -52,12 +55,13 @@ def one_cycle(framework: str, mode: str) -> tuple[int, int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_many_start_stop_cycles_leave_nothing_behind(framework, mode, capsys):
+def test_many_start_stop_cycles_leave_nothing_behind(framework, mode, deep, capsys):
+    cycles = (DEEP_CYCLES if deep else CYCLES)[mode]
     one_cycle(framework, mode)  # imports, logging handlers and the like, made once per process
     threads, fds, kids = live_threads(), open_fds(), children()
     ports: list[int] = []
     pids: list[int] = []
-    for _ in range(CYCLES[mode]):
+    for _ in range(cycles):
         port, pid = one_cycle(framework, mode)
         ports.append(port)
         pids.append(pid)
@@ -70,7 +74,7 @@ def test_many_start_stop_cycles_leave_nothing_behind(framework, mode, capsys):
     }
     with capsys.disabled():
         print(
-            f"\n{framework}/{mode}: {CYCLES[mode]} start/stop cycles; leaked "
+            f"\n{framework}/{mode}: {cycles} start/stop cycles; leaked "
             + ", ".join(f"{len(v)} {k}" for k, v in leaked.items())
         )
     assert leaked == {"threads": [], "descriptors": [], "ports": [], "processes": []}

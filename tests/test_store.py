@@ -3,8 +3,6 @@ formats are read and an unknown one is refused by name."""
 
 import json
 import math
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from bench.records import COLUMNS, META_FORMAT, RunKind, TrialRow
 from bench.store import Run
 
 from .conftest import trial_row
+from .test_cli import bench
 
 ENV = environment.collect()
 
@@ -126,16 +125,14 @@ def test_a_run_folder_of_the_second_format_reads_as_single_requests(tmp_path):
     assert run.meta()["format"] == META_FORMAT and run.meta()["targets"] == {}
 
 
-def test_a_run_folder_of_an_unknown_format_is_refused_by_name(tmp_path):
+def test_a_run_folder_of_an_unknown_format_is_refused_by_name(tmp_path, capsys):
     run = Run.create(tmp_path, "quick")
     write_raw(run, {"format": 99, "started_at": "2027-01-01T00:00:00", "completed": True})
     with pytest.raises(store.RunDataError, match=rf"{run.path}: meta.json is in format 99, which this version"):
         run.meta()
     with pytest.warns(UserWarning, match=rf"{run.id} \(.*format 99"):
         assert store.runs(tmp_path) == []
-    r = subprocess.run(
-        [sys.executable, "-m", "bench", "report", str(run.path)], capture_output=True, text=True, timeout=60
-    )
+    r = bench(capsys, "report", str(run.path))
     assert r.returncode == 2 and f"{run.path}: meta.json is in format 99" in r.stderr
 
 

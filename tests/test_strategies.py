@@ -51,7 +51,8 @@ def test_gather_overlaps_sleep_but_not_cpu_work():
 
 def test_threads_overlap_waits_and_processes_overlap_held_gil(pool):
     ctx = Context(pool=pool)
-    assert workloads.parallelism(strategies.threads(workloads.SLEEP, 4, 50, ctx)) > 3.0
+    # 200 ms sleeps: starting four threads takes a few ms, tens on a busy machine (50 ms ones read 2.87).
+    assert workloads.parallelism(strategies.threads(workloads.SLEEP, 4, 200, ctx)) > 3.0
     spans = strategies.processes(workloads.SLEEP, 2, 100, ctx)
     assert workloads.parallelism(spans) > 1.5 and {sp.pid for sp in spans} == set(pool.pids)
 
