@@ -98,7 +98,8 @@ test: $(VENV)/.installed
 # ones): 500 generated requests per route and framework, 200 thread and 20 process start/stop
 # cycles per framework. Run it before a change to the servers, their launch or their checks.
 test-deep: $(VENV)/.installed
-	$(PY) -m pytest -n 2 --dist loadfile --deep -m deep
+	$(PY) -m pytest -n 2 --dist loadfile --deep -m "deep and not alone"
+	$(PY) -m pytest --deep -m "deep and alone"
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow"

@@ -365,7 +365,7 @@ PLANS: dict[str, dict[str, Plan]] = {
         "make test": ByCI(),
         "make lint": ByCI(),
         "make test-fast": Selection('-m "not slow"'),
-        "make test-deep": Selection("--deep -m deep"),
+        "make test-deep": Selection('--deep -m "deep and not alone"'),
         "make freethreaded": ByCI(),
         "conda env create -f environment.yml": NotHere(
             "conda-forge cannot be reached from this machine; test_environment_yml_installs_the_lock checks the file"
@@ -392,9 +392,10 @@ PLANS: dict[str, dict[str, Plan]] = {
         "python -m bench run --preset servers": Run(BENCH_RUN, servers_run_made, timeout=LONG_S),
         # About four minutes: the smoke preset sweeps the process pool over the same n, and reports it the same way.
         "python -m bench run --preset scaling": Run(BENCH_RUN, scaling_run_made, timeout=LONG_S),
-        # About four minutes: gil-smoke, which the page names, runs the same code in seconds.
+        # About four minutes: gil-smoke, which the page names, runs the same code in seconds (into a
+        # folder of its own, so that the reports of the newest run under data/runs read the smoke run).
         "python -m bench run --preset gil": Run(
-            "python -m bench run --preset gil-smoke --out data/runs", gil_run_made, free_threaded=True
+            "python -m bench run --preset gil-smoke --out data/gil-runs", gil_run_made, free_threaded=True
         ),
         "python -m bench agree data/reference/*/": Run("python -m bench agree data/reference/*/", runs_compared),
         "python -m bench report data/runs/<run-id>": Run(
