@@ -89,6 +89,10 @@ def execute(source: Path, target: Path, *, cwd: Path, parameters: dict[str, Any]
         progress_bar=False,
         request_save_on_cell_execute=True,
         config=Config({"KernelManager": {"transport": "ipc"}}),
+        # jupyter_client interrupts a kernel before it shuts it down, and an idle ipykernel then
+        # logs "KeyboardInterrupt caught in kernel" as an error: the kernel application's own
+        # log (not the notebook's output, nor a cell's error, which fail the command) stays quiet.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
 
 
