@@ -142,28 +142,17 @@ def _server_record(key: ServerKey, server: harness.Server) -> ServerRecord:
 def _trial_row(
     run: Run, seq: int, step: Step, *, server: str, started: str, waited: float, quiet: float, measured: Measurement
 ) -> TrialRow:
-    c = step.config
     return TrialRow(
         run_id=run.id,
         seq=seq,
         repeat=step.repeat,
         warmup=step.warmup,
-        framework=c.framework,
-        variant=c.variant,
-        mode=c.mode,
         server=server,
-        endpoint=c.endpoint,
-        workload=c.workload,
-        strategy=c.strategy,
-        n=c.n,
-        size=c.size,
-        back_to_back=c.back_to_back,
         started_at=started,
         memory_wait_s=waited,
         quiet_wait_s=quiet,
         measured=measured,
-        python=c.python,
-        clients=c.clients,
+        **step.config.to_dict(),
     )
 
 
