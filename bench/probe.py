@@ -7,6 +7,7 @@ every few milliseconds, which can miss short peaks. The method used is recorded.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -32,20 +33,55 @@ def faults(pid: int) -> tuple[float, float]:
 
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds so far of ``pid`` and every process below it (NaN if gone).
-    Children that end between two readings take their seconds with them."""
+    Children that end between two readings take their seconds with them. When ``pid`` is
+    this process, the calling thread is left out: a caller that polls would otherwise read
+    its own polling as work of the tree (servers in thread mode are this process's other
+    threads)."""
     try:
         root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
+        total = _own_threads_cpu_seconds(root) if pid == os.getpid() else _cpu_seconds_of(root)
+        below = descendants(pid)
     except psutil.Error:
         return float("nan")
-    total = 0.0
-    for p in procs:
+    for child in below:
         try:
-            t = p.cpu_times()
-            total += t.user + t.system
+            total += _cpu_seconds_of(psutil.Process(child))
         except psutil.Error:
             continue
     return total
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid``, read from each thread's ``/proc/<pid>/task/<tid>/children``
+    (Linux), which costs a few files instead of every process of the machine; through psutil
+    where that is not available."""
+    try:
+        found: list[int] = []
+        todo = [pid]
+        while todo:
+            for task in _proc(todo.pop(), "task").iterdir():
+                kids = [int(k) for k in (task / "children").read_text().split()]
+                found += kids
+                todo += kids
+        return found
+    except FileNotFoundError as e:
+        if not _proc(pid, "").exists():
+            raise psutil.NoSuchProcess(pid) from e
+    except OSError:
+        pass
+    return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+
+
+def _cpu_seconds_of(p: psutil.Process) -> float:
+    t = p.cpu_times()
+    return float(t.user + t.system)
+
+
+def _own_threads_cpu_seconds(me: psutil.Process) -> float:
+    """CPU seconds of this process (its ended threads too) less those of the calling thread."""
+    caller = threading.get_native_id()
+    mine = sum(t.user_time + t.system_time for t in me.threads() if t.id == caller)
+    return _cpu_seconds_of(me) - float(mine)
 
 
 def cpu_seconds(pid: int) -> float:

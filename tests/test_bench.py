@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
 from itertools import pairwise
 
@@ -324,6 +326,26 @@ def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_bu
         os.killpg(busy.pid, signal.SIGKILL)
         for p in (idle, busy):
             p.wait()
+
+
+def _spin(seconds: float) -> None:
+    t = time.thread_time()
+    while time.thread_time() - t < seconds:
+        pass
+
+
+def test_reading_this_process_leaves_out_the_calling_thread_and_counts_the_others():
+    """A caller polling its own process (thread-mode servers are its threads) must not read
+    its own polling as the tree's work; another thread's work still counts."""
+    me = os.getpid()
+    before = tree_cpu_seconds(me)
+    _spin(0.3)
+    assert tree_cpu_seconds(me) - before < 0.1
+    worker = threading.Thread(target=_spin, args=(0.3,))
+    before = tree_cpu_seconds(me)
+    worker.start()
+    worker.join()
+    assert tree_cpu_seconds(me) - before >= 0.2
 
 
 def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
