@@ -11,6 +11,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -78,20 +79,49 @@ def server_key(c: Config) -> ServerKey:
     return (c.framework, c.mode, c.variant, c.python)
 
 
+#: Servers of their own process started at once: most of a start is the new process importing
+#: its framework, on its own core, while the others wait on ``/ping``.
+START_AT_ONCE = 4
+
+
 def _start_servers(
     stack: ExitStack, configs: list[Config], *, size: int, progress: Progress
 ) -> dict[ServerKey, harness.Server]:
     """One server per framework, mode, variant and interpreter the configurations use,
-    stopped with ``stack``."""
+    stopped with ``stack``: those in this process (thread mode) one after another, those in
+    processes of their own :data:`START_AT_ONCE` at a time. A server that fails to start
+    raises once the others have started; every one is stopped with ``stack``."""
     wanted = sorted({server_key(c) for c in configs if c.framework != IDEAL})
     servers: dict[ServerKey, harness.Server] = {}
+    for f, m, v, p in wanted:
+        path = python_path(p)
+        under = {"python": path} if path else {}
+        servers[(f, m, v, p)] = harness.serve(f, m, size=size, variant=v, timeout=60, **under)
+    stack.callback(_stop_servers, list(servers.values()))
     with progress_bar(progress, total=len(wanted), desc="starting servers", unit="server") as bar:
-        for f, m, v, p in wanted:
-            bar.update()
-            path = python_path(p)
-            under = {"python": path} if path else {}
-            servers[(f, m, v, p)] = stack.enter_context(harness.serve(f, m, size=size, variant=v, timeout=60, **under))
+        for key in wanted:
+            if key[1] == "thread":
+                servers[key].start()
+                bar.update()
+        apart = [servers[key] for key in wanted if key[1] != "thread"]
+        pool = ThreadPoolExecutor(max_workers=START_AT_ONCE, thread_name_prefix="start-server")
+        try:
+            for started in as_completed([pool.submit(s.start) for s in apart]):
+                started.result()
+                bar.update()
+        finally:  # an interrupt or a failure: no start left pending, none left half-done
+            pool.shutdown(wait=True, cancel_futures=True)
     return servers
+
+
+def _stop_servers(servers: list[harness.Server]) -> None:
+    """Stop every server (one never started too), :data:`START_AT_ONCE` at a time: a server
+    of its own process takes up to a second or two to stop (gunicorn's workers). The first
+    failure is raised once all have been asked."""
+    with ThreadPoolExecutor(max_workers=START_AT_ONCE, thread_name_prefix="stop-server") as pool:
+        stopping = [pool.submit(s.stop) for s in servers]
+    for stopped in stopping:
+        stopped.result()
 
 
 @contextmanager

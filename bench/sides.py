@@ -13,6 +13,9 @@ import pandas as pd
 
 from servers import harness
 
+#: The columns :meth:`Side.of` selects on.
+SIDE_COLUMNS = ("framework", "endpoint", "variant")
+
 
 @dataclass(frozen=True)
 class Side:
