@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import shutil
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from bench import debian, presets, trials
+from bench import debian
 from bench.config import Config
 from bench.records import Measurement, TrialRow
 from bench.store import Run
 from servers import frameworks, launch
+
+from .doc_commands import BENCH_RUN, LONG_S, newest, shared_scratch
+from .sharing import wait_for
 
 # jsonschema (which nbformat imports) checks the "iri" format with rfc3987_syntax when that
 # is installed, and rfc3987_syntax builds an Earley parser as it is imported: two seconds of
@@ -66,20 +66,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Run:
-    """One run of the smoke preset (seed 1), shared by every test that reads it: on several
-    workers (xdist) the first to need it makes it while the others wait, then all read the
-    same folder (a smoke run takes a minute or two of both cores)."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent  # the session's, above each worker's
-    with open(shared / "smoke-run.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        made = shared / "smoke-run.path"
-        if made.exists():
-            return Run(Path(made.read_text()))
-        run = trials.run_preset(presets.get("smoke"), out=shared / "smoke-runs", seed=1, progress=False)
-        made.write_text(str(run.path))
-        return run
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The smoke run that the pages' ``python -m bench run --preset smoke --out data/runs``
+    makes in the bench group's scratch copy (tests/test_readme_bench.py), shared by every test
+    that reads it: the first test process to need it runs that command while the others wait,
+    then all read the same folder (one smoke run fewer than a run of its own)."""
+    scratch = shared_scratch(tmp_path_factory, "bench")
+    scratch.run(BENCH_RUN, timeout=LONG_S).ok()
+    return Run(newest(scratch, "smoke"))
 
 
 def trial_row(config: Config, *, seq: int = 0, warmup: bool = False, **measured: Any) -> TrialRow:
@@ -105,16 +99,6 @@ def query(**params: str | int) -> dict[str, str | int]:
 
 def live_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.is_alive()}
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
-    """Poll ``predicate`` until true or ``timeout`` (a bounded wait for a condition)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
 
 
 def gone(pid: int) -> bool:

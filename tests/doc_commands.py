@@ -12,6 +12,7 @@ runs and what is checked; the ``test_readme_*.py`` files run them, a group each.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -24,14 +25,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
 import pytest
 import requests
 
-from .conftest import wait_for
+from .sharing import locked, session_folder, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -44,6 +45,8 @@ PORT_WAIT_S = 300.0
 #: The bound on a command that makes a whole smoke run, and on what a command needs before
 #: it (seconds here; minutes on a busy machine): a guard against a hang, not a goal.
 LONG_S = 600.0
+#: The smoke run the pages show bench itself making; the tests that read a smoke run read it.
+BENCH_RUN = "python -m bench run --preset smoke --out data/runs"
 
 
 def pages() -> list[Path]:
@@ -93,30 +96,51 @@ class Finished:
 
 @dataclass
 class Scratch:
-    """A scratch copy of the checkout that commands run in, and what ran there."""
+    """A scratch copy of the checkout that commands run in, and what ran there. A ``shared``
+    one is shared by the session's test processes (:func:`shared_scratch`): each command runs
+    in one of them, under a lock, and the others get its result from a file."""
 
     path: Path
     env: dict[str, str]
     finished: dict[str, Finished] = field(default_factory=dict)
+    shared: bool = False
 
     def run(self, command: str, timeout: float = 300.0) -> Finished:
         """Run ``command`` with bash to its end (once: a second call gets the first result).
         A command that does not end within ``timeout``, or whose test is stopped, is killed
         with its whole process group, and kept as failed, so that the commands sharing its
         result fail at once instead of running it again."""
-        if command not in self.finished:
-            proc = self.popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if command in self.finished:
+            return self.finished[command]
+        if not self.shared:
+            return self._run(command, timeout)
+        kept = self.path / ".finished"
+        kept.mkdir(exist_ok=True)
+        name = hashlib.sha256(command.encode()).hexdigest()[:16]
+        with locked(kept / f"{name}.lock"):
+            record = kept / f"{name}.json"
+            if record.exists():
+                self.finished[command] = Finished(**json.loads(record.read_text()))
+                return self.finished[command]
             try:
-                out, err = proc.communicate(timeout=timeout)
-            except BaseException as e:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.communicate(timeout=30)
-                why = f"did not end within {timeout:.0f} s" if isinstance(e, subprocess.TimeoutExpired) else repr(e)
-                self.finished[command] = Finished(command, -signal.SIGKILL, "", f"killed: {why}")
-                if isinstance(e, subprocess.TimeoutExpired):
-                    raise AssertionError(f"{command!r} {why}") from None
-                raise
-            self.finished[command] = Finished(command, proc.returncode, out, err)
+                return self._run(command, timeout)
+            finally:
+                if command in self.finished:
+                    record.write_text(json.dumps(asdict(self.finished[command])))
+
+    def _run(self, command: str, timeout: float) -> Finished:
+        proc = self.popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except BaseException as e:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+            why = f"did not end within {timeout:.0f} s" if isinstance(e, subprocess.TimeoutExpired) else repr(e)
+            self.finished[command] = Finished(command, -signal.SIGKILL, "", f"killed: {why}")
+            if isinstance(e, subprocess.TimeoutExpired):
+                raise AssertionError(f"{command!r} {why}") from None
+            raise
+        self.finished[command] = Finished(command, proc.returncode, out, err)
         return self.finished[command]
 
     def popen(
@@ -143,12 +167,27 @@ class Scratch:
 
 def new_scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
     """A scratch copy of the checkout, with empty ``data/runs`` and the committed runs linked."""
-    path = tmp_path_factory.mktemp("checkout")
-    for entry in ROOT.iterdir():
-        if entry.name not in UNLINKED:
-            (path / entry.name).symlink_to(entry)
-    (path / "data" / "runs").mkdir(parents=True)
-    (path / "data" / "reference").symlink_to(ROOT / "data" / "reference")
+    return _scratch_at(tmp_path_factory.mktemp("checkout"))
+
+
+def shared_scratch(tmp_path_factory: pytest.TempPathFactory, name: str) -> Scratch:
+    """The scratch copy called ``name`` that every test process of this session shares (made
+    by the first to ask): what a command made there, the others read."""
+    path = session_folder(tmp_path_factory) / f"shared-checkout-{name}"
+    with locked(path.with_suffix(".lock")):
+        if not path.exists():
+            _scratch_at(path)
+    return replace(_scratch_at(path, make=False), shared=True)
+
+
+def _scratch_at(path: Path, *, make: bool = True) -> Scratch:
+    if make:
+        path.mkdir(exist_ok=True)
+        for entry in ROOT.iterdir():
+            if entry.name not in UNLINKED:
+                (path / entry.name).symlink_to(entry)
+        (path / "data" / "runs").mkdir(parents=True)
+        (path / "data" / "reference").symlink_to(ROOT / "data" / "reference")
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
     env.update(PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", VIRTUAL_ENV=str(BIN.parent))
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTERLAB_SETTINGS_DIR"):

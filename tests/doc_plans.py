@@ -32,6 +32,7 @@ from bench.load.external import read_locust
 
 from .conftest import wait_for
 from .doc_commands import (
+    BENCH_RUN,
     LONG_S,
     ByCI,
     Finished,
@@ -49,6 +50,7 @@ from .doc_commands import (
     new_scratch,
     newest,
     run_plan,
+    shared_scratch,
     stop,
 )
 from .terminal import noise
@@ -339,7 +341,6 @@ def lab_serves_the_notebooks(scratch: Scratch) -> None:
 
 ARTICLE_SMOKE = "make article PRESET=smoke"
 RUN_SMOKE = "make run PRESET=smoke"
-BENCH_RUN = "python -m bench run --preset smoke --out data/runs"
 LOAD_SMOKE = "python -m bench load --preset smoke"
 MASTER = (
     ".venv/bin/locust -f loadtest/locustfile.py --master --headless --expect-workers 2 -u 8 -r 8 -t 5s "
@@ -497,12 +498,19 @@ PLANS: dict[str, dict[str, Plan]] = {
 ALL: dict[str, Plan] = {command: plan for group in PLANS.values() for command, plan in group.items()}
 
 
+#: The groups whose scratch copy the session's other tests share: the bench group's smoke run
+#: is the one the tests that read a smoke run read (tests/conftest.py ``smoke_run``).
+SHARED_GROUPS = ("bench",)
+
+
 def group_tests(group: str) -> tuple[Callable[..., Scratch], Callable[..., None]]:
     """The scratch fixture and the test of a group's file (``tests/test_readme_<group>.py``):
     one scratch copy for the file, and each of the group's commands run by its plan."""
 
     @pytest.fixture(scope="module", name="scratch")
     def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
+        if group in SHARED_GROUPS:
+            return shared_scratch(tmp_path_factory, group)
         return new_scratch(tmp_path_factory)
 
     commands = [pytest.param(c, marks=pytest.mark.timeout(bound_s(p))) for c, p in PLANS[group].items()]
