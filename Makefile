@@ -44,7 +44,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 # metadata (nbstripout, run as a git filter by .gitattributes). Set in this clone's
 # .git/config by every install; nothing happens outside a git checkout.
 NB_STRIP_KEYS := metadata.language_info
-NB_STRIP = '$(realpath $(VENV))/bin/python' -m nbstripout --keep-id --extra-keys '$(NB_STRIP_KEYS)'
+NB_STRIP = '$(realpath $(VENV))/bin/python' '$(realpath scripts/nbstrip.py)' --keep-id --extra-keys '$(NB_STRIP_KEYS)'
 notebook-filter:
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		git config filter.nbstripout.clean "$(NB_STRIP)" && \
