@@ -367,6 +367,14 @@ PLANS: dict[str, dict[str, Plan]] = {
         "make test-fast": Selection('-m "not slow"'),
         "make test-deep": Selection('--deep -m "deep and not alone"'),
         "make freethreaded": ByCI(),
+        ".venv/bin/uv python install 3.14t": NotHere(
+            "uv's builds of CPython cannot be downloaded from this machine; make freethreaded tries this first "
+            "and says why it could not (test_make_freethreaded_says_so_where_neither_route_works)"
+        ),
+        "FT_PYTHON=$(.venv/bin/uv python find 3.14t) make freethreaded": NotHere(
+            "needs uv's 3.14t, which cannot be downloaded here (the line above); make freethreaded takes the "
+            "Python it builds itself the same way"
+        ),
         "conda env create -f environment.yml": NotHere(
             "conda-forge cannot be reached from this machine; test_environment_yml_installs_the_lock checks the file"
         ),
