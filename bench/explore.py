@@ -75,6 +75,8 @@ THREAD_MODE_REFUSED = (
 )
 
 
+#: Where an answer's one-after-another time was measured, by whether it ran under another Python.
+BASELINE_WHERE = {False: "in this process", True: "under the same Python, in a process of it"}
 #: What the free-threaded venv serves (requirements-ft.lock): the article's two frameworks, each
 #: on its own server.
 FREE_THREADED_FRAMEWORKS: tuple[str, ...] = harness.ARTICLE_FRAMEWORKS
@@ -231,6 +233,7 @@ class Explorer:
                 speedup=row["speedup"],
                 speedups=[speedup(base, w) for _, w, _ in sent],
                 warmup_s=warmup,
+                one_after_another_where=BASELINE_WHERE[bool(python)],
             )
         else:
             row.update(size=size, error=body["error"]["message"])
@@ -376,7 +379,8 @@ def show(answer: dict[str, Any]) -> None:
 
 def summary(answer: dict[str, Any]) -> str:
     """One line of an answer's numbers: speed-up (with every request's when repeated),
-    parallelism, wall time, the one-after-another time, and a warm-up if one was sent."""
+    parallelism, wall time, the one-after-another time, the interpreter where it was a
+    free-threaded one (and whether its GIL stayed off), and a warm-up if one was sent."""
     if "error" in answer:
         return f"refused: {answer['error']['message']}"
     each = answer.get("speedups", [])
@@ -389,6 +393,10 @@ def summary(answer: dict[str, Any]) -> str:
         f"speed-up {answer['speedup']:.2f}{spread}, parallelism {answer['parallelism']:.2f}; "
         f"wall {answer['wall_s']:.3f} s against {answer['one_after_another_s']:.3f} s one after another"
     )
+    server = answer.get("server", {})
+    if str(server.get("interpreter", "")).endswith("free-threading"):
+        gil = "GIL on: it came back" if server.get("gil_enabled") else "GIL off"
+        line += f"; served by {server['interpreter']} ({gil})"
     if answer.get("warmup_s"):
         line += f"; first use: a warm-up request took {answer['warmup_s']:.2f} s, not counted"
     return line

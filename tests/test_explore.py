@@ -126,6 +126,11 @@ def test_the_summary_line_names_both_numbers_and_the_warm_up():
     assert line.startswith("speed-up 1.80 (the fastest of 3 requests; they ranged 1.70 to 1.90), parallelism 1.95")
     assert "a warm-up request took 1.20 s, not counted" in line
     assert summary({"error": {"message": "n must be between 1 and 64"}}) == "refused: n must be between 1 and 64"
+    assert "served by" not in line, "the project's own Python goes unsaid"
+    free = {**answer, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": False}}
+    assert "; served by 3.13.5 free-threading (GIL off);" in summary(free)
+    back = {**answer, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": True}}
+    assert "(GIL on: it came back)" in summary(back)
 
 
 class FakeExplorer(Explorer):
