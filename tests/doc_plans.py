@@ -136,7 +136,8 @@ def gil_run_made(s: Scratch, f: Finished) -> None:
     every free-threaded trial without its GIL."""
     f.ok()
     assert "Without the GIL" in f.out and "gil_enabled was False in every one of the" in f.out
-    assert re.search(r"pure-Python threads at n=2, ideal: [\d.]+x \[", f.out)
+    assert re.search(r"^  ideal\s+without the GIL\s+[\d.]+x \[[\d.]+, [\d.]+\]", f.out, re.M), f.out
+    assert "- pure-Python threads at n=2, ideal: " in f.out
 
 
 def gil_off(t: Terminal, url: str) -> None:
