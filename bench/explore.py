@@ -3,7 +3,11 @@
 :class:`Explorer` keeps one server per framework and mode running, sends single ``/run``
 requests, and keeps a history of what was tried. Each answer carries its speed-up (the same
 tasks one after another in this process, over the request's wall time: see
-:mod:`bench.speedup`) beside the parallelism the server measured. The first time a
+:mod:`bench.speedup`) beside the parallelism the server measured. A server may run under
+the clone's free-threaded Python (``python="freethreaded"``, process mode: see
+:data:`bench.config.PYTHONS`); its speed-up is then over that Python's own one-after-another
+time, measured in a process of it (:func:`bench.speedup.in_runner`), so that the build's
+slower single thread does not read as parallelism. The first time a
 configuration is sent, an untimed warm-up request starts what it will use (the app's
 process pool, its imports), and the answer says how long that took instead of counting it.
 :func:`check` turns a prediction into a plain-words :class:`Verdict`. The notebooks wire
@@ -24,15 +28,18 @@ from IPython.display import display
 from servers import harness
 
 from . import plots
-from .config import scaling_ns
+from .config import PYTHONS, python_path, scaling_ns
 from .environment import usable_cores
 from .scaling import bend
-from .speedup import BaselineRefused, Baselines, speedup
+from .speedup import BaselineRefused, Baselines, in_runner, speedup
 
 COLUMNS = [
     "framework",
     "server",
     "mode",
+    "python",
+    "interpreter",
+    "gil_enabled",
     "endpoint",
     "workload",
     "strategy",
@@ -56,6 +63,36 @@ def resolved_endpoint(framework: str, endpoint: str) -> str:
     return endpoint or harness.NATIVE_ENDPOINT[framework]
 
 
+def free_threaded_here() -> bool:
+    """Whether this clone has the free-threaded Python (``.venv-ft``, made by ``make freethreaded``)."""
+    return harness.free_threaded_python() is not None
+
+
+#: Why the free-threaded Python cannot serve in thread mode.
+THREAD_MODE_REFUSED = (
+    "the free-threaded Python serves in a process of its own: use mode='process' (a server in thread mode "
+    "runs in this kernel, under this kernel's Python)"
+)
+
+
+#: Where an answer's one-after-another time was measured, by whether it ran under another Python.
+BASELINE_WHERE = {False: "in this process", True: "under the same Python, in a process of it"}
+#: What the free-threaded venv serves (requirements-ft.lock): the article's two frameworks, each
+#: on its own server.
+FREE_THREADED_FRAMEWORKS: tuple[str, ...] = harness.ARTICLE_FRAMEWORKS
+
+
+def interpreter_path(python: str, mode: str) -> str:
+    """The executable a server of ``mode`` runs under for ``python`` (:data:`bench.config.PYTHONS`):
+    "" for the project's own; ValueError when the free-threaded one is missing (saying that
+    ``make freethreaded`` makes it) or asked for in thread mode."""
+    if python not in PYTHONS:
+        raise ValueError(f"unknown interpreter {python!r}; choose one of: {PYTHONS}")
+    if python and mode != "process":
+        raise ValueError(THREAD_MODE_REFUSED)
+    return python_path(python) or ""
+
+
 @dataclass
 class Explorer:
     """Servers started on demand (loopback, free ports), one configuration per :meth:`run`.
@@ -66,22 +103,47 @@ class Explorer:
 
     article_size: int = 1000
     timeout: float = 120.0
-    servers: dict[tuple[str, str, str], harness.Server] = field(default_factory=dict)
+    #: By (framework, mode, server, python).
+    servers: dict[tuple[str, str, str, str], harness.Server] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     baselines: Baselines = field(default_factory=Baselines)
-    #: Seconds each configuration's warm-up took, by (framework, mode, endpoint, strategy, workload).
-    warmed: dict[tuple[str, str, str, str, str, str], float] = field(default_factory=dict)
+    #: Seconds each configuration's warm-up took, by (python, framework, server, mode, endpoint, strategy, workload).
+    warmed: dict[tuple[str, ...], float] = field(default_factory=dict)
+    #: The one-after-another times under each other interpreter, measured in a process of it.
+    other_baselines: dict[str, Baselines] = field(default_factory=dict)
+    #: The processes of those interpreters that measure them (stopped by :meth:`close`).
+    runners: dict[str, harness.IdealRunner] = field(default_factory=dict)
 
-    def server(self, framework: str, mode: str, server: str = "") -> harness.Server:
+    def server(self, framework: str, mode: str, server: str = "", *, python: str = "") -> harness.Server:
         """The explorer's server of ``framework`` in ``mode`` on the HTTP server ``server``
-        ("": the framework's own), started on first use. Servers are shared by name
-        (:func:`servers.harness.shared`): a notebook cell that makes a new Explorer again gets
-        the running ones back, not a second set."""
-        key = (framework, mode, server)
+        ("": the framework's own) under the interpreter ``python`` ("": the project's;
+        ``"freethreaded"``: process mode only), started on first use. Servers are shared by
+        name (:func:`servers.harness.shared`): a notebook cell that makes a new Explorer again
+        gets the running ones back, not a second set."""
+        path = interpreter_path(python, mode)
+        if python and (framework not in FREE_THREADED_FRAMEWORKS or server):
+            raise ValueError(
+                f"the free-threaded Python serves {' and '.join(FREE_THREADED_FRAMEWORKS)} on their own servers only "
+                f"(what .venv-ft holds), not {framework}" + (f" on {server}" if server else "")
+            )
+        key = (framework, mode, server, python)
         if key not in self.servers or not self.servers[key].url:
-            name = f"explorer-{framework}-{mode}" + (f"-{server}" if server else "")
-            self.servers[key] = harness.shared(name, framework, mode, size=self.article_size, server=server)
+            name = "-".join(["explorer", framework, mode, *(k for k in (server, python) if k)])
+            self.servers[key] = harness.shared(
+                name, framework, mode, size=self.article_size, server=server, python=path
+            )
         return self.servers[key]
+
+    def baselines_for(self, python: str) -> Baselines:
+        """Where the one-after-another times under ``python`` come from: this process for the
+        project's interpreter, a process of the other one (started on first use) otherwise."""
+        if not python:
+            return self.baselines
+        if python not in self.other_baselines:
+            path = interpreter_path(python, "process")
+            runner = self.runners[python] = harness.IdealRunner(path).start()
+            self.other_baselines[python] = Baselines(measure=in_runner(runner))
+        return self.other_baselines[python]
 
     def _get(self, url: str, query: dict[str, Any]) -> tuple[requests.Response, float, float]:
         sent = time.monotonic()
@@ -89,7 +151,7 @@ class Explorer:
         r = requests.get(url, params=query, timeout=self.timeout)
         return r, time.perf_counter() - t0, sent
 
-    def _warm(self, url: str, key: tuple[str, str, str, str, str, str], query: dict[str, Any]) -> float:
+    def _warm(self, url: str, key: tuple[str, ...], query: dict[str, Any]) -> float:
         """Send ``query`` once at :data:`WARMUP_SIZE`, untimed, the first time ``key`` is
         run; return the seconds it took (0 when the configuration was warm already)."""
         if key in self.warmed:
@@ -109,6 +171,7 @@ class Explorer:
         mode: str = "thread",
         *,
         server: str = "",
+        python: str = "",
         repeats: int = 1,
     ) -> dict[str, Any]:
         """Send one configuration ``repeats`` times (after its warm-up, on first use) and
@@ -118,19 +181,22 @@ class Explorer:
         answer carries ``wall_s`` (the client's), ``one_after_another_s``, ``speedup`` (the
         one over the other), ``speedups`` (every request's), ``warmup_s`` and ``sent_mono``;
         a row is added to :attr:`history`. ``server`` is the HTTP server ("": the framework's
-        own; another runs in its own process: ``mode="process"``).
+        own; another runs in its own process: ``mode="process"``). ``python`` is the
+        interpreter the server runs under ("": the project's; ``"freethreaded"``: the clone's
+        free-threaded Python, process mode only; ValueError saying how to get it when it is
+        missing), and the one-after-another time is that interpreter's own.
 
         A 4xx answer is returned (with ``error``) and recorded, not raised.
         """
         if repeats < 1:
             raise ValueError(f"repeats must be at least 1, not {repeats}")
-        s = self.server(framework, mode, server)
+        s = self.server(framework, mode, server, python=python)
         url = s.url + (f"/run/{endpoint}" if endpoint else "/run")
         query: dict[str, Any] = {"workload": workload, "strategy": strategy, "n": n}
         if size is not None:
             query["size"] = size
         shown = resolved_endpoint(framework, endpoint)
-        warmup = self._warm(url, (framework, s.options.server, mode, shown, strategy, workload), query)
+        warmup = self._warm(url, (python, framework, s.options.server, mode, shown, strategy, workload), query)
         sent = [self._get(url, query) for _ in range(repeats)]
         r, wall, sent_mono = min(sent, key=lambda x: x[1])
         body = r.json()
@@ -138,6 +204,7 @@ class Explorer:
             "framework": framework,
             "server": s.options.server,
             "mode": mode,
+            "python": python,
             "endpoint": shown,
             "status": r.status_code,
             "wall_s": wall,
@@ -146,12 +213,13 @@ class Explorer:
         }
         if r.ok:
             try:
-                base = self.baselines.seconds(workload, n=body["n"], size=body["size"])
+                base = self.baselines_for(python).seconds(workload, n=body["n"], size=body["size"])
                 why_not = ""
             except BaselineRefused as e:
                 base, why_not = float("nan"), f"no one-after-another time: {e}"
             row.update(
                 size=body["size"],
+                **{k: body["server"].get(k) for k in harness.INTERPRETER_FIELDS},
                 server_cpu_s=body["server"]["cpu_s"],
                 parallelism=body["parallelism"],
                 one_after_another_s=base,
@@ -165,6 +233,7 @@ class Explorer:
                 speedup=row["speedup"],
                 speedups=[speedup(base, w) for _, w, _ in sent],
                 warmup_s=warmup,
+                one_after_another_where=BASELINE_WHERE[bool(python)],
             )
         else:
             row.update(size=size, error=body["error"]["message"])
@@ -183,6 +252,7 @@ class Explorer:
         mode: str = "thread",
         *,
         server: str = "",
+        python: str = "",
         repeats: int = 1,
     ) -> pd.DataFrame:
         """:meth:`run` one configuration at each of ``ns`` (default: n = 1, 2, 4, ... up to
@@ -201,6 +271,7 @@ class Explorer:
                 endpoint=endpoint,
                 mode=mode,
                 server=server,
+                python=python,
                 repeats=repeats,
             )
             if "error" in a:
@@ -230,10 +301,15 @@ class Explorer:
         return pd.DataFrame(self.history, columns=COLUMNS)
 
     def close(self) -> None:
-        """Stop every server this explorer started."""
+        """Stop every server this explorer started, and the processes that measured other
+        interpreters' one-after-another times."""
         for s in self.servers.values():
             s.stop()
         self.servers.clear()
+        for r in self.runners.values():
+            r.stop()
+        self.runners.clear()
+        self.other_baselines.clear()
 
     def __enter__(self) -> Explorer:
         return self
@@ -303,7 +379,8 @@ def show(answer: dict[str, Any]) -> None:
 
 def summary(answer: dict[str, Any]) -> str:
     """One line of an answer's numbers: speed-up (with every request's when repeated),
-    parallelism, wall time, the one-after-another time, and a warm-up if one was sent."""
+    parallelism, wall time, the one-after-another time, the interpreter where it was a
+    free-threaded one (and whether its GIL stayed off), and a warm-up if one was sent."""
     if "error" in answer:
         return f"refused: {answer['error']['message']}"
     each = answer.get("speedups", [])
@@ -316,6 +393,10 @@ def summary(answer: dict[str, Any]) -> str:
         f"speed-up {answer['speedup']:.2f}{spread}, parallelism {answer['parallelism']:.2f}; "
         f"wall {answer['wall_s']:.3f} s against {answer['one_after_another_s']:.3f} s one after another"
     )
+    server = answer.get("server", {})
+    if str(server.get("interpreter", "")).endswith("free-threading"):
+        gil = "GIL on: it came back" if server.get("gil_enabled") else "GIL off"
+        line += f"; served by {server['interpreter']} ({gil})"
     if answer.get("warmup_s"):
         line += f"; first use: a warm-up request took {answer['warmup_s']:.2f} s, not counted"
     return line

@@ -18,6 +18,10 @@ thread per request under several concurrent clients. Its figures:
 
 A free-threaded trial whose server (or runner) said its GIL was on is not free-threaded:
 :func:`gil_came_back` names them, and the report says so.
+
+The text report does not list these figures one by one (a run has hundreds; the JSON report
+has every one): :func:`verdicts` says them in a few lines, around :func:`speedup_table`,
+pure-Python threads' speed-up at each n with and without the GIL.
 """
 
 from __future__ import annotations
@@ -205,28 +209,112 @@ def _interval(f: Figure) -> str:
     return f"{f.value:.2f}x [{f.low:.2f}, {f.high:.2f}]" if np.isfinite(f.low) else f"{f.value:.2f}x (no interval)"
 
 
+#: Each interpreter as the gil summary names it.
+WITH_OR_WITHOUT = {"": "with the GIL", FREE_THREADED: "without the GIL"}
+#: The sides in the order the summary shows them.
+SIDES = ("ideal", "flask", "fastapi")
+
+
+def speedup_table(found: Sequence[Figure], *, workload: str = "python", strategy: str = "threads") -> pd.DataFrame:
+    """The speed-ups of ``strategy`` on ``workload`` at each n, as ``"1.82x [1.70, 1.95]"``:
+    one row per side and interpreter (with the GIL, then without), one column per n; empty
+    without gil figures. A side or n the run did not measure is left out ("-" where one
+    interpreter lacks it)."""
+    by = {f.id: f for f in found}
+    ns = sorted({f.n for f in found if f.id.startswith("gil.") and f.id.split(".")[3:5] == [workload, strategy]})
+    rows = []
+    for side in SIDES:
+        for python in ("", FREE_THREADED):
+            cells = [by.get(figure_id(python, side, workload, strategy, n)) for n in ns]
+            if any(cells):
+                row = {"side": side, "interpreter": WITH_OR_WITHOUT[python]}
+                rows.append(row | {f"n={n}": _interval(c) if c else "-" for n, c in zip(ns, cells, strict=True)})
+    return pd.DataFrame(rows, columns=["side", "interpreter", *(f"n={n}" for n in ns)])
+
+
+def aligned(table: pd.DataFrame, *, indent: str = "  ") -> list[str]:
+    """``table`` as text lines: its two text columns to the left, the rest to the right."""
+    if table.empty:
+        return []
+    cols = list(table.columns)
+    widths = {c: max(len(str(c)), *(len(str(v)) for v in table[c])) for c in cols}
+
+    def line(values: Sequence[str]) -> str:
+        cells = [
+            v.ljust(widths[c]) if i < 2 else v.rjust(widths[c])
+            for i, (c, v) in enumerate(zip(cols, values, strict=True))
+        ]
+        return (indent + "  ".join(cells)).rstrip()
+
+    return [line([str(c) for c in cols]), *(line([str(v) for v in row]) for row in table.itertuples(index=False))]
+
+
+def _interpreters_line(ok: pd.DataFrame) -> list[str]:
+    """Which interpreter each side of the table ran under, as the trials recorded it."""
+    said = []
+    for python in ("", FREE_THREADED):
+        found = sorted({str(v) for v in ok[ok["python"] == python]["interpreter"].dropna() if str(v)})
+        if found:
+            said.append(f"{WITH_OR_WITHOUT[python]}: {', '.join(found)}")
+    return [f"  ({'; '.join(said)})"] if said else []
+
+
+def _costs_line(found: Sequence[Figure]) -> list[str]:
+    """The single-thread cost of every workload, on one line."""
+    costs = sorted((f for f in found if f.id.startswith("gil.cost.")), key=lambda f: f.id)
+    if not costs:
+        return []
+    each = "; ".join(f"{f.id.rsplit('.', 1)[-1]} {_interval(f)}" + (" (slower)" if f.low > 1 else "") for f in costs)
+    return [f"- one task alone, its time on the free-threaded build over the project's: {each}"]
+
+
+def _requests_lines(found: Sequence[Figure]) -> list[str]:
+    """Flask's thread per request: one line per interpreter, every k on it."""
+    lines = []
+    for python in ("", FREE_THREADED):
+        mine = [f for f in found if f.id.startswith(f"gil.{LABEL[python]}.flask.requests.c")]
+        if mine:
+            mine.sort(key=lambda f: int(f.id.rsplit("c", 1)[-1]))
+            each = ", ".join(f"{f.id.rsplit('c', 1)[-1]} clients {_interval(f)}" for f in mine)
+            lines.append(
+                f"- Flask's thread per request {WITH_OR_WITHOUT[python]}, throughput over one client's: {each}"
+            )
+    return lines
+
+
 def verdicts(found: Sequence[Figure], ok: pd.DataFrame) -> list[str]:
-    """The gil figures in plain words: the done-when's lines, the single-thread cost, the
-    thread per request, and whether every free-threaded trial ran without its GIL."""
-    by = {f.id: f for f in found if f.id.startswith("gil.")}
+    """The gil figures in a few lines: pure-Python threads' speed-up at each n with and
+    without the GIL (:func:`speedup_table`), the done-when's lines at n=2, the article's
+    gather's parallelism, the single-thread cost, the thread per request, and whether every
+    free-threaded trial ran without its GIL. Every figure, with its interval, is in the JSON
+    report; none of them is repeated here one per line."""
+    mine = [f for f in found if f.id.startswith("gil.")]
+    by = {f.id: f for f in mine}
     if not by:
         return []
+    table = speedup_table(mine)
     lines = [
         "",
-        "Without the GIL (speed-ups over each interpreter's own one-after-another time, 95% intervals; figures gil.*):",
+        "Without the GIL: pure-Python threads, speed-up over each interpreter's own one-after-another time "
+        f"(95% intervals; all {len(by)} figures gil.* are in `report --json`):",
     ]
-    for side in ("ideal", "flask", "fastapi"):
+    lines += aligned(table)
+    lines += _interpreters_line(ok)
+    for side in SIDES:
         ft, gil = (by.get(figure_id(p, side, "python", "threads", 2)) for p in (FREE_THREADED, ""))
         if ft is None or gil is None:
             continue
-        above, below = ft.low > WITHOUT_GIL_ABOVE, gil.high < WITH_GIL_BELOW
+        short = [
+            *(
+                [f"without the GIL its interval is not above {WITHOUT_GIL_ABOVE}"]
+                if not ft.low > WITHOUT_GIL_ABOVE
+                else []
+            ),
+            *([f"with it, not below {WITH_GIL_BELOW}"] if not gil.high < WITH_GIL_BELOW else []),
+        ]
         lines.append(
-            f"- pure-Python threads at n=2, {side}: {_interval(ft)} without the GIL, {_interval(gil)} with it: "
-            + (
-                "threads compute in parallel only without the GIL"
-                if above and below
-                else f"not resolved (the line is above {WITHOUT_GIL_ABOVE} without, below {WITH_GIL_BELOW} with)"
-            )
+            f"- pure-Python threads at n=2, {side}: "
+            + ("threads compute in parallel only without the GIL" if not short else "not resolved: " + "; ".join(short))
         )
     gathers = [f for f in by.values() if f.id.endswith(".parallelism")]
     if gathers:
@@ -240,18 +328,7 @@ def verdicts(found: Sequence[Figure], ok: pd.DataFrame) -> list[str]:
                 else "not all near 1 (see gil.*.parallelism)"
             )
         )
-    for f in sorted((f for f in by.values() if f.id.startswith("gil.cost.")), key=lambda f: f.id):
-        w = f.id.rsplit(".", 1)[-1]
-        slower = f.low > 1
-        lines.append(
-            f"- one {w} task alone takes {_interval(f)} as long on the free-threaded build"
-            + (" (slower on one thread)" if slower else "")
-        )
-    for f in sorted((f for f in by.values() if ".requests.c" in f.id), key=lambda f: f.id):
-        who, k = f.id.split(".")[1], f.id.rsplit("c", 1)[-1]
-        lines.append(
-            f"- Flask's thread per request, {k} concurrent clients ({who}): throughput {_interval(f)} that of one"
-        )
+    lines += _costs_line(mine) + _requests_lines(mine)
     came_back = gil_came_back(ok)
     total = int((ok["python"] == FREE_THREADED).sum())
     lines.append(

@@ -4,6 +4,10 @@
 the Run button is disabled and says so; the result is the request's timeline (with the same
 tasks one after another beside it) and a line of its numbers; below, the history of what
 was tried, rounded, with long errors shortened (the whole text on hover).
+
+The interpreter toggle offers the clone's free-threaded Python where ``make freethreaded``
+has made it (disabled, with a note saying how to get it, where not); choosing it holds the
+server in process mode.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from IPython.display import clear_output, display
 
 from servers import harness
 
-from .explore import Explorer, history_view, resolved_endpoint, show
+from .config import FREE_THREADED
+from .explore import FREE_THREADED_FRAMEWORKS, Explorer, free_threaded_here, history_view, resolved_endpoint, show
 from .speedup import EXPLAINED
 
 #: Widgets' descriptions are shown whole, not cut to the default width.
@@ -39,6 +44,24 @@ def size_hint(workload: str, article_size: int) -> str:
 MODE_OPTIONS = [("thread (in this kernel)", "thread"), ("process (of its own)", "process")]
 
 
+def interpreter_options() -> list[tuple[str, str]]:
+    """The interpreter toggle's (label, value) pairs: this project's Python (named by its
+    version), and the clone's free-threaded one."""
+    ours = harness.interpreter_report()["interpreter"]
+    return [(f"this project's ({ours})", ""), ("free-threaded (.venv-ft, no GIL)", FREE_THREADED)]
+
+
+#: What the interpreter toggle's note says: where the free-threaded Python is missing, how to
+#: get it; where it is chosen, what it allows.
+NO_FREE_THREADED_NOTE = (
+    "no free-threaded Python in this clone: `make freethreaded` makes .venv-ft/, then run this cell again"
+)
+FREE_THREADED_NOTE = (
+    f"serves {' and '.join(FREE_THREADED_FRAMEWORKS)} in a process of its own (thread mode would run under "
+    "this kernel's Python); speed-up over the same tasks one after another under it"
+)
+
+
 class Panel:
     """The explorer's controls, result and history, as one widget (:attr:`box`)."""
 
@@ -47,6 +70,11 @@ class Panel:
         self.framework = w.ToggleButtons(options=list(harness.FRAMEWORKS), value="fastapi", description="framework")
         self.endpoint = w.ToggleButtons(options=endpoint_options("fastapi"), value="", description="endpoint")
         self.mode = w.ToggleButtons(options=MODE_OPTIONS, value=mode, description="server runs in a")
+        here = free_threaded_here()
+        self.python = w.ToggleButtons(
+            options=interpreter_options(), value="", description="interpreter", disabled=not here
+        )
+        self.python_note = w.Label("" if here else NO_FREE_THREADED_NOTE)
         self.strategy = w.Dropdown(options=list(harness.STRATEGIES), value="gather", description="strategy")
         self.workload = w.Dropdown(options=list(harness.WORKLOADS), value=workload, description="workload")
         self.n = w.IntSlider(value=n, min=1, max=16, description="n tasks", style=WHOLE)
@@ -57,9 +85,10 @@ class Panel:
         self.status = w.Label("")
         self.result = w.Output()
         self.history = w.Output()
-        for control in (self.framework, self.endpoint, self.mode, self.strategy, self.workload):
+        for control in (self.framework, self.endpoint, self.mode, self.python, self.strategy, self.workload):
             control.style.description_width = "initial"
         self.framework.observe(self._framework_changed, names="value")
+        self.python.observe(self._python_changed, names="value")
         self.workload.observe(self._workload_changed, names="value")
         self.go.on_click(self.run)
         self.box = w.VBox(
@@ -67,6 +96,7 @@ class Panel:
                 self.framework,
                 self.endpoint,
                 self.mode,
+                w.HBox([self.python, self.python_note]),
                 self.strategy,
                 self.workload,
                 self.n,
@@ -84,14 +114,28 @@ class Panel:
         self.endpoint.options = endpoint_options(change["new"])
         self.endpoint.value = value
 
+    def _python_changed(self, change: dict[str, Any]) -> None:
+        """The free-threaded Python serves in process mode only, the article's two frameworks
+        only: choosing it sets and holds the mode, and narrows the frameworks; choosing this
+        project's gives them back."""
+        free = change["new"] == FREE_THREADED
+        framework = self.framework.value
+        if free:
+            self.mode.value = "process"
+        self.mode.disabled = free
+        self.framework.options = list(FREE_THREADED_FRAMEWORKS if free else harness.FRAMEWORKS)
+        self.framework.value = framework if framework in self.framework.options else "fastapi"
+        self.python_note.value = FREE_THREADED_NOTE if free else ""
+
     def _workload_changed(self, change: dict[str, Any]) -> None:
         self.hint.value = size_hint(change["new"], self.explorer.article_size)
 
     def describe(self) -> str:
         """The configuration the controls show, in words."""
         endpoint = resolved_endpoint(self.framework.value, self.endpoint.value)
+        free = ", free-threaded Python" if self.python.value else ""
         return (
-            f"{self.framework.value} ({endpoint} endpoint, {self.mode.value} mode): {self.strategy.value} of "
+            f"{self.framework.value} ({endpoint} endpoint, {self.mode.value} mode{free}): {self.strategy.value} of "
             f"{self.n.value} {self.workload.value} tasks"
         )
 
@@ -111,6 +155,7 @@ class Panel:
                 size=self.size.value or None,
                 endpoint=self.endpoint.value,
                 mode=self.mode.value,
+                python=self.python.value,
                 repeats=self.repeats.value,
             )
             with self.result:

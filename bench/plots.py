@@ -140,7 +140,7 @@ def request_timeline(answer: dict[str, Any]) -> Figure:
         ticks = list(ax.get_yticks()) + [len(tasks)]
         labels = [t.get_text() for t in ax.get_yticklabels()] + ["one after another"]
         ax.set_yticks(ticks, labels, fontsize=7)
-        here = "the same tasks one after another, in this process"
+        here = f"the same tasks one after another, {answer.get('one_after_another_where', 'in this process')}"
         handles.append(Patch(facecolor="white", edgecolor="#444", hatch="///", label=here))
         title = f"speed-up {answer['speedup']:.2f}, " + title
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=3, fontsize=7, frameon=False)

@@ -97,8 +97,15 @@ def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> lis
     if not found:
         return []
     lines = ["", "The figures the article cites (95% intervals; the half-width relative to the figure):"]
+    summarized = [f for f in found if f.id.startswith("gil.")]
     for f in found:
-        lines.append(f"- {f.id}: {f.value:.3g} [{f.interval}] {_width(f)}; {f.what}")
+        if not f.id.startswith("gil."):
+            lines.append(f"- {f.id}: {f.value:.3g} [{f.interval}] {_width(f)}; {f.what}")
+    if summarized:
+        lines.append(
+            f"- gil.*: {len(summarized)} figures, in a few lines under 'Without the GIL' below; each with its "
+            "interval and target in `report --json`"
+        )
     lines += decomposition_text(by_id(found))
     short = [f for f in found if f.met is False]
     if stopping:

@@ -63,6 +63,22 @@ def one_after_another(workload: str, *, n: int, size: int) -> float:
 Measure = Callable[..., float]
 
 
+def in_runner(runner: harness.IdealRunner) -> Measure:
+    """A measure of :func:`one_after_another`'s contract, taken in ``runner``'s process (a
+    Python other than this one, such as the free-threaded build) and timed inside it, as the
+    ideal of a gil run is; guarded by the same memory rule."""
+
+    def measure(workload: str, *, n: int, size: int) -> float:
+        estimate = harness.estimate_peak_bytes(workload, "sequential", n=n, size=size)
+        try:
+            with harness.reserved(estimate):
+                return float(runner.run(workload, "sequential", n=n, size=size)["wall_s"])
+        except harness.MemoryRefused as e:
+            raise BaselineRefused(str(e)) from e
+
+    return measure
+
+
 @dataclass
 class Baselines:
     """One-after-another times measured in this process and cached by (workload, n, size).

@@ -1,4 +1,5 @@
-"""The workshop's settings (it shows answers with :func:`bench.explore.show`).
+"""The workshop's settings, and what its free-threaded exercise says where it cannot run (it
+shows answers with :func:`bench.explore.show`).
 
 Each task lasts about 0.1 to 0.2 s on a 2-core laptop: long beside what serving a request
 costs (a few milliseconds), short enough that an exercise takes seconds. The servers run in
@@ -12,3 +13,10 @@ from __future__ import annotations
 SIZES: dict[str, int] = {"article": 1500, "python": 2000, "matmul": 1200, "sleep": 150}
 #: Where the servers run.
 MODE = "process"
+#: What the free-threaded exercise prints, in place of its verdict, where the clone has no
+#: free-threaded Python (:func:`bench.explore.free_threaded_here`).
+WITHOUT_GIL_SKIPPED = (
+    "Skipped: this clone has no free-threaded Python (.venv-ft/ is missing), so there is nothing to measure "
+    "without the GIL here. In a terminal at the clone's top, `make freethreaded` makes it (seconds when this "
+    "machine has built one before, a few minutes when it builds CPython), then run this cell again."
+)

@@ -73,11 +73,15 @@ class IdealRunner:
         return self._proc.pid
 
     def start(self) -> IdealRunner:
+        # In a session of its own, as the servers are: a Ctrl-C meant for its owner (or the
+        # interrupt jupyter_client sends a kernel's process group before shutting it down) does
+        # not end it mid-task with a traceback; the end of its input ends it when the owner goes.
         self._proc = subprocess.Popen(
             [self.python, "-m", "servers.ideal_runner"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         return self
 

@@ -138,7 +138,8 @@ def gil_run_made(s: Scratch, f: Finished) -> None:
     every free-threaded trial without its GIL."""
     f.ok()
     assert "Without the GIL" in f.out and "gil_enabled was False in every one of the" in f.out
-    assert re.search(r"pure-Python threads at n=2, ideal: [\d.]+x \[", f.out)
+    assert re.search(r"^  ideal\s+without the GIL\s+[\d.]+x \[[\d.]+, [\d.]+\]", f.out, re.M), f.out
+    assert "- pure-Python threads at n=2, ideal: " in f.out
 
 
 def gil_off(t: Terminal, url: str) -> None:
@@ -368,6 +369,14 @@ PLANS: dict[str, dict[str, Plan]] = {
         "make test-fast": Selection('-m "not slow"'),
         "make test-deep": Selection('--deep -m "deep and not alone"'),
         "make freethreaded": ByCI(),
+        ".venv/bin/uv python install 3.14t": NotHere(
+            "uv's builds of CPython cannot be downloaded from this machine; make freethreaded tries this first "
+            "and says why it could not (test_make_freethreaded_says_so_where_neither_route_works)"
+        ),
+        "FT_PYTHON=$(.venv/bin/uv python find 3.14t) make freethreaded": NotHere(
+            "needs uv's 3.14t, which cannot be downloaded here (the line above); make freethreaded takes the "
+            "Python it builds itself the same way"
+        ),
         "conda env create -f environment.yml": NotHere(
             "conda-forge cannot be reached from this machine; test_environment_yml_installs_the_lock checks the file"
         ),

@@ -4,9 +4,12 @@ import pandas as pd
 import pytest
 
 from bench import plots
+from bench import speedup as speedup_module
+from bench.config import FREE_THREADED
 from bench.explore import COLUMNS, ERROR_CHARS, Explorer, check, history_view, summary
-from bench.panel import Panel, endpoint_options, size_hint
-from bench.speedup import EXPLAINED, Baselines, speedup
+from bench.panel import NO_FREE_THREADED_NOTE, Panel, endpoint_options, size_hint
+from bench.speedup import EXPLAINED, BaselineRefused, Baselines, in_runner, speedup
+from servers import harness
 from servers.harness import parallelism
 
 
@@ -123,6 +126,11 @@ def test_the_summary_line_names_both_numbers_and_the_warm_up():
     assert line.startswith("speed-up 1.80 (the fastest of 3 requests; they ranged 1.70 to 1.90), parallelism 1.95")
     assert "a warm-up request took 1.20 s, not counted" in line
     assert summary({"error": {"message": "n must be between 1 and 64"}}) == "refused: n must be between 1 and 64"
+    assert "served by" not in line, "the project's own Python goes unsaid"
+    free = {**answer, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": False}}
+    assert "; served by 3.13.5 free-threading (GIL off);" in summary(free)
+    back = {**answer, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": True}}
+    assert "(GIL on: it came back)" in summary(back)
 
 
 class FakeExplorer(Explorer):
@@ -131,6 +139,8 @@ class FakeExplorer(Explorer):
     def __init__(self, fail: bool = False) -> None:
         super().__init__()
         self.seen: list[tuple[bool, str]] = []
+        #: The (mode, python) of every request sent.
+        self.sent: list[tuple[str, str]] = []
         self.fail = fail
         self.panel: Panel | None = None
 
@@ -145,10 +155,12 @@ class FakeExplorer(Explorer):
         mode="thread",
         *,
         server="",
+        python="",
         repeats=1,
     ):
         assert self.panel is not None
         self.seen.append((self.panel.go.disabled, self.panel.status.value))
+        self.sent.append((mode, python))
         if self.fail:
             raise ConnectionError("the server went away")
         answer = {
@@ -199,3 +211,69 @@ def test_the_panel_gives_its_button_back_when_a_request_fails():
         panel.run()
     assert ex.seen[0][0] and not panel.go.disabled
     assert "failed (ConnectionError: the server went away)" in panel.status.value
+
+
+def test_the_panel_offers_the_free_threaded_python_where_there_is_one_and_holds_it_in_process_mode(monkeypatch):
+    monkeypatch.setattr(harness, "free_threaded_python", lambda: "/where/make/freethreaded/put/it/python")
+    ex = FakeExplorer()
+    panel = Panel(ex, mode="thread")
+    ex.panel = panel
+    assert not panel.python.disabled and panel.python.value == "" and panel.python_note.value == ""
+    panel.framework.value = "quart"
+    panel.python.value = FREE_THREADED
+    assert panel.mode.value == "process" and panel.mode.disabled, "thread mode runs under the kernel's Python"
+    assert list(panel.framework.options) == ["flask", "fastapi"] and panel.framework.value == "fastapi"
+    assert "process of its own" in panel.python_note.value
+    panel.run()
+    assert ex.sent == [("process", FREE_THREADED)]
+    assert ex.seen[0][1].startswith("running fastapi (async endpoint, process mode, free-threaded Python): gather")
+    panel.python.value = ""
+    assert not panel.mode.disabled and list(panel.framework.options) == list(harness.FRAMEWORKS)
+    assert panel.python_note.value == ""
+
+
+def test_without_the_free_threaded_python_the_choice_is_disabled_and_says_how_to_get_it(monkeypatch):
+    monkeypatch.setattr(harness, "free_threaded_python", lambda: None)
+    panel = Panel(FakeExplorer())
+    assert panel.python.disabled and panel.python.value == ""
+    assert panel.python_note.value == NO_FREE_THREADED_NOTE and "make freethreaded" in NO_FREE_THREADED_NOTE
+
+
+def test_the_explorer_refuses_the_free_threaded_python_where_it_cannot_serve_before_starting_anything(monkeypatch):
+    with Explorer() as ex:
+        monkeypatch.setattr(harness, "free_threaded_python", lambda: None)
+        with pytest.raises(ValueError, match="make freethreaded"):
+            ex.run("flask", "threads", "python", n=2, mode="process", python=FREE_THREADED)
+        monkeypatch.setattr(harness, "free_threaded_python", lambda: "/a/free-threaded/python")
+        with pytest.raises(ValueError, match="use mode='process'"):
+            ex.run("flask", "threads", "python", n=2, mode="thread", python=FREE_THREADED)
+        with pytest.raises(ValueError, match="flask and fastapi on their own servers only.*not quart"):
+            ex.run("quart", "threads", "python", n=2, mode="process", python=FREE_THREADED)
+        with pytest.raises(ValueError, match="unknown interpreter 'pypy'"):
+            ex.run("flask", "threads", "python", n=2, mode="process", python="pypy")
+        assert ex.servers == {} and ex.runners == {} and ex.history == []
+
+
+class FakeRunner:
+    """Answers as an ideal runner does, with a made-up wall time."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, int, int]] = []
+
+    def run(self, workload: str, strategy: str, *, n: int, size: int) -> dict[str, float]:
+        self.asked.append((workload, strategy, n, size))
+        return {"wall_s": 0.25 * n}
+
+
+def test_another_interpreter_s_one_after_another_time_is_measured_in_its_runner_under_the_memory_rule(monkeypatch):
+    runner = FakeRunner()
+    measure = in_runner(runner)  # type: ignore[arg-type]  # a stand-in with run()
+    assert measure("python", n=2, size=100) == 0.5 and runner.asked == [("python", "sequential", 2, 100)]
+
+    def refuse(estimate: int):
+        raise harness.MemoryRefused(10 * 2**30, 2**30)
+
+    monkeypatch.setattr(speedup_module.harness, "reserved", refuse)
+    with pytest.raises(BaselineRefused, match="does not fit"):
+        measure("python", n=2, size=100)
+    assert len(runner.asked) == 1, "refused before it ran"

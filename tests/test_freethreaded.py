@@ -17,7 +17,7 @@ import psutil
 import pytest
 import requests
 
-from servers import interpreter, launch
+from servers import harness, interpreter, launch
 from servers.names import ENV_SERVER_PYTHON
 from servers.options import ServerOptions, from_argv
 
@@ -253,3 +253,14 @@ def test_make_freethreaded_says_so_where_neither_route_works(tmp_path):
     assert "uv could not install 3.14t: error: Failed to download: dns error" in done.stderr
     assert "error: no uv download and no apt-get here" in done.stderr
     assert not (clone / ".venv-ft").exists()
+
+
+def test_an_ideal_runner_lives_in_a_session_of_its_own_and_ends_with_its_input():
+    """A Ctrl-C meant for its owner (a notebook kernel's process group, interrupted before it
+    shuts down) does not reach it; it answers, and leaves when asked."""
+    with harness.IdealRunner(sys.executable) as runner:
+        pid = runner.pid
+        assert os.getsid(pid) == pid != os.getsid(0)
+        answer = runner.run("sleep", "sequential", n=2, size=5)
+        assert len(answer["tasks"]) == 2 and answer["gil_enabled"] is True
+    assert wait_for(lambda: gone(pid), timeout=10)

@@ -114,9 +114,39 @@ def test_speed_ups_are_over_each_interpreter_s_own_one_after_another_time():
     # two clients' throughput over one: 2 x one request's time / the burst's
     assert found["gil.freethreaded.flask.requests.c2"].value == pytest.approx(2 * 0.14 / 0.15, rel=0.03)
     assert found["gil.project.flask.requests.c2"].value == pytest.approx(2 * 0.11 / 0.22, rel=0.03)
-    lines = "\n".join(gil.verdicts(list(found.values()), made_up(TIMES)))
+    said = gil.verdicts(list(found.values()), made_up(TIMES))
+    lines = "\n".join(said)
     assert "threads compute in parallel only without the GIL" in lines
     assert "gil_enabled was False in every one of the" in lines
+    assert "(with the GIL: 3.11.7; without the GIL: 3.13.5 free-threading)" in lines
+    assert "python 1.25x [" in lines and "(slower)" in lines, "the single-thread cost, slower without the GIL"
+
+
+def test_the_gil_summary_is_a_table_of_pure_python_threads_at_each_n_and_a_few_lines():
+    """Every side, interpreter and n of a full grid: one row per side and interpreter, one
+    column per n, and the figures themselves left to the JSON report."""
+    times = dict(TIMES)
+    for python, speedup in ((GIL, 0.9), (FT, 1.8)):
+        for side in (IDEAL, "flask", "fastapi"):
+            for n in (1, 2, 4):
+                one = 0.1 if python == GIL else 0.125
+                times[(python, side, "sequential", n, 1)] = one * n * (1.0 if side == IDEAL else 1.05)
+                times[(python, side, "threads", n, 1)] = one * n / min(speedup, n)
+    for python in (GIL, FT):
+        times[(python, "flask", "sequential", 1, 4)] = 0.4
+    df = made_up(times)
+    found = gil.figures(df, resamples=200)
+    table = gil.speedup_table(found)
+    assert list(table.columns) == ["side", "interpreter", "n=1", "n=2", "n=4"]
+    assert [tuple(r) for r in table[["side", "interpreter"]].itertuples(index=False)] == [
+        (side, said) for side in ("ideal", "flask", "fastapi") for said in ("with the GIL", "without the GIL")
+    ]
+    assert str(table.loc[1, "n=2"]).startswith("1.80x [")  # the ideal without the GIL
+    lines = gil.verdicts(found, df)
+    assert len(lines) <= 20 < len(found), lines
+    assert not any(line.startswith("- gil.") for line in lines), "no figure one per line"
+    assert sum("threads compute in parallel only without the GIL" in line for line in lines) == 3
+    assert any("4 clients" in line and "2 clients" in line for line in lines), "each interpreter's k on one line"
 
 
 def test_a_run_under_one_interpreter_has_no_gil_figures():
@@ -188,3 +218,9 @@ def test_a_cut_down_gil_run_records_the_interpreters_and_reports_its_figures(tmp
     assert "gil.cost.python" in ids
     text = report.text(run)
     assert "Without the GIL" in text and "gil_enabled was False in every one of the" in text
+    # the gil part is a few lines: the figures are counted, not listed (they are in the JSON)
+    assert f"- gil.*: {len([i for i in ids if i.startswith('gil.')])} figures" in text
+    assert not any(line.startswith("- gil.project.") for line in text.splitlines())
+    part = text[text.index("Without the GIL:") :].split("\n\n")[0].splitlines()
+    assert len(part) <= 15, part
+    assert any(line.split()[:4] == ["flask", "without", "the", "GIL"] for line in part), part

@@ -16,6 +16,9 @@ import papermill
 import pytest
 from nbstripout import strip_output
 
+from bench.explore import free_threaded_here
+from servers import harness
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["article", "explore", "workshop"]
@@ -116,6 +119,13 @@ def images(nb: nbformat.NotebookNode) -> list[dict]:
 def test_the_explorer_runs_at_the_smoke_preset(tmp_path):
     nb = nbformat.read(execute("explore", tmp_path, preset="smoke"), as_version=4)
     assert images(nb), "explore drew no figure"
+    # at the smoke preset it runs under the free-threaded Python where there is one: the
+    # history says what the server ran under, and its GIL stayed off
+    shown = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+    if free_threaded_here():
+        assert "free-threading" in shown and ">freethreaded<" in shown and ">False<" in shown, shown[-3000:]
+    else:
+        assert "free-threading" not in shown
     assert not any("ex.close()" in c.source for c in nb.cells if c.cell_type == "code"), "Run All keeps the servers"
 
 
@@ -143,7 +153,7 @@ def predicting(nb: nbformat.NotebookNode, answers: dict[str, float]) -> nbformat
 def verdicts(nb: nbformat.NotebookNode) -> list[str]:
     """Every check's sentence in an executed workshop, in order."""
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    return [line for line in text.splitlines() if line.startswith(("Holds:", "Not quite:", "No measured"))]
+    return [line for line in text.splitlines() if line.startswith(("Holds:", "Not quite:", "No measured", "Skipped:"))]
 
 
 def test_the_workshop_gives_each_prediction_one_number_in_its_solutions():
@@ -155,6 +165,30 @@ def test_the_workshop_gives_each_prediction_one_number_in_its_solutions():
     assert len(checks) == len(asked), "every prediction has its check"
 
 
+def test_the_exercise_without_the_gil_says_how_to_get_the_interpreter_and_skips_where_there_is_none(
+    monkeypatch, capsys
+):
+    """Its measuring cell, run with the workshop's own setup where the clone has no .venv-ft:
+    no request is sent, and the sentence in place of the verdict names ``make freethreaded``."""
+    nb = stripped(NOTEBOOKS / "workshop.ipynb")
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    setup = next(c for c in code if "from bench.workshop import" in c)
+    cell = next(c for c in code if 'python="freethreaded"' in c)
+    monkeypatch.setattr(harness, "free_threaded_python", lambda: None)
+    names: dict[str, object] = {"requests": 1, "prediction_7b": 1.8}
+    exec("\n".join(line for line in setup.splitlines() if not line.startswith("%")), names)  # noqa: S102
+
+    class NoRequests:
+        def run(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("a request was sent without a free-threaded Python")
+
+    names["ex"] = NoRequests()
+    capsys.readouterr()
+    exec(cell, names)  # noqa: S102
+    said = capsys.readouterr().out.strip()
+    assert said.startswith("Skipped:") and "`make freethreaded`" in said and "a7b" not in names
+
+
 def _workshop_with_its_solutions(tmp_path: Path) -> list[str]:
     """The workshop run with the solutions entered as predictions: every check gives its
     verdict and every exercise draws its timeline; returns the verdicts."""
@@ -163,7 +197,10 @@ def _workshop_with_its_solutions(tmp_path: Path) -> list[str]:
     done = nbformat.read(execute("workshop", tmp_path, predicting(nb, answers)), as_version=4)
     said = verdicts(done)
     assert len(said) == len(answers), said
-    assert all(s.startswith(("Holds:", "Not quite:")) for s in said), said
+    # the exercise without the GIL measures where .venv-ft is, and says how to get it where not
+    skipped = [s for s in said if s.startswith("Skipped:")]
+    assert len(skipped) == (0 if free_threaded_here() else 1) and all("make freethreaded" in s for s in skipped)
+    assert all(s.startswith(("Holds:", "Not quite:")) for s in said if s not in skipped), said
     assert images(done), "the workshop drew no timeline"
     return said
 
@@ -188,5 +225,5 @@ def test_the_workshop_s_solutions_hold_when_entered_as_predictions(tmp_path, dee
     if not deep:
         pytest.skip("timed on both cores: make test-deep")
     said = _workshop_with_its_solutions(tmp_path)
-    wrong = [s for s in said if not s.startswith("Holds:")]
+    wrong = [s for s in said if not s.startswith(("Holds:", "Skipped:"))]
     assert not wrong, f"the solutions' own numbers did not hold: {wrong}"
