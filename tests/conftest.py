@@ -18,7 +18,7 @@ from bench.records import Measurement, TrialRow
 from bench.store import Run
 from servers import frameworks, launch
 
-from .doc_commands import BENCH_RUN, LONG_S, newest, shared_scratch
+from .doc_commands import LONG_S, RUN_SMOKE, SMOKE_SCRATCH, newest, shared_scratch
 from .sharing import wait_for
 
 # jsonschema (which nbformat imports) checks the "iri" format with rfc3987_syntax when that
@@ -67,12 +67,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """The smoke run that the pages' ``python -m bench run --preset smoke --out data/runs``
-    makes in the bench group's scratch copy (tests/test_readme_bench.py), shared by every test
-    that reads it: the first test process to need it runs that command while the others wait,
-    then all read the same folder (one smoke run fewer than a run of its own)."""
-    scratch = shared_scratch(tmp_path_factory, "bench")
-    scratch.run(BENCH_RUN, timeout=LONG_S).ok()
+    """The smoke run the pages' ``make run`` makes (at the smoke preset) in the scratch copy
+    that the runs and bench groups share (tests/doc_plans.py), shared by every test that reads
+    it: the first test process to need it runs the command while the others wait, then all
+    read the same folder."""
+    scratch = shared_scratch(tmp_path_factory, SMOKE_SCRATCH)
+    scratch.run(RUN_SMOKE, timeout=LONG_S).ok()
     return Run(newest(scratch, "smoke"))
 
 

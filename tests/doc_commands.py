@@ -45,8 +45,14 @@ PORT_WAIT_S = 300.0
 #: The bound on a command that makes a whole smoke run, and on what a command needs before
 #: it (seconds here; minutes on a busy machine): a guard against a hang, not a goal.
 LONG_S = 600.0
-#: The smoke run the pages show bench itself making; the tests that read a smoke run read it.
-BENCH_RUN = "python -m bench run --preset smoke --out data/runs"
+#: The smoke run: the pages' ``make run`` at the smoke preset, which runs the pages' ``python -m
+#: bench run --preset smoke --out data/runs`` and then reports it; the tests that read a smoke run
+#: read that one.
+RUN_SMOKE = "make run PRESET=smoke"
+#: The scratch copy where it runs, shared by the session's test processes.
+SMOKE_SCRATCH = "smoke"
+#: The command ``make run`` runs first, as make prints it.
+BENCH_RUN = ".venv/bin/python -m bench run --preset smoke --out data/runs"
 
 
 def pages() -> list[Path]:

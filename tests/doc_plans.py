@@ -2,7 +2,9 @@
 
 :data:`PLANS` groups the commands: a group's commands run in one test file,
 ``tests/test_readme_<group>.py``, in one scratch copy of the checkout, so that the commands
-that only read what another made (the reports of one smoke run) share it. Where a command
+that only read what another made (the reports of one smoke run) share it; the runs and bench
+groups share theirs with the tests that read a smoke run, so that one smoke run serves them all
+(:func:`tests.doc_commands.shared_scratch`). Where a command
 would run for minutes the plan takes the smaller setting the pages name for it
 (``PRESET=smoke``, ``--preset smoke``, ``SECONDS=2``, ``--duration 2``, ``-t 5s``,
 ``--size 300``), and placeholders get real values. The groups are sized so that no file holds
@@ -34,6 +36,8 @@ from .conftest import wait_for
 from .doc_commands import (
     BENCH_RUN,
     LONG_S,
+    RUN_SMOKE,
+    SMOKE_SCRATCH,
     ByCI,
     Finished,
     Interactive,
@@ -113,8 +117,11 @@ def json_reported(s: Scratch, f: Finished) -> None:
 
 
 def run_made(s: Scratch, f: Finished) -> None:
+    """``python -m bench run --preset smoke --out data/runs`` ran (as ``make run`` runs it) and
+    said where the run went and how to report it again."""
     f.ok()
     folder = newest(s, "smoke")
+    assert BENCH_RUN in f.out.splitlines(), f"make run did not run {BENCH_RUN!r}"
     assert f"run folder: data/runs/{folder.name}" in f.out and "report again: python -m bench report" in f.out
 
 
@@ -341,7 +348,6 @@ def lab_serves_the_notebooks(scratch: Scratch) -> None:
 
 
 ARTICLE_SMOKE = "make article PRESET=smoke"
-RUN_SMOKE = "make run PRESET=smoke"
 LOAD_SMOKE = "python -m bench load --preset smoke"
 MASTER = (
     ".venv/bin/locust -f loadtest/locustfile.py --master --headless --expect-workers 2 -u 8 -r 8 -t 5s "
@@ -394,14 +400,15 @@ PLANS: dict[str, dict[str, Plan]] = {
         "make report": Run("make report", report_printed, needs=(RUN_SMOKE,)),
         "python -m bench report --latest": Run("python -m bench report --latest", report_printed, needs=(RUN_SMOKE,)),
     },
-    # One smoke run by bench itself, for the presets whose grids the smoke preset holds too, and
-    # the reports that read a run, of that one (two here, two in "runs": the files take as long).
+    # The presets whose grids the smoke preset holds too, and the reports that read a run, of the
+    # smoke run above (make run runs `python -m bench run --preset smoke --out data/runs`, as it
+    # prints; this group shares the runs group's scratch copy).
     "bench": {
-        "python -m bench run --preset smoke --out DIR": Run(BENCH_RUN, run_made, timeout=LONG_S),
+        "python -m bench run --preset smoke --out DIR": Run(RUN_SMOKE, run_made, timeout=LONG_S),
         # Three to ten minutes: the same grid runs in the smoke preset, which reports it the same way.
-        "python -m bench run --preset servers": Run(BENCH_RUN, servers_run_made, timeout=LONG_S),
+        "python -m bench run --preset servers": Run(RUN_SMOKE, servers_run_made, timeout=LONG_S),
         # About four minutes: the smoke preset sweeps the process pool over the same n, and reports it the same way.
-        "python -m bench run --preset scaling": Run(BENCH_RUN, scaling_run_made, timeout=LONG_S),
+        "python -m bench run --preset scaling": Run(RUN_SMOKE, scaling_run_made, timeout=LONG_S),
         # About four minutes: gil-smoke, which the page names, runs the same code in seconds (into a
         # folder of its own, so that the reports of the newest run under data/runs read the smoke run).
         "python -m bench run --preset gil": Run(
@@ -409,10 +416,10 @@ PLANS: dict[str, dict[str, Plan]] = {
         ),
         "python -m bench agree data/reference/*/": Run("python -m bench agree data/reference/*/", runs_compared),
         "python -m bench report data/runs/<run-id>": Run(
-            "python -m bench report data/runs/RUN", report_printed, needs=(BENCH_RUN,)
+            "python -m bench report data/runs/RUN", report_printed, needs=(RUN_SMOKE,)
         ),
         "python -m bench report --latest --json": Run(
-            "python -m bench report --latest --json", json_reported, needs=(BENCH_RUN,)
+            "python -m bench report --latest --json", json_reported, needs=(RUN_SMOKE,)
         ),
         "python -m bench run --help": Run("python -m bench run --help", presets_listed),
         "python -m bench docs --check": Run("python -m bench docs --check", docs_current),
@@ -507,9 +514,9 @@ PLANS: dict[str, dict[str, Plan]] = {
 ALL: dict[str, Plan] = {command: plan for group in PLANS.values() for command, plan in group.items()}
 
 
-#: The groups whose scratch copy the session's other tests share: the bench group's smoke run
-#: is the one the tests that read a smoke run read (tests/conftest.py ``smoke_run``).
-SHARED_GROUPS = ("bench",)
+#: The groups whose commands read the smoke run: they share one scratch copy with the tests
+#: that read a smoke run (tests/conftest.py ``smoke_run``), so that one smoke run serves all.
+SMOKE_GROUPS = ("runs", "bench")
 
 
 def group_tests(group: str) -> tuple[Callable[..., Scratch], Callable[..., None]]:
@@ -518,8 +525,8 @@ def group_tests(group: str) -> tuple[Callable[..., Scratch], Callable[..., None]
 
     @pytest.fixture(scope="module", name="scratch")
     def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
-        if group in SHARED_GROUPS:
-            return shared_scratch(tmp_path_factory, group)
+        if group in SMOKE_GROUPS:
+            return shared_scratch(tmp_path_factory, SMOKE_SCRATCH)
         return new_scratch(tmp_path_factory)
 
     commands = [pytest.param(c, marks=pytest.mark.timeout(bound_s(p))) for c, p in PLANS[group].items()]
