@@ -31,6 +31,7 @@ request until it is idle again), ``peak_memory`` (the serving process's peak res
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -94,7 +95,28 @@ def compute(
 
 
 def cited(run: Run) -> list[Figure]:
-    """The figures the article cites, from the run's trials at its preset's n, size and targets."""
+    """The figures the article cites, from the run's trials at its preset's n, size and targets.
+    Kept for the run's files as they are (a report and its drawings ask twice; the bootstraps
+    take seconds): computed again once trials.csv or meta.json changes."""
+    key = (str(run.path.resolve()), *(_stamp(path) for path in (run.trials_path, run.path / "meta.json")))
+    if key not in _CITED:
+        _CITED.clear()  # one run's at a time: a session reads one run after another
+        _CITED[key] = _cited(run)
+    return list(_CITED[key])
+
+
+_CITED: dict[tuple[object, ...], list[Figure]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (0, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _cited(run: Run) -> list[Figure]:
     meta = run.meta()
     if "preset" not in meta:
         return []
