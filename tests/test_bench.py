@@ -322,9 +322,10 @@ def test_wait_until_quiet_returns_at_once_for_an_idle_process_and_waits_for_a_bu
         assert wait_for(
             lambda: len(psutil.Process(busy.pid).children()) == SPINNERS - 1 and tree_cpu_seconds(busy.pid) > 0.5
         )
-        # CPU time counts in 10 ms ticks: with other programs on the cores, one window in
-        # many can read no tick of the spinners; one wait of three must last to its limit.
-        assert max(trial.wait_until_quiet(busy.pid, limit_s=0.4) for _ in range(3)) >= 0.4
+        # CPU time counts in 10 ms ticks: with other programs on the cores, a window now and
+        # then reads no tick of the spinners and ends the wait; one wait of three must still
+        # last several windows (a wait that never waited lasts one).
+        assert max(trial.wait_until_quiet(busy.pid, limit_s=0.4) for _ in range(3)) >= 0.15
     finally:
         idle.kill()
         os.killpg(busy.pid, signal.SIGKILL)
