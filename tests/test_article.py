@@ -77,13 +77,15 @@ def test_a_caption_states_the_scope_it_cites():
 
 
 @pytest.mark.slow
-def test_the_conclusion_cites_the_controlled_comparisons_when_the_run_has_them(smoke_run):
-    df, found = smoke_run.trials(), report.cited(smoke_run)
-    words = {"timelines": "Figure 1", "faster": "Figure 2", "table": "Table 1", "gap": "Figure 5"}
-    text = article.conclusion(found, df, **words)
-    assert "controlled comparisons (Figure 5)" in text and "no controlled comparisons" not in text
-    without = [f for f in found if not f.id.startswith("gap.")]
-    assert "Figure 5" not in article.conclusion(without, df, **words)
+def test_the_conclusion_and_the_summary_cover_every_section_and_link_to_it(smoke_run):
+    shown = article.sections(smoke_run, None, n=SMOKE.n, size=SIZE, cores=2)
+    text, said = article.conclusion(shown)
+    for key in shown.keys() & article.SECTIONS.keys():
+        if shown[key].claims:
+            assert f"(#{key})" in text, key
+    summary, cited = article.summary_of(shown)
+    assert len(summary.split()) <= article.SUMMARY_WORDS and "(#parallel)" in summary and "(#faster)" in summary
+    assert all(c.holds for c in [*said, *cited])
 
 
 @pytest.mark.slow
