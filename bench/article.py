@@ -17,6 +17,7 @@ No interval from fewer than :data:`bench.stats.MIN_TRIALS` trials: the figures a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -499,7 +500,16 @@ def strategies(df: pd.DataFrame, workload: str, number: int) -> Shown:
         "framework in its own endpoint style, and the in-process ideal; each panel the trial nearest its "
         "configuration's median."
     )
-    return Shown(drawing, caption, says)
+    drawn = sorted(grid.drawn.items(), key=lambda kv: -float(kv[1]["parallelism"]))
+    most = ""
+    if drawn:
+        (strategy, column), trial = drawn[0]
+        most = f"; the most overlapped: {strategy} on {column[0]}, parallelism {float(trial['parallelism']):.1f}"
+    alt = (
+        f"Task timelines of the {workload} workload, n={grid.n}, size {grid.size}, a row per strategy "
+        f"({', '.join(grid.strategies)}) and a column per framework{most}."
+    )
+    return Shown(drawing, caption, says, (), alt)
 
 
 # -- Figure 4: the gap, one change at a time ----------------------------------------------
@@ -645,6 +655,19 @@ STALL_RULE = (
 )
 
 
+def case_name(label: str) -> str:
+    """A load case's label in the article's words: a server variant of :data:`NAMES` by its one
+    name (``fastapi async endpoint, gather`` is "FastAPI as the article ran it"), another as
+    ``flask [granian] sync endpoint, gather`` is ``flask's sync endpoint on granian``."""
+    found = re.fullmatch(r"(\w+)(?: \[([\w-]+)\])? (\w+) endpoint(?:, \w+)?", label)
+    if found is None:
+        return label
+    framework, server, endpoint = found.groups()
+    if server is None and (framework, endpoint, "") in NAMES:
+        return NAMES[(framework, endpoint, "")]
+    return f"{framework}'s {endpoint} endpoint" + (f" on {server}" if server else "")
+
+
 def _stall_fact(label: str, p99: float, low: float, high: float, threshold: float, pings: int) -> Fact:
     """A ping's p99 under load over its stall threshold (a stall: the interval's low end at 1 or above)."""
     return Fact(f"{label} ({p99:.0f} ms)", p99 / threshold, low / threshold, high / threshold, pings)
@@ -670,7 +693,12 @@ def clients(load: Run, number: int) -> Shown:
         p = ping.iloc[0]
         facts.append(
             _stall_fact(
-                str(config), p["p99_ms"], p["p99_low_ms"], p["p99_high_ms"], p["stall_threshold_ms"], int(p["requests"])
+                case_name(str(config)),
+                p["p99_ms"],
+                p["p99_low_ms"],
+                p["p99_high_ms"],
+                p["stall_threshold_ms"],
+                int(p["requests"]),
             )
         )
     query = dict(load.meta().get("load_preset", {}).get("heavy", ()))
@@ -697,6 +725,10 @@ def clients(load: Run, number: int) -> Shown:
     return Shown(drawing, caption, Says((), (), ("process",), ()), (claim,), alt)
 
 
+def _count(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
 def throughput(load: Run, number: int) -> Shown:
     """The concurrency sweep: throughput and p99 against clients per configuration, and
     whether worker processes raised each framework's ceiling."""
@@ -714,8 +746,9 @@ def throughput(load: Run, number: int) -> Shown:
                 Fact(str(fw), float(more["throughput_rps"].max() / one["throughput_rps"].max()), np.nan, np.nan, 0)
             )
     parts = [
-        f"{r.framework} on {r.server} with {r.workers} worker(s): {r.throughput_rps:.1f} req/s at {r.clients} clients"
-        for r in top.astype({"workers": int, "clients": int}).itertuples()
+        f"{r['framework']} on {r['server']} with {_count(int(r['workers']), 'worker')}: "
+        f"{float(r['throughput_rps']):.1f} req/s at {_count(int(r['clients']), 'client')}"
+        for r in top.to_dict("records")
     ]
     claims: list[Claim] = []
     if facts:
@@ -930,6 +963,13 @@ def made_by(run: Run) -> str:
 
 #: Most words the summary may take.
 SUMMARY_WORDS = 150
+#: A word as a reader counts it: ``1.49x``, ``FastAPI's``, ``§2``, ``in-process``.
+WORD = re.compile(r"[\w§]+(?:[.,'-][\w§]+)*")
+
+
+def words(markdown: str) -> int:
+    """How many words a reader reads in ``markdown`` (a link counts its text, not its target)."""
+    return len(WORD.findall(re.sub(r"\]\(#[\w-]+\)", "]", markdown)))
 
 
 def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
@@ -946,23 +986,22 @@ def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
     par = by.get("parallel.every")
     if par is not None:
         values = [f.value for f in par.facts]
-        if par.text.startswith("the article's gather ran its tasks one after another,"):
-            add(
-                "parallel.every",
-                f"**No.** Neither framework ran the article's tasks in parallel: median parallelism "
-                f"{min(values):.2f} to {max(values):.2f}, where 1.0 is one after another",
-                "parallel",
+        if all(v < SERIAL for v in values):
+            text = (
+                "**No.** Neither framework ran the article's tasks in parallel: median parallelism "
+                f"{min(values):.2f} to {max(values):.2f}, where 1.0 is one after another"
             )
+            add("parallel.every", text, "parallel")
         else:
             add("parallel.every", par.text, "parallel")
-    for m, words in (("isolated", "one request after idle"), ("back_to_back", "requests back to back")):
+    for m, what in (("isolated", "one request after idle"), ("back_to_back", "requests back to back")):
         c = by.get(f"faster.{m}")
         if c is not None:
             f = c.facts[0]
             verdict = {1: "FastAPI is faster", -1: "Flask is faster", 0: "unresolved"}[f.side]
             add(
                 f"faster.{m}",
-                f"For {words}, {ablation.FLASK.label} took {f.words()} as long as FastAPI: {verdict}",
+                f"For {what}, {ablation.FLASK.label} took {f.words()} as long as {ablation.FASTAPI.label}: {verdict}",
                 "faster",
             )
     debug = by.get("gap.debug")
@@ -982,8 +1021,9 @@ def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
         out.append(
             Claim(
                 "summary.works",
-                f"What runs tasks in parallel is the strategy; the fastest per workload: {'; '.join(parts)} "
-                f"({link('works')})",
+                "What runs tasks in parallel is the strategy; the fastest per workload"
+                + ("" if any(f.has_interval for f in facts) else f" ({stats.TOO_FEW} here)")
+                + f": {'; '.join(parts)} ({link('works')})",
                 best[0].cites,
                 best[0].scope,
                 tuple(facts),
@@ -992,9 +1032,16 @@ def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
         )
     stall = by.get("clients.stall")
     if stall is not None:
-        add("clients.stall", f"Under load, {stall.text}", "clients")
-    text = " ".join(sentence(c.text) for c in out)
-    return text, out
+        waited = [f.label.rsplit(" (", 1)[0] for f in stall.facts if _stalled(f)]
+        under = (
+            f"under load, a light request waited behind heavy ones on {joined(waited)}"
+            if waited
+            else "under load, no light request waited behind heavy ones"
+        )
+        add("clients.stall", under, "clients")
+    while words(" ".join(sentence(c.text) for c in out)) > SUMMARY_WORDS and len(out) > 2:
+        out.pop(-2 if out[-1].id == "summary.clients.stall" else -1)
+    return " ".join(sentence(c.text) for c in out), out
 
 
 def conclusion(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
@@ -1112,8 +1159,24 @@ def _side(f: Figure) -> int:
     return 1 if f.low > 1 else (-1 if f.high < 1 else 0)
 
 
+#: The figures that are one configuration's median, not a ratio of two.
+MEDIANS = ("cpu.", "parallelism.")
+
+
+def _reads(f: Figure) -> str:
+    """How the article reads a figure: a ratio resolved above or below 1, unresolved (its
+    interval includes 1), or with too few trials for an interval; a median as a median."""
+    if f.id.startswith(MEDIANS):
+        return "a median"
+    fact = Fact.of(f)
+    if not fact.has_interval:
+        return stats.TOO_FEW
+    return {1: "above 1", -1: "below 1", 0: "unresolved"}[fact.side]
+
+
 def precision(found: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
-    """Every cited figure with its interval, half-width, target and whether it met it; and a
+    """Every cited figure with its interval, half-width, target and whether it met it, and how
+    the article reads it (:func:`_reads`: "unresolved" where its interval includes 1); and a
     sentence that says plainly which targets were not met."""
     table = pd.DataFrame(
         [
@@ -1125,6 +1188,7 @@ def precision(found: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
                 "half-width": f.half_width,
                 "target": f.target,
                 "met": f.met,
+                "reads": _reads(f),
             }
             for f in found
         ]

@@ -90,7 +90,7 @@ class Scope:
         """The scope in words, as the claim states it: ``n=5, size 1000, process mode``."""
         parts = []
         if self.n:
-            parts.append(" and ".join(f"n={k}" for k in self.n))
+            parts.append(joined([f"n={k}" for k in self.n]))
         if self.sizes:
             parts.append(("size " if len(self.sizes) == 1 else "sizes ") + joined([str(s) for s in self.sizes]))
         if self.modes:
@@ -234,7 +234,7 @@ def general(
     if len(yes) == len(facts):
         return Claim(cid, f"{said}, {every}", cites, scope, tuple(facts), each(f"it holds for every {over}", test))
     no = [f.label for f in facts if not test(f)]
-    text = f"{said} for {joined(yes)}, not for {joined(no)}" if yes else f"not for any {over}: {said} holds for none"
+    text = f"{said} for {joined(yes)}, not for {joined(no)}" if yes else f"{said}: for no {over}"
     named = set(yes)
     rule = Rule(
         f"it holds exactly for {joined(yes) or 'none'}",

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FormatStrFormatter
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from . import ablation, headline, selection, stats
 from . import figure as record
@@ -195,6 +195,15 @@ def strategy_timelines(grid: Strategies | None, workload: str) -> Figure:
     return fig
 
 
+def measure_name(measure: str) -> str:
+    """A measure as the article names it: ``after idle``, ``back to back``, ``server CPU``."""
+    return {"isolated": "after idle", "server_cpu": "server CPU"}.get(measure, measure.replace("_", " "))
+
+
+#: Where a ratio's log axis is labelled.
+RATIO_TICKS = (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4)
+
+
 def _points(ax: Any, shown: list[record.Figure], labels: list[str]) -> None:
     """Ratios as points on a log scale, a row each, with their 95% intervals where they have
     one (an open point where a side had too few trials for an interval), and a line at 1."""
@@ -210,9 +219,9 @@ def _points(ax: Any, shown: list[record.Figure], labels: list[str]) -> None:
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(RATIO_TICKS))
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.xaxis.set_minor_formatter(FormatStrFormatter("%g"))
-    ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.axvline(1.0, color="#444", lw=0.8)
     ax.grid(axis="x", which="both", alpha=0.3)
 
@@ -226,7 +235,7 @@ def faster(shown: list[record.Figure]) -> Figure:
         fig.text(0.5, 0.5, "no trials of the article's two servers sent twice", ha="center")
         return fig
     ax = fig.add_subplot()
-    _points(ax, shown, [f.measure.replace("_", " ") for f in shown])
+    _points(ax, shown, [measure_name(f.measure) for f in shown])
     ax.axvline(by_size.ARTICLE_RATIO, color="#d62728", lw=0.8, ls="--")
     ax.annotate(
         "the article: 2.2x\n(one request, size 10000)",
@@ -260,7 +269,7 @@ def decomposition(panels: list[tuple[str, list[record.Figure]]]) -> Figure:
     axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
     for ax, (m, shown) in zip(axes, panels, strict=True):
         _points(ax, shown, [f.id.rsplit(".", 1)[1] for f in shown])
-        ax.set_title(m.replace("_", " "), fontsize=9, loc="left")
+        ax.set_title(measure_name(m), fontsize=9, loc="left")
     first = panels[0][1][0]
     axes[-1].set_xlabel("ratio, log scale (95% interval); 1 = no difference")
     fig.suptitle(f"The gap one change at a time: process mode, n={first.n}, size {first.size}", fontsize=10)
@@ -293,7 +302,10 @@ def speedup_heatmap(cells: pd.DataFrame) -> Figure:
     for i in range(len(workloads)):
         for j in range(len(columns)):
             if np.isfinite(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center", fontsize=8)
+                dark = abs(np.log2(grid[i, j])) > 0.6 * max(top, 1)
+                ax.text(
+                    j, i, f"{grid[i, j]:.1f}", ha="center", va="center", fontsize=8, color="white" if dark else "black"
+                )
                 if hatched[i, j]:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#888", lw=0))
     ax.set_xticks(range(len(columns)), [f"{st}\n{'ideal' if f == IDEAL else f}" for st, f in columns], fontsize=7)
@@ -325,14 +337,17 @@ def sizes(lines: dict[str, list[record.Figure]]) -> Figure:
         x = np.array([f.size for f in shown], dtype=float) * 2 ** (0.03 * (k - 1))  # a little apart
         y = np.array([f.value for f in shown])
         err = np.nan_to_num(np.array([[f.value - f.low for f in shown], [f.high - f.value for f in shown]]), nan=0.0)
-        ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label=m.replace("_", " "))
+        bars = ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label=measure_name(m))
+        few = np.array([not np.isfinite(f.low) for f in shown])
+        if few.any():  # open points: too few trials for an interval
+            ax.plot(x[few], y[few], "o", mfc="white", color=bars.lines[0].get_color())
         if m == "isolated":
             line = by_size.extrapolation(shown)
             if line is not None:
                 xs = np.geomspace(max(f.size for f in shown), by_size.ARTICLE_SIZE, 20)
                 carried = [line.at(x) for x in xs]
                 ax.plot(
-                    xs, [e.value for e in carried], "--", color="#888", label="isolated, extrapolated (not measured)"
+                    xs, [e.value for e in carried], "--", color="#888", label="after idle, extrapolated (not measured)"
                 )
                 ax.fill_between(
                     xs,

@@ -84,7 +84,7 @@ def test_the_conclusion_and_the_summary_cover_every_section_and_link_to_it(smoke
         if shown[key].claims:
             assert f"(#{key})" in text, key
     summary, cited = article.summary_of(shown)
-    assert len(summary.split()) <= article.SUMMARY_WORDS and "(#parallel)" in summary and "(#faster)" in summary
+    assert article.words(summary) <= article.SUMMARY_WORDS and "(#parallel)" in summary and "(#faster)" in summary
     assert all(c.holds for c in [*said, *cited])
 
 

@@ -28,6 +28,12 @@ def test_every_claim_of_the_reference_run_holds_and_states_its_scope():
     assert any(i.startswith("summary.") for i in ids) and any(i.startswith("works.best.") for i in ids)
     for c in found:
         assert c.text and c.cites and c.facts, c
+    # The run's own "whatever the framework" claim, on data where one framework gains 2x: false.
+    gather = next(c for c in found if c.id == "works.gather")
+    assert gather.text.endswith("whatever the framework") and len(gather.facts) >= 2
+    doctored = replace(gather, facts=(replace(gather.facts[0], value=2.0), *gather.facts[1:]))
+    with pytest.raises(claims.FalseClaim, match="works.gather"):
+        claims.check([*found, doctored])
     # an interval is cited only from a figure every side of which had enough trials
     for c in found:
         for f in c.facts:
