@@ -658,14 +658,17 @@ STALL_RULE = (
 def case_name(label: str) -> str:
     """A load case's label in the article's words: a server variant of :data:`NAMES` by its one
     name (``fastapi async endpoint, gather`` is "FastAPI as the article ran it"), another as
-    ``flask [granian] sync endpoint, gather`` is ``flask's sync endpoint on granian``."""
-    found = re.fullmatch(r"(\w+)(?: \[([\w-]+)\])? (\w+) endpoint(?:, \w+)?", label)
+    ``flask [granian] sync endpoint, gather`` is ``flask's sync endpoint on granian``; a
+    strategy other than the article's gather is named (``... with threads``)."""
+    found = re.fullmatch(r"(\w+)(?: \[([\w-]+)\])? (\w+) endpoint, (\w+)", label)
     if found is None:
         return label
-    framework, server, endpoint = found.groups()
+    framework, server, endpoint, strategy = found.groups()
     if server is None and (framework, endpoint, "") in NAMES:
-        return NAMES[(framework, endpoint, "")]
-    return f"{framework}'s {endpoint} endpoint" + (f" on {server}" if server else "")
+        name = NAMES[(framework, endpoint, "")]
+    else:
+        name = f"{framework}'s {endpoint} endpoint" + (f" on {server}" if server else "")
+    return name if strategy == "gather" else f"{name} with {strategy}"
 
 
 def _stall_fact(label: str, p99: float, low: float, high: float, threshold: float, pings: int) -> Fact:
@@ -1033,11 +1036,19 @@ def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
     stall = by.get("clients.stall")
     if stall is not None:
         waited = [f.label.rsplit(" (", 1)[0] for f in stall.facts if _stalled(f)]
-        under = (
-            f"under load, a light request waited behind heavy ones on {joined(waited)}"
-            if waited
-            else "under load, no light request waited behind heavy ones"
-        )
+        if not waited:
+            under = "under load, no light request waited behind heavy ones"
+        elif len(waited) <= 3:
+            under = f"under load, a light request waited behind heavy ones on {joined(waited)}"
+        else:
+            under = (
+                f"under load, a light request waited behind heavy ones on {len(waited)} of {len(stall.facts)} servers"
+            )
+        article_two = [
+            f.label for f in stall.facts if f.label.rsplit(" (", 1)[0] in (ablation.FASTAPI.label, ablation.FLASK.label)
+        ]
+        if article_two and len(waited) > 3:
+            under += f"; /ping's p99 on the article's two: {joined(article_two)}"
         add("clients.stall", under, "clients")
     while words(" ".join(sentence(c.text) for c in out)) > SUMMARY_WORDS and len(out) > 2:
         out.pop(-2 if out[-1].id == "summary.clients.stall" else -1)
