@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import figure as mpl
 
+from servers import harness
+
 from . import ablation, headline, plots, selection, stats
 from . import claims as cl
 from . import framework_server as fxs
@@ -806,16 +808,8 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     cites = f"Figure {number}"
     scope = says.scope()
     cs = fxs.comparisons(by, "isolated")
-    held_server = [
-        Fact.of(by[c.id], f"{fxs._name(c.framework)} on {server_of(c.framework, c.family)}")
-        for c in cs
-        if c.held == "server"
-    ]
-    held_framework = [
-        Fact.of(by[c.id], f"{fxs._name(c.framework)} on {server_of(c.framework, c.family)}")
-        for c in cs
-        if c.held == "framework"
-    ]
+    held_server = [Fact.of(by[c.id], _cell_name(c.framework, c.family)) for c in cs if c.held == "server"]
+    held_framework = [Fact.of(by[c.id], _cell_name(c.framework, c.family)) for c in cs if c.held == "framework"]
     claims = []
     if held_server:
         claims.append(
@@ -846,7 +840,7 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     if len(probe):
         facts = [
             _stall_fact(
-                f"{fxs._name(str(r['framework']))} on {r['server']}",
+                _cell_name(str(r["framework"]), str(r["family"])),
                 r["p99_ms"],
                 r["p99_low_ms"],
                 r["p99_high_ms"],
@@ -873,8 +867,8 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         "Framework or server?",
         says,
         "One worker each. Left and middle: each framework's median time for the article's gather behind its own "
-        "server, gunicorn and Granian; right: /ping p99 while heavy requests run. With one request after idle: "
-        + said(claims),
+        f"server, gunicorn and Granian; right: /ping p99 while heavy requests run{heavy}. The ratios are of one "
+        "request after idle. " + said(claims),
     )
     alt = (
         f"Median time per framework behind each server family, n={n}, size {size}, and /ping p99 under load; "
@@ -882,6 +876,16 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         + "."
     )
     return Shown(drawing, caption, says, tuple(claims), alt)
+
+
+def _cell_name(framework: str, family: str) -> str:
+    """A framework x server cell by its one name: the article's two servers as :data:`NAMES`
+    calls them, the others ``Quart on granian``."""
+    if family == "own":
+        known = NAMES.get((framework, harness.NATIVE_ENDPOINT[framework], ""))
+        if known is not None:
+            return known
+    return f"{fxs._name(framework)} on {server_of(framework, family)}"
 
 
 # -- Figure 8: speed-up against n ---------------------------------------------------------
@@ -975,9 +979,29 @@ def words(markdown: str) -> int:
     return len(WORD.findall(re.sub(r"\]\(#[\w-]+\)", "]", markdown)))
 
 
+#: The summary's claims it gives up first when it runs over :data:`SUMMARY_WORDS`.
+DROPPED_FIRST = ("summary.gap.debug", "summary.faster.back_to_back", "summary.clients.stall")
+#: The short claim the conclusion states for a section, where the summary makes one.
+SHORT = {
+    "parallel": "summary.parallel.every",
+    "works": "summary.works",
+    "clients": "summary.clients.stall",
+}
+
+
 def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
     """The answer, in at most :data:`SUMMARY_WORDS` words: each claim with its number and
     interval and a link to the section that shows it. ``shown`` is each section's figure."""
+    out = answers(shown)
+    for cid in DROPPED_FIRST:
+        if words(" ".join(sentence(c.text) for c in out)) <= SUMMARY_WORDS:
+            break
+        out = [c for c in out if c.id != cid]
+    return " ".join(sentence(c.text) for c in out), out
+
+
+def answers(shown: Mapping[str, Shown]) -> list[Claim]:
+    """The short claims the summary chooses from, in its order, each with a link to its section."""
     by = {c.id: c for s in shown.values() for c in s.claims}
     out: list[Claim] = []
 
@@ -1050,9 +1074,7 @@ def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
         if article_two and len(waited) > 3:
             under += f"; /ping's p99 on the article's two: {joined(article_two)}"
         add("clients.stall", under, "clients")
-    while words(" ".join(sentence(c.text) for c in out)) > SUMMARY_WORDS and len(out) > 2:
-        out.pop(-2 if out[-1].id == "summary.clients.stall" else -1)
-    return " ".join(sentence(c.text) for c in out), out
+    return out
 
 
 def conclusion(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
@@ -1065,10 +1087,14 @@ def conclusion(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
         f = iso.facts[0]
         word = "Right in direction" if f.side == 1 else ("Wrong" if f.side == -1 else "Not supported")
         out.append(iso)
+        par = by.get("parallel.every")
+        serial = par is not None and all(p.value < SERIAL for p in par.facts)
         lines.append(
-            f'- *"FastAPI is faster."* **{word}** for one request after idle at this size ({link("faster")}), '
-            "and the reason is not parallelism."
+            f'- *"FastAPI is faster."* **{word}** for one request after idle at this size ({link("faster")})'
+            + (f", and the reason is not parallelism ({link('parallel')})." if serial else ".")
         )
+        if serial and par is not None:
+            out.append(par)
     cpu = by.get("cpu.client")
     if cpu is not None:
         out.append(cpu)
@@ -1080,13 +1106,15 @@ def conclusion(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
         '- *"FastAPI needs less boilerplate."* **Right, by reading the code**: its endpoint awaits the gather '
         "where the Flask view builds and closes an event loop by hand (Flask's own `async def` views need none)."
     )
+    short = {c.id: c for c in answers(shown)}
     for key, (_, title) in SECTIONS.items():
         s = shown.get(key)
         if s is None or not s.claims:
             continue
-        first = s.claims[0]
+        first = short.get(SHORT.get(key, ""), s.claims[0])
         out.append(first)
-        lines.append(f"- **{title}** {sentence(first.text)} ({link(key)})")
+        text = re.sub(r" \(\[§\d\]\(#[\w-]+\)\)$", "", first.text)
+        lines.append(f"- **{title}** {sentence(text)} ({link(key)})")
     return "\n".join(lines), out
 
 
