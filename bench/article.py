@@ -689,7 +689,7 @@ def clients(load: Run, number: int) -> Shown:
     if probe.empty:
         return Shown(mpl.Figure(), _none("Figure", number, "blocking probe"), NOTHING)
     s = blocking.summarize(probe)
-    drawing = load_plots.probe(s)
+    drawing = load_plots.probe(s.assign(config=s["config"].map(case_name)))
     facts = []
     for config, g in s.groupby("config", sort=False):
         ping = g[g["phase"] == "ping"]
@@ -894,7 +894,7 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
     against the run's cores; each workload's best speed-up at the cores, and the gather that
     never overlaps."""
     t = _trusted_rows(scaling_.curves(scaling_.table(measured(df))))
-    drawing = plots.scaling(t, cores=cores)
+    drawing = plots.scaling(t, cores=cores, interval="95% interval, from 8 trials")
     if t.empty:
         return Shown(drawing, _none("Figure", number, "workload measured at two n or more"), NOTHING)
     says = Says.of_rows(t.assign(mode=[IN_PROCESS if f == IDEAL else "process" for f in t["framework"]]))

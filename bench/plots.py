@@ -31,7 +31,6 @@ from . import size as by_size
 from .config import IDEAL
 from .figures import cited
 from .scaling import curves as scaling_curves
-from .scaling import resources as scaling_resources
 from .scaling import table as scaling_table
 from .selection import Panel, Strategies, matrix_workloads
 from .sides import FAMILIES
@@ -425,7 +424,7 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
         ax.set_yscale("log")
         ax.set_xticks(range(len(FAMILIES)), list(FAMILIES))
         ax.set_ylabel("/ping p99 under load, ms (log)")
-        ax.set_title(f"/ping while heavy requests run{heavy}\n(hatched: it waited)", fontsize=9)
+        ax.set_title(f"/ping while heavy requests run\n{heavy.strip(' ()')}\nhatched: it waited", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     else:
         ax.axis("off")
@@ -491,7 +490,7 @@ def scaling(t: pd.DataFrame, *, cores: int | None, interval: str = "95% interval
         ax.axis("off")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=7)
-    fig.suptitle(f"Speed-up against n; {scaling_resources(t)}", fontsize=9)
+    fig.suptitle("Speed-up against n, process mode and in-process (dotted: the in-process ideal)", fontsize=9)
     return fig
 
 
