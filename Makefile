@@ -71,7 +71,7 @@ article-html:
 	@$(VENV)/bin/jupyter nbconvert --log-level=WARN --to html --template-file notebooks/article.html.j2 $(BUILD)/article.ipynb --output article.html
 
 article-reader-html:
-	@$(VENV)/bin/jupyter nbconvert --log-level=WARN --to html --template-file notebooks/article.html.j2 --no-input $(BUILD)/article.ipynb --output article-reader.html
+	@$(VENV)/bin/jupyter nbconvert --log-level=WARN --to html --template-file notebooks/article.html.j2 --no-input --TagRemovePreprocessor.remove_cell_tags=raw $(BUILD)/article.ipynb --output article-reader.html
 
 run: $(VENV)/.installed
 	$(PY) -m bench run --preset $(PRESET) --out $(OUT)

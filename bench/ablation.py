@@ -24,9 +24,10 @@ from . import stats
 from .figure import TIMED, Figure, Spec, by_id
 from .sides import Side
 
-FASTAPI = Side("FastAPI async def (the article's)", "fastapi", "async")
-FLASK = Side("Flask threaded (the article's, without debug)", "flask", "sync")
-FLASK_DEBUG = Side("Flask debug=True (the article's exactly)", "flask", "sync", "debug")
+#: One name for each server variant, the same in every figure, caption and table.
+FASTAPI = Side("FastAPI as the article ran it", "fastapi", "async")
+FLASK = Side("Flask, plain threaded server", "flask", "sync")
+FLASK_DEBUG = Side("Flask as the article ran it (debug)", "flask", "sync", "debug")
 FLASK_ONE_THREAD = Side("Flask on one thread", "flask", "sync", "one-thread")
 FLASK_ASYNC_VIEW = Side("Flask async def view", "flask", "async")
 FLASK_ARENA1 = Side("Flask, MALLOC_ARENA_MAX=1", "flask", "sync", "arena1")

@@ -160,6 +160,8 @@ def probe_table(summary: pd.DataFrame) -> pd.DataFrame:
                     "p99_low_ms": float(ping["p99_low_ms"]),
                     "p99_high_ms": float(ping["p99_high_ms"]),
                     "stalls": bool(ping["stalls"]),
+                    "threshold_ms": float(ping["stall_threshold_ms"]),
+                    "pings": int(ping["requests"]),
                 }
             )
     return pd.DataFrame(rows)

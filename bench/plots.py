@@ -9,7 +9,7 @@ the article's caption (:mod:`bench.article`) cites the same selection.
 - :func:`faster`: the headline's three meanings of "faster" (and peak memory), with intervals;
 - :func:`decomposition`: the gap, one change at a time, per measure;
 - :func:`sizes`: the headline ratios against the article task's size;
-- :func:`speedups`, :func:`strategy_timelines`: what runs in parallel, per workload and strategy;
+- :func:`speedup_heatmap`, :func:`strategy_timelines`: what runs in parallel, per workload and strategy;
 - :func:`times`: median wall time per configuration (the report's overview).
 """
 
@@ -22,18 +22,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FormatStrFormatter
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from . import ablation, headline, selection, stats
 from . import figure as record
 from . import size as by_size
-from .config import IDEAL, native_sides
+from .config import IDEAL
 from .figures import cited
 from .scaling import curves as scaling_curves
-from .scaling import resources as scaling_resources
 from .scaling import table as scaling_table
-from .selection import Matrix, Panel, Strategies, matrix_workloads
+from .selection import Panel, Strategies, matrix_workloads
 from .sides import FAMILIES
 from .store import Run
 from .tables import measured, project_only, summary
@@ -195,96 +194,131 @@ def strategy_timelines(grid: Strategies | None, workload: str) -> Figure:
     return fig
 
 
-def speedups(parts: list[Matrix]) -> Figure:
-    """Speed-up over the in-process ideal run one task after another, per workload and
-    strategy (:func:`bench.selection.matrix`), for each framework (native endpoint, in the
-    mode that measured the most strategies of the workload) and the ideal itself; 95% CI
-    whiskers."""
-    fig = Figure(figsize=(9, 2.6 * max(len(parts), 1) + 0.6), layout="constrained")
-    if not parts:
-        fig.text(0.5, 0.5, "no ideal baseline to compare with", ha="center")
-        return fig
-    axes = fig.subplots(len(parts), 1, squeeze=False)[:, 0]
-    for ax, part in zip(axes, parts, strict=True):
-        g, sets = part.trials, native_sides(part.mode)
-        strategies = sorted(g["strategy"].unique())
-        x = np.arange(len(strategies))
-        width = 0.8 / len(sets)
-        for k, (fw, m, ep) in enumerate(sets):
-            vals, lo, hi = [], [], []
-            for strategy in strategies:
-                t = g[(g["framework"] == fw) & (g["mode"] == m) & (g["endpoint"] == ep) & (g["strategy"] == strategy)]
-                r = (
-                    stats.ratio_ci(part.baseline, t["client_wall_s"])
-                    if not t.empty
-                    else stats.Estimate(np.nan, np.nan, np.nan)
-                )
-                vals.append(r.value)
-                lo.append(r.value - r.low if np.isfinite(r.low) else 0)
-                hi.append(r.high - r.value if np.isfinite(r.high) else 0)
-            ax.bar(
-                x + (k - (len(sets) - 1) / 2) * width,
-                vals,
-                width,
-                yerr=[lo, hi],
-                capsize=2,
-                color=COLORS.get(fw, "#999"),
-                label=f"{fw}" + (f" ({m}, {ep} endpoint)" if fw != IDEAL else " (in-process)"),
-            )
-        ax.axhline(1.0, color="#444", lw=0.8)
-        ax.set_xticks(x, strategies)
-        ax.set_ylabel("speed-up")
-        ax.set_title(
-            f"{part.workload} workload, n={part.n}, {part.mode} mode: ideal one-after-another time / measured time",
-            fontsize=10,
-        )
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8, loc="upper left")
-    return fig
+def measure_name(measure: str) -> str:
+    """A measure as the article names it: ``after idle``, ``back to back``, ``server CPU``."""
+    return {"isolated": "after idle", "server_cpu": "server CPU"}.get(measure, measure.replace("_", " "))
 
 
-def _bars(ax: Any, shown: list[record.Figure], labels: list[str]) -> None:
-    """Horizontal bars of ratios with their 95% intervals, a line at 1 (no difference)."""
+#: Where a ratio's log axis is labelled.
+RATIO_TICKS = (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4)
+
+
+def _points(ax: Any, shown: list[record.Figure], labels: list[str]) -> None:
+    """Ratios as points on a log scale, a row each, with their 95% intervals where they have
+    one (an open point where a side had too few trials for an interval), and a line at 1."""
     y = np.arange(len(shown))
-    values = [f.value for f in shown]
-    err = np.nan_to_num(np.array([[f.value - f.low for f in shown], [f.high - f.value for f in shown]]), nan=0.0)
-    colors = ["#d62728" if f.met is False else "#1f77b4" for f in shown]
-    ax.barh(y, values, xerr=err, capsize=3, color=colors)
+    for k, f in enumerate(shown):
+        has = bool(np.isfinite(f.low) and np.isfinite(f.high))
+        color = "#d62728" if f.met is False else "#1f77b4"
+        if has:
+            ax.errorbar([f.value], [k], xerr=[[f.value - f.low], [f.high - f.value]], fmt="o", color=color, capsize=3)
+        else:
+            ax.plot([f.value], [k], "o", mfc="white", color=color)
+            ax.annotate(stats.TOO_FEW, (f.value, k), xytext=(6, 4), textcoords="offset points", fontsize=7)
     ax.set_yticks(y, labels, fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(RATIO_TICKS))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.axvline(1.0, color="#444", lw=0.8)
-    ax.grid(axis="x", alpha=0.3)
+    ax.grid(axis="x", which="both", alpha=0.3)
 
 
 def faster(shown: list[record.Figure]) -> Figure:
     """The headline (:func:`bench.headline.shown`): Flask's over FastAPI's for each measure,
-    with 95% intervals (a bar in red where its interval missed the preset's target)."""
-    fig = Figure(figsize=(9, 1.2 + 0.55 * max(len(shown), 2)), layout="constrained")
+    as points with their 95% intervals on a log scale (red where an interval missed the
+    preset's target), a line at 1 and the article's 2.2x (one request, what it timed)."""
+    fig = Figure(figsize=(9, 1.5 + 0.5 * max(len(shown), 2)), layout="constrained")
     if not shown:
         fig.text(0.5, 0.5, "no trials of the article's two servers sent twice", ha="center")
         return fig
     ax = fig.add_subplot()
-    _bars(ax, shown, [f"{f.measure.replace('_', ' ')} (±{f.half_width:.0%})" for f in shown])
-    ax.set_xlabel("Flask / FastAPI (Hodges-Lehmann ratio, 95% bootstrap interval); above 1: FastAPI is faster")
+    _points(ax, shown, [measure_name(f.measure) for f in shown])
+    ax.axvline(by_size.ARTICLE_RATIO, color="#d62728", lw=0.8, ls="--")
+    ax.annotate(
+        "the article: 2.2x\n(one request, size 10000)",
+        (by_size.ARTICLE_RATIO, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(-4, -4),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=7,
+        color="#d62728",
+    )
+    ends = [f.value for f in shown] + [x for f in shown for x in (f.low, f.high) if np.isfinite(x)]
+    ax.set_xlim(min([0.8, *ends]) * 0.95, max([2.6, *ends]) * 1.05)
+    ax.set_xlabel(
+        "Flask, plain threaded server / FastAPI as the article ran it (log scale); above 1: FastAPI is faster"
+    )
     first = shown[0]
-    ax.set_title(f"The article's two servers, process mode, n={first.n}, size={first.size}", fontsize=10)
+    ax.set_title(f"Flask over FastAPI per measure: process mode, n={first.n}, size {first.size}", fontsize=10)
     return fig
 
 
 def decomposition(panels: list[tuple[str, list[record.Figure]]]) -> Figure:
     """Per timed measure (:func:`bench.ablation.panels`): the article's gap (its Flask as it
     ran it over its FastAPI), each step of the chain between them, the product of the named
-    steps and the rest."""
-    fig = Figure(figsize=(9, 0.4 + 2.6 * max(len(panels), 1)), layout="constrained")
+    steps and the rest, as points on a log scale with their 95% intervals."""
+    fig = Figure(figsize=(9, 0.6 + 2.4 * max(len(panels), 1)), layout="constrained")
     if not panels:
         fig.text(0.5, 0.5, "no controlled comparisons in this run", ha="center")
         return fig
     axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
     for ax, (m, shown) in zip(axes, panels, strict=True):
-        _bars(ax, shown, [f.id.rsplit(".", 1)[1] for f in shown])
-        ax.set_title(f"{m.replace('_', ' ')}: {record.MEANING[m]}", fontsize=9, loc="left")
+        _points(ax, shown, [f.id.rsplit(".", 1)[1] for f in shown])
+        ax.set_title(measure_name(m), fontsize=9, loc="left")
     first = panels[0][1][0]
-    axes[-1].set_xlabel(f"ratio (95% interval), process mode, n={first.n}, size={first.size}; 1 = no difference")
+    axes[-1].set_xlabel("ratio, log scale (95% interval); 1 = no difference")
+    fig.suptitle(f"The gap one change at a time: process mode, n={first.n}, size {first.size}", fontsize=10)
+    return fig
+
+
+def speedup_heatmap(cells: pd.DataFrame) -> Figure:
+    """The strategy x workload matrix as one heatmap (:func:`bench.selection.speedup_cells`):
+    a row per workload, a column per strategy and framework (the in-process ideal too), each
+    cell its speed-up over the ideal one task after another; cells without an interval that
+    excludes 1 (unresolved, or too few trials for one) hatched."""
+    if cells.empty:
+        fig = Figure(figsize=(6, 1), layout="constrained")
+        fig.text(0.5, 0.5, "no strategy matrix in this run", ha="center")
+        return fig
+    workloads = list(dict.fromkeys(cells["workload"]))
+    strategies = sorted(cells["strategy"].unique())
+    sides = [f for f in (*COLORS,) if f in set(cells["framework"])]
+    columns = [(st, f) for st in strategies for f in sides]
+    grid = np.full((len(workloads), len(columns)), np.nan)
+    hatched = np.zeros_like(grid, dtype=bool)
+    for r in cells.to_dict("records"):
+        i, j = workloads.index(str(r["workload"])), columns.index((str(r["strategy"]), str(r["framework"])))
+        grid[i, j] = float(r["speedup"])
+        hatched[i, j] = int(r["side"]) == 0
+    fig = Figure(figsize=(1.0 + 0.75 * len(columns), 1.6 + 0.6 * len(workloads)), layout="constrained")
+    ax = fig.add_subplot()
+    top = float(np.nanmax(np.abs(np.log2(grid)))) if np.isfinite(grid).any() else 1.0
+    image = ax.imshow(np.log2(grid), cmap="RdBu", vmin=-max(top, 1), vmax=max(top, 1), aspect="auto")
+    for i in range(len(workloads)):
+        for j in range(len(columns)):
+            if np.isfinite(grid[i, j]):
+                dark = abs(np.log2(grid[i, j])) > 0.6 * max(top, 1)
+                ax.text(
+                    j, i, f"{grid[i, j]:.1f}", ha="center", va="center", fontsize=8, color="white" if dark else "black"
+                )
+                if hatched[i, j]:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#888", lw=0))
+    ax.set_xticks(range(len(columns)), [f"{st}\n{'ideal' if f == IDEAL else f}" for st, f in columns], fontsize=7)
+    ax.set_yticks(range(len(workloads)), workloads, fontsize=8)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    ticks = [t for t in (-3, -2, -1, 0, 1, 2, 3) if abs(t) <= max(top, 1)]
+    bar.set_ticks(ticks, labels=[f"{2.0**t:g}" for t in ticks])
+    bar.set_label("speed-up (log scale)", fontsize=8)
+    first = cells.iloc[0]
+    ax.set_title(
+        f"Speed-up over the same tasks one after another: n={int(first['n'])}, process mode "
+        "(hatched: no interval that excludes 1)",
+        fontsize=9,
+    )
     return fig
 
 
@@ -302,14 +336,17 @@ def sizes(lines: dict[str, list[record.Figure]]) -> Figure:
         x = np.array([f.size for f in shown], dtype=float) * 2 ** (0.03 * (k - 1))  # a little apart
         y = np.array([f.value for f in shown])
         err = np.nan_to_num(np.array([[f.value - f.low for f in shown], [f.high - f.value for f in shown]]), nan=0.0)
-        ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label=m.replace("_", " "))
+        bars = ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label=measure_name(m))
+        few = np.array([not np.isfinite(f.low) for f in shown])
+        if few.any():  # open points: too few trials for an interval
+            ax.plot(x[few], y[few], "o", mfc="white", color=bars.lines[0].get_color())
         if m == "isolated":
             line = by_size.extrapolation(shown)
             if line is not None:
                 xs = np.geomspace(max(f.size for f in shown), by_size.ARTICLE_SIZE, 20)
                 carried = [line.at(x) for x in xs]
                 ax.plot(
-                    xs, [e.value for e in carried], "--", color="#888", label="isolated, extrapolated (not measured)"
+                    xs, [e.value for e in carried], "--", color="#888", label="after idle, extrapolated (not measured)"
                 )
                 ax.fill_between(
                     xs,
@@ -333,20 +370,25 @@ def sizes(lines: dict[str, list[record.Figure]]) -> Figure:
     ax.set_xlabel("the article task's size (array side), log scale")
     ax.set_ylabel("Flask / FastAPI (95% interval)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     drawn = [f for shown in lines.values() for f in shown]
     if drawn:
-        ax.set_title(f"The article's two servers, process mode, n={drawn[0].n}", fontsize=10)
+        ax.set_title(
+            f"Flask over FastAPI against size: process mode, n={drawn[0].n}, sizes "
+            + ", ".join(str(k) for k in sorted({f.size for f in drawn})),
+            fontsize=10,
+        )
     return fig
 
 
-def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: int) -> Figure:
+def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: int, heavy: str = "") -> Figure:
     """Frameworks by servers: per server family, each framework's median time for the
     article's gather (one request after idle, then back to back) with 95% intervals, and its
     /ping p99 while heavy requests run (hatched where the ping waited for the heavy work).
 
     ``times`` is :func:`bench.framework_server.times`, ``probe`` its :func:`probe_table`
-    (empty: the panel says it was not measured)."""
+    (empty: the panel says it was not measured); ``heavy`` names the probe's heavy request
+    (its own n and size), which the right panel's title states."""
     panels = [("isolated", "one request after idle"), ("back_to_back", "the same again, back to back")]
     fig = Figure(figsize=(11, 3.6), layout="constrained")
     axes = fig.subplots(1, 3)
@@ -364,9 +406,10 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
             ax.bar(x, v, width, yerr=err, capsize=2, color=COLORS.get(f, "#999"), label=f if m == "isolated" else None)
         ax.set_xticks(range(len(FAMILIES)), [f"{fam}" for fam in FAMILIES])
         ax.set_ylabel("median ms (95% interval)")
-        ax.set_title(f"{title}", fontsize=9)
+        ax.set_title(f"{title}, n={n}, size {size}", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=7)
+    if names:
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(names), fontsize=8)
     ax = axes[2]
     if len(probe):
         for k, f in enumerate(names):
@@ -381,14 +424,14 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
         ax.set_yscale("log")
         ax.set_xticks(range(len(FAMILIES)), list(FAMILIES))
         ax.set_ylabel("/ping p99 under load, ms (log)")
-        ax.set_title("/ping while heavy requests run (hatched: it waited)", fontsize=9)
+        ax.set_title(f"/ping while heavy requests run\n{heavy.strip(' ()')}\nhatched: it waited", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     else:
         ax.axis("off")
         ax.text(0.5, 0.5, "blocking probe: not measured in this run", ha="center", fontsize=9)
     fig.suptitle(
-        f"Frameworks by server family (own: Werkzeug or uvicorn; gunicorn: sync or ASGI worker; Granian), "
-        f"process mode, one worker, the article's gather, n={n}, size={size}",
+        "Frameworks by server family (own: Werkzeug or uvicorn; gunicorn: sync or ASGI worker; Granian), "
+        "process mode, one worker, the article's gather",
         fontsize=9,
     )
     return fig
@@ -447,7 +490,7 @@ def scaling(t: pd.DataFrame, *, cores: int | None, interval: str = "95% interval
         ax.axis("off")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=7)
-    fig.suptitle(f"Speed-up against n; {scaling_resources(t)}", fontsize=9)
+    fig.suptitle("Speed-up against n, process mode and in-process (dotted: the in-process ideal)", fontsize=9)
     return fig
 
 
@@ -481,7 +524,8 @@ def write_all(run: Run) -> list[Path]:
     for workload in matrix_workloads(df):
         drawings[f"strategies-{workload}.png"] = strategy_timelines(selection.strategies(ok, workload), workload)
     if not ok[ok["framework"] == IDEAL].empty and ok["strategy"].nunique() > 2:
-        drawings["speedup.png"] = speedups(selection.matrix(ok))
+        parts = [p for p in selection.matrix(ok) if (p.n, p.size) == selection.matrix_scope(ok, p.workload)]
+        drawings["speedup.png"] = speedup_heatmap(selection.speedup_cells(parts))
     curves = scaling_curves(scaling_table(ok))
     if not curves.empty:
         cores = run.meta().get("cpu", {}).get("usable_cores")

@@ -3,7 +3,8 @@ and the caption cites it (:mod:`bench.article`), so that the two cannot describe
 
 - :func:`timelines`: the panels of one strategy's task timelines, a trial per configuration;
 - :func:`matrix`: each workload's strategy matrix against the in-process ideal;
-- :func:`strategies`: one workload's timelines, a row per strategy, a column per framework.
+- :func:`strategies`: one workload's timelines, a row per strategy, a column per framework;
+- :func:`speedup_cells`: the matrix as one table of speed-ups, a cell per workload, framework and strategy.
 
 The figures of cited numbers select by id in their families (:func:`bench.headline.shown`,
 :func:`bench.ablation.panels`, :func:`bench.size.lines`, :func:`bench.scaling.curves`).
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import IDEAL, native_sides
+from . import stats
+from .config import IDEAL, IN_PROCESS, native_sides
 from .tables import measured
 
 
@@ -157,3 +159,38 @@ def matrix_workloads(df: pd.DataFrame) -> list[str]:
     """The workloads the run's trials measured with more than the article's two strategies."""
     ok = measured(df)
     return [w for w in sorted(ok["workload"].unique()) if ok[ok["workload"] == w]["strategy"].nunique() > 2]
+
+
+def speedup_cells(parts: list[Matrix]) -> pd.DataFrame:
+    """Every cell of the strategy x workload matrix (:func:`matrix`): per workload, framework
+    (its native endpoint style; the in-process ideal too) and strategy, the speed-up over the
+    ideal one task after another with its 95% interval (NaN with fewer than
+    :data:`bench.stats.MIN_TRIALS` trials), its trials and whether it is resolved above or
+    below 1 (``side``: 1, -1, or 0 when unresolved or without an interval)."""
+    rows: list[dict[str, object]] = []
+    for part in parts:
+        for (fw, ep, strategy), t in part.trials.groupby(["framework", "endpoint", "strategy"], sort=True):
+            wall = t["client_wall_s"].dropna()
+            if wall.empty:
+                continue
+            r = stats.ratio_ci(part.baseline, wall)
+            enough = min(len(wall), len(part.baseline)) >= stats.MIN_TRIALS
+            low, high = (r.low, r.high) if enough else (np.nan, np.nan)
+            side = 0 if not enough or not np.isfinite(low) else (1 if low > 1 else (-1 if high < 1 else 0))
+            rows.append(
+                {
+                    "workload": part.workload,
+                    "n": part.n,
+                    "size": part.size,
+                    "mode": IN_PROCESS if fw == IDEAL else part.mode,
+                    "framework": str(fw),
+                    "endpoint": str(ep),
+                    "strategy": str(strategy),
+                    "speedup": r.value,
+                    "low": low,
+                    "high": high,
+                    "trials": int(min(len(wall), len(part.baseline))),
+                    "side": side,
+                }
+            )
+    return pd.DataFrame(rows)

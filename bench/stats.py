@@ -20,6 +20,11 @@ from scipy import stats as _stats
 CONFIDENCE = 0.95
 RESAMPLES = 4000
 SEED = 20261126
+#: The fewest trials a configuration needs before the article draws or cites its interval: a
+#: bootstrap over three points is their range, covering far less than 95%.
+MIN_TRIALS = 8
+#: What the article says where a configuration has fewer.
+TOO_FEW = "too few trials for an interval"
 
 #: Measured values: a list, an array or a pandas Series; NaN and infinities are left out.
 Samples = npt.ArrayLike

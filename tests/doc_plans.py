@@ -32,6 +32,7 @@ import requests
 from bench import debian, records
 from bench.load.external import read_locust
 
+from . import reader
 from .conftest import wait_for
 from .doc_commands import (
     BENCH_RUN,
@@ -75,6 +76,10 @@ def article_built(s: Scratch, f: Finished) -> None:
     paragraphs = [p.strip() for p in _prose(nb) if len(p.strip()) > 60]
     repeated = {p for p in paragraphs if paragraphs.count(p) > 1}
     assert not repeated, f"the article says these twice: {sorted(repeated)}"
+    # The reader's version: the answer first, short, every image described, nothing raw
+    # (the build itself fails if a claim does not hold: claims.check in the notebook).
+    assert reader.problems((build / "article-reader.html").read_text()) == []
+    assert any("claims.check(" in c.source for c in nb.cells)
 
 
 def _prose(nb: nbformat.NotebookNode) -> Iterator[str]:

@@ -67,6 +67,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "gil",
         "figures",
         "selection",
+        "claims",
         "agreement",
     ),
     # report text and JSON, plots, the article's captions

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
-from bench import article, figure, presets, report, selection
+from bench import article, figure, presets, report, selection, stats
 from bench.article import NOTHING, Says, Shown
 
 SMOKE = presets.resolve(presets.get("smoke"))
@@ -77,13 +78,15 @@ def test_a_caption_states_the_scope_it_cites():
 
 
 @pytest.mark.slow
-def test_the_conclusion_cites_the_controlled_comparisons_when_the_run_has_them(smoke_run):
-    df, found = smoke_run.trials(), report.cited(smoke_run)
-    words = {"timelines": "Figure 1", "faster": "Figure 2", "table": "Table 1", "gap": "Figure 5"}
-    text = article.conclusion(found, df, **words)
-    assert "controlled comparisons (Figure 5)" in text and "no controlled comparisons" not in text
-    without = [f for f in found if not f.id.startswith("gap.")]
-    assert "Figure 5" not in article.conclusion(without, df, **words)
+def test_the_conclusion_and_the_summary_cover_every_section_and_link_to_it(smoke_run):
+    shown = article.sections(smoke_run, None, n=SMOKE.n, size=SIZE, cores=2)
+    text, said = article.conclusion(shown)
+    for key in shown.keys() & article.SECTIONS.keys():
+        if shown[key].claims:
+            assert f"(#{key})" in text, key
+    summary, cited = article.summary_of(shown)
+    assert article.words(summary) <= article.SUMMARY_WORDS and "(#parallel)" in summary and "(#faster)" in summary
+    assert all(c.holds for c in [*said, *cited])
 
 
 @pytest.mark.slow
@@ -117,3 +120,21 @@ def test_two_runs_agree_only_where_their_intervals_overlap_and_resolve_alike():
     elsewhere = [headline("isolated", 1.4, 1.3, 1.5, size=2000)]
     assert "differ on headline.isolated" in article.runs_agree(ours, elsewhere)[1]
     assert "none of this run's headline figures" in article.runs_agree(ours, [])[1]
+
+
+def drawn_texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_a_figure_draws_an_interval_only_from_eight_trials_or_more():
+    few = [
+        figure.Figure(f"headline.{m}", "", m, 1.3, 1.1, 1.5, 0.15, None, None, 5, 1000, (("a", 3), ("b", 16)))
+        for m in figure.TIMED
+    ]
+    shown = article.faster(few, 2)
+    assert drawn_texts(shown.shows).count(stats.TOO_FEW) == 3 and "no conclusion" in shown.caption
+    assert "95% CI" not in shown.caption and "faster" not in shown.caption.split("above 1")[1].split(".", 1)[1]
+    enough = [replace(f, sides=(("a", 8), ("b", 8))) for f in few]
+    shown = article.faster(enough, 2)
+    assert stats.TOO_FEW not in drawn_texts(shown.shows) and "95% CI 1.10 to 1.50" in shown.caption
+    assert all(c.holds for c in shown.claims) and len(shown.claims) >= 3

@@ -87,10 +87,11 @@ def test_the_probe_table_reads_the_cells_from_the_probe_summary():
     rows = []
     for case, p99 in zip(cases, (20.0, 900.0, 30.0), strict=True):
         rows.append({"config": case.label, "phase": "ping", "p99_ms": p99, "p99_low_ms": p99 * 0.9})
-        rows[-1] |= {"p99_high_ms": p99 * 1.1, "stalls": p99 > 500}
+        rows[-1] |= {"p99_high_ms": p99 * 1.1, "stalls": p99 > 500, "stall_threshold_ms": 500.0, "requests": 20}
     table = fs.probe_table(pd.DataFrame(rows))
     assert list(table["server"]) == ["werkzeug", "gunicorn-sync", "granian"]
     assert list(table["stalls"]) == [False, True, False]
+    assert list(table["threshold_ms"]) == [500.0] * 3 and list(table["pings"]) == [20] * 3
     words = fs.conclusion({}, table)
     assert "it waits for the heavy work in 1 of 3 cells (Flask on gunicorn-sync)" in words
     assert blocking.Case("flask", "sync", "gather", "granian").label == "flask [granian] sync endpoint, gather"

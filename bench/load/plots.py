@@ -45,7 +45,7 @@ def sweep(summary_df: pd.DataFrame) -> Figure:
     ax_t.set_ylabel("requests per second (95% CI)")
     ax_l.set_ylabel("p99 latency, ms (95% CI)")
     ax_l.set_yscale("log")
-    ax_t.legend(fontsize=7)
+    fig.legend(*ax_t.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=7)
     return fig
 
 
@@ -73,6 +73,6 @@ def probe(summary_df: pd.DataFrame) -> Figure:
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("GET /ping latency, ms (log scale, 95% CI)")
-    ax.legend(fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return fig
