@@ -45,6 +45,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "presets",
         "trial",
         "stopping",
+        "steady",
         "lifecycle",
         "load.aio",
         "load.loops",
