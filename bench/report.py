@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import ablation, agreement, framework_server, gil, scaling
+from . import ablation, agreement, framework_server, gil, scaling, variance
 from .config import Preset
 from .figure import TIMED, Figure, by_id
 from .figures import cited
@@ -81,7 +82,54 @@ def as_json(run: Run) -> dict[str, Any]:
         "targets_met": all(f.met for f in targeted) if targeted else None,
         "stopping": meta.get("stopping"),
         "figures": [f.to_json() for f in found],
-    }
+    } | ({"variance": _variance_json(*levels)} if (levels := in_blocks(run)) else {})
+
+
+def in_blocks(run: Run) -> tuple[list[variance.SideComponents], list[variance.BlockedRatio]] | None:
+    """A run in several blocks: the variance components of its sides' isolated times and its
+    ratios with the hierarchical interval (:mod:`bench.variance`); None for a run in one block."""
+    df = run.trials()
+    p = run.meta().get("preset", {})
+    if df.empty or df["block"].nunique() < 2 or not p.get("size"):
+        return None
+    ok = measured(project_only(df))
+    n, size = int(p["n"]), int(p["size"])
+    return variance.side_components([ok], n=n, size=size), variance.blocked_ratios(ok, n=n, size=size)
+
+
+def _variance_json(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> dict[str, Any]:
+    return {"components": [s.to_json() for s in sides], "ratios": [r.to_json() for r in ratios]}
+
+
+def _interval(low: float, high: float, fmt: str) -> str:
+    return f"[{low:{fmt}}, {high:{fmt}}]" if np.isfinite(low) and np.isfinite(high) else "(no interval)"
+
+
+def variance_text(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> list[str]:
+    """The components as a short table (the spread each level adds, about relative, with its
+    95% interval) and each ratio's plain and hierarchical intervals."""
+    lines = [
+        "",
+        "Variance components of log time, isolated requests (spread each level adds, about relative; "
+        "95% interval over the instances; an instance is a block's server process):",
+        f"  {'side':<46} {'trials':>22} {'instances':>22}  dominant",
+    ]
+    for s in sides:
+        cells = [
+            f"{c.spread:6.1%} {_interval(math.sqrt(c.low), math.sqrt(c.high), '.1%'):>15}"
+            if np.isfinite(c.low)
+            else f"{c.spread:6.1%} {'(no interval)':>15}"
+            for c in s.levels
+        ]
+        lines.append(f"  {s.side.label:<46} {cells[0]:>22} {cells[1]:>22}  {s.dominant}")
+    if ratios:
+        lines += ["", "Ratios, interval over trials as if independent against over blocks, then trials within them:"]
+        for r in ratios:
+            lines.append(
+                f"  {r.name} {r.measure}: {r.plain.value:.3f}, trials {_interval(r.plain.low, r.plain.high, '.3f')}, "
+                f"blocks ({r.blocks}) {_interval(r.hierarchical.low, r.hierarchical.high, '.3f')}"
+            )
+    return lines
 
 
 def _width(f: Figure) -> str:
@@ -170,6 +218,8 @@ def text(run: Run) -> str:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
     found = cited(run)
     lines += figures_text(found, meta.get("stopping"))
+    if levels := in_blocks(run):
+        lines += variance_text(*levels)
     lines += gil.verdicts(found, measured(df))
     df = project_only(df)  # the tables below are of the project's interpreter, one client
     by = by_id(found)

@@ -69,6 +69,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "figures",
         "selection",
         "agreement",
+        "variance",
     ),
     # report text and JSON, plots, the article's captions
     "presentation": ("report", "plots", "article", "load.plots", "load.report", "rendering"),
