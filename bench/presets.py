@@ -375,7 +375,7 @@ PRESETS: dict[str, Preset] = {
             request_timeout_s=120.0,
             grids=VARIANCE_GRIDS,
             warmup_max=12,
-            warmup_budget_s=25.0,
+            warmup_budget_s=30.0,
             blocks=5,
         ),
     )

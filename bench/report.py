@@ -105,23 +105,32 @@ def _interval(low: float, high: float, fmt: str) -> str:
     return f"[{low:{fmt}}, {high:{fmt}}]" if np.isfinite(low) and np.isfinite(high) else "(no interval)"
 
 
-def variance_text(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> list[str]:
-    """The components as a short table (the spread each level adds, about relative, with its
-    95% interval) and each ratio's plain and hierarchical intervals."""
+def components_table(sides: list[variance.SideComponents], *, over: str) -> list[str]:
+    """The components as a short table: per side, the spread each level adds (about relative)
+    with its 95% interval (bootstrapped over ``over``, the top level), and the dominant level."""
+    levels = variance.LEVELS[: max((len(s.levels) for s in sides), default=2)]
+    measure = sides[0].measure.replace("_", " ") if sides else ""
     lines = [
-        "",
-        "Variance components of log time, isolated requests (spread each level adds, about relative; "
-        "95% interval over the instances; an instance is a block's server process):",
-        f"  {'side':<46} {'trials':>22} {'instances':>22}  dominant",
+        f"Variance components of log time, {measure} (spread each level adds, about relative; 95% interval "
+        f"over the {over}; an instance is a block's server process):",
+        f"  {'side':<46}" + "".join(f" {level + 's':>22}" for level in levels) + "  dominant",
     ]
     for s in sides:
         cells = [
-            f"{c.spread:6.1%} {_interval(math.sqrt(c.low), math.sqrt(c.high), '.1%'):>15}"
-            if np.isfinite(c.low)
-            else f"{c.spread:6.1%} {'(no interval)':>15}"
+            f"{c.spread:6.1%} "
+            + (f"[{math.sqrt(c.low):.1%}, {math.sqrt(c.high):.1%}]" if np.isfinite(c.low) else "(no interval)").rjust(
+                15
+            )
             for c in s.levels
         ]
-        lines.append(f"  {s.side.label:<46} {cells[0]:>22} {cells[1]:>22}  {s.dominant}")
+        lines.append(f"  {s.side.label:<46}" + "".join(f" {c:>22}" for c in cells) + f"  {s.dominant}")
+    return lines
+
+
+def variance_text(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> list[str]:
+    """A run in blocks: its components (:func:`components_table`) and each ratio's plain and
+    hierarchical intervals."""
+    lines = ["", *components_table(sides, over="instances")]
     if ratios:
         lines += ["", "Ratios, interval over trials as if independent against over blocks, then trials within them:"]
         for r in ratios:
@@ -130,6 +139,17 @@ def variance_text(sides: list[variance.SideComponents], ratios: list[variance.Bl
                 f"blocks ({r.blocks}) {_interval(r.hierarchical.low, r.hierarchical.high, '.3f')}"
             )
     return lines
+
+
+def components_of(runs: Sequence[Run], measure: str = "isolated") -> list[variance.SideComponents]:
+    """The components of ``measure`` across ``runs`` of one preset's size and n (with several,
+    the run level too). ValueError naming the runs when they differ in size or n."""
+    shapes = {(r.meta().get("preset", {}).get("n"), r.meta().get("preset", {}).get("size")) for r in runs}
+    ((n, size),) = shapes if len(shapes) == 1 else {(None, None)}
+    if n is None or size is None:
+        raise ValueError(f"the runs must share one n and size, not {sorted(shapes, key=str)}: {[r.id for r in runs]}")
+    trials = [measured(project_only(r.trials())) for r in runs]
+    return variance.side_components(trials, n=int(n), size=int(size), measure=measure)
 
 
 def _width(f: Figure) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bench import ablation, report, variance
+from bench.__main__ import main
 from bench.store import Run
 from bench.tables import measured
 
@@ -118,3 +119,21 @@ def test_the_report_shows_the_components_and_the_hierarchical_ratios_of_a_run_in
     head = ratios[("headline", "isolated")]
     assert head["blocks"] == 2 and head["plain"][0] <= head["ratio"] <= head["plain"][1]
     assert ablation.FLASK.label in text
+
+
+def test_components_of_several_runs_add_the_run_level_and_refuse_runs_of_another_size(blocked_smoke, tmp_path, capsys):
+    again = Run(shutil.copytree(blocked_smoke.path, tmp_path / "again"))
+    assert main(["components", str(blocked_smoke.path), str(again.path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["over"] == "runs" and len(doc["components"]) == len(variance.SIDES)
+    for side in doc["components"]:
+        trial, instance, run = side["levels"]
+        assert run["level"] == "run" and run["units"] == 2 and run["variance"] == 0.0  # the same trials twice
+    assert main(["components", str(blocked_smoke.path), "--measure", "back_to_back"]) == 0
+    assert "Variance components of log time, back to back" in capsys.readouterr().out
+    meta = json.loads(again.meta_path.read_text())
+    meta["preset"]["size"] += 1
+    again.meta_path.write_text(json.dumps(meta))
+    assert main(["components", str(blocked_smoke.path), str(again.path)]) == 2
+    assert "one n and size" in capsys.readouterr().err
+    assert main(["components", str(tmp_path / "missing")]) == 2
