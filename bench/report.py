@@ -132,11 +132,16 @@ def variance_text(sides: list[variance.SideComponents], ratios: list[variance.Bl
     hierarchical intervals."""
     lines = ["", *components_table(sides, over="instances")]
     if ratios:
-        lines += ["", "Ratios, interval over trials as if independent against over blocks, then trials within them:"]
+        lines += [
+            "",
+            "Ratios, interval over trials as if independent against over blocks, then trials within them; how much "
+            "a block's ratio varies from its trials alone, and what the blocks add (about relative):",
+        ]
         for r in ratios:
             lines.append(
                 f"  {r.name} {r.measure}: {r.plain.value:.3f}, trials {_interval(r.plain.low, r.plain.high, '.3f')}, "
-                f"blocks ({r.blocks}) {_interval(r.hierarchical.low, r.hierarchical.high, '.3f')}"
+                f"blocks ({r.blocks}) {_interval(r.hierarchical.low, r.hierarchical.high, '.3f')}; "
+                f"within a block {math.sqrt(r.within):.1%}, between blocks {math.sqrt(r.between):.1%}"
             )
     return lines
 

@@ -198,6 +198,10 @@ class BlockedRatio:
     plain: stats.Estimate
     hierarchical: stats.Estimate
     blocks: int
+    #: The variance of one block's log ratio from its trials alone, and what the blocks add
+    #: beyond it (:func:`ratio_components`).
+    within: float = math.nan
+    between: float = math.nan
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -207,7 +211,27 @@ class BlockedRatio:
             "ratio": self.plain.value,
             "plain": [self.plain.low, self.plain.high],
             "hierarchical": [self.hierarchical.low, self.hierarchical.high],
+            "within": self.within,
+            "between": self.between,
         }
+
+
+def ratio_components(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -> tuple[float, float]:
+    """Whether a ratio itself moves from block to block: ``(within, between)``, where each
+    block's log ratio is the difference of its two sides' mean log times, ``within`` is the
+    mean over blocks of that difference's variance from the block's trials alone
+    (``var(log a)/n_a + var(log b)/n_b``) and ``between`` the variance of the blocks' log
+    ratios less ``within`` (clipped at 0): what the blocks add. NaN with fewer than two blocks
+    of at least two trials on each side. A shift of the machine that slows both sides alike
+    cancels in the ratio and adds nothing here."""
+    xs = [np.log(np.asarray(x, dtype=float)) for x in a]
+    ys = [np.log(np.asarray(y, dtype=float)) for y in b]
+    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if len(x) >= 2 and len(y) >= 2]
+    if len(pairs) < 2:
+        return math.nan, math.nan
+    d = [float(np.mean(x) - np.mean(y)) for x, y in pairs]
+    within = float(np.mean([np.var(x, ddof=1) / len(x) + np.var(y, ddof=1) / len(y) for x, y in pairs]))
+    return within, max(0.0, float(np.var(d, ddof=1)) - within)
 
 
 def hierarchical_ratio(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -> stats.Estimate:
@@ -251,5 +275,6 @@ def blocked_ratios(ok: pd.DataFrame, *, n: int, size: int) -> list[BlockedRatio]
             xa = [x.loc[x["block"] == k, column].to_numpy(dtype=float) for k in blocks]
             ya = [y.loc[y["block"] == k, column].to_numpy(dtype=float) for k in blocks]
             plain = stats.ratio_ci(x[column], y[column])
-            out.append(BlockedRatio(name, measure, plain, hierarchical_ratio(xa, ya), len(blocks)))
+            within, between = ratio_components(xa, ya)
+            out.append(BlockedRatio(name, measure, plain, hierarchical_ratio(xa, ya), len(blocks), within, between))
     return out

@@ -137,3 +137,19 @@ def test_components_of_several_runs_add_the_run_level_and_refuse_runs_of_another
     assert main(["components", str(blocked_smoke.path), str(again.path)]) == 2
     assert "one n and size" in capsys.readouterr().err
     assert main(["components", str(tmp_path / "missing")]) == 2
+
+
+def test_a_ratio_that_moves_between_blocks_has_a_block_component_and_one_that_moves_with_the_machine_has_none():
+    rng = np.random.default_rng(5)
+    blocks, trials = 12, 10
+    moving = rng.normal(0, 0.10, size=blocks)  # the ratio's own shift in each block
+    machine = rng.normal(0, 0.30, size=blocks)  # both sides slowed alike
+    b = [np.exp(m + rng.normal(0, 0.05, trials)) for m in machine]
+    a_moving = [np.exp(m + s + rng.normal(0, 0.05, trials)) for m, s in zip(machine, moving, strict=True)]
+    a_machine = [np.exp(m + rng.normal(0, 0.05, trials)) for m in machine]
+    within, between = variance.ratio_components(a_moving, b)
+    assert within == pytest.approx(2 * 0.05**2 / trials, rel=0.4)
+    assert between == pytest.approx(0.10**2, rel=0.6)
+    within, between = variance.ratio_components(a_machine, b)
+    assert between < 0.2 * 0.10**2  # the machine's shifts cancel in the ratio
+    assert all(math.isnan(v) for v in variance.ratio_components([[1.0, 1.1]], [[1.0, 0.9]]))
