@@ -60,6 +60,26 @@ def _state(meta: RunMeta) -> str:
     return "INTERRUPTED: partial data" if meta["interrupted"] else "NOT COMPLETED: partial data"
 
 
+def warmup_line(meta: RunMeta) -> str | None:
+    """How a run's warm-up until steady went (meta.json's ``"warmup"``), in one line; None for
+    a run that warmed up for its fixed rounds only (or recorded none)."""
+    p = meta.get("preset", {})
+    records = meta.get("warmup", [])
+    if not records or int(p.get("warmup_max", 0)) <= int(p.get("warmup", 0)):
+        return None
+    took = [w["probe_trials"] for w in records]
+    unsteady = [
+        f"{w['framework']}{'[' + w['variant'] + ']' if w['variant'] else ''}/{w['mode']} in block {w['block']}"
+        for w in records
+        if not w["steady"]
+    ]
+    return (
+        f"warm-up until steady: {len(records) - len(unsteady)} of {len(records)} servers steady, after "
+        f"{min(took)}-{max(took)} warm-up trials of their probe"
+        + (f"; not steady (cap or budget reached): {', '.join(unsteady)}" if unsteady else "")
+    )
+
+
 def _machine(meta: RunMeta) -> str:
     cpu = meta["cpu"]
     return f"{cpu['model']}, {cpu['usable_cores']} usable cores, {meta['memory']['total_bytes'] / 2**30:.1f} GiB"
@@ -234,6 +254,8 @@ def text(run: Run) -> str:
             f"seed {meta.get('seed')}; {meta.get('trials_done', 0)}/{meta.get('trials_planned', 0)} trials, "
             f"{_state(meta)}"
         )
+    if warmed := warmup_line(meta):
+        lines.append(warmed)
     lines.append(f"machine: {_machine(meta)}")
     if df.empty:
         lines.append("no trials recorded")

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench import presets, trial, trials
+from bench import presets, report, trial, trials
 from bench.config import Config, Grid
 from bench.records import Measurement
 from bench.steady import steadiness, steady
@@ -83,12 +83,16 @@ def test_a_server_that_never_settles_stops_at_the_most_warm_up_trials_and_says_s
     preset = replace(TINY, warmup_max=7, warmup_budget_s=60.0)
     meta = trials.run_preset(preset, out=tmp_path, seed=3, progress=False).meta()
     assert [(w["probe_trials"], w["steady"]) for w in meta["warmup"]] == [(7, False), (7, False)]
+    line = report.warmup_line(meta)
+    assert line is not None and line.startswith("warm-up until steady: 0 of 2 servers steady, after 7-7 warm-up")
+    assert "flask/thread in block 0" in line and "fastapi/thread in block 0" in line
 
 
 def test_a_fixed_warm_up_takes_no_more_trials(tmp_path, monkeypatch):
     _faked(monkeypatch, lambda f, k: 0.1 * 0.8**k)
     meta = trials.run_preset(TINY, out=tmp_path, seed=3, progress=False).meta()
     assert [w["probe_trials"] for w in meta["warmup"]] == [1, 1]
+    assert report.warmup_line(meta) is None
 
 
 def test_each_block_starts_its_own_servers_and_its_trials_say_which_block(tmp_path, monkeypatch):
