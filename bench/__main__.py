@@ -6,6 +6,7 @@ python -m bench report --latest             # the newest run under --out
 python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
 python -m bench external                    # bench's load beside wrk's and Locust's
 python -m bench agree RUN RUN [RUN ...]     # do separate runs' intervals cover each other's figures?
+python -m bench components RUN [RUN ...]    # each level's variance component (trials, instances, runs)
 python -m bench docs --check                # README.md and docs/ against the committed runs
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from servers import harness
 
 from . import agreement, docs, figures, lifecycle, plots, presets, report, store, trials
+from .figure import TIMED
 from .load import external
 from .load import presets as load_presets
 from .load import report as load_report
@@ -96,6 +98,13 @@ def parser() -> argparse.ArgumentParser:
         help="share of the other runs' intervals each estimate must lie inside (default %(default)s)",
     )
     ag.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    vc = sub.add_parser(
+        "components",
+        help="variance components of log time per level (trials, instances, and runs when several are named)",
+    )
+    vc.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="run folders of one preset's n and size")
+    vc.add_argument("--measure", choices=TIMED, default="isolated", help="which time (default %(default)s)")
+    vc.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     d = sub.add_parser("docs", help="render README.md's and docs/'s measured numbers from data/reference/")
     d.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or unsourced line")
     d.add_argument("--root", type=Path, default=Path("."), help="the repository's root (default: here)")
@@ -242,6 +251,26 @@ def agree_command(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def components_command(args: argparse.Namespace) -> int:
+    """``components``: each level's variance component of the runs' sides (:mod:`bench.variance`);
+    2 when the runs cannot be read or do not share one n and size."""
+    try:
+        runs = [store.Run(path) for path in args.runs]
+        found = report.components_of(runs, args.measure)
+    except (FileNotFoundError, ValueError) as e:  # store.RunDataError is a ValueError
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not found:
+        print("error: the runs have no trials of the variance preset's servers", file=sys.stderr)
+        return 2
+    over = "runs" if len(runs) >= 2 else "instances"
+    if args.json:
+        print(json.dumps({"runs": [r.id for r in runs], "over": over, "components": [s.to_json() for s in found]}))
+    else:
+        print("\n".join(report.components_table(found, over=over)))
+    return 0
+
+
 def docs_command(args: argparse.Namespace) -> int:
     """``docs``: render the documents' regions from the committed runs, or ``--check`` them."""
     try:
@@ -268,6 +297,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": report_command,
     "external": external_command,
     "agree": agree_command,
+    "components": components_command,
     "docs": docs_command,
 }
 

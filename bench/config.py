@@ -178,6 +178,23 @@ class Preset:
     budget_s: float = 0.0
     #: Most measured trials a configuration may get by added rounds.
     max_repeats: int = 0
+    #: Most warm-up trials a server may get (its probe's, see :func:`bench.lifecycle.probes`):
+    #: after the ``warmup`` rounds, a server whose times still drift (:func:`bench.steady.steady`)
+    #: gets more warm-up trials, up to this many; 0, or no more than ``warmup``: the fixed
+    #: rounds only.
+    warmup_max: int = 0
+    #: Seconds the warm-up until steady may take, in each block.
+    warmup_budget_s: float = 0.0
+    #: Blocks the run is split in: each block starts its servers afresh, warms them up and
+    #: measures every scheduled round (``repeats`` per block); the stopping rule's rounds go
+    #: to the last block. Trials record their block (trials.csv's ``block``).
+    blocks: int = 1
+
+    def __post_init__(self) -> None:
+        if self.blocks < 1:
+            raise ValueError(f"preset {self.name!r}: blocks must be at least 1, not {self.blocks}")
+        if self.warmup_max and self.warmup_budget_s <= 0:
+            raise ValueError(f"preset {self.name!r}: a warm-up until steady (warmup_max) needs a warmup_budget_s")
 
     def configs(self) -> list[Config]:
         """Every configuration of every grid, once, ideal baselines last, in a fixed order."""

@@ -1,7 +1,8 @@
 """A run's lifecycle: its start and stop (:func:`recorded`, shared by every kind of run,
-the load runs' too), its servers started and stopped, its warm-up and measured rounds
-interleaved in a shuffled order (:func:`schedule`), each trial appended as it finishes, and
-the stopping rule's added rounds (:mod:`bench.stopping`, given a judge of the targets).
+the load runs' too), its blocks, each with servers of its own started and stopped, warmed up
+until steady (:func:`warm_until_steady`) and measured in rounds interleaved in a shuffled
+order (:func:`schedule`), each trial appended as it finishes, and the stopping rule's added
+rounds (:mod:`bench.stopping`, given a judge of the targets).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from . import environment
 from .config import IDEAL, Config, Preset, python_path
 from .progress import Progress
 from .progress import bar as progress_bar
-from .records import Measurement, RunKind, RunMeta, ServerRecord, TrialRow
+from .records import Measurement, RunKind, RunMeta, ServerRecord, TrialRow, WarmupRecord
+from .steady import steadiness
 from .stopping import Judge, added_rounds
 from .store import DEFAULT_ROOT, Run, now
 from .trial import NO_SERVER, measure, unfinished, wait_for_memory, wait_until_quiet
@@ -148,7 +150,7 @@ def _ideal_pool() -> Iterator[harness.TaskPool]:
         pool.shutdown()
 
 
-def _server_record(key: ServerKey, server: harness.Server) -> ServerRecord:
+def _server_record(key: ServerKey, server: harness.Server, block: int) -> ServerRecord:
     """What a run keeps of a started server: its options and command line, and what its
     ``/ping`` says of its interpreter now (after the app's imports: a free-threaded CPython
     that imported an extension not declared free-threaded has its GIL on again)."""
@@ -166,11 +168,21 @@ def _server_record(key: ServerKey, server: harness.Server) -> ServerRecord:
         python=key[3],
         interpreter=str(said.get("interpreter", "")),
         gil_enabled=said.get("gil_enabled"),
+        block=block,
     )
 
 
 def _trial_row(
-    run: Run, seq: int, step: Step, *, server: str, started: str, waited: float, quiet: float, measured: Measurement
+    run: Run,
+    seq: int,
+    step: Step,
+    *,
+    block: int,
+    server: str,
+    started: str,
+    waited: float,
+    quiet: float,
+    measured: Measurement,
 ) -> TrialRow:
     return TrialRow(
         run_id=run.id,
@@ -182,6 +194,7 @@ def _trial_row(
         memory_wait_s=waited,
         quiet_wait_s=quiet,
         measured=measured,
+        block=block,
         **step.config.to_dict(),
     )
 
@@ -198,6 +211,8 @@ class _Measuring:
     pool: harness.TaskPool | None
     runners: dict[str, harness.IdealRunner]
     bar: Any
+    #: The block being measured; its servers are :attr:`servers`.
+    block: int = 0
     rows: list[TrialRow] = field(default_factory=list)
     took: dict[Config, list[float]] = field(default_factory=dict)
 
@@ -215,6 +230,7 @@ class _Measuring:
             self.run,
             seq,
             step,
+            block=self.block,
             server=server.options.server if server else NO_SERVER,
             started=now(),
             waited=waited,
@@ -249,21 +265,83 @@ class _Measuring:
         out: dict[Config, int] = {}
         for r in self.rows:
             if not r.warmup:
-                c = Config(
-                    r.framework,
-                    r.mode,
-                    r.workload,
-                    r.strategy,
-                    r.n,
-                    r.size,
-                    r.endpoint,
-                    r.variant,
-                    r.back_to_back,
-                    r.python,
-                    r.clients,
-                )
+                c = config_of(r)
                 out[c] = out.get(c, 0) + 1
         return out
+
+
+def config_of(row: TrialRow) -> Config:
+    """The configuration a trial row measured."""
+    return Config(
+        row.framework,
+        row.mode,
+        row.workload,
+        row.strategy,
+        row.n,
+        row.size,
+        row.endpoint,
+        row.variant,
+        row.back_to_back,
+        row.python,
+        row.clients,
+    )
+
+
+def probes(repeats: dict[Config, int], warm: set[Config]) -> dict[ServerKey, Config]:
+    """Each server's probe: of the configurations it serves that the warm-up visits, the one
+    with the most measured repeats (the first in ``repeats``' order among equals), whose times
+    the steady-state detector reads. The ideal has no server, and no probe."""
+    out: dict[ServerKey, Config] = {}
+    for c, k in repeats.items():
+        if c.framework == IDEAL or c not in warm:
+            continue
+        key = server_key(c)
+        if key not in out or k > repeats[out[key]]:
+            out[key] = c
+    return out
+
+
+def warm_until_steady(
+    m: _Measuring, probe: dict[ServerKey, Config], *, preset: Preset, rng: random.Random
+) -> list[WarmupRecord]:
+    """After a block's warm-up rounds: while some server's probe times (this block's warm-up
+    trials of it) still drift (:func:`bench.steady.steadiness`), one more warm-up trial of
+    each such server's probe, in a shuffled order; until every one is steady, has
+    ``preset.warmup_max`` warm-up trials of its probe, or ``preset.warmup_budget_s`` is
+    spent. Returns, per server, what its warm-up took and whether it reached a steady state."""
+    mine = [r for r in m.rows if r.block == m.block and r.warmup]
+    times = {k: [r.measured.client_wall_s for r in mine if config_of(r) == c] for k, c in probe.items()}
+    started = time.monotonic()
+    while preset.warmup_max > preset.warmup and time.monotonic() - started < preset.warmup_budget_s:
+        drifting = [
+            k for k, c in probe.items() if not steadiness(times[k]).steady and len(times[k]) < preset.warmup_max
+        ]
+        if not drifting:
+            break
+        rng.shuffle(drifting)
+        m.bar.total += len(drifting)
+        for k in drifting:
+            m.trial(Step(len(times[k]), True, probe[k]))
+            times[k].append(m.rows[-1].measured.client_wall_s)
+    took = [r for r in m.rows if r.block == m.block and r.warmup]
+    out: list[WarmupRecord] = []
+    for k, c in probe.items():
+        said = steadiness(times[k])
+        out.append(
+            WarmupRecord(
+                block=m.block,
+                framework=k[0],
+                mode=k[1],
+                variant=k[2],
+                python=k[3],
+                probe=c.label,
+                warmup_trials=sum(1 for r in took if server_key(config_of(r)) == k),
+                probe_trials=len(times[k]),
+                steady=said.steady,
+                change=None if said.change != said.change else round(said.change, 4),
+            )
+        )
+    return out
 
 
 @contextmanager
@@ -317,16 +395,18 @@ def measure_preset(
     for p in sorted({c.python for c in configs}):  # refused before any folder is made
         python_path(p)
     rng = random.Random(seed)
-    steps = schedule(
-        repeats, repeats=preset.repeats, warmup=preset.warmup, seed=rng.randrange(2**32), warm=preset.warm()
-    )
+    warm = preset.warm()
+    blocks = [
+        schedule(repeats, repeats=preset.repeats, warmup=preset.warmup, seed=rng.randrange(2**32), warm=warm)
+        for _ in range(preset.blocks)
+    ]
     with recorded(out, preset.name, "trials") as (run, meta):
         meta.update(
             {
                 "preset": preset.to_dict(),
                 "seed": seed,
                 "configs": [c.to_dict() for c in configs],
-                "trials_planned": len(steps),
+                "trials_planned": sum(len(steps) for steps in blocks),
                 "trials_started": 0,
                 "trials_done": 0,
                 "trials_failed": 0,
@@ -338,24 +418,35 @@ def measure_preset(
                         "article", "gather", n=preset.n, size=size
                     ),
                 },
+                "servers": [],
+                "warmup": [],
             }
         )
         run.write_meta(meta)
         if on_start is not None:
             on_start(run)
         with ExitStack() as stack:
-            servers = _start_servers(stack, configs, size=size, progress=progress)
-            meta["servers"] = [_server_record(k, s) for k, s in servers.items()]
             runners = stack.enter_context(_ideal_runners(configs))
             needs_pool = any(c.framework == IDEAL and c.strategy == "processes" and not c.python for c in configs)
             ideal_pool = stack.enter_context(_ideal_pool()) if needs_pool else None
             meta["client_pid"] = os.getpid()
-            run.write_meta(meta)
-            bar = stack.enter_context(progress_bar(progress, total=len(steps), unit="trial", desc=f"{preset.name} run"))
-            m = _Measuring(run, meta, preset, servers, ideal_pool, runners, bar)
-            started = time.monotonic()
-            for step in steps:
-                m.trial(step)
-            meta["stopping"] = added_rounds(m, judge, preset=preset, rng=rng, started=started)
+            total = sum(len(steps) for steps in blocks)
+            bar = stack.enter_context(progress_bar(progress, total=total, unit="trial", desc=f"{preset.name} run"))
+            m = _Measuring(run, meta, preset, {}, ideal_pool, runners, bar)
+            started = time.monotonic()  # the budget counts from when the first block's servers are up
+            for block, steps in enumerate(blocks):
+                with ExitStack() as serving:  # each block's servers are its own
+                    m.block = block
+                    m.servers = _start_servers(serving, configs, size=size, progress=progress)
+                    meta["servers"] += [_server_record(k, s, block) for k, s in m.servers.items()]
+                    started = time.monotonic() if block == 0 else started
+                    run.write_meta(meta)
+                    for step in (s for s in steps if s.warmup):
+                        m.trial(step)
+                    meta["warmup"] += warm_until_steady(m, probes(repeats, warm), preset=preset, rng=rng)
+                    for step in (s for s in steps if not s.warmup):
+                        m.trial(step)
+                    if block == preset.blocks - 1:
+                        meta["stopping"] = added_rounds(m, judge, preset=preset, rng=rng, started=started)
             meta["trials_planned"] = len(m.rows)  # the scheduled rounds and those the stopping rule added
     return run

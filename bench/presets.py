@@ -1,4 +1,4 @@
-"""The named presets: smoke, quick, servers, scaling, best, article, gil, gil-smoke; and :func:`resolve`,
+"""The named presets: smoke, quick, servers, scaling, best, article, gil, gil-smoke, variance; and :func:`resolve`,
 which makes one concrete for this machine (its size, its n over the cores).
 
 Their model (:class:`~bench.config.Config`, :class:`~bench.config.Grid`,
@@ -167,6 +167,17 @@ GIL_GRIDS = (
         warmup=False,
         pythons=PYTHONS,
         clients=GIL_CLIENTS,
+    ),
+)
+
+
+#: The variance preset's configurations: the headline's, as the quick preset measures them
+#: (the article's gather in process mode, each request sent twice): Flask as the article ran
+#: it (debug) and plain, FastAPI and FastAPI freeing its results before it answers.
+VARIANCE_GRIDS = (
+    Grid(frameworks=("flask",), modes=("process",), strategies=("gather",), variants=("", "debug"), back_to_back=True),
+    Grid(
+        frameworks=("fastapi",), modes=("process",), strategies=("gather",), variants=("", "settle"), back_to_back=True
     ),
 )
 
@@ -349,6 +360,23 @@ PRESETS: dict[str, Preset] = {
             targets=GIL_TARGETS,
             budget_s=210.0,
             max_repeats=30,
+        ),
+        Preset(
+            "variance",
+            "the dimensioning experiment (about 5 minutes on 2 cores): the headline's four servers (Flask "
+            "debug and plain, FastAPI and FastAPI settle; the article's gather at the quick preset's size "
+            "and n) in five blocks spread over the run, each with fresh servers warmed up until steady and "
+            "eight rounds: trials within server processes within blocks, for each level's variance "
+            "component; no targets, so that every block and process has the same trials",
+            n=5,
+            size=1000,
+            repeats=8,
+            warmup=1,
+            request_timeout_s=120.0,
+            grids=VARIANCE_GRIDS,
+            warmup_max=12,
+            warmup_budget_s=30.0,
+            blocks=5,
         ),
     )
 }

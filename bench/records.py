@@ -29,9 +29,12 @@ import pandas as pd
 #: ``"freethreaded"``), what it was (``interpreter``, version and build) and whether its GIL
 #: was on (``gil_enabled``), and the concurrent clients of a burst (``clients``); meta.json's
 #: servers record the same (see :func:`upgrade_meta` and :func:`bench.store.Run.trials` for
-#: what older folders are given).
-META_FORMAT = 5
-KNOWN_FORMATS = (1, 2, 3, 4, 5)
+#: what older folders are given). 6: each trial's ``block`` (a stretch of the run with servers
+#: of its own: the servers' processes are its instances); meta.json's servers record their
+#: block, and its ``warmup`` how many warm-up trials each server took and whether it reached
+#: a steady state (older folders: one block, 0).
+META_FORMAT = 6
+KNOWN_FORMATS = (1, 2, 3, 4, 5, 6)
 
 NAN = math.nan
 
@@ -105,6 +108,8 @@ class TrialRow:
     #: The interpreter asked for (:data:`bench.config.PYTHONS`) and the concurrent clients.
     python: str = ""
     clients: int = 1
+    #: The block of the run it was measured in (:attr:`bench.config.Preset.blocks`), from 0.
+    block: int = 0
 
     def record(self) -> dict[str, Any]:
         """The row as trials.csv holds it, column by column (see :data:`COLUMNS`)."""
@@ -160,6 +165,26 @@ class ServerRecord(TypedDict):
     python: str
     interpreter: str
     gil_enabled: bool | None
+    #: The block of the run it served (format 6; 0 before).
+    block: int
+
+
+class WarmupRecord(TypedDict):
+    """How one server of one block was warmed up: its probe (the configuration whose times
+    the steady-state detector read), the warm-up trials it took (all its configurations'),
+    and whether its probe's times stopped drifting (:func:`bench.steady.steadiness`)."""
+
+    block: int
+    framework: str
+    mode: str
+    variant: str
+    python: str
+    probe: str
+    warmup_trials: int
+    probe_trials: int
+    steady: bool
+    #: The relative change of the probe's median over its last two windows (None: too few).
+    change: float | None
 
 
 class GitInfo(TypedDict):
@@ -223,6 +248,8 @@ class RunMeta(_MetaAlways, total=False):
     stopping: dict[str, Any]
     memory_guard: dict[str, Any]
     servers: list[ServerRecord]
+    #: Per block and server, its warm-up (format 6).
+    warmup: list[WarmupRecord]
     client_pid: int
     load_preset: dict[str, Any]
     requests: int
@@ -254,6 +281,9 @@ def upgrade_meta(raw: dict[str, Any], where: str) -> RunMeta:
             f"(it reads formats {known}); report it with the version that wrote it"
         )
     meta = dict(raw)
+    if fmt < 6:  # one block; how the servers were warmed up was not recorded
+        meta["servers"] = [{"block": 0, **s} for s in meta.get("servers", [])]
+        meta.setdefault("warmup", [])
     if fmt < 5:  # every server ran under the project's interpreter, with its GIL
         project = project_interpreter(meta)
         meta["servers"] = [

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import records, store
+from .config import Preset
 from .load.presets import LOAD_PRESETS
 from .presets import PRESETS
 from .report import as_json
@@ -242,20 +243,28 @@ def results(runs: Sequence[Committed]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def warm_up(p: Preset) -> str:
+    """A preset's warm-up in words: its fixed rounds, and its warm-up until steady if it has one."""
+    rounds = f"{p.warmup} round{'s' if p.warmup != 1 else ''}"
+    if p.warmup_max <= p.warmup:
+        return rounds
+    return f"{rounds}, then until steady (at most {p.warmup_max} trials of a server, {minutes(p.warmup_budget_s)})"
+
+
 def presets_table(runs: Sequence[Committed]) -> str:
     """Every preset of ``bench/presets.py``, from the code: what it measures, its starting
-    repeats, its precision targets, its time budget and its cap of trials."""
+    repeats, its blocks and warm-up, its precision targets, its time budget and its cap of trials."""
     lines = [
-        "| preset | what | n | size | repeats to start | targets (half-width of the 95% interval) "
-        "| budget | trials cap |",
-        "|---|---|---|---|---|---|---|---|",
+        "| preset | what | n | size | repeats to start | blocks | warm-up | targets (half-width of the 95% "
+        "interval) | budget | trials cap |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in PRESETS.values():
         targets = ", ".join(f"`{pattern}` {width:.0%}" for pattern, width in p.targets) or "none"
         size = "the largest that fits in memory" if p.size is None else str(p.size)
         lines.append(
-            f"| `{p.name}` | {p.description} | {p.n} | {size} | {p.repeats} | {targets} | "
-            f"{minutes(p.budget_s)} | {p.max_repeats} |"
+            f"| `{p.name}` | {p.description} | {p.n} | {size} | {p.repeats} | {p.blocks} | {warm_up(p)} | "
+            f"{targets} | {minutes(p.budget_s)} | {p.max_repeats} |"
         )
     return "\n".join(lines)
 

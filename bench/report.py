@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import ablation, agreement, framework_server, gil, scaling
+from . import ablation, agreement, framework_server, gil, scaling, variance
 from .config import Preset
 from .figure import TIMED, Figure, by_id
 from .figures import cited
@@ -59,6 +60,26 @@ def _state(meta: RunMeta) -> str:
     return "INTERRUPTED: partial data" if meta["interrupted"] else "NOT COMPLETED: partial data"
 
 
+def warmup_line(meta: RunMeta) -> str | None:
+    """How a run's warm-up until steady went (meta.json's ``"warmup"``), in one line; None for
+    a run that warmed up for its fixed rounds only (or recorded none)."""
+    p = meta.get("preset", {})
+    records = meta.get("warmup", [])
+    if not records or int(p.get("warmup_max", 0)) <= int(p.get("warmup", 0)):
+        return None
+    took = [w["probe_trials"] for w in records]
+    unsteady = [
+        f"{w['framework']}{'[' + w['variant'] + ']' if w['variant'] else ''}/{w['mode']} in block {w['block']}"
+        for w in records
+        if not w["steady"]
+    ]
+    return (
+        f"warm-up until steady: {len(records) - len(unsteady)} of {len(records)} servers steady, after "
+        f"{min(took)}-{max(took)} warm-up trials of their probe"
+        + (f"; not steady (cap or budget reached): {', '.join(unsteady)}" if unsteady else "")
+    )
+
+
 def _machine(meta: RunMeta) -> str:
     cpu = meta["cpu"]
     return f"{cpu['model']}, {cpu['usable_cores']} usable cores, {meta['memory']['total_bytes'] / 2**30:.1f} GiB"
@@ -81,7 +102,79 @@ def as_json(run: Run) -> dict[str, Any]:
         "targets_met": all(f.met for f in targeted) if targeted else None,
         "stopping": meta.get("stopping"),
         "figures": [f.to_json() for f in found],
-    }
+    } | ({"variance": _variance_json(*levels)} if (levels := in_blocks(run)) else {})
+
+
+def in_blocks(run: Run) -> tuple[list[variance.SideComponents], list[variance.BlockedRatio]] | None:
+    """A run in several blocks: the variance components of its sides' isolated times and its
+    ratios with the hierarchical interval (:mod:`bench.variance`); None for a run in one block."""
+    df = run.trials()
+    p = run.meta().get("preset", {})
+    if df.empty or df["block"].nunique() < 2 or not p.get("size"):
+        return None
+    ok = measured(project_only(df))
+    n, size = int(p["n"]), int(p["size"])
+    return variance.side_components([ok], n=n, size=size), variance.blocked_ratios(ok, n=n, size=size)
+
+
+def _variance_json(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> dict[str, Any]:
+    return {"components": [s.to_json() for s in sides], "ratios": [r.to_json() for r in ratios]}
+
+
+def _interval(low: float, high: float, fmt: str) -> str:
+    return f"[{low:{fmt}}, {high:{fmt}}]" if np.isfinite(low) and np.isfinite(high) else "(no interval)"
+
+
+def components_table(sides: list[variance.SideComponents], *, over: str) -> list[str]:
+    """The components as a short table: per side, the spread each level adds (about relative)
+    with its 95% interval (bootstrapped over ``over``, the top level), and the dominant level."""
+    levels = variance.LEVELS[: max((len(s.levels) for s in sides), default=2)]
+    measure = sides[0].measure.replace("_", " ") if sides else ""
+    lines = [
+        f"Variance components of log time, {measure} (spread each level adds, about relative; 95% interval "
+        f"over the {over}; an instance is a block's server process):",
+        f"  {'side':<46}" + "".join(f" {level + 's':>22}" for level in levels) + "  dominant",
+    ]
+    for s in sides:
+        cells = [
+            f"{c.spread:6.1%} "
+            + (f"[{math.sqrt(c.low):.1%}, {math.sqrt(c.high):.1%}]" if np.isfinite(c.low) else "(no interval)").rjust(
+                15
+            )
+            for c in s.levels
+        ]
+        lines.append(f"  {s.side.label:<46}" + "".join(f" {c:>22}" for c in cells) + f"  {s.dominant}")
+    return lines
+
+
+def variance_text(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> list[str]:
+    """A run in blocks: its components (:func:`components_table`) and each ratio's plain and
+    hierarchical intervals."""
+    lines = ["", *components_table(sides, over="instances")]
+    if ratios:
+        lines += [
+            "",
+            "Ratios, interval over trials as if independent against over blocks, then trials within them; how much "
+            "a block's ratio varies from its trials alone, and what the blocks add (about relative):",
+        ]
+        for r in ratios:
+            lines.append(
+                f"  {r.name} {r.measure}: {r.plain.value:.3f}, trials {_interval(r.plain.low, r.plain.high, '.3f')}, "
+                f"blocks ({r.blocks}) {_interval(r.hierarchical.low, r.hierarchical.high, '.3f')}; "
+                f"within a block {math.sqrt(r.within):.1%}, between blocks {math.sqrt(r.between):.1%}"
+            )
+    return lines
+
+
+def components_of(runs: Sequence[Run], measure: str = "isolated") -> list[variance.SideComponents]:
+    """The components of ``measure`` across ``runs`` of one preset's size and n (with several,
+    the run level too). ValueError naming the runs when they differ in size or n."""
+    shapes = {(r.meta().get("preset", {}).get("n"), r.meta().get("preset", {}).get("size")) for r in runs}
+    ((n, size),) = shapes if len(shapes) == 1 else {(None, None)}
+    if n is None or size is None:
+        raise ValueError(f"the runs must share one n and size, not {sorted(shapes, key=str)}: {[r.id for r in runs]}")
+    trials = [measured(project_only(r.trials())) for r in runs]
+    return variance.side_components(trials, n=int(n), size=int(size), measure=measure)
 
 
 def _width(f: Figure) -> str:
@@ -161,6 +254,8 @@ def text(run: Run) -> str:
             f"seed {meta.get('seed')}; {meta.get('trials_done', 0)}/{meta.get('trials_planned', 0)} trials, "
             f"{_state(meta)}"
         )
+    if warmed := warmup_line(meta):
+        lines.append(warmed)
     lines.append(f"machine: {_machine(meta)}")
     if df.empty:
         lines.append("no trials recorded")
@@ -170,6 +265,8 @@ def text(run: Run) -> str:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
     found = cited(run)
     lines += figures_text(found, meta.get("stopping"))
+    if levels := in_blocks(run):
+        lines += variance_text(*levels)
     lines += gil.verdicts(found, measured(df))
     df = project_only(df)  # the tables below are of the project's interpreter, one client
     by = by_id(found)

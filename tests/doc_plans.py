@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 import requests
 
-from bench import debian, records
+from bench import debian, records, variance
 from bench.load.external import read_locust
 
 from . import reader
@@ -143,6 +143,20 @@ def scaling_run_made(s: Scratch, f: Finished) -> None:
     run_made(s, f)
     assert "Speed-up against n (" in f.out and "- python, fastapi: best n=1:" in f.out
     assert re.search(r"^- python, fastapi, processes at n=\d+: [\d.]+x = pace [\d.]+ x parallelism", f.out, re.M)
+
+
+def variance_sides_measured(s: Scratch, f: Finished) -> None:
+    """The variance preset's four servers, at the smoke preset's scale (one block: the report of
+    a run in several blocks, its components and hierarchical ratios, is tests/test_variance.py's)."""
+    run_made(s, f)
+    assert all(f"{side.label} /" in f.out or f"/ {side.label}" in f.out for side in variance.SIDES), f.out[-2000:]
+
+
+def components_printed(s: Scratch, f: Finished) -> None:
+    """The committed runs' variance components: a table with a row per server measured."""
+    f.ok()
+    assert "Variance components of log time, isolated" in f.out and "trials" in f.out, f.out
+    assert sum(side.label in f.out for side in variance.SIDES) >= 2, f.out
 
 
 def gil_run_made(s: Scratch, f: Finished) -> None:
@@ -414,12 +428,17 @@ PLANS: dict[str, dict[str, Plan]] = {
         "python -m bench run --preset servers": Run(RUN_SMOKE, servers_run_made, timeout=LONG_S),
         # About four minutes: the smoke preset sweeps the process pool over the same n, and reports it the same way.
         "python -m bench run --preset scaling": Run(RUN_SMOKE, scaling_run_made, timeout=LONG_S),
+        # About five minutes: the smoke preset measures the same four servers, in one block.
+        "python -m bench run --preset variance": Run(RUN_SMOKE, variance_sides_measured, timeout=LONG_S),
         # About four minutes: gil-smoke, which the page names, runs the same code in seconds (into a
         # folder of its own, so that the reports of the newest run under data/runs read the smoke run).
         "python -m bench run --preset gil": Run(
             "python -m bench run --preset gil-smoke --out data/gil-runs", gil_run_made, free_threaded=True
         ),
         "python -m bench agree data/reference/*/": Run("python -m bench agree data/reference/*/", runs_compared),
+        "python -m bench components data/reference/*/": Run(
+            "python -m bench components data/reference/*/", components_printed
+        ),
         "python -m bench report data/runs/<run-id>": Run(
             "python -m bench report data/runs/RUN", report_printed, needs=(RUN_SMOKE,)
         ),

@@ -45,6 +45,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "presets",
         "trial",
         "stopping",
+        "steady",
         "lifecycle",
         "load.aio",
         "load.loops",
@@ -69,6 +70,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "selection",
         "claims",
         "agreement",
+        "variance",
     ),
     # report text and JSON, plots, the article's captions
     "presentation": ("report", "plots", "article", "load.plots", "load.report", "rendering"),

@@ -70,7 +70,7 @@ def test_meta_is_replaced_whole_and_carries_its_format(tmp_path):
     assert not run.meta()["completed"]
     finished(run, "2026-01-01T00:00:00")
     meta = run.meta()
-    assert meta["completed"] and meta["started_at"] == "2026-01-01T00:00:00" and meta["format"] == META_FORMAT == 5
+    assert meta["completed"] and meta["started_at"] == "2026-01-01T00:00:00" and meta["format"] == META_FORMAT == 6
     assert json.loads(run.meta_path.read_text())["format"] == META_FORMAT
     assert not list(run.path.glob("*.tmp"))
 
@@ -197,3 +197,27 @@ def test_a_malformed_trials_table_is_a_clear_error(tmp_path):
     run.trials_path.write_bytes(b'framework,mode\n"unterminated\n')
     with pytest.raises(store.RunDataError, match="not a readable CSV"):
         run.trials()
+
+
+def test_a_run_folder_of_the_fifth_format_reads_as_one_block(tmp_path):
+    run = Run.create(tmp_path, "quick")
+    write_raw(
+        run,
+        {
+            "format": 5,
+            "kind": "trials",
+            "run_id": run.id,
+            "started_at": "2026-01-01",
+            "ended_at": None,
+            "completed": True,
+            "interrupted": False,
+            "servers": [{"framework": "flask", "mode": "process", "variant": "", "python": ""}],
+        },
+    )
+    run.trials_path.write_text(
+        "framework,mode,endpoint,workload,strategy,status,client_wall_s,gil_enabled\n"
+        "fastapi,process,async,article,gather,200,1.5,True\n"
+    )
+    assert run.trials()["block"].tolist() == [0]
+    meta = run.meta()
+    assert meta["servers"][0]["block"] == 0 and meta["warmup"] == [] and meta["format"] == META_FORMAT
