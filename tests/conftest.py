@@ -56,13 +56,16 @@ def deep(request: pytest.FixtureRequest) -> bool:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The pages' commands first (``test_readme_*.py``, the article's build the longest of
     them): the longest files, so that on two workers (``make test``) they start at once while the
-    other worker takes the rest. Tests that use the ``deep`` fixture are marked ``deep``."""
+    other worker takes the rest. Tests that use the ``deep`` fixture are marked ``deep``; those that
+    read the smoke run, ``slow``."""
     items.sort(
         key=lambda item: (not item.path.name.startswith("test_readme_"), item.path.name != "test_readme_article.py")
     )
     for item in items:
         if "deep" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.deep)
+        if "smoke_run" in getattr(item, "fixturenames", ()):  # a whole smoke run: never in make test-fast
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

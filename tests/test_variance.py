@@ -93,6 +93,7 @@ def blocked_smoke(smoke_run, tmp_path_factory):
     return run
 
 
+@pytest.mark.slow
 def test_a_smoke_run_in_one_block_has_a_trial_component_and_no_instance_one(smoke_run):
     meta = smoke_run.meta()
     ok = measured(smoke_run.trials())
