@@ -21,6 +21,7 @@ def fact(label: str, value: float, low: float, high: float, trials: int = 16) ->
     return Fact(label, value, low, high, trials)
 
 
+@pytest.mark.slow  # seconds of resampling: make test, not make test-fast
 def test_every_claim_of_the_reference_run_holds_and_states_its_scope():
     found = claims.check(article.claims_of(store.Run(REFERENCE)))
     ids = {c.id for c in found}

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pytest
 
 from bench import presets, stats, stopping
 from bench.config import Config
@@ -38,6 +39,7 @@ def run_rule(rng: np.random.Generator, *, sequential: bool) -> tuple[stats.Estim
             samples[c].append(float(rng.lognormal(draws[c], SPREAD)))
 
 
+@pytest.mark.slow  # seconds of resampling: make test, not make test-fast
 def test_the_final_interval_covers_the_true_ratio_as_a_fixed_size_one_does():
     rng = np.random.default_rng(20261126)
     runs = 200

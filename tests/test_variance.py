@@ -36,6 +36,7 @@ def test_one_run_s_components_recover_the_known_trial_and_instance_levels():
     assert (trial.units, instance.units) == (800, 40)
 
 
+@pytest.mark.slow  # seconds of resampling: make test, not make test-fast
 @pytest.mark.parametrize(
     ("sd", "dominant"),
     [((0.10, 0.01, 0.0), "trial"), ((0.01, 0.10, 0.0), "instance"), ((0.02, 0.02, 0.15), "run")],
