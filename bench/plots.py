@@ -539,15 +539,12 @@ def without_gil(
         left.set_xticks(k, [str(v) for v in k])
         left.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         left.axhline(1.0, color="#444", lw=0.8)
-        left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     else:
         left.text(0.5, 0.5, "no pure-Python threads in this run", ha="center", transform=left.transAxes)
     left.set_xlabel("n threads")
     left.set_ylabel("speed-up (95% interval, from 8 trials)" if not few else "speed-up")
     left.set_title("Pure-Python threads", fontsize=9)
     left.grid(alpha=0.3)
-    if few:
-        left.annotate(f"open points: {stats.TOO_FEW}", (0.02, 0.98), xycoords="axes fraction", va="top", fontsize=7)
     if costs:
         _points(middle, costs, [f"{f.id.rsplit('.', 1)[-1]} (size {f.size})" for f in costs])
         ends = [x for f in costs for x in (f.value, f.low, f.high) if np.isfinite(x)]
@@ -558,7 +555,7 @@ def without_gil(
         middle.axis("off")
     middle.set_title("One task alone (n=1, in-process)", fontsize=9)
     if gathers:
-        _parallelism(right, gathers, labels)
+        few = _parallelism(right, gathers, labels) or few
     else:
         right.text(
             0.5,
@@ -570,34 +567,65 @@ def without_gil(
             transform=right.transAxes,
         )
         right.axis("off")
-    right.set_title("The article's gather", fontsize=9)
+    handles: dict[str, Any] = {}
+    for ax in (left, right):
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    if handles:
+        left.legend(
+            list(handles.values()),
+            list(handles),
+            fontsize=7,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.22),
+            frameon=False,
+        )
+    right.set_title("The article's gather" + (f" (size {gathers[0].size})" if gathers else ""), fontsize=9)
+    if few:
+        fig.text(0.99, 0.01, f"open points: {stats.TOO_FEW}", ha="right", va="bottom", fontsize=8)
     fig.suptitle("Without the GIL: the project's interpreter and the free-threaded build, side by side", fontsize=10)
     return fig
 
 
-def _parallelism(ax: Any, gathers: list[record.Figure], labels: dict[str, str]) -> None:
-    """The gather's median parallelism per side, interpreter and n, with intervals where they
-    have one (open points without), and the line at 1 (one task at a time)."""
-    for k, f in enumerate(gathers):
+def _parallelism(ax: Any, gathers: list[record.Figure], labels: dict[str, str]) -> bool:
+    """The gather's median parallelism against n, a line per interpreter and side (the speed-up
+    panel's colours and styles), with intervals where they have one (open points without), a
+    line at 1 (one task at a time) and the grey line of every task at once. Whether a point
+    had too few trials for an interval."""
+    few = False
+    lines: dict[tuple[str, str], list[record.Figure]] = {}
+    for f in gathers:
         _, label, side, *_ = f.id.split(".")
-        color = GIL_COLORS[FREE_THREADED if label == "freethreaded" else ""]
-        if np.isfinite(f.low) and np.isfinite(f.high):
-            ax.errorbar([f.value], [k], xerr=[[f.value - f.low], [f.high - f.value]], fmt="o", color=color, capsize=3)
-        else:
-            ax.plot([f.value], [k], "o", mfc="white", color=color)
-            ax.annotate(stats.TOO_FEW, (f.value, k), xytext=(6, 4), textcoords="offset points", fontsize=7)
-    names = [
-        f"{labels.get(f.id.split('.')[2], f.id.split('.')[2])}, n={f.n}, "
-        + ("no GIL" if f.id.split(".")[1] == "freethreaded" else "GIL")
-        for f in gathers
-    ]
-    ax.set_yticks(np.arange(len(gathers)), names, fontsize=7)
-    ax.set_ylim(len(gathers) - 0.5, -0.5)
-    ax.axvline(1.0, color="#444", lw=0.8)
-    top = max([2.0, *(f.n for f in gathers)])
-    ax.set_xlim(0.5, top + 0.2)
-    ax.set_xlabel("parallelism (1: one at a time; n: all at once)", fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
+        lines.setdefault((FREE_THREADED if label == "freethreaded" else "", side), []).append(f)
+    ns = sorted({f.n for f in gathers})
+    for (python, side), shown in sorted(lines.items()):
+        shown.sort(key=lambda f: f.n)
+        color, style = GIL_COLORS.get(python, "#999"), GIL_STYLES.get(side, "-")
+        where = "without the GIL" if python == FREE_THREADED else "with the GIL"
+        ax.plot(
+            [f.n for f in shown],
+            [f.value for f in shown],
+            color=color,
+            linestyle=style,
+            label=f"{labels.get(side, side)}, {where}",
+        )
+        for f in shown:
+            if np.isfinite(f.low) and np.isfinite(f.high):
+                err = [[f.value - f.low], [f.high - f.value]]
+                ax.errorbar([f.n], [f.value], yerr=err, fmt="o", color=color, capsize=3, markersize=4)
+            else:
+                few = True
+                ax.plot([f.n], [f.value], "o", mfc="white", color=color, markersize=5)
+    ax.plot(ns, ns, color="#bbb", lw=1)
+    ax.axhline(1.0, color="#444", lw=0.8)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    ax.set_xticks(ns, [str(k) for k in ns])
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.set_xlabel("n tasks gathered")
+    ax.set_ylabel("parallelism (1: one at a time)")
+    ax.grid(alpha=0.3)
+    return few
 
 
 def write_all(run: Run) -> list[Path]:

@@ -266,6 +266,12 @@ def gil_run(tmp_path, df: pd.DataFrame, preset: str = "gil") -> Run:
     return run
 
 
+def drawn_texts(shown: article.Shown) -> list[str]:
+    """The words a figure draws outside its axes."""
+    assert not isinstance(shown.shows, str), "a figure, not a table"
+    return [t.get_text() for t in shown.shows.texts]
+
+
 def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_the_data_does_not_bear_it_out(
     tmp_path,
 ):
@@ -293,6 +299,11 @@ def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_
     # and the speed-up's words give its value
     moved = replace(flask.facts[1], value=flask.facts[1].value * 1.02)
     assert not replace(flask, facts=(flask.facts[0], moved)).holds
+    # drawn with intervals (8 trials a side); from 3 trials a side: open points, and no interval in the words
+    assert "open points: " + stats.TOO_FEW not in drawn_texts(shown)
+    few = nogil.section(gil_run(tmp_path, made_up(times, k=3)), 9)
+    assert "open points: " + stats.TOO_FEW in drawn_texts(few)
+    assert "95% CI" not in few.caption and stats.TOO_FEW in few.caption and all(c.holds for c in few.claims)
     # a free-threaded trial whose GIL came back is said, and the words follow the count
     df = made_up(times)
     df.loc[df.index[df["python"] == FT][0], "gil_enabled"] = True
