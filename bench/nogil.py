@@ -100,7 +100,6 @@ class Selected:
     gil_on: int
     project: int
     project_gil_on: int
-    size: int
 
 
 def selected(run: Run) -> Selected:
@@ -121,7 +120,6 @@ def selected(run: Run) -> Selected:
     for python in ("", FREE_THREADED):
         names = sorted({str(v) for v in ok[ok["python"] == python]["interpreter"].dropna() if str(v)})
         interpreters[python] = " / ".join(names) or "unknown"
-    sizes = {f.size for shown in speedups.values() for f in shown}
     return Selected(
         speedups,
         costs,
@@ -131,7 +129,6 @@ def selected(run: Run) -> Selected:
         len(gil.gil_came_back(ok)),
         int((ok["python"] == "").sum()),
         int((ok[ok["python"] == ""]["gil_enabled"] == True).sum()),  # noqa: E712 -- the column holds bools
-        min(sizes) if sizes else 0,
     )
 
 
