@@ -7,6 +7,7 @@ UV     := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 PRESET ?= quick
 OUT    ?= data/runs
+GIL_RUN ?=
 BUILD  ?= build
 LOAD_PRESET ?= quick
 FRAMEWORK ?= fastapi
@@ -58,10 +59,12 @@ lock: $(VENV)/.installed
 
 # The executable article: fails loudly if any cell fails; the run's data goes to $(OUT). The
 # terminal shows each section as it starts, the long cells' progress, and where the article went.
+# GIL_RUN=path/to/a/gil/run gives its section "Without the GIL" that run's data (by default the
+# newest run under data/gil-reference/, if there is one).
 article: $(VENV)/.installed
 	@mkdir -p $(BUILD)
 	@$(PY) -m bench.notebook notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
-		-p preset $(PRESET) -p out $(abspath $(OUT))
+		-p preset $(PRESET) -p out $(abspath $(OUT)) $(if $(GIL_RUN),-p gil_run $(abspath $(GIL_RUN)))
 	@$(MAKE) --no-print-directory -j2 article-html article-reader-html
 	@echo "built $(BUILD)/article.html (with code) and $(BUILD)/article-reader.html (for readers)"
 

@@ -141,6 +141,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "clients": ("6", "What happens with many clients?"),
     "servers": ("7", "Framework or server?"),
     "scaling": ("8", "How far does the speed-up grow with n?"),
+    # The appendix's first part: it reads another run (of the gil preset), when it is given one.
+    "nogil": ("A", "Without the GIL"),
 }
 
 
@@ -1113,7 +1115,7 @@ def conclusion(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
             continue
         first = short.get(SHORT.get(key, ""), s.claims[0])
         out.append(first)
-        text = re.sub(r" \(\[§\d\]\(#[\w-]+\)\)$", "", first.text)
+        text = re.sub(r" \(\[§\w\]\(#[\w-]+\)\)$", "", first.text)
         lines.append(f"- **{title}** {sentence(text)} ({link(key)})")
     return "\n".join(lines), out
 
@@ -1151,7 +1153,7 @@ def claims_of(run: Run, load: Run | None = None) -> list[Claim]:
     out = [c for s in shown.values() for c in s.claims]
     out += summary_of(shown)[1] + conclusion(shown)[1]
     if load is not None:
-        out += list(throughput(load, 9).claims)
+        out += list(throughput(load, 10).claims)
     return out
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 import requests
 
-from bench import debian, records, variance
+from bench import debian, nogil, records, variance
 from bench.load.external import read_locust
 
 from . import reader
@@ -80,6 +80,11 @@ def article_built(s: Scratch, f: Finished) -> None:
     # (the build itself fails if a claim does not hold: claims.check in the notebook).
     assert reader.problems((build / "article-reader.html").read_text()) == []
     assert any("claims.check(" in c.source for c in nb.cells)
+    # The part without the GIL reads the committed gil run if there is one, else says how to make one.
+    page = reader.text_of((build / "article-reader.html").read_text())
+    no_gil_run = nogil.default_run(s.path) is None
+    assert ("built without a run of the gil preset" in " ".join(page.split())) == no_gil_run
+    assert ("Figure 9. Without the GIL" in page) != no_gil_run
 
 
 def _prose(nb: nbformat.NotebookNode) -> Iterator[str]:

@@ -73,7 +73,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "variance",
     ),
     # report text and JSON, plots, the article's captions
-    "presentation": ("report", "plots", "article", "load.plots", "load.report", "rendering"),
+    "presentation": ("report", "plots", "article", "nogil", "load.plots", "load.report", "rendering"),
     # what a user runs: the command line, the explorer and its panel, the workshop, the runs
     "front ends": ("__main__", "trials", "explore", "panel", "workshop", "load.runner", "docs", "notebook"),
 }

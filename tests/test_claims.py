@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import article, claims, figure, stats, store
+from bench import article, claims, figure, nogil, stats, store
 from bench.claims import Fact, Scope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +24,8 @@ def fact(label: str, value: float, low: float, high: float, trials: int = 16) ->
 @pytest.mark.slow  # seconds of resampling: make test, not make test-fast
 def test_every_claim_of_the_reference_run_holds_and_states_its_scope():
     found = claims.check(article.claims_of(store.Run(REFERENCE)))
+    # and the section without the GIL, on the committed gil run the article reads by default (if any)
+    claims.check(nogil.claims_of(nogil.gil_run_of(nogil.AUTO, ROOT)))
     ids = {c.id for c in found}
     assert {"parallel.every", "faster.isolated", "cpu.client", "gap.total", "size.every"} <= ids
     assert any(i.startswith("summary.") for i in ids) and any(i.startswith("works.best.") for i in ids)

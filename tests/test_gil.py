@@ -4,14 +4,16 @@ its refusal without the free-threaded interpreter, and (slow) a cut-down run end
 from __future__ import annotations
 
 import json
+import re
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from bench import __main__ as bench_main
-from bench import config, gil, lifecycle, presets, report, tables, trials
+from bench import article, claims, config, gil, lifecycle, nogil, presets, report, stats, tables, trials
 from bench.config import FREE_THREADED, IDEAL, Config
 from bench.records import COLUMNS, KNOWN_FORMATS, META_FORMAT, upgrade_meta
 from bench.store import Run
@@ -196,12 +198,19 @@ def test_a_folder_older_than_format_5_reads_as_the_project_s_interpreter_with_it
 CUT_DOWN = presets.get("gil-smoke")
 
 
+@pytest.fixture(scope="module")
+def gil_smoke_run(tmp_path_factory) -> tuple[Run, float]:
+    """The one cut-down gil run of the tests, and how long it took."""
+    t0 = time.monotonic()
+    run = trials.run_preset(CUT_DOWN, out=tmp_path_factory.mktemp("gil-smoke"), seed=1, progress=False)
+    return run, time.monotonic() - t0
+
+
 @pytest.mark.slow
 @NEEDS_FT
-def test_a_cut_down_gil_run_records_the_interpreters_and_reports_its_figures(tmp_path):
-    t0 = time.monotonic()
-    run = trials.run_preset(CUT_DOWN, out=tmp_path, seed=1, progress=False)
-    assert time.monotonic() - t0 < 60
+def test_a_cut_down_gil_run_records_the_interpreters_and_reports_its_figures(gil_smoke_run):
+    run, seconds = gil_smoke_run
+    assert seconds < 60
     df = run.trials()
     assert (df["status"] == 200).all(), df["error"].tolist()
     ft = df[df["python"] == FREE_THREADED]
@@ -224,3 +233,99 @@ def test_a_cut_down_gil_run_records_the_interpreters_and_reports_its_figures(tmp
     part = text[text.index("Without the GIL:") :].split("\n\n")[0].splitlines()
     assert len(part) <= 15, part
     assert any(line.split()[:4] == ["flask", "without", "the", "GIL"] for line in part), part
+
+
+# -- the article's section "Without the GIL" ---------------------------------------------
+@pytest.mark.slow
+@NEEDS_FT
+def test_the_article_s_section_without_the_gil_states_claims_that_hold_on_the_gil_run(gil_smoke_run):
+    run, _ = gil_smoke_run
+    found = claims.check(nogil.claims_of(run))
+    ids = {c.id for c in found}
+    assert {"nogil.threads.flask", "nogil.threads.ideal", "nogil.gil_enabled", "nogil.cost.python"} <= ids
+    for c in found:
+        assert c.cites == "Figure 9" and c.facts, c
+    flask = next(c for c in found if c.id == "nogil.threads.flask")
+    assert flask.scope.n == (2,) and flask.scope.modes == ("process",) and flask.scope.sizes == (100,)
+    assert any("free-threading, GIL off in every trial" in s for s in flask.scope.servers), flask.scope
+    shown = nogil.section(run, 9)
+    assert "`gil-smoke` preset" in shown.caption and "n=1, n=2" in shown.caption and "size 100" in shown.caption
+    assert stats.TOO_FEW in shown.caption  # two trials a configuration: no interval, no conclusion
+    # Doctored: the run's own words on data where the free-threaded threads are resolved faster.
+    doctored = replace(flask, facts=(replace(flask.facts[0], value=1.8, low=1.7, high=1.9), flask.facts[1]))
+    with pytest.raises(claims.FalseClaim, match="nogil.threads.flask"):
+        claims.check([*found, doctored])
+
+
+def gil_run(tmp_path, df: pd.DataFrame, preset: str = "gil") -> Run:
+    """A run folder of ``preset`` holding the trials ``df``."""
+    run = Run.create(tmp_path, preset)
+    df.to_csv(run.trials_path, index=False)
+    meta = {"format": META_FORMAT, "kind": "trials", "preset": {"name": preset}, "started_at": "2026-12-01T12:00:00"}
+    run.meta_path.write_text(json.dumps(meta))
+    return run
+
+
+def drawn_texts(shown: article.Shown) -> list[str]:
+    """The words a figure draws outside its axes."""
+    assert not isinstance(shown.shows, str), "a figure, not a table"
+    return [t.get_text() for t in shown.shows.texts]
+
+
+def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_the_data_does_not_bear_it_out(
+    tmp_path,
+):
+    times = dict(TIMES) | {(GIL, "flask", "threads", 2, 1): 0.23, (FT, "flask", "threads", 2, 1): 0.15}
+    times |= {(GIL, "flask", "sequential", 2, 1): 0.22, (FT, "flask", "sequential", 2, 1): 0.27}
+    shown = nogil.section(gil_run(tmp_path, made_up(times)), 9)
+    by = {c.id: c for c in claims.check(shown.claims)}
+    flask = by["nogil.threads.flask"]
+    said = re.search(r"without the GIL a speed-up of ([\d.]+)x \(95% CI .*?\), (.*?); with it ([\d.]+)x", flask.text)
+    assert said is not None, flask.text
+    assert float(said.group(1)) == pytest.approx(0.25 / 0.15, rel=0.03)  # over the ideal's own one after another
+    assert said.group(2) == "faster than one after another" and flask.text.endswith("slower than one after another")
+    assert float(said.group(3)) == pytest.approx(0.20 / 0.23, rel=0.03)
+    assert "From a run of the `gil` preset started 2026-12-01 12:00 UTC" in shown.caption
+    assert (
+        "3.11.7, GIL on in every trial" in shown.caption and "free-threading, GIL off in every trial" in shown.caption
+    )
+    assert "project's interpreter is faster" in by["nogil.cost.python"].text  # 1.25x as long without the GIL
+    assert f"n=2: {said.group(1)}x without the GIL" in shown.alt
+    # each claim fails on data it does not fit: its first fact on the other side of 1, or another count
+    for c in shown.claims:
+        f = c.facts[0]
+        wrong = replace(f, value=1 / f.value, low=1 / f.high, high=1 / f.low) if f.has_interval else replace(f, value=7)
+        assert not replace(c, facts=(wrong, *c.facts[1:])).holds, c.text
+    # and the speed-up's words give its value
+    moved = replace(flask.facts[1], value=flask.facts[1].value * 1.02)
+    assert not replace(flask, facts=(flask.facts[0], moved)).holds
+    # drawn with intervals (8 trials a side); from 3 trials a side: open points, and no interval in the words
+    assert "open points: " + stats.TOO_FEW not in drawn_texts(shown)
+    few = nogil.section(gil_run(tmp_path, made_up(times, k=3)), 9)
+    assert "open points: " + stats.TOO_FEW in drawn_texts(few)
+    assert "95% CI" not in few.caption and stats.TOO_FEW in few.caption and all(c.holds for c in few.claims)
+    # a free-threaded trial whose GIL came back is said, and the words follow the count
+    df = made_up(times)
+    df.loc[df.index[df["python"] == FT][0], "gil_enabled"] = True
+    back = {c.id: c for c in nogil.section(gil_run(tmp_path, df), 9).claims}["nogil.gil_enabled"]
+    assert back.text.startswith("1 of the ") and back.holds
+    assert not replace(back, facts=(replace(back.facts[0], value=0.0),)).holds
+
+
+def test_without_a_gil_run_the_section_says_how_to_make_one_and_claims_nothing(tmp_path):
+    assert nogil.gil_run_of("auto", tmp_path) is None and nogil.gil_run_of("", tmp_path) is None
+    shown = nogil.section(None, 9)
+    assert shown.claims == () and nogil.claims_of(None) == []
+    assert "make freethreaded" in shown.caption and "python -m bench run --preset gil" in shown.caption
+    assert article.words(shown.caption) < 80
+    # the newest committed gil run is the default; a folder of another preset is refused
+    older = gil_run(tmp_path / nogil.REFERENCE, made_up(TIMES))
+    newer = gil_run(tmp_path / nogil.REFERENCE, made_up(TIMES), preset="gil-smoke")
+    assert newer.path.name > older.path.name
+    found = nogil.gil_run_of("auto", tmp_path)
+    assert found is not None and found.path == newer.path
+    other = gil_run(tmp_path / "runs", made_up(TIMES), preset="quick")
+    with pytest.raises(ValueError, match="'quick' preset"):
+        nogil.gil_run_of(str(other.path), tmp_path)
+    with pytest.raises(ValueError, match="not a run folder"):
+        nogil.gil_run_of("data/nowhere", tmp_path)
