@@ -146,7 +146,11 @@ GIL_TARGETS = (
     ("gil.*.article.gather.n*.parallelism", 0.10),
     ("gil.*.requests.*", 0.15),
 )
-#: What the gil preset measures, under both interpreters (:data:`bench.config.PYTHONS`).
+#: What the gil preset measures, under both interpreters (:data:`bench.config.PYTHONS`): every
+#: workload and strategy once a round; Flask's thread per request; and, eight times each (the
+#: least a drawn or quoted interval rests on, :data:`bench.stats.MIN_TRIALS`), what the
+#: article's section Without the GIL cites (:mod:`bench.nogil`): pure-Python threads and their
+#: one-after-another baseline at each n, each workload's task alone, and the article's gather.
 GIL_GRIDS = (
     Grid(
         modes=("process",),
@@ -167,6 +171,30 @@ GIL_GRIDS = (
         warmup=False,
         pythons=PYTHONS,
         clients=GIL_CLIENTS,
+        repeats=4,
+    ),
+    Grid(
+        frameworks=("flask",),
+        modes=("process",),
+        workloads=("python",),
+        strategies=("threads",),
+        ideal_strategies=("sequential", "threads"),
+        warmup=False,
+        over_n=True,
+        pythons=PYTHONS,
+        repeats=8,
+    ),
+    Grid(n=1, frameworks=(), workloads=ALL_WORKLOADS, ideal_strategies=("sequential",), pythons=PYTHONS, repeats=8),
+    Grid(
+        frameworks=("flask", "fastapi"),
+        modes=("process",),
+        workloads=("article",),
+        strategies=("gather",),
+        ideal_strategies=("gather",),
+        warmup=False,
+        over_n=True,
+        pythons=PYTHONS,
+        repeats=8,
     ),
 )
 
@@ -348,11 +376,12 @@ PRESETS: dict[str, Preset] = {
             "without the GIL, side by side with it (at most 5 minutes on 2 cores; needs `make freethreaded`): "
             "Flask and FastAPI in process mode and the in-process ideal, each under the project's interpreter "
             "and the free-threaded one, every workload and strategy at n = 1, 2, 4 ... up to twice the cores, "
-            "and Flask's thread per request under 1, 2 and 4 concurrent clients, until pure-Python threads at "
-            "n=2 are known to within 10% or three and a half minutes have passed",
+            "and Flask's thread per request under 1, 2 and 4 concurrent clients; eight trials each of what the "
+            "article's section Without the GIL cites, more until pure-Python threads at n=2 are known to within "
+            "10% or three and a half minutes have passed",
             n=1,
             size=GIL_ARTICLE_SIZE,
-            repeats=2,
+            repeats=1,
             warmup=1,
             request_timeout_s=120.0,
             sizes=GIL_SIZES,
