@@ -186,6 +186,17 @@ def shared_scratch(tmp_path_factory: pytest.TempPathFactory, name: str) -> Scrat
     return replace(_scratch_at(path, make=False), shared=True)
 
 
+#: The committed runs under data/ that a scratch copy links to (the rest of data/ is its own).
+COMMITTED_RUNS = ("reference", "gil-reference")
+
+
+def link_committed_runs(path: Path) -> None:
+    """Link the checkout's committed run folders into the scratch copy at ``path``."""
+    for name in COMMITTED_RUNS:
+        if (ROOT / "data" / name).exists():
+            (path / "data" / name).symlink_to(ROOT / "data" / name)
+
+
 def _scratch_at(path: Path, *, make: bool = True) -> Scratch:
     if make:
         path.mkdir(exist_ok=True)
@@ -193,7 +204,7 @@ def _scratch_at(path: Path, *, make: bool = True) -> Scratch:
             if entry.name not in UNLINKED:
                 (path / entry.name).symlink_to(entry)
         (path / "data" / "runs").mkdir(parents=True)
-        (path / "data" / "reference").symlink_to(ROOT / "data" / "reference")
+        link_committed_runs(path)
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
     env.update(PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", VIRTUAL_ENV=str(BIN.parent))
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTERLAB_SETTINGS_DIR"):
@@ -377,7 +388,7 @@ def copy_of(scratch: Scratch, tmp_path: Path, copied: tuple[str, ...]) -> Scratc
         if entry.is_symlink() and entry.name not in copied:
             (copy / entry.name).symlink_to(entry.resolve())
     (copy / "data" / "runs").mkdir(parents=True)
-    (copy / "data" / "reference").symlink_to(ROOT / "data" / "reference")
+    link_committed_runs(copy)
     for name in copied:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, copy / name)
