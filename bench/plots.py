@@ -525,12 +525,7 @@ def without_gil(
         where = "without the GIL" if python == FREE_THREADED else "with the GIL"
         left.plot(x, y, color=color, linestyle=style, label=f"{labels.get(side, side)}, {where}")
         for f in shown:
-            if np.isfinite(f.low) and np.isfinite(f.high):
-                err = [[f.value - f.low], [f.high - f.value]]
-                left.errorbar([f.n], [f.value], yerr=err, fmt="o", color=color, capsize=3, markersize=4)
-            else:
-                few = True
-                left.plot([f.n], [f.value], "o", mfc="white", color=color, markersize=5)
+            few = not _point_at_n(left, f, color) or few
     if ns:
         k = sorted(ns)
         left.plot(k, k, color="#bbb", lw=1, label="every task at once (speed-up = n)")
@@ -610,12 +605,7 @@ def _parallelism(ax: Any, gathers: list[record.Figure], labels: dict[str, str]) 
             label=f"{labels.get(side, side)}, {where}",
         )
         for f in shown:
-            if np.isfinite(f.low) and np.isfinite(f.high):
-                err = [[f.value - f.low], [f.high - f.value]]
-                ax.errorbar([f.n], [f.value], yerr=err, fmt="o", color=color, capsize=3, markersize=4)
-            else:
-                few = True
-                ax.plot([f.n], [f.value], "o", mfc="white", color=color, markersize=5)
+            few = not _point_at_n(ax, f, color) or few
     ax.plot(ns, ns, color="#bbb", lw=1)
     ax.axhline(1.0, color="#444", lw=0.8)
     ax.set_xscale("log", base=2)
@@ -626,6 +616,17 @@ def _parallelism(ax: Any, gathers: list[record.Figure], labels: dict[str, str]) 
     ax.set_ylabel("parallelism (1: one at a time)")
     ax.grid(alpha=0.3)
     return few
+
+
+def _point_at_n(ax: Any, f: record.Figure, color: str) -> bool:
+    """``f`` at its n: a point with its interval, or an open point where it has none (too few
+    trials); whether it had one."""
+    if np.isfinite(f.low) and np.isfinite(f.high):
+        err = [[f.value - f.low], [f.high - f.value]]
+        ax.errorbar([f.n], [f.value], yerr=err, fmt="o", color=color, capsize=3, markersize=4)
+        return True
+    ax.plot([f.n], [f.value], "o", mfc="white", color=color, markersize=5)
+    return False
 
 
 def write_all(run: Run) -> list[Path]:
