@@ -8,6 +8,8 @@ UV_VERSION := 0.13.9
 PRESET ?= quick
 OUT    ?= data/runs
 GIL_RUN ?=
+RUN ?=
+LOAD_RUN ?=
 BUILD  ?= build
 LOAD_PRESET ?= quick
 FRAMEWORK ?= fastapi
@@ -17,7 +19,7 @@ SECONDS ?= 20
 .PHONY: notebook-filter help article article-html article-reader-html run report test test-deep test-fast lint lock lab load load-locust serve-flask serve-fastapi clean-venv
 
 help:
-	@echo "make article     run the article notebook (PRESET=$(PRESET)) into $(BUILD)/article.html"
+	@echo "make article     run the article notebook (PRESET=$(PRESET)) into $(BUILD)/article.html; RUN=, LOAD_RUN=: from runs made before"
 	@echo "make run         measure the article's experiment (PRESET=$(PRESET)) and report it, no notebook"
 	@echo "make report      report the newest run again (RUN=path/to/run for another)"
 	@echo "make test        the whole test suite, once; make test-fast: the fast tests only"
@@ -61,10 +63,13 @@ lock: $(VENV)/.installed
 # terminal shows each section as it starts, the long cells' progress, and where the article went.
 # GIL_RUN=path/to/a/gil/run gives its section "Without the GIL" that run's data (by default the
 # newest run under data/gil-reference/, if there is one).
+# RUN=path/to/a/run and LOAD_RUN=path/to/a/load/run build it from runs made before instead of
+# measuring them (a committed reference run, or what make run and make load made): seconds.
 article: $(VENV)/.installed
 	@mkdir -p $(BUILD)
 	@$(PY) -m bench.notebook notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
-		-p preset $(PRESET) -p out $(abspath $(OUT)) $(if $(GIL_RUN),-p gil_run $(abspath $(GIL_RUN)))
+		-p preset $(PRESET) -p out $(abspath $(OUT)) $(if $(GIL_RUN),-p gil_run $(abspath $(GIL_RUN))) \
+		$(if $(RUN),-p run $(abspath $(RUN))) $(if $(LOAD_RUN),-p load_run $(abspath $(LOAD_RUN)))
 	@$(MAKE) --no-print-directory -j2 article-html article-reader-html
 	@echo "built $(BUILD)/article.html (with code) and $(BUILD)/article-reader.html (for readers)"
 

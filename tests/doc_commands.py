@@ -429,9 +429,8 @@ def run_plan(plan: Plan, scratch: Scratch, tmp_path: Path) -> None:
             scratch = copy_of(scratch, tmp_path, plan.copied)
         for need in plan.needs:
             scratch.run(need, LONG_S).ok()
-        actual = plan.command
-        if "RUN" in actual:  # the run the command before made
-            actual = actual.replace("RUN", newest(scratch, "smoke").name)
+        # <smoke>, <load-smoke>: the newest run of that preset the commands before made
+        actual = re.sub(r"<((?:load-)?smoke)>", lambda m: newest(scratch, m.group(1)).name, plan.command)
         plan.check(scratch, scratch.run(actual, plan.timeout))
     elif isinstance(plan, Serve):
         with terminal(scratch, plan.command, plan.port) as t:

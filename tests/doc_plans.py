@@ -204,6 +204,20 @@ def load_run_made(s: Scratch, f: Finished) -> None:
     assert f.out.count("then answered /ping") == 2
 
 
+def load_made_by_make(s: Scratch, f: Finished) -> None:
+    """``make load`` ran the page's ``python -m bench load --preset smoke`` (into data/runs, its
+    default), and that run is whole."""
+    assert BENCH_LOAD in f.out.splitlines(), f"make load did not run {BENCH_LOAD!r}"
+    load_run_made(s, f)
+
+
+def external_by_make(s: Scratch, f: Finished) -> None:
+    """``make load-locust`` ran the page's ``python -m bench external`` line (for 2 seconds, into
+    data/runs, its default), and the three tools measured side by side."""
+    assert BENCH_EXTERNAL in f.out.splitlines(), f"make load-locust did not run {BENCH_EXTERNAL!r}"
+    side_by_side(s, f)
+
+
 def side_by_side(s: Scratch, f: Finished) -> None:
     if debian.program("wrk", "wrk") is None:
         pytest.skip("wrk is not installed and cannot be here (needs root and Debian's apt)")
@@ -372,7 +386,12 @@ def lab_serves_the_notebooks(scratch: Scratch) -> None:
 
 
 ARTICLE_SMOKE = "make article PRESET=smoke"
-LOAD_SMOKE = "python -m bench load --preset smoke"
+#: ``make load`` at the smoke preset, and the line it runs, as make prints it.
+LOAD_SMOKE = "make load LOAD_PRESET=smoke"
+BENCH_LOAD = ".venv/bin/python -m bench load --preset smoke --out data/runs"
+#: ``make load-locust`` for 2 seconds a tool and endpoint, and the line it runs.
+EXTERNAL = "make load-locust SECONDS=2"
+BENCH_EXTERNAL = ".venv/bin/python -m bench external --framework fastapi --clients 4 --duration 2 --out data/runs"
 MASTER = (
     ".venv/bin/locust -f loadtest/locustfile.py --master --headless --expect-workers 2 -u 8 -r 8 -t 5s "
     "--host http://127.0.0.1:8000 --csv data/runs/locust-distributed"
@@ -388,6 +407,16 @@ from servers import launch
 with launch.serve("fastapi", mode="thread", size=1000) as server:  # or mode="process"
     timeline = requests.get(server.url + "/run", params={"n": 5}).json()["tasks"]
 print(f"{len(timeline)} tasks, the first from {timeline[0]['start']:.3f} to {timeline[0]['end']:.3f}")"""
+
+
+#: The article at the smoke preset, built from the newest smoke run and load run (``<smoke>``,
+#: ``<load-smoke>``: their folders under data/runs).
+ARTICLE = Run(
+    "make article PRESET=smoke RUN=data/runs/<smoke> LOAD_RUN=data/runs/<load-smoke>",
+    article_built,
+    needs=(RUN_SMOKE, LOAD_SMOKE),
+    timeout=LONG_S,
+)
 
 
 #: Every command of the pages, and how it runs here, by the group (the test file) that runs it.
@@ -411,11 +440,15 @@ PLANS: dict[str, dict[str, Plan]] = {
             "conda-forge cannot be reached from this machine; test_environment_yml_installs_the_lock checks the file"
         ),
     },
-    # One build of the article at the smoke preset, for its three commands and the browser.
+    # One build of the article at the smoke preset, for its three commands and the browser, from
+    # the smoke run and the load run the runs and load groups made (the notebook measures them with
+    # the same two calls those commands make; the build that measures its own runs is the article
+    # test of make test-deep).
     "article": {
-        "make article": Run(ARTICLE_SMOKE, article_built, timeout=LONG_S),
-        "make article PRESET=smoke": Run(ARTICLE_SMOKE, article_built, timeout=LONG_S),
-        "make article PRESET=article": Run(ARTICLE_SMOKE, article_built, timeout=LONG_S),
+        "make article": ARTICLE,
+        "make article PRESET=smoke": ARTICLE,
+        "make article PRESET=article": ARTICLE,
+        "make article RUN=data/runs/<run> LOAD_RUN=data/runs/<load-run>": ARTICLE,
     },
     # One smoke run by make, and the reports that read the newest run: that one.
     "runs": {
@@ -445,7 +478,7 @@ PLANS: dict[str, dict[str, Plan]] = {
             "python -m bench components data/reference/*/", components_printed
         ),
         "python -m bench report data/runs/<run-id>": Run(
-            "python -m bench report data/runs/RUN", report_printed, needs=(RUN_SMOKE,)
+            "python -m bench report data/runs/<smoke>", report_printed, needs=(RUN_SMOKE,)
         ),
         "python -m bench report --latest --json": Run(
             "python -m bench report --latest --json", json_reported, needs=(RUN_SMOKE,)
@@ -454,16 +487,18 @@ PLANS: dict[str, dict[str, Plan]] = {
         "python -m bench docs --check": Run("python -m bench docs --check", docs_current),
         "python -m bench docs": Run("python -m bench docs", docs_rendered, copied=("README.md", "docs")),
     },
+    # One load run at the smoke preset, by make, which runs the page's `python -m bench load
+    # --preset smoke` (as it prints); the overload preset's parts are the smoke preset's, longer.
     "load": {
-        "make load": Run("make load LOAD_PRESET=smoke", load_run_made),
-        "python -m bench load --preset smoke": Run(LOAD_SMOKE, load_run_made),
-        "python -m bench load --preset overload": Run(LOAD_SMOKE, load_run_made),
+        "make load": Run(LOAD_SMOKE, load_run_made),
+        "python -m bench load --preset smoke": Run(LOAD_SMOKE, load_made_by_make),
+        "python -m bench load --preset overload": Run(LOAD_SMOKE, load_made_by_make),
     },
+    # One run of the three tools, by make, which runs the page's `python -m bench external` line
+    # (as it prints), for 2 seconds a tool and endpoint instead of 10 or 20.
     "external": {
-        "make load-locust": Run("make load-locust SECONDS=2", side_by_side),
-        "python -m bench external --framework fastapi --clients 4 --duration 10": Run(
-            "python -m bench external --framework fastapi --clients 4 --duration 2", side_by_side
-        ),
+        "make load-locust": Run(EXTERNAL, side_by_side),
+        "python -m bench external --framework fastapi --clients 4 --duration 10": Run(EXTERNAL, external_by_make),
         "python -m bench external --framework fastapi --clients 4 --duration 10 --tools bench,bench-threads,wrk": Run(
             "python -m bench external --framework fastapi --clients 4 --duration 2 --tools bench,bench-threads,wrk",
             both_clients,
@@ -545,7 +580,7 @@ ALL: dict[str, Plan] = {command: plan for group in PLANS.values() for command, p
 
 #: The groups whose commands read the smoke run: they share one scratch copy with the tests
 #: that read a smoke run (tests/conftest.py ``smoke_run``), so that one smoke run serves all.
-SMOKE_GROUPS = ("runs", "bench")
+SMOKE_GROUPS = ("runs", "bench", "load", "article")
 
 
 def group_tests(group: str) -> tuple[Callable[..., Scratch], Callable[..., None]]:

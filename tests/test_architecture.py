@@ -75,7 +75,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # report text and JSON, plots, the article's captions
     "presentation": ("report", "plots", "article", "nogil", "load.plots", "load.report", "rendering"),
     # what a user runs: the command line, the explorer and its panel, the workshop, the runs
-    "front ends": ("__main__", "trials", "explore", "panel", "workshop", "load.runner", "docs", "notebook"),
+    "front ends": ("__main__", "trials", "sources", "explore", "panel", "workshop", "load.runner", "docs", "notebook"),
 }
 FLOOR = {f"bench.{m}": k for k, modules in enumerate(LAYERS.values()) for m in modules}
 

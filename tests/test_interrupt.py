@@ -51,9 +51,15 @@ def test_stopping_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path, ho
     # would, and nothing of this test's.
     # Python keeps SIGINT ignored when its parent ignored it (a shell's background job, some
     # CI runners); a terminal's user has it at its default, so the child starts from there.
-    argv = ["bench", "run", "--preset", "smoke", "--out", str(out), "--no-progress"]
+    # The smoke preset cut to two servers of their own process, each with its pool, long enough
+    # to be interrupted: what is stopped matters here, not how many servers a preset starts.
+    argv = ["bench", "run", "--preset", "interrupted", "--out", str(out), "--no-progress"]
     start = (
         "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from dataclasses import replace; from bench import presets; from bench.config import Grid; "
+        "presets.PRESETS['interrupted'] = replace(presets.get('smoke'), name='interrupted', repeats=100, "
+        "grids=(Grid(frameworks=('flask', 'fastapi'), modes=('process',), workloads=('sleep',), "
+        "strategies=('processes',)),)); "
         f"sys.argv = {argv!r}; runpy.run_module('bench', run_name='__main__')"
     )
     proc = subprocess.Popen(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..lifecycle import recorded
+from ..progress import Progress
 from ..progress import bar as progress_bar
 from ..store import DEFAULT_ROOT, Run
 from . import blocking, plots, sweep
@@ -21,7 +22,7 @@ from .folder import REQUESTS, SUMMARY, keeper, requests_of
 from .presets import LoadPreset
 
 
-def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, *, progress: bool = True) -> Run:
+def run(preset: LoadPreset, out: Path | str = DEFAULT_ROOT, *, progress: Progress = True) -> Run:
     """Run ``preset`` into a new folder under ``out``: probe, sweep, overload. An interrupt
     (Ctrl-C, SIGTERM) keeps the requests measured so far, marks meta.json ``interrupted``
     with the time it ended, and is re-raised."""
