@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ablation, best, framework_server, gil, headline, scaling, stats
+from . import ablation, best, framework_server, gil, headline, memo, scaling, stats
 from .config import Preset
 from .figure import Figure, Spec, article_trials, evaluate, target_of
 from .records import COLUMNS, TrialRow
@@ -97,11 +97,12 @@ def compute(
 def cited(run: Run) -> list[Figure]:
     """The figures the article cites, from the run's trials at its preset's n, size and targets.
     Kept for the run's files as they are (a report and its drawings ask twice; the bootstraps
-    take seconds): computed again once trials.csv or meta.json changes."""
+    take seconds), and on disk by :mod:`bench.memo`: computed again once trials.csv, meta.json
+    or the code changes."""
     key = (str(run.path.resolve()), *(_stamp(path) for path in (run.trials_path, run.path / "meta.json")))
     if key not in _CITED:
         _CITED.clear()  # one run's at a time: a session reads one run after another
-        _CITED[key] = _cited(run)
+        _CITED[key] = memo.kept("cited", [run.trials_path, run.meta_path], lambda: _cited(run))
     return list(_CITED[key])
 
 

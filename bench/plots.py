@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
-from . import ablation, headline, selection, stats
+from . import ablation, headline, memo, selection, stats
 from . import figure as record
 from . import size as by_size
 from .config import FREE_THREADED, IDEAL
@@ -629,13 +629,36 @@ def _point_at_n(ax: Any, f: record.Figure, color: str) -> bool:
     return False
 
 
+#: In a run folder: the key of the run's files and code its figures were drawn from, and their names.
+DRAWN = ".drawn"
+
+
 def write_all(run: Run) -> list[Path]:
     """Write the run's figures into its folder and return their paths (none when the run has
     no successful measured trial): times.png; timeline-gather.png and timeline-sequential.png
     (the article's task at the preset's n and size); faster.png, gap.png and sizes.png where
     the run has the article's servers sent twice; strategies-<workload>.png and speedup.png
     where it has the strategy matrix; scaling.png where it measured a workload at two n or more.
-    All of them of the project's own interpreter, one client (:func:`bench.tables.project_only`)."""
+    All of them of the project's own interpreter, one client (:func:`bench.tables.project_only`).
+    Drawn again only when trials.csv, meta.json or the code changed since the figures in the
+    folder were drawn (:data:`DRAWN` keeps their key, :func:`bench.memo.key`), or one is missing;
+    every time where :mod:`bench.memo` keeps nothing."""
+    if memo.folder() is None:
+        return _draw_all(run)
+    stamp, key = run.path / DRAWN, memo.key("drawings", [run.trials_path, run.meta_path])
+    try:
+        drawn = json.loads(stamp.read_text())
+        paths = [run.path / name for name in drawn["names"]]
+        if drawn["key"] == key and all(p.exists() for p in paths):
+            return paths
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none yet, or damaged: drawn again
+    paths = _draw_all(run)
+    stamp.write_text(json.dumps({"key": key, "names": [p.name for p in paths]}))
+    return paths
+
+
+def _draw_all(run: Run) -> list[Path]:
     df = project_only(run.trials())
     out: list[Path] = []
     if df.empty or measured(df).empty:

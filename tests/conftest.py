@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import psutil
 import pytest
 
-from bench import debian
+from bench import debian, memo
 from bench.config import Config
 from bench.records import Measurement, TrialRow
 from bench.store import Run
@@ -34,6 +36,17 @@ ARTICLE_ROUTES = {
     "flask": ("/api/multiply", {"message": "Hello"}),
     "fastapi": ("/api-fast/multiply", {"message": "HELLO"}),
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Results kept on disk (:mod:`bench.memo`) live in a folder of this session's, made by the
+    first process (the xdist workers and every command a test runs inherit it): each session
+    computes its own, and none is left in the user's cache."""
+    if memo.ENV in os.environ and os.environ.get("FANOUT_TEST_CACHE") == os.environ[memo.ENV]:
+        return  # a worker of a session that made it
+    folder = tempfile.mkdtemp(prefix="fanout-bench-results-")
+    os.environ[memo.ENV] = os.environ["FANOUT_TEST_CACHE"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

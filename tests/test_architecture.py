@@ -32,7 +32,7 @@ def imports(path: Path) -> set[str]:
 #: module imports only modules on its own floor or below; a new module is given its floor here.
 LAYERS: dict[str, tuple[str, ...]] = {
     # what is measured, named: configurations, grids, the presets' model, sides; records; statistics
-    "vocabulary": ("__init__", "load.__init__", "config", "sides", "records", "stats"),
+    "vocabulary": ("__init__", "load.__init__", "config", "sides", "records", "stats", "memo"),
     # measuring: one trial, a run's lifecycle, the stopping rule, the named presets, the store,
     # the machine; many clients at once
     "instrument": (
