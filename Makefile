@@ -88,15 +88,16 @@ run: $(VENV)/.installed
 report: $(VENV)/.installed
 	$(PY) -m bench report $(if $(RUN),$(RUN),--latest --out $(OUT))
 
-# Every test once: on two workers, each test file on one of them (the README's commands share
-# the article's fixed ports, one at a time); then the tests marked alone, which time work on
+# Every test once: on three workers (two cores: many tests wait on servers, browsers and kernels),
+# each test file on one of them, longest first in the order tests/conftest.py gives (the README's
+# commands share the article's fixed ports, one at a time); then the tests marked alone, which time work on
 # both cores, with nothing else running. It ends with how long the tests took (the install
 # before them not counted) and the counts of both calls on the last line; a failure fails it.
 TEST_RESULTS := $(BUILD)/test-results
 test: $(VENV)/.installed
 	@mkdir -p $(TEST_RESULTS) && rm -f $(TEST_RESULTS)/*.xml
 	@start=$$(date +%s); status=0; \
-	$(PY) -m pytest -n 2 --dist loadfile -m "not alone" --junitxml=$(TEST_RESULTS)/others.xml || status=1; \
+	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder -m "not alone" --junitxml=$(TEST_RESULTS)/others.xml || status=1; \
 	$(PY) -m pytest -m alone --junitxml=$(TEST_RESULTS)/alone.xml || status=1; \
 	$(PY) -m tests.tally --seconds $$(( $$(date +%s) - start )) $(TEST_RESULTS)/others.xml $(TEST_RESULTS)/alone.xml \
 		|| status=1; \
@@ -110,7 +111,7 @@ test-deep: $(VENV)/.installed
 	$(PY) -m pytest --deep -m "deep and alone"
 
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -n 2 --dist loadfile -m "not slow"
+	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .

@@ -13,6 +13,16 @@ from __future__ import annotations
 SIZES: dict[str, int] = {"article": 1500, "python": 2000, "matmul": 1200, "sleep": 150}
 #: Where the servers run.
 MODE = "process"
+
+
+def sizes(scale: float = 1.0) -> dict[str, int]:
+    """:data:`SIZES` times ``scale``, each at least 1: below 1 for a slower laptop or a quicker
+    pass (shorter tasks, so what serving a request costs weighs more in each speed-up)."""
+    if not scale > 0:
+        raise ValueError(f"scale must be above 0, not {scale!r}")
+    return {workload: max(1, round(size * scale)) for workload, size in SIZES.items()}
+
+
 #: What the free-threaded exercise prints, in place of its verdict, where the clone has no
 #: free-threaded Python (:func:`bench.explore.free_threaded_here`).
 WITHOUT_GIL_SKIPPED = (

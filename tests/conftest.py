@@ -65,20 +65,45 @@ def deep(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("deep"))
 
 
+#: The test files that take longest, first (make test runs files in this order, on three workers:
+#: ``--no-loadscope-reorder``): the article's build first, which makes the smoke run and the load
+#: run on its way (the critical path, about 2 minutes), then the longest of the rest.
+LONGEST_FIRST = (
+    "test_readme_article.py",
+    "test_notebooks.py",
+    "test_readme_external.py",
+    "test_fuzz.py",
+    "test_browser.py",
+    "test_lifecycle.py",
+    "test_terminal.py",
+    "test_readme_terminals.py",
+    "test_readme_production.py",
+    "test_load.py",
+)
+#: The pages' groups whose files read the smoke run (besides the tests that use ``smoke_run``).
+READS_THE_SMOKE_RUN = ("test_readme_runs.py", "test_readme_bench.py", "test_readme_load.py")
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m selects, so that -m deep finds the tests marked here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The pages' commands first (``test_readme_*.py``, the article's build the longest of
-    them): the longest files, so that on two workers (``make test``) they start at once while the
-    other worker takes the rest. Tests that use the ``deep`` fixture are marked ``deep``; those that
-    read the smoke run, ``slow``."""
-    items.sort(
-        key=lambda item: (not item.path.name.startswith("test_readme_"), item.path.name != "test_readme_article.py")
-    )
+    """Files in the order :data:`LONGEST_FIRST`, then those that read the smoke run last (by then
+    the article's build has made it, so no worker waits for it), the rest between. Tests that use
+    the ``deep`` fixture are marked ``deep``; those that read the smoke run, ``slow``."""
+    reads = set(READS_THE_SMOKE_RUN)
     for item in items:
         if "deep" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.deep)
         if "smoke_run" in getattr(item, "fixturenames", ()):  # a whole smoke run: never in make test-fast
             item.add_marker(pytest.mark.slow)
+            reads.add(item.path.name)
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        name = item.path.name
+        if name in LONGEST_FIRST:
+            return (0, LONGEST_FIRST.index(name))
+        return (2 if name in reads else 1, 0)
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")

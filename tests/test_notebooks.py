@@ -17,6 +17,7 @@ import pytest
 from nbstripout import strip_output
 
 from bench.explore import free_threaded_here
+from bench.workshop import SIZES, sizes
 from servers import harness
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +176,7 @@ def test_the_exercise_without_the_gil_says_how_to_get_the_interpreter_and_skips_
     setup = next(c for c in code if "from bench.workshop import" in c)
     cell = next(c for c in code if 'python="freethreaded"' in c)
     monkeypatch.setattr(harness, "free_threaded_python", lambda: None)
-    names: dict[str, object] = {"requests": 1, "prediction_7b": 1.8}
+    names: dict[str, object] = {"requests": 1, "scale": 1.0, "prediction_7b": 1.8}
     exec("\n".join(line for line in setup.splitlines() if not line.startswith("%")), names)  # noqa: S102
 
     class NoRequests:
@@ -189,12 +190,14 @@ def test_the_exercise_without_the_gil_says_how_to_get_the_interpreter_and_skips_
     assert said.startswith("Skipped:") and "`make freethreaded`" in said and "a7b" not in names
 
 
-#: Requests per exercise where only the verdicts' presence is checked (the notebook's own
-#: number, for verdicts that must hold, reads the fastest of more).
+#: Requests per exercise, and task sizes (times the notebook's), where only the verdicts'
+#: presence is checked (the notebook's own, for verdicts that must hold, read the fastest of
+#: more requests of longer tasks).
 FEW_REQUESTS = 2
+SMALLER = 0.5
 
 
-def _workshop_with_its_solutions(tmp_path: Path, **parameters: int) -> list[str]:
+def _workshop_with_its_solutions(tmp_path: Path, **parameters: float) -> list[str]:
     """The workshop run with the solutions entered as predictions (and ``parameters``): every
     check gives its verdict and every exercise draws its timeline; returns the verdicts."""
     nb = stripped(NOTEBOOKS / "workshop.ipynb")
@@ -216,7 +219,7 @@ def test_the_workshop_runs_with_its_solutions_entered_as_predictions(tmp_path, d
     verdict holds is timed: the next test, in ``make test-deep``)."""
     if deep:
         pytest.skip("make test-deep runs the workshop in the next test, alone")
-    _workshop_with_its_solutions(tmp_path, requests=FEW_REQUESTS)
+    _workshop_with_its_solutions(tmp_path, requests=FEW_REQUESTS, scale=SMALLER)
 
 
 @pytest.mark.slow
@@ -232,3 +235,10 @@ def test_the_workshop_s_solutions_hold_when_entered_as_predictions(tmp_path, dee
     said = _workshop_with_its_solutions(tmp_path)
     wrong = [s for s in said if not s.startswith(("Holds:", "Skipped:"))]
     assert not wrong, f"the solutions' own numbers did not hold: {wrong}"
+
+
+def test_the_workshop_s_task_sizes_scale_and_refuse_a_scale_of_zero():
+    assert sizes() == SIZES and all(1 <= v <= SIZES[w] // 2 + 1 for w, v in sizes(0.5).items())
+    assert sizes(1e-9) == dict.fromkeys(SIZES, 1)
+    with pytest.raises(ValueError, match="scale must be above 0"):
+        sizes(0)
