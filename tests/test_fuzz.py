@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 #: (``make test-deep``), and make test's, enough for every kind of bad value the strategies
 #: below draw (wrong types, out of range, unknown names, odd text) to reach every route.
 DEEP_EXAMPLES = 500
-EXAMPLES = 100
+EXAMPLES = 50
 #: The routes each framework's app gets EXAMPLES generated queries on; ARTICLE stands for
 #: the framework's article route.
 ARTICLE = "the article's route"

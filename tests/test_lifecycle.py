@@ -18,7 +18,7 @@ from .conftest import ARTICLE_ROUTES, SMALL, children, gone, live_threads, wait_
 #: Start/stop cycles per mode: the full counts (``make test-deep``), and make test's. A leak
 #: of every cycle shows in one; the reduced counts still repeat enough to show one of a few.
 DEEP_CYCLES = {"thread": 200, "process": 20}
-CYCLES = {"thread": 20, "process": 3}
+CYCLES = {"thread": 10, "process": 3}
 
 
 def open_fds() -> set[str]:
