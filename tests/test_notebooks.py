@@ -194,7 +194,7 @@ def test_the_exercise_without_the_gil_says_how_to_get_the_interpreter_and_skips_
 #: presence is checked (the notebook's own, for verdicts that must hold, read the fastest of
 #: more requests of longer tasks).
 FEW_REQUESTS = 2
-SMALLER = 0.5
+SMALLER = 0.3
 
 
 def _workshop_with_its_solutions(tmp_path: Path, **parameters: float) -> list[str]:
