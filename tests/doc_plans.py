@@ -66,6 +66,12 @@ def article_built(s: Scratch, f: Finished) -> None:
     said = f.out + f.err
     assert noise(said) == [], noise(said)  # progress and the result, no warning a reader cannot act on
     assert f.out.rstrip().splitlines()[-1].startswith("built build/article.html"), f.out[-500:]
+    # make article's runner (bench/notebook.py): what it runs with, each section as it starts, where it went
+    lines = f.out.splitlines()
+    assert lines[0].startswith("notebooks/article.ipynb: executing with preset=smoke"), lines[0]
+    sections = [line.split("] ", 1)[1] for line in lines if re.match(r"\[\d+:\d\d\] ", line)]
+    assert sections[0].startswith("FastAPI vs Flask") and "Appendix" in sections, sections
+    assert any(re.fullmatch(r"notebooks/article\.ipynb: executed in \S+ into build/article\.ipynb", x) for x in lines)
     build = s.path / "build"
     assert (build / "article.html").stat().st_size > 100_000 and (build / "article-reader.html").exists()
     html = (build / "article.html").read_text()

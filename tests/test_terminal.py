@@ -92,23 +92,6 @@ def to_html(build: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_executing_a_notebook_shows_its_sections_and_where_it_went_and_no_library_noise(tmp_path):
-    source = small_notebook(tmp_path / "small.ipynb", alt="Figure 1: a line")
-    build = tmp_path / "build"
-    build.mkdir()
-    done = execute(source, build / "article.ipynb", x=2)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0] == f"{source}: executing with x=2"
-    assert [line.split("] ", 1)[1] for line in lines[1:-1]] == ["A small article", "1. A figure", "2. A check"]
-    assert lines[-1].startswith(f"{source}: executed in ") and lines[-1].endswith(f" into {build / 'article.ipynb'}")
-    assert noise(done.stdout + done.stderr) == [], done.stdout + done.stderr
-    html = to_html(build)
-    assert html.returncode == 0 and noise(html.stdout + html.stderr) == [], html.stdout + html.stderr
-    assert 'alt="Figure 1: a line"' in (build / "article-reader.html").read_text()
-
-
-@pytest.mark.slow
 def test_a_figure_without_alternative_text_is_noise_and_a_failing_cell_fails_the_command(tmp_path):
     source = small_notebook(tmp_path / "small.ipynb", alt=None)
     build = tmp_path / "build"
