@@ -32,17 +32,17 @@ def given(folder: Path, kind: RunKind) -> Run:
 
 
 def article_runs(
-    preset: str, *, out: Path, progress: Progress, run: Path | None = None, load: Path | None = None
+    preset: str, *, root: Path, out: str, progress: Progress, run: str = "", load: str = ""
 ) -> tuple[Run, Run]:
-    """The article's trials run and load run: the folders given, checked by :func:`given`, else
-    measured now into ``out``; the trials at ``preset``, the load at the load preset that goes
-    with the trials' own preset (:func:`bench.load.presets.for_article`)."""
-    trials = given(run, "trials") if run is not None else run_preset(get(preset), out=out, progress=progress)
+    """The article's trials run and load run: the folders given (relative to ``root``; ``""``:
+    none), checked by :func:`given`, else measured now into ``root / out``; the trials at
+    ``preset``, the load at the load preset that goes with the trials' own preset
+    (:func:`bench.load.presets.for_article`)."""
+    into = root / out
+    trials = given(root / run, "trials") if run else run_preset(get(preset), out=into, progress=progress)
     made_by = str(trials.meta()["preset"]["name"])
     many = (
-        given(load, "load")
-        if load is not None
-        else runner.run(load_presets.for_article(made_by), out, progress=progress)
+        given(root / load, "load") if load else runner.run(load_presets.for_article(made_by), into, progress=progress)
     )
     return trials, many
 

@@ -42,10 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """Results kept on disk (:mod:`bench.memo`) live in a folder of this session's, made by the
     first process (the xdist workers and every command a test runs inherit it): each session
     computes its own, and none is left in the user's cache."""
-    if memo.ENV in os.environ and os.environ.get("FANOUT_TEST_CACHE") == os.environ[memo.ENV]:
-        return  # a worker of a session that made it
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a worker: the session's first process made it
     folder = tempfile.mkdtemp(prefix="fanout-bench-results-")
-    os.environ[memo.ENV] = os.environ["FANOUT_TEST_CACHE"] = folder
+    os.environ[memo.ENV] = folder
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
