@@ -32,11 +32,14 @@ help:
 	@echo "make serve-flask | serve-fastapi   the article's two terminals"
 	@echo "make freethreaded  a free-threaded CPython (no GIL, built once per machine) and .venv-ft/ with the servers"
 
+# The venv has no pip of its own (creating one costs 6 s): uv comes from the pip of the Python
+# that made it, or, where that Python has none, from a pip put in the venv first.
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on this project's
 # machines), every process would otherwise compile what it imports, every time.
 $(VENV)/.installed: requirements.lock pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null \
+		|| { $(PY) -m ensurepip --default-pip >/dev/null && $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
 	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements.lock
 	$(UV) pip install --quiet --compile-bytecode --python $(PY) --no-deps -e .
 	$(MAKE) --no-print-directory notebook-filter
@@ -96,6 +99,14 @@ report: $(VENV)/.installed
 TEST_RESULTS := $(BUILD)/test-results
 #: The files that have tests marked alone (collecting only them: seconds less than the whole suite).
 ALONE_FILES = $(shell grep -l "mark\.alone" tests/test_*.py)
+#: The files whose every test is slow: make test-fast does not even import them (hypothesis and
+#: schemathesis take 2.6 s to import, in each worker), nor load hypothesis's pytest plugin. Its
+#: short tests spend much of their time waiting on servers they start: four workers on two cores.
+SLOW_FILES = $(shell grep -l "^pytestmark = pytest\.mark\.slow" tests/test_*.py)
+# The tests write bytecode (PYTHONDONTWRITEBYTECODE set empty, where a machine sets it): pytest
+# keeps each test file with its asserts rewritten, and each of the many Python processes the
+# tests start reads bench and servers compiled, instead of doing both again every time.
+test test-fast test-deep: export PYTHONDONTWRITEBYTECODE :=
 test: $(VENV)/.installed
 	@mkdir -p $(TEST_RESULTS) && rm -f $(TEST_RESULTS)/*.xml
 	@start=$$(date +%s); status=0; \
@@ -113,7 +124,7 @@ test-deep: $(VENV)/.installed
 	$(PY) -m pytest --deep -m "deep and alone"
 
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder -m "not slow"
+	$(PY) -m pytest -n 4 --dist loadfile --no-loadscope-reorder -m "not slow" -p no:hypothesispytest $(addprefix --ignore=,$(SLOW_FILES))
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .

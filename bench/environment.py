@@ -26,7 +26,6 @@ PACKAGES = (
     "quart",
     "litestar",
     "numpy",
-    "scipy",
     "pandas",
     "matplotlib",
     "requests",

@@ -25,7 +25,7 @@ T = TypeVar("T")
 #: The environment variable that moves (or turns off) the cache.
 ENV = "FANOUT_BENCH_CACHE"
 #: What the results depend on besides their inputs and the source.
-LIBRARIES = ("numpy", "pandas", "scipy")
+LIBRARIES = ("numpy", "pandas")
 PACKAGES = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "servers")
 
 

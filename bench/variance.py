@@ -12,7 +12,7 @@ log times, the square root of a component is about the relative spread it adds.
 
 Each component's interval is a bootstrap over the top level (instances within one run, runs
 across several): the top units resampled whole, the components computed again
-(:func:`scipy.stats.bootstrap`, percentile). :func:`hierarchical_ratio` gives a ratio of two
+(:func:`bench.stats.percentile_interval`). :func:`hierarchical_ratio` gives a ratio of two
 sides an interval from a two-stage bootstrap: blocks resampled (the same ones for both sides:
 a block is a stretch of time both were measured in), then trials within each.
 """
@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats as _stats
 
 from . import ablation, stats
 from .figure import MEASURES, article_trials
@@ -105,19 +104,10 @@ def components(nested: Nested) -> list[float]:
 
 
 def _percentile_bootstrap(units: int, statistic: Callable[[npt.NDArray[np.int64]], Any]) -> tuple[Any, Any]:
-    """A percentile bootstrap 95% interval of ``statistic`` of resampled unit indices (scipy's)."""
+    """A percentile bootstrap 95% interval of ``statistic`` of resampled unit indices."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # degenerate resamples: a point interval
-        res = _stats.bootstrap(
-            (np.arange(units),),
-            statistic,
-            vectorized=False,
-            confidence_level=stats.CONFIDENCE,
-            n_resamples=RESAMPLES,
-            method="percentile",
-            rng=np.random.default_rng(stats.SEED),
-        )
-    return res.confidence_interval.low, res.confidence_interval.high
+        return stats.percentile_interval((np.arange(units),), statistic, resamples=RESAMPLES, vectorized=False)
 
 
 def with_intervals(nested: Nested) -> list[Component]:

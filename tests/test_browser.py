@@ -23,6 +23,9 @@ from .doc_commands import BIN, ROOT, stop
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (it is in the lock's dev extra)")
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+#: JupyterLab and a browser: slow (make test-fast does not import this file).
+pytestmark = pytest.mark.slow
+
 #: How long the explorer may take to start its servers and run its demo, and one run.
 RUN_ALL_S = 180
 ONE_RUN_S = 60
@@ -107,7 +110,6 @@ def run_from_the_panel(page: Page, *, strategy: str, workload: str, size: int) -
     return after
 
 
-@pytest.mark.slow
 def test_the_explorer_runs_in_jupyterlab_and_draws_what_its_run_button_asks(lab, tmp_path):
     url, clone = lab
     browser_path = chromium()

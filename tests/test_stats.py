@@ -33,9 +33,55 @@ def test_degenerate_and_tiny_samples():
 
 def test_ratio_ci_recovers_a_known_ratio():
     rng = np.random.default_rng(3)
-    a, b = rng.normal(2.0, 0.05, 200), rng.normal(1.0, 0.05, 200)
+    a, b = rng.normal(2.0, 0.05, 60), rng.normal(1.0, 0.05, 60)
     r = stats.ratio_ci(a, b)
     assert r.value == pytest.approx(2.0, rel=0.02) and r.contains(2.0) and not r.contains(1.0)
+
+
+def _pairwise_median_of_differences(x, y, axis=-1):
+    return np.median((x[..., :, None] - y[..., None, :]).reshape(*x.shape[:-1], -1), axis=-1)
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_the_percentile_interval_is_scipys_to_the_last_bit(case):
+    """Same generator, same intervals as scipy.stats.bootstrap(method="percentile"): one and
+    two samples, tied values, batches, and a statistic that returns several numbers."""
+    scipy_stats = pytest.importorskip("scipy.stats")
+    g = np.random.default_rng(case)
+    x, y = g.lognormal(0, 0.3, int(g.integers(2, 30))), g.lognormal(0.1, 0.3, int(g.integers(2, 30)))
+    if case % 2:
+        x = np.round(x, 1)
+    for data, statistic, batch in (
+        ((x,), np.median, None),
+        ((x, y), _pairwise_median_of_differences, 300),
+        ((x, y), stats.hl_ratio, None),
+    ):
+        want = scipy_stats.bootstrap(
+            data,
+            statistic,
+            n_resamples=1000,
+            batch=batch,
+            vectorized=True,
+            paired=False,
+            method="percentile",
+            rng=np.random.default_rng(7),
+        ).confidence_interval
+        assert stats.percentile_interval(data, statistic, seed=7, resamples=1000, batch=batch) == (want.low, want.high)
+    units = np.arange(x.size)
+
+    def mean_and_spread(idx):
+        return np.array([x[idx].mean(), x[idx].std()])
+
+    want = scipy_stats.bootstrap(
+        (units,), mean_and_spread, n_resamples=200, vectorized=False, method="percentile", rng=np.random.default_rng(7)
+    ).confidence_interval
+    low, high = stats.percentile_interval((units,), mean_and_spread, seed=7, resamples=200, vectorized=False)
+    assert np.array_equal(low, want.low) and np.array_equal(high, want.high)
+
+
+def test_z95_is_the_normal_quantile():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    assert stats.Z95 == float(scipy_stats.norm.ppf(0.975))
 
 
 @pytest.mark.parametrize(

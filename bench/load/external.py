@@ -100,7 +100,9 @@ def locust(
         raise RuntimeError(f"locust wrote no statistics (exit {r.returncode}):\n{r.stderr[-2000:]}")
     table = read_locust(stats_path)
     if table.empty:
-        raise RuntimeError(f"Locust recorded no request in {run_time_s} s; give it a few seconds more")
+        raise RuntimeError(
+            f"Locust recorded no request in {run_time_s} s; give it a few seconds more. It said:\n{r.stderr[-2000:]}"
+        )
     return table
 
 
