@@ -28,7 +28,7 @@ from matplotlib import figure as mpl
 
 from servers import harness
 
-from . import ablation, headline, plots, selection, stats
+from . import ablation, agreement, headline, plots, selection, stats
 from . import claims as cl
 from . import framework_server as fxs
 from . import scaling as scaling_
@@ -1158,41 +1158,40 @@ def claims_of(run: Run, load: Run | None = None) -> list[Claim]:
 
 
 # -- Appendix: runs and precision ---------------------------------------------------------
-def runs_agree(found: Sequence[Figure], reference: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
-    """The headline's figures of this run beside another run's (each with its interval), and
-    whether the two runs agree: on this shared machine a within-run interval is not the whole
-    truth, and a figure stands when separate runs agree (their intervals overlap) and each
-    resolves it the same way."""
-    ours, theirs = by_id(found), by_id(reference)
-    ids = [f"headline.{m}" for m in TIMED if f"headline.{m}" in ours and f"headline.{m}" in theirs]
-    rows: list[dict[str, object]] = []
-    agree: list[str] = []
-    differ: list[str] = []
-    for fid in ids:
-        a, b = ours[fid], theirs[fid]
-        rows.append(
-            {
-                "figure": fid,
-                "this run": a.value,
-                "this run 95%": a.interval,
-                "reference": b.value,
-                "reference 95%": b.interval,
-                "size": f"{a.size} / {b.size}",
-            }
-        )
-        same = a.size == b.size and a.low <= b.high and b.low <= a.high and _side(a) == _side(b)
-        (agree if same else differ).append(fid)
-    if not ids:
-        return pd.DataFrame(rows), "The reference run has none of this run's headline figures to compare."
-    words = []
-    if agree:
-        words.append(f"The two runs agree on {', '.join(agree)}: their intervals overlap and say the same.")
-    if differ:
-        words.append(
-            f"They differ on {', '.join(differ)} (another size, intervals apart, or one resolved where the other is "
-            "not): read those figures as this machine's run-to-run spread, not as settled."
-        )
-    return pd.DataFrame(rows), " ".join(words)
+#: The figures set beside the committed runs: the headline and the gap's decomposition.
+BESIDE = ("headline.*", "gap.*")
+
+
+def beside_committed(found: Sequence[Figure], committed: Mapping[str, Sequence[Figure]]) -> tuple[pd.DataFrame, str]:
+    """This run's headline and decomposition (:data:`BESIDE`) beside the committed runs of its
+    preset (run id -> cited figures), judged by :func:`bench.agreement.agree`: a row per figure
+    with each run's estimate and interval and the verdict; and a sentence that counts them."""
+    if not committed:
+        return pd.DataFrame(), "No committed run of this preset to set this one beside."
+    judged = agreement.agree({"this run": found, **committed}, patterns=BESIDE)
+    rows = [
+        {
+            "figure": a.id,
+            **{
+                e.run: (f"{e.value:.2f} [{e.low:.2f}, {e.high:.2f}]" if e.has_interval else f"{e.value:.2f}")
+                for e in a.estimates
+            },
+            "runs": {True: "agree", False: "disagree", None: "not judged"}[a.agrees],
+            "why": a.why,
+        }
+        for a in judged
+    ]
+    decided = [a for a in judged if a.agrees is not None]
+    bad = agreement.disagreeing(judged)
+    k = len(committed)
+    words = (
+        f"This run and the {k} committed run{'s' if k > 1 else ''} of its preset agree on "
+        f"{len(decided) - len(bad)} of the {len(decided)} figures they all cite and could judge "
+        "(every pair of intervals overlaps and each estimate lies inside the others' intervals)."
+    )
+    if bad:
+        words += f" They disagree on {', '.join(bad)}: read those as not settled."
+    return pd.DataFrame(rows), words
 
 
 def _side(f: Figure) -> int:

@@ -51,7 +51,10 @@ TIMED = ("isolated", "back_to_back", "server_cpu")
 
 @dataclass(frozen=True)
 class Figure:
-    """One cited number: ``value`` with its 95% interval [``low``, ``high``]."""
+    """One cited number: ``value`` with its 95% interval [``low``, ``high``]. Where the run
+    level is known (:mod:`bench.runlevel`), ``low`` and ``high`` include it, and the run's own
+    interval is kept in ``own_low`` and ``own_high`` (NaN where nothing was added);
+    ``half_width`` is always the run's own (what more trials shrink, what a target judges)."""
 
     id: str
     what: str
@@ -68,6 +71,11 @@ class Figure:
     sides: tuple[tuple[str, int], ...]
     #: The configurations whose trials it is made of (for the stopping rule).
     configs: tuple[Config, ...] = ()
+    #: The run's own interval, where the run level widened [low, high]; and the run spread added
+    #: (relative, log scale; 0: none).
+    own_low: float = float("nan")
+    own_high: float = float("nan")
+    run_spread: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """The JSON report's record: the figure, its interval ("ratio", "low", "high"), and

@@ -35,12 +35,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ablation, best, framework_server, gil, headline, memo, scaling, stats
+from . import ablation, best, framework_server, gil, headline, memo, runlevel, scaling, stats
 from .config import Preset
 from .figure import Figure, Spec, article_trials, evaluate, target_of
 from .records import COLUMNS, TrialRow
 from .size import specs as size_specs
-from .store import Run
+from .store import CHECKOUT, REFERENCE, Run, runs
 from .tables import measured, project_only
 
 #: Bootstrap resamples for the stopping rule's look at the intervals: the report's own, with
@@ -95,18 +95,37 @@ def compute(
 
 
 def cited(run: Run) -> list[Figure]:
-    """The figures the article cites, from the run's trials at its preset's n, size and targets.
-    Kept for the run's files as they are (a report and its drawings ask twice; the bootstraps
-    take seconds), and on disk by :mod:`bench.memo`: computed again once trials.csv, meta.json
-    or the code changes."""
+    """The figures the article cites, from the run's trials at its preset's n, size and targets,
+    each ratio's interval widened by the run level of its preset where the committed runs of
+    that preset give one (:func:`run_level`); the run's own intervals stay in each figure."""
+    return runlevel.widened(own(run), run_level(str(run.meta().get("preset", {}).get("name", ""))))
+
+
+def run_level(preset: str, reference: Path = CHECKOUT / REFERENCE) -> dict[str, runlevel.Spread]:
+    """Each group's run spread (:mod:`bench.runlevel`) over the complete runs of
+    ``preset`` under ``reference`` (the checkout's committed runs); empty with fewer than two."""
+    return runlevel.spreads([own(r) for r in committed(preset, reference)])
+
+
+def committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
+    """The complete runs of ``preset`` under ``reference``, oldest first (none for "")."""
+    return [r for r in runs(reference) if r.meta().get("preset", {}).get("name") == preset] if preset else []
+
+
+def own(run: Run) -> list[Figure]:
+    """The figures the article cites with the run's own intervals (no run level). Kept for
+    the run's files as they are (a report and its drawings ask twice; the bootstraps take
+    seconds), and on disk by :mod:`bench.memo`: computed again once trials.csv, meta.json or
+    the code changes."""
     key = (str(run.path.resolve()), *(_stamp(path) for path in (run.trials_path, run.path / "meta.json")))
-    if key not in _CITED:
-        _CITED.clear()  # one run's at a time: a session reads one run after another
-        _CITED[key] = memo.kept("cited", [run.trials_path, run.meta_path], lambda: _cited(run))
-    return list(_CITED[key])
+    if key not in _OWN:
+        if len(_OWN) >= 8:  # a session reads a few runs (one and the committed ones), not hundreds
+            _OWN.clear()
+        _OWN[key] = memo.kept("cited", [run.trials_path, run.meta_path], lambda: _cited(run))
+    return list(_OWN[key])
 
 
-_CITED: dict[tuple[object, ...], list[Figure]] = {}
+_OWN: dict[tuple[object, ...], list[Figure]] = {}
 
 
 def _stamp(path: Path) -> tuple[int, int]:

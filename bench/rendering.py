@@ -14,14 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import records, store
+from . import records, runlevel, store
 from .config import Preset
 from .load.presets import LOAD_PRESETS
 from .presets import PRESETS
 from .report import as_json
+from .store import REFERENCE
 
-#: Where the committed runs live, relative to the repository's root.
-REFERENCE = Path("data") / "reference"
 #: The preset whose runs answer the question in the README.
 ANSWER_PRESET = "quick"
 #: The headline's measures, in the README's order, with what each means in words.
@@ -213,6 +212,29 @@ def figures_table(runs: Sequence[Committed]) -> str:
     return "\n".join(lines)
 
 
+def run_level(runs: Sequence[Committed]) -> str:
+    """What the run level (docs/method.md, "The run level") adds to one preset's ratios: the
+    run spread of each group of figures, estimated from these runs."""
+    added: dict[str, float] = {}
+    for f in runs[0].figures if runs else ():
+        if f.get("own_low") is not None:
+            added.setdefault(runlevel.group(str(f["id"])), float(f["run_spread"]))
+    if not added:
+        return (
+            "Its ratios' intervals are each run's own: the run level needs two committed runs of a preset "
+            "(see [method.md](method.md#the-run-level))."
+        )
+    lines = [
+        f"Its ratios' intervals include the run level estimated from these {len(runs)} runs "
+        "([method.md](method.md#the-run-level)), each group's run spread:",
+        "",
+        "| group | run spread |",
+        "|---|---|",
+    ]
+    lines += [f"| `{g}` | {s:.1%} |" for g, s in added.items()]
+    return "\n".join(lines)
+
+
 def results(runs: Sequence[Committed]) -> str:
     """docs/results.md, whole."""
     parts = [
@@ -237,6 +259,8 @@ def results(runs: Sequence[Committed]) -> str:
             f"## The `{preset}` preset",
             "",
             "Runs, in the columns below: " + ", ".join(f"run {i} `{r.id}`" for i, r in enumerate(ours, 1)) + ".",
+            "",
+            run_level(ours),
             "",
             figures_table(ours),
         ]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import ablation, agreement, framework_server, gil, scaling, variance
+from . import ablation, agreement, framework_server, gil, runlevel, scaling, variance
 from .config import Preset
 from .figure import TIMED, Figure, by_id
 from .figures import cited
@@ -190,6 +190,7 @@ def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> lis
     if not found:
         return []
     lines = ["", "The figures the article cites (95% intervals; the half-width relative to the figure):"]
+    lines += run_level_text(found)
     summarized = [f for f in found if f.id.startswith("gil.")]
     for f in found:
         if not f.id.startswith("gil."):
@@ -210,6 +211,23 @@ def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> lis
     if short:
         lines.append("NOT MET: " + "; ".join(f"{f.id} ±{f.half_width:.1%} (target {f.target:.0%})" for f in short))
     return lines
+
+
+def run_level_text(found: Sequence[Figure]) -> list[str]:
+    """What the run level added to the intervals, in words: the headline's and the gap's
+    groups by name, how many others (nothing where no figure got one)."""
+    added = {runlevel.group(f.id): f.run_spread for f in found if math.isfinite(f.own_low)}
+    if not added:
+        return []
+    named = {g: s for g, s in added.items() if g.startswith(("headline.", "gap."))}
+    each = ", ".join(f"{g} {s:.1%}" for g, s in named.items())
+    others = len(added) - len(named)
+    more = f"; {others} other group(s) in report --json (run_spread)" if others else ""
+    return [
+        "  The ratios' intervals include the run level: how far separate runs of this preset land apart beyond "
+        f"their own intervals, from the committed runs (relative spread by group: {each}{more}). The half-width "
+        "after each is the run's own, which more trials shrink and a target judges."
+    ]
 
 
 #: Why the stopping rule stopped, in words.

@@ -33,9 +33,12 @@ from .records import (
     upgrade_meta,
 )
 
-__all__ = ["COLUMNS", "DEFAULT_ROOT", "Run", "RunDataError", "latest", "now", "runs"]
+__all__ = ["CHECKOUT", "COLUMNS", "DEFAULT_ROOT", "REFERENCE", "Run", "RunDataError", "latest", "now", "runs"]
 
 DEFAULT_ROOT = Path("data/runs")
+#: The checkout this package runs from, and where its committed runs live in it.
+CHECKOUT = Path(__file__).resolve().parents[1]
+REFERENCE = Path("data") / "reference"
 TRIALS = "trials.csv"
 META = "meta.json"
 #: The columns a trials table must have to be read at all.

@@ -66,6 +66,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "framework_server",
         "scaling",
         "gil",
+        "runlevel",
         "figures",
         "selection",
         "claims",

@@ -102,24 +102,30 @@ def headline(measure: str, value: float, low: float, high: float, size: int = 10
     return figure.Figure(f"headline.{measure}", "", measure, value, low, high, 0.05, 0.1, True, 5, size, ())
 
 
-def test_two_runs_agree_only_where_their_intervals_overlap_and_resolve_alike():
+def test_this_run_beside_the_committed_runs_counts_the_figures_they_agree_on():
     ours = [
         headline("isolated", 1.4, 1.3, 1.5),
         headline("back_to_back", 1.1, 1.02, 1.2),
         headline("server_cpu", 1.1, 1.0, 1.2),
     ]
-    theirs = [
+    one = [
         headline("isolated", 1.45, 1.35, 1.6),
-        headline("back_to_back", 1.0, 0.9, 1.1),
+        headline("back_to_back", 1.12, 1.0, 1.2),
         headline("server_cpu", 1.5, 1.3, 1.7),
     ]
-    table, words = article.runs_agree(ours, theirs)
+    two = [
+        headline("isolated", 1.42, 1.3, 1.55),
+        headline("back_to_back", 1.08, 0.98, 1.18),
+        headline("server_cpu", 1.12, 1.02, 1.25),
+    ]
+    table, words = article.beside_committed(ours, {"run-1": one, "run-2": two})
     assert list(table["figure"]) == ["headline.isolated", "headline.back_to_back", "headline.server_cpu"]
-    assert "agree on headline.isolated:" in words
-    assert "differ on headline.back_to_back, headline.server_cpu" in words
-    elsewhere = [headline("isolated", 1.4, 1.3, 1.5, size=2000)]
-    assert "differ on headline.isolated" in article.runs_agree(ours, elsewhere)[1]
-    assert "none of this run's headline figures" in article.runs_agree(ours, [])[1]
+    assert list(table["runs"]) == ["agree", "agree", "disagree"]
+    assert list(table.columns[1:4]) == ["this run", "run-1", "run-2"]
+    assert "agree on 2 of the 3 figures" in words and "disagree on headline.server_cpu" in words
+    elsewhere = {"run-1": [headline("isolated", 1.4, 1.3, 1.5, size=2000)]}
+    assert "disagree on headline.isolated" in article.beside_committed(ours, elsewhere)[1]
+    assert "No committed run" in article.beside_committed(ours, {})[1]
 
 
 def drawn_texts(fig) -> list[str]:

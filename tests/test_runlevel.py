@@ -1,0 +1,92 @@
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import figures, runlevel
+from bench.figure import Figure
+from bench.stats import Z95
+from bench.store import CHECKOUT, REFERENCE, Run, runs
+
+
+def figure(fid: str, value: float, se: float) -> Figure:
+    """A ratio with a 95% interval of ``se`` (log scale) either side."""
+    low, high = value * math.exp(-Z95 * se), value * math.exp(Z95 * se)
+    return Figure(fid, fid, "isolated", value, low, high, (high - low) / 2 / value, None, None, 4, 1000, ())
+
+
+MEASURES = ("isolated", "back_to_back", "server_cpu")
+
+
+def simulated_runs(*, runs_: int, between: float, within: float, seed: int = 1) -> list[list[Figure]]:
+    """Runs of the headline's three timed measures, each scattered around a fixed true value
+    by ``within`` (what each run's interval says) and, beyond it, by ``between`` from run to run."""
+    g = np.random.default_rng(seed)
+    truth = dict(zip(MEASURES, (1.5, 1.2, 1.25), strict=True))
+    out = []
+    for _ in range(runs_):
+        out.append(
+            [
+                figure(f"headline.{m}", truth[m] * math.exp(g.normal(0, between) + g.normal(0, within)), within)
+                for m in MEASURES
+            ]
+        )
+    return out
+
+
+@pytest.mark.parametrize("between", [0.05, 0.12])
+def test_the_spread_between_runs_is_recovered_beyond_what_their_intervals_explain(between):
+    level = runlevel.spreads(simulated_runs(runs_=150, between=between, within=0.04))
+    assert set(level) == {"headline.time"}
+    s = level["headline.time"]
+    assert s.spread == pytest.approx(between, rel=0.2) and s.figures == 3 and s.df == 3 * 149 and s.runs == 150
+
+
+def test_runs_that_differ_only_as_their_intervals_say_add_nothing_much():
+    level = runlevel.spreads(simulated_runs(runs_=150, between=0.0, within=0.05))
+    assert level["headline.time"].spread < 0.02
+
+
+def test_one_run_gives_no_run_level_medians_are_left_out_and_measures_group_as_they_should():
+    assert runlevel.spreads(simulated_runs(runs_=1, between=0.1, within=0.05)) == {}
+    two = [[figure("cpu.server", 0.1, 0.05)], [figure("cpu.server", 0.2, 0.05)]]
+    assert runlevel.spreads(two) == {}
+    assert runlevel.group("gap.back_to_back.thread") == "gap.time.thread"
+    assert runlevel.group("headline.peak_memory") == "headline.peak_memory"
+    assert runlevel.group("best.python.flask") == "best.python.flask"
+
+
+def test_a_widened_interval_adds_the_run_level_on_each_side_and_keeps_the_runs_own():
+    own = figure("headline.isolated", 1.5, 0.05)
+    level = {"headline.time": runlevel.Spread("headline.time", 0.1, 3, 6, 3)}
+    (w,) = runlevel.widened([own], level)
+    expected = math.sqrt((Z95 * 0.05) ** 2 + (Z95 * 0.1) ** 2)
+    assert math.log(w.high / w.value) == pytest.approx(expected)
+    assert math.log(w.value / w.low) == pytest.approx(expected)
+    assert (w.own_low, w.own_high, w.run_spread) == (own.low, own.high, 0.1)
+    assert w.half_width == own.half_width and w.value == own.value
+    median, other = figure("cpu.server", 0.1, 0.05), figure("gap.isolated.total", 1.2, 0.05)
+    assert runlevel.widened([median, other], level) == [median, other]
+
+
+def test_cited_figures_of_a_preset_with_committed_runs_carry_their_run_level(tmp_path: Path):
+    """Two committed runs of one preset: each cited ratio's interval is at least its own and
+    holds the run spread of its group; a preset without two committed runs gets none."""
+    committed = runs(CHECKOUT / REFERENCE)
+    quick = [r for r in committed if r.meta()["preset"]["name"] == "quick"]
+    if len(quick) < 2:
+        pytest.skip("needs two committed quick runs in data/reference")
+    reference = tmp_path / "reference"
+    for r in quick[:2]:
+        shutil.copytree(r.path, reference / r.path.name)
+    level = figures.run_level("quick", reference)
+    assert level and all(s.runs == 2 and s.spread >= 0 for s in level.values())
+    found = runlevel.widened(figures.own(Run(reference / quick[0].path.name)), level)
+    widened_ = [f for f in found if f.run_spread > 0]
+    assert widened_, "no figure got a run level"
+    for f in widened_:
+        assert f.low <= f.own_low and f.high >= f.own_high
+        assert f.run_spread == level[runlevel.group(f.id)].spread
+    assert figures.run_level("smoke", reference) == {}
