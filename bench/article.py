@@ -1215,7 +1215,8 @@ def _reads(f: Figure) -> str:
 
 
 def precision(found: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
-    """Every cited figure with its interval, half-width, target and whether it met it, and how
+    """Every cited figure with its interval (with the run level, where its preset has one: the run
+    spread it added, :mod:`bench.runlevel`), its own half-width, target and whether it met it, and how
     the article reads it (:func:`_reads`: "unresolved" where its interval includes 1); and a
     sentence that says plainly which targets were not met."""
     table = pd.DataFrame(
@@ -1225,6 +1226,7 @@ def precision(found: Sequence[Figure]) -> tuple[pd.DataFrame, str]:
                 "value": f.value,
                 "95% low": f.low,
                 "95% high": f.high,
+                "run spread": f.run_spread,
                 "half-width": f.half_width,
                 "target": f.target,
                 "met": f.met,
