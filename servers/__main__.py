@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     port: int = sock.getsockname()[1]
     if options.runs_alone:
+        if args.parent_pid is not None:  # the thread above ends at exec: a process watches instead
+            orphans.guard_group(args.parent_pid)
         _become_the_server(options, sock.fileno(), port, args.port_file)
     app = frameworks.get(options.framework).create_app(options.size, options.pool_workers, **options.app_options())
     try:

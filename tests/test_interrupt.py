@@ -163,3 +163,48 @@ def test_servers_and_pool_workers_end_when_their_owner_is_killed():
             owner.wait(timeout=10)
         for pid in [p for p in (server, *workers) if p and not gone(p)]:  # only if the test failed
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("framework, server", [("litestar", "gunicorn-asgi"), ("quart", "granian")])
+def test_a_production_server_ends_when_its_owner_is_killed(framework, server):
+    """gunicorn and Granian replace the Python process that starts them (exec), which takes its
+    watchdog thread with it: a process beside them watches instead, and ends their group."""
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from servers import launch\n"
+            f"s = launch.serve({framework!r}, 'process', server={server!r}, size=200).start()\n"
+            "print(s.root_pid, flush=True)\n"
+            "sys.stdin.read()\n",
+        ],  # then waits, until it is killed
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    group: list[int] = []
+    try:
+        assert owner.stdout is not None
+        root = int(owner.stdout.readline())
+        group = [p.pid for p in psutil.process_iter() if not gone(p.pid) and _group_of(p.pid) == root]
+        assert root in group and len(group) >= 2  # the server and its worker(s), and the watchdog
+        owner.kill()  # SIGKILL: no finally block, no atexit
+        owner.wait(timeout=10)
+        assert wait_for(lambda: all(gone(p) for p in group), timeout=20), [
+            psutil.Process(p).cmdline() for p in group if not gone(p)
+        ]
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait(timeout=10)
+        for pid in [p for p in group if not gone(p)]:  # only if the test failed
+            os.kill(pid, signal.SIGKILL)
+
+
+def _group_of(pid: int) -> int:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return 0
