@@ -64,7 +64,7 @@ def guard_group(parent: int, interval_s: float = INTERVAL_S) -> int:
         if second:
             os.write(write, str(second).encode())
             os._exit(0)
-        os.close(write)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # not the server's listening socket, nor its log
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the group's SIGTERM is for the server: it ends after it
         _watch_group(guarded, parent, group, interval_s)
     finally:
