@@ -203,6 +203,17 @@ def measure_name(measure: str) -> str:
 RATIO_TICKS = (0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4)
 
 
+def _interval(ax: Any, at: float, low: float, high: float, *, horizontal: bool, color: str) -> None:
+    """A 95% interval drawn from its own low to its own high, with caps: a percentile bootstrap
+    interval need not contain its estimate (a product of ratios over a few trials), so it is
+    not drawn as distances from the point."""
+    mid, half = (low + high) / 2, (high - low) / 2
+    if horizontal:
+        ax.errorbar([mid], [at], xerr=[half], fmt="none", ecolor=color, capsize=3)
+    else:
+        ax.errorbar([at], [mid], yerr=[half], fmt="none", ecolor=color, capsize=3)
+
+
 def _points(ax: Any, shown: list[record.Figure], labels: list[str]) -> None:
     """Ratios as points on a log scale, a row each, with their 95% intervals where they have
     one (an open point where a side had too few trials for an interval), and a line at 1."""
@@ -211,7 +222,8 @@ def _points(ax: Any, shown: list[record.Figure], labels: list[str]) -> None:
         has = bool(np.isfinite(f.low) and np.isfinite(f.high))
         color = "#d62728" if f.met is False else "#1f77b4"
         if has:
-            ax.errorbar([f.value], [k], xerr=[[f.value - f.low], [f.high - f.value]], fmt="o", color=color, capsize=3)
+            _interval(ax, k, f.low, f.high, horizontal=True, color=color)
+            ax.plot([f.value], [k], "o", color=color)
         else:
             ax.plot([f.value], [k], "o", mfc="white", color=color)
             ax.annotate(stats.TOO_FEW, (f.value, k), xytext=(6, 4), textcoords="offset points", fontsize=7)
@@ -622,8 +634,8 @@ def _point_at_n(ax: Any, f: record.Figure, color: str) -> bool:
     """``f`` at its n: a point with its interval, or an open point where it has none (too few
     trials); whether it had one."""
     if np.isfinite(f.low) and np.isfinite(f.high):
-        err = [[f.value - f.low], [f.high - f.value]]
-        ax.errorbar([f.n], [f.value], yerr=err, fmt="o", color=color, capsize=3, markersize=4)
+        _interval(ax, f.n, f.low, f.high, horizontal=False, color=color)
+        ax.plot([f.n], [f.value], "o", color=color, markersize=4)
         return True
     ax.plot([f.n], [f.value], "o", mfc="white", color=color, markersize=5)
     return False

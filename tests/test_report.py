@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure as Canvas
 
-from bench import ablation, figure, figures, presets, report
+from bench import ablation, figure, figures, plots, presets, report
 from bench.config import IDEAL, Config
 
 
@@ -139,3 +140,14 @@ def test_environment_and_reference_tables_from_the_committed_reference():
     where, table = report.beside_reference(ref.trials(), ref)
     assert where.startswith("reference: quick preset on")
     assert (table["this run"] == table["reference"]).all()
+
+
+def test_an_interval_that_does_not_contain_its_estimate_is_drawn_from_its_own_bounds():
+    """A percentile bootstrap interval of a product of ratios over a few trials can miss its
+    estimate (a smoke run's gap.*.rest did): drawn as it is, not refused by matplotlib."""
+    ax = Canvas().add_subplot()
+    missed = figure.Figure("gap.isolated.rest", "", "isolated", 1.0, 1.05, 1.3, 0.12, None, None, 4, 1000, ())
+    plots._points(ax, [missed], ["rest"])
+    (bar,) = [c for c in ax.collections if len(c.get_segments())]
+    ((x0, _), (x1, _)) = bar.get_segments()[0]
+    assert (x0, x1) == pytest.approx((1.05, 1.3))
