@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure as Canvas
 
 from bench import ablation, figure, figures, plots, presets, report
@@ -148,6 +149,6 @@ def test_an_interval_that_does_not_contain_its_estimate_is_drawn_from_its_own_bo
     ax = Canvas().add_subplot()
     missed = figure.Figure("gap.isolated.rest", "", "isolated", 1.0, 1.05, 1.3, 0.12, None, None, 4, 1000, ())
     plots._points(ax, [missed], ["rest"])
-    (bar,) = [c for c in ax.collections if len(c.get_segments())]
+    (bar,) = [c for c in ax.collections if isinstance(c, LineCollection)]
     ((x0, _), (x1, _)) = bar.get_segments()[0]
     assert (x0, x1) == pytest.approx((1.05, 1.3))
