@@ -129,22 +129,24 @@ def test_a_kernel_interrupt_during_a_run_keeps_every_trial_and_stops_the_servers
     ]
 
 
-def test_servers_and_pool_workers_end_when_their_owner_is_killed():
-    owner = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, requests\n"
-            "from servers import launch\n"
-            "s = launch.serve('fastapi', 'process', size=200).start()\n"
-            "requests.get(s.url + '/run', params={'strategy': 'processes', 'workload': 'sleep', 'n': 2, 'size': 1})\n"
-            "print(s.pid, flush=True)\n"
-            "sys.stdin.read()\n",
-        ],  # then waits, until it is killed
+def owner_of(code: str) -> subprocess.Popen[str]:
+    """A Python process that runs ``code`` (with ``launch`` imported: it starts servers and
+    prints a pid), then waits until it is killed."""
+    return subprocess.Popen(
+        [sys.executable, "-c", f"import sys\nfrom servers import launch\n{code}sys.stdin.read()\n"],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+    )
+
+
+def test_servers_and_pool_workers_end_when_their_owner_is_killed():
+    owner = owner_of(
+        "import requests\n"
+        "s = launch.serve('fastapi', 'process', size=200).start()\n"
+        "requests.get(s.url + '/run', params={'strategy': 'processes', 'workload': 'sleep', 'n': 2, 'size': 1})\n"
+        "print(s.pid, flush=True)\n"
     )
     server, workers = 0, []
     try:
@@ -169,20 +171,9 @@ def test_servers_and_pool_workers_end_when_their_owner_is_killed():
 def test_a_production_server_ends_when_its_owner_is_killed(framework, server):
     """gunicorn and Granian replace the Python process that starts them (exec), which takes its
     watchdog thread with it: a process beside them watches instead, and ends their group."""
-    owner = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys\n"
-            "from servers import launch\n"
-            f"s = launch.serve({framework!r}, 'process', server={server!r}, size=200).start()\n"
-            "print(s.root_pid, flush=True)\n"
-            "sys.stdin.read()\n",
-        ],  # then waits, until it is killed
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    owner = owner_of(
+        f"s = launch.serve({framework!r}, 'process', server={server!r}, size=200).start()\n"
+        "print(s.root_pid, flush=True)\n"
     )
     group: list[int] = []
     try:
