@@ -8,6 +8,7 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,3 +109,32 @@ def test_agree_on_the_reference_and_on_a_doctored_copy(tmp_path, capsys):
     assert main(["agree", str(same), str(tmp_path / "missing")]) == 2
     assert main(["agree", str(same), str(doctored), "--figures", "nothing.*"]) == 2
     assert "no figure in common" in capsys.readouterr().err
+
+
+def test_what_calibrated_intervals_can_promise():
+    """docs/method.md, "What agreement can promise": separate runs whose 95% intervals cover the
+    true ratio as they should put an estimate inside another run's interval about five times in
+    six (2 Phi(1.96 / sqrt 2) - 1 = 0.83), so six such runs rarely have every estimate inside
+    all five others' intervals; intervals sqrt 2 wider (a 95% prediction of the next run) about
+    19 times in 20. Simulated runs of known spread, judged by agreement.agree itself."""
+    rng = np.random.default_rng(21)
+    sd, true = 0.06, 1.3
+
+    def runs_of(width: float) -> list[agreement.Agreement]:
+        found = []
+        for _ in range(400):
+            logs = np.log(true) + rng.normal(0, sd, 6)
+            runs = {
+                f"r{i}": [fig(math.exp(y), math.exp(y - width * sd), math.exp(y + width * sd))]
+                for i, y in enumerate(logs)
+            }
+            found += agreement.agree(runs)
+        return found
+
+    calibrated = runs_of(1.96)
+    share = sum(a.inside for a in calibrated) / sum(a.checks for a in calibrated)
+    assert 0.80 < share < 0.87
+    assert 0.18 < sum(a.agrees is True for a in calibrated) / len(calibrated) < 0.35  # "about one time in four"
+    predicted = runs_of(1.96 * math.sqrt(2))
+    share = sum(a.inside for a in predicted) / sum(a.checks for a in predicted)
+    assert 0.93 < share < 0.97
