@@ -40,7 +40,7 @@ from .figures import cited
 from .load import blocking, sweep
 from .load import plots as load_plots
 from .load.folder import requests_of
-from .sides import server_of
+from .sides import FAMILIES, server_of
 from .store import Run
 from .tables import measured, summary
 
@@ -741,7 +741,12 @@ def throughput(load: Run, number: int) -> Shown:
     whether worker processes raised each framework's ceiling."""
     swept = requests_of(load, "sweep")
     if swept.empty:
-        return Shown(mpl.Figure(), _none("Figure", number, "concurrency sweep"), NOTHING)
+        return Shown(
+            mpl.Figure(),
+            _none("Figure", number, "concurrency sweep")
+            + " The quick load preset has one (`make load`; `make article LOAD_RUN=` builds from it).",
+            NOTHING,
+        )
     s = sweep.summarize(swept)
     drawing = load_plots.sweep(s)
     top = s.loc[s.groupby(["framework", "server", "workers", "threads"], sort=False)["throughput_rps"].idxmax()]
@@ -794,6 +799,10 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
             probe = fxs.probe_table(blocking.summarize(requests_))
             query = dict(load.meta().get("load_preset", {}).get("heavy", ()))
             heavy = " (heavy: " + ", ".join(f"{k}={v}" for k, v in query.items()) + ")"
+    # The /ping panel compares every framework behind every server, or none: a few cells of it
+    # would read as the whole (make article's own load run probes the article's cases only).
+    if len(probe) < len(harness.FRAMEWORKS) * len(FAMILIES):
+        probe, heavy = pd.DataFrame(), ""
     if size is None:
         drawing = plots.framework_server(pd.DataFrame(), probe, n=n, size=0)
         return Shown(drawing, _none("Figure", number, "frameworks behind the same servers"), NOTHING)
@@ -869,11 +878,19 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         "Framework or server?",
         says,
         "One worker each. Left and middle: each framework's median time for the article's gather behind its own "
-        f"server, gunicorn and Granian; right: /ping p99 while heavy requests run{heavy}. The ratios are of one "
-        "request after idle. " + said(claims),
+        "server, gunicorn and Granian; right: "
+        + (
+            f"/ping p99 while heavy requests run{heavy}. "
+            if len(probe)
+            else "/ping under load, which this build's load run did not measure behind every server (`make load` "
+            "does; `make article LOAD_RUN=` builds from it). "
+        )
+        + "The ratios are of one request after idle. "
+        + said(claims),
     )
     alt = (
-        f"Median time per framework behind each server family, n={n}, size {size}, and /ping p99 under load; "
+        f"Median time per framework behind each server family, n={n}, size {size}"
+        + (", and /ping p99 under load; " if len(probe) else "; ")
         + "; ".join(f"{f.label} {f.words()} FastAPI's time" for f in held_server[:3])
         + "."
     )

@@ -60,6 +60,10 @@ GIVEN: tuple[Given, ...] = (
     Given("exceeds 600 s", "servers/worktime.py's DEFAULT_LIMIT_S"),
     Given("up to 600 s", "servers/worktime.py's DEFAULT_LIMIT_S"),
     Given("at least 90% of the other runs' intervals", "bench/agreement.py's INSIDE_SHARE"),
+    Given(
+        "near 99.9% predictions, about 2.4 times",
+        "normal quantiles: z(0.9995) sqrt 2 / z(0.975) = 2.37 (tests/test_agree.py checks the rates)",
+    ),
     Given("within a factor of 1.3", "bench/explore.py's tolerance of a prediction"),
     Given("1.0 means", "the definition of parallelism and of the ratios to the ideal"),
     Given("1.0: one after another", "the definition of parallelism"),

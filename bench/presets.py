@@ -264,10 +264,12 @@ PRESETS: dict[str, Preset] = {
             sizes=QUICK_SIZES,
             grids=(
                 *REPRODUCTION,
-                *(replace(g, repeats=16) for g in ARTICLE_SERVERS),
+                *(replace(g, repeats=10) for g in ARTICLE_SERVERS),
                 *sizes_of_the_gap((500, 750, 1250), repeats=4),
                 replace(FRAMEWORK_SERVER, size=QUICK_FXS_SIZE, repeats=4),
-                replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False),
+                # The matrix and the speed-up against n: points (two trials each, no interval
+                # either way: the budget of make article holds the quick run to about three minutes).
+                replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False, repeats=2),
                 # Speed-up against n: the strategies that can gain, and the baseline.
                 Grid(
                     size=QUICK_MATRIX_SIZE,
@@ -277,6 +279,7 @@ PRESETS: dict[str, Preset] = {
                     ideal_strategies=("sequential", "processes"),
                     warmup=False,
                     over_n=True,
+                    repeats=2,
                 ),
                 # Each framework's other endpoint style (FastAPI def, Flask async def) where it
                 # changes what gather and sequential do: CPU work and waiting.
@@ -288,10 +291,11 @@ PRESETS: dict[str, Preset] = {
                     workloads=("article", "sleep"),
                     strategies=("gather", "sequential"),
                     warmup=False,
+                    repeats=2,
                 ),
             ),
             targets=(*QUICK_TARGETS, *FXS_TARGETS),
-            budget_s=190.0,
+            budget_s=150.0,
             max_repeats=48,
         ),
         Preset(

@@ -15,6 +15,7 @@ import nbformat
 import papermill
 import pytest
 from nbstripout import strip_output
+from papermill.translators import PythonTranslator
 
 from bench.explore import free_threaded_here
 from bench.workshop import SIZES, sizes
@@ -62,6 +63,19 @@ def test_the_three_notebooks_are_committed_stripped():
         again = strip(nbformat.from_dict(json.loads(json.dumps(nb))))
         assert again == nb, f"{name}.ipynb was committed without the filter (run make, then git add it again)"
         assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), name
+
+
+def test_papermill_reads_every_parameter_with_its_help(caplog):
+    """Papermill parses each parameters cell line by line and only warns ("Unable to parse line",
+    printed under make article) on a line it cannot read, e.g. one whose comment holds ``=``;
+    every assignment must come back as a parameter."""
+    for name in NAMES:
+        (cell,) = [c for c in committed(name).cells if "parameters" in c.metadata.get("tags", [])]
+        assigned = re.findall(r"^(\w+)\s*=", cell.source, re.M)
+        with caplog.at_level("WARNING"):
+            found = [p.name for p in PythonTranslator.inspect({"source": cell.source})]
+        assert found == assigned, f"{name}.ipynb: papermill read {found} of {assigned}"
+        assert "Unable to parse" not in caplog.text, caplog.text
 
 
 @pytest.mark.slow

@@ -85,38 +85,25 @@ LOAD_PRESETS: dict[str, LoadPreset] = {
         ),
         LoadPreset(
             "article",
-            "about a minute: gather, threads and processes in the article's two frameworks' own endpoint "
-            "styles, and gather in the other style, probed (sequential blocks as gather does); every "
-            "framework's gather behind each server family probed; four configurations swept over C = 1 "
-            "and 4 (the article notebook's many-clients section)",
+            "about half a minute: gather, threads and processes in the article's two frameworks' own endpoint "
+            "styles, and gather in the other style, probed (the article notebook's many-clients section); "
+            "the framework x server probe and the concurrency sweep are the quick preset's",
             heavy=(("workload", "article"), ("n", 4), ("size", 1000)),
             probe_cases=tuple(
-                dict.fromkeys(
-                    (
-                        *(
-                            c
-                            for c in CASES
-                            if c.framework in harness.ARTICLE_FRAMEWORKS
-                            and c.strategy != "sequential"
-                            and (c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather")
-                        ),
-                        *probe_cases(),
-                    )
-                )
+                c
+                for c in CASES
+                if c.framework in harness.ARTICLE_FRAMEWORKS
+                and c.strategy != "sequential"
+                and (c.endpoint == harness.NATIVE_ENDPOINT[c.framework] or c.strategy == "gather")
             ),
             probe_clients=2,
             ping_rate=20,
             probe_s=1.0,
             baseline_s=0.25,
-            sweep_setups=(
-                Setup("flask", "werkzeug"),
-                Setup("flask", "gunicorn-sync", workers=2),
-                Setup("fastapi", "uvicorn"),
-                Setup("fastapi", "gunicorn-uvicorn", workers=2),
-            ),
-            sweep_clients=(1, 4),
-            sweep_s=1.0,
-            sweep_max_requests=1000,
+            sweep_setups=(),
+            sweep_clients=(),
+            sweep_s=0,
+            sweep_max_requests=0,
         ),
         LoadPreset(
             "overload",
