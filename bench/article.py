@@ -220,7 +220,7 @@ def timelines(df: pd.DataFrame, number: int, *, n: int, size: int) -> Shown:
         par = stats.median_ci(p.trials["parallelism"])
         k = len(p.trials)
         low, high = (par.low, par.high) if k >= stats.MIN_TRIALS else (np.nan, np.nan)
-        who = "the in-process ideal" if p.framework == IDEAL else f"{p.framework} in {MODE_WORDS[p.mode]}"
+        who = _framework_label(p.framework) + ("" if p.framework == IDEAL else f" in {MODE_WORDS[p.mode]}")
         facts.append(Fact(who, par.value, low, high, k))
     says = Says.of_rows(pd.concat([p.trials for p in panels]))
     values = [f.value for f in facts]
@@ -414,16 +414,16 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
     for w, g in served.groupby("workload", sort=True):
         facts = tuple(_cell_fact(r) for r in g.to_dict("records"))
         best = {
-            fw: max((f for f in facts if f.label.startswith(f"{fw} ")), key=lambda f: f.value)
+            fw: max((f for f in facts if f.label.startswith(f"{_framework_label(fw)} ")), key=lambda f: f.value)
             for fw in g["framework"].unique()
         }
-        named = {fw: f.label for fw, f in best.items()}
+        named = {f"{_framework_label(fw)} ": f.label for fw, f in best.items()}
         claims.append(
             cl.stated(
                 f"works.best.{w}",
                 f"{w}: fastest " + joined([f"{f.label}, {f.words()}" for f in best.values()]),
                 facts,
-                cl.fastest({f"{fw} ": label for fw, label in named.items()}),
+                cl.fastest(named),
                 cites=cites,
                 scope=Says.of_rows(g).scope(),
             )
@@ -431,7 +431,7 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
     gathered = served[(served["workload"] == "article") & (served["strategy"] == "gather")]
     if len(gathered):
         facts = tuple(
-            Fact(str(r["framework"]), r["speedup"], r["low"], r["high"], r["trials"])
+            Fact(_framework_label(str(r["framework"])), r["speedup"], r["low"], r["high"], r["trials"])
             for r in gathered.to_dict("records")
         )
         claims.append(
@@ -441,7 +441,8 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
                 lambda f: f.value < SERIAL,
                 cites=cites,
                 scope=Says.of_rows(gathered).scope(),
-                said=f"the article's gather gained nothing (speed-up at most {max(f.value for f in facts):.2f})",
+                said="the article's gather gained nothing over the same tasks one after another (a speed-up under "
+                f"{SERIAL:g}: {', '.join(f'{f.label} {f.value:.2f}x' for f in facts)})",
                 every="whatever the framework",
                 over="framework",
             )
@@ -470,7 +471,8 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
     top = served.sort_values("speedup").iloc[-1] if len(served) else cells.iloc[0]
     alt = (
         f"Heatmap of speed-up, a row per workload and a column per strategy and framework; the largest served "
-        f"speed-up is {top['speedup']:.1f}x ({top['workload']} with {top['strategy']} on {top['framework']})."
+        f"speed-up is {top['speedup']:.1f}x ({top['workload']} with {top['strategy']} on "
+        f"{_framework_label(str(top['framework']))})."
     )
     return Shown(drawing, caption, says, tuple(claims), alt)
 
@@ -487,8 +489,17 @@ def _counted(*, few: int, open_: int) -> Rule:
 
 def _cell_fact(r: Mapping[Any, Any]) -> Fact:
     return Fact(
-        f"{r['framework']} {r['strategy']}", float(r["speedup"]), float(r["low"]), float(r["high"]), int(r["trials"])
+        f"{_framework_label(str(r['framework']))} with {r['strategy']}",
+        float(r["speedup"]),
+        float(r["low"]),
+        float(r["high"]),
+        int(r["trials"]),
     )
+
+
+def _framework_label(framework: str) -> str:
+    """A framework as the reader reads it (``FastAPI``), the in-process ideal as such."""
+    return "the in-process ideal" if framework == IDEAL else harness.framework(framework).label
 
 
 # -- Appendix: each workload's timelines ---------------------------------------------------
