@@ -230,8 +230,8 @@ def timelines(df: pd.DataFrame, number: int, *, n: int, size: int) -> Shown:
         lambda f: f.value < SERIAL,
         cites=f"Figure {number}",
         scope=says.scope(),
-        said=f"the article's gather ran its tasks one after another (median parallelism {min(values):.2f} to "
-        f"{max(values):.2f}; 1.0: one after another, {n}: all at once)",
+        said=f"the article's gather ran its tasks one after another (median parallelism {cl.value_range(values)}; "
+        f"1.0: one after another, {n}: all at once)",
         every="whatever the server and mode",
         over="server",
     )
@@ -244,7 +244,7 @@ def timelines(df: pd.DataFrame, number: int, *, n: int, size: int) -> Shown:
     )
     alt = (
         f"Task timelines of the article's gather, n={n}, size {size}, one panel per server: the bars of the {n} "
-        f"tasks follow one another; median parallelism {min(values):.2f} to {max(values):.2f}."
+        f"tasks follow one another; median parallelism {cl.value_range(values)}."
     )
     return Shown(drawing, caption, says, (claim,), alt)
 
@@ -924,7 +924,8 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
     against the run's cores; each workload's best speed-up at the cores, and the gather that
     never overlaps."""
     t = _trusted_rows(scaling_.curves(scaling_.table(measured(df))))
-    drawing = plots.scaling(t, cores=cores, interval="95% interval, from 8 trials")
+    carried = not t.empty and bool((t["trials"] >= stats.MIN_TRIALS).any())
+    drawing = plots.scaling(t, cores=cores, interval="95% interval, from 8 trials" if carried else "")
     if t.empty:
         return Shown(drawing, _none("Figure", number, "workload measured at two n or more"), NOTHING)
     says = Says.of_rows(t.assign(mode=[IN_PROCESS if f == IDEAL else "process" for f in t["framework"]]))
@@ -934,7 +935,13 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
     served = t[(t["framework"] != IDEAL) & (t["n"] == at)]
     for w, g in served.groupby("workload", sort=True):
         facts = tuple(
-            Fact(f"{r['strategy']} on {r['framework']}", r["speedup"], r["low"], r["high"], int(r["trials"]))
+            Fact(
+                f"{r['strategy']} on {_framework_label(str(r['framework']))}",
+                r["speedup"],
+                r["low"],
+                r["high"],
+                int(r["trials"]),
+            )
             for r in g.to_dict("records")
         )
         top = max(facts, key=lambda f: f.value)
@@ -978,7 +985,7 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
     best = served.sort_values("speedup").iloc[-1] if len(served) else t.iloc[0]
     alt = (
         f"Speed-up against n on log scales, a panel per workload; the largest at n={at} is {best['speedup']:.1f}x "
-        f"({best['workload']} with {best['strategy']} on {best['framework']})."
+        f"({best['workload']} with {best['strategy']} on {_framework_label(str(best['framework']))})."
     )
     return Shown(drawing, caption, says, tuple(claims), alt)
 
@@ -1046,7 +1053,7 @@ def answers(shown: Mapping[str, Shown]) -> list[Claim]:
         if all(v < SERIAL for v in values):
             text = (
                 "**No.** Neither framework ran the article's tasks in parallel: median parallelism "
-                f"{min(values):.2f} to {max(values):.2f}, where 1.0 is one after another"
+                f"{cl.value_range(values)} in every configuration, where 1.0 is one after another"
             )
             add("parallel.every", text, "parallel")
         else:

@@ -109,6 +109,12 @@ def joined(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def value_range(values: Sequence[float]) -> str:
+    """``values`` as two-decimal words: ``1.00`` when they all read alike, else ``0.98 to 1.03``."""
+    low, high = f"{min(values):.2f}", f"{max(values):.2f}"
+    return low if low == high else f"{low} to {high}"
+
+
 @dataclass(frozen=True)
 class Rule:
     """What must be true of a claim's facts for its words to hold: ``says`` in words, ``test``

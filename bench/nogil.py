@@ -268,8 +268,7 @@ def _gather(s: Selected, number: int) -> Claim | None:
             tuple(sorted({c.mode for f in s.gathers for c in f.configs})),
             (_interpreter(s, FREE_THREADED), _interpreter(s, "")),
         ),
-        said=f"the article's gather ran its tasks one after another (median parallelism {min(values):.2f} to "
-        f"{max(values):.2f})",
+        said=f"the article's gather ran its tasks one after another (median parallelism {cl.value_range(values)})",
         every="with and without the GIL, whatever the side and n",
         over="side, interpreter and n",
     )

@@ -25,6 +25,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
+from servers import harness
+
 from . import ablation, headline, memo, selection, stats
 from . import figure as record
 from . import size as by_size
@@ -91,7 +93,11 @@ def timelines(panels: list[Panel], *, strategy: str, workload: str, n: int, size
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     for ax, p in zip(axes, panels, strict=True):
         t = p.drawn
-        title = f"{p.framework} / {p.mode}" + (f" / {p.endpoint} endpoint" if p.framework != IDEAL else "")
+        title = (
+            "in-process ideal (no server)"
+            if p.framework == IDEAL
+            else f"{harness.framework(p.framework).label}, {p.mode} mode, {p.endpoint} endpoint"
+        )
         draw_tasks(
             ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], COLORS.get(p.framework, "#999"), labels=True
         )
@@ -496,7 +502,7 @@ def scaling(t: pd.DataFrame, *, cores: int | None, interval: str = "95% interval
         ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         ax.set_title(f"{w} (size {int(g['size'].iloc[0])})", fontsize=9)
         ax.set_xlabel("n tasks")
-        ax.set_ylabel(f"speed-up ({interval})")
+        ax.set_ylabel(f"speed-up ({interval})" if interval else "speed-up")
         ax.grid(alpha=0.3)
     for ax in axes[len(workloads) :]:
         ax.axis("off")
