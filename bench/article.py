@@ -833,6 +833,20 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     held_server = [Fact.of(by[c.id], _cell_name(c.framework, c.family)) for c in cs if c.held == "server"]
     held_framework = [Fact.of(by[c.id], _cell_name(c.framework, c.family)) for c in cs if c.held == "framework"]
     claims = []
+    ratios = held_server + held_framework
+    if ratios and not any(f.has_interval for f in ratios):
+        # No ratio has the trials for an interval: judging none of them is not finding no effect.
+        claims.append(
+            cl.stated(
+                "servers.too_few",
+                f"No ratio is judged: each cell has {stats.TOO_FEW} ({_counts(f.trials for f in ratios)} a side)",
+                tuple(ratios),
+                cl.each(stats.TOO_FEW, lambda f: not f.has_interval),
+                cites=cites,
+                scope=scope,
+            )
+        )
+        held_server, held_framework = [], []
     if held_server:
         claims.append(
             cl.general(
@@ -906,6 +920,12 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         + "."
     )
     return Shown(drawing, caption, says, tuple(claims), alt)
+
+
+def _counts(trials: Iterable[int]) -> str:
+    """Trial counts in words: ``3``, or ``3 to 5``."""
+    seen = sorted(set(trials))
+    return f"{seen[0]}" if len(seen) == 1 else f"{seen[0]} to {seen[-1]}"
 
 
 def _cell_name(framework: str, family: str) -> str:

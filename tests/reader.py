@@ -17,8 +17,13 @@ WORD = re.compile(r"[\w§]+(?:[.,'-][\w§]+)*")
 #: A figure id of the analysis (``fxs.back_to_back.server.litestar.granian``, ``gap.isolated.debug``).
 INTERNAL_ID = re.compile(r"\b(?:fxs|gap|headline|best|scaling|gil|cpu|parallelism|size)\.[a-z_]+\.[\w.]+")
 ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:work|home|tmp|usr|opt|root|Users|var)/")
-#: Raw output: a dict's repr, a server's address, pandas' truncation marker.
-RAW = (re.compile(r"\{'\w+': "), re.compile(r"https?://127\.0\.0\.1:\d+"), re.compile(r"\d+ rows × \d+ columns"))
+#: Raw output: a dict's repr, a server's address, pandas' truncation marker, a figure's repr.
+RAW = (
+    re.compile(r"\{'\w+': "),
+    re.compile(r"https?://127\.0\.0\.1:\d+"),
+    re.compile(r"\d+ rows × \d+ columns"),
+    re.compile(r"<Figure size \d+x\d+ with \d+ Axes>"),
+)
 
 
 def text_of(page: str) -> str:
