@@ -245,5 +245,5 @@ def test_the_scaling_captions_best_is_what_its_panel_draws_highest():
     candidates = {label: ys[4] for label, ys in drawn.items() if label.endswith(", fastapi") and 4 in ys}
     highest = max(candidates, key=lambda label: candidates[label]).split(",")[0]
     (claim,) = [c for c in shown.claims if c.id == "scaling.best.python"]
-    assert claim.holds and claim.text.startswith(f"python at n=4: fastest {highest} on fastapi"), (claim.text, drawn)
+    assert claim.holds and claim.text.startswith(f"python at n=4: fastest {highest} on FastAPI"), (claim.text, drawn)
     assert highest == "processes"
