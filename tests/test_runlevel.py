@@ -71,6 +71,7 @@ def test_a_widened_interval_adds_the_run_level_on_each_side_and_keeps_the_runs_o
     assert runlevel.widened([median, other], level) == [median, other]
 
 
+@pytest.mark.slow  # the bootstraps of two committed runs: seconds
 def test_cited_figures_of_a_preset_with_committed_runs_carry_their_run_level(tmp_path: Path):
     """Two committed runs of one preset: each cited ratio's interval is at least its own and
     holds the run spread of its group; a preset without two committed runs gets none."""
