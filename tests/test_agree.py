@@ -90,15 +90,20 @@ def test_only_the_figures_all_runs_cite_and_the_patterns_match():
 @pytest.mark.slow
 def test_agree_on_the_reference_and_on_a_doctored_copy(tmp_path, capsys):
     """The same trials agree with themselves (exit 0); Flask's times made 1.5x longer in one copy
-    disagree on the headline (exit 1, the figure named); bad input exits 2."""
-    same, doctored = tmp_path / "same", tmp_path / "doctored"
-    shutil.copytree(REFERENCE, same)
-    shutil.copytree(REFERENCE, doctored)
+    disagree on the headline (exit 1, the figure named); bad input exits 2. The copies name a
+    preset without committed runs, so that no run level is estimated (its own test is in
+    test_runlevel.py): each agree reads only the runs it is given."""
+    same, again, doctored = tmp_path / "same", tmp_path / "again", tmp_path / "doctored"
+    for copy in (same, again, doctored):
+        shutil.copytree(REFERENCE, copy)
+        meta = json.loads((copy / "meta.json").read_text())
+        meta["preset"]["name"] = "copy"
+        (copy / "meta.json").write_text(json.dumps(meta))
     df = pd.read_csv(doctored / "trials.csv")
     df.loc[df["framework"] == "flask", "client_wall_s"] *= 1.5
     df.to_csv(doctored / "trials.csv", index=False)
 
-    assert main(["agree", str(REFERENCE), str(same), "--figures", "headline.isolated"]) == 0
+    assert main(["agree", str(same), str(again), "--figures", "headline.isolated"]) == 0
     assert "agree on all 1 judged figures" in capsys.readouterr().out
 
     assert main(["agree", str(same), str(doctored), "--figures", "headline.*", "--json"]) == 1
