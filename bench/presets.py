@@ -311,7 +311,7 @@ PRESETS: dict[str, Preset] = {
                 ),
             ),
             targets=(*QUICK_TARGETS, *FXS_TARGETS),
-            budget_s=135.0,
+            budget_s=125.0,
             max_repeats=48,
         ),
         Preset(
