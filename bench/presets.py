@@ -130,13 +130,12 @@ def best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
     )
 
 
-#: The gil preset's task sizes: pure Python at workshop size (one task about 0.13 s, as the
-#: issue measured it), the others at about 0.05 s, so that its 300 configurations fit in
-#: five minutes on 2 cores.
-#: Pure Python at about a quarter of a second a task under the project's Python (0.26 s; 0.38 s
-#: on the free-threaded build): a thread's start and the request's fixed costs are a small
-#: share of it, so that two threads' speed-up is the interpreter's, not the overhead's (at
-#: 0.13 s a task, the ideal's was 1.43x where two bare threads reached 1.66x).
+#: The gil preset's task sizes, so that its 300 configurations fit in five minutes on 2 cores:
+#: the others at about 0.05 s a task; pure Python at about a quarter of a second under the
+#: project's Python (0.26 s; 0.38 s on the free-threaded build), so that a thread's start and
+#: the request's fixed costs are a small share of it and two threads' speed-up is the
+#: interpreter's, not the overhead's (at 0.13 s a task, the gil run of 2026-12-01 14:47 UTC
+#: gave the ideal 1.43x where two bare threads, timed alone that evening, reached 1.66x).
 GIL_SIZES = (("python", 2400), ("matmul", 800), ("sleep", 50))
 GIL_ARTICLE_SIZE = 700
 #: Flask's thread per request: one sync request of one pure-Python task, from this many
