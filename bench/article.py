@@ -839,7 +839,8 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         claims.append(
             cl.stated(
                 "servers.too_few",
-                f"No ratio is judged: each cell has {stats.TOO_FEW} ({_counts(f.trials for f in ratios)} a side)",
+                f"No ratio is judged: each cell has {stats.TOO_FEW} "
+                f"({cl.value_range((f.trials for f in ratios), fmt='d')} a side)",
                 tuple(ratios),
                 cl.each(stats.TOO_FEW, lambda f: not f.has_interval),
                 cites=cites,
@@ -920,12 +921,6 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         + "."
     )
     return Shown(drawing, caption, says, tuple(claims), alt)
-
-
-def _counts(trials: Iterable[int]) -> str:
-    """Trial counts in words: ``3``, or ``3 to 5``."""
-    seen = sorted(set(trials))
-    return f"{seen[0]}" if len(seen) == 1 else f"{seen[0]} to {seen[-1]}"
 
 
 def _cell_name(framework: str, family: str) -> str:

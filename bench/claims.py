@@ -109,9 +109,11 @@ def joined(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def value_range(values: Sequence[float]) -> str:
-    """``values`` as two-decimal words: ``1.00`` when they all read alike, else ``0.98 to 1.03``."""
-    low, high = f"{min(values):.2f}", f"{max(values):.2f}"
+def value_range(values: Iterable[float], fmt: str = ".2f") -> str:
+    """``values`` in words at format ``fmt``: ``1.00`` when they all read alike, else
+    ``0.98 to 1.03`` (``fmt="d"`` for counts: ``3``, ``3 to 5``)."""
+    seen = list(values)
+    low, high = format(min(seen), fmt), format(max(seen), fmt)
     return low if low == high else f"{low} to {high}"
 
 

@@ -112,6 +112,12 @@ def committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
     return [r for r in runs(reference) if r.meta().get("preset", {}).get("name") == preset] if preset else []
 
 
+def committed_beside(run: Run, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
+    """The committed runs of ``run``'s preset under ``reference``, ``run`` itself left out
+    (a committed run set beside the others), oldest first."""
+    return [r for r in committed(str(run.meta().get("preset", {}).get("name", "")), reference) if r.id != run.id]
+
+
 def own(run: Run) -> list[Figure]:
     """The figures the article cites with the run's own intervals (no run level). Kept for
     the run's files as they are (a report and its drawings ask twice; the bootstraps take
