@@ -70,7 +70,7 @@ lock: $(VENV)/.installed
 # measuring them (a committed reference run, or what make run and make load made): seconds.
 article: $(VENV)/.installed
 	@mkdir -p $(BUILD)
-	@$(PY) -m bench.notebook notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
+	@$(PY) -m bench.frontends.notebook notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
 		-p preset $(PRESET) -p out $(abspath $(OUT)) $(if $(GIL_RUN),-p gil_run $(abspath $(GIL_RUN))) \
 		$(if $(RUN),-p run $(abspath $(RUN))) $(if $(LOAD_RUN),-p load_run $(abspath $(LOAD_RUN)))
 	@$(MAKE) --no-print-directory -j2 article-html article-reader-html

@@ -14,10 +14,11 @@ from typing import Any
 import psutil
 import pytest
 
-from bench import debian, memo
-from bench.config import Config
-from bench.records import Measurement, TrialRow
-from bench.store import Run
+from bench.analysis import results_cache
+from bench.instrument import debian
+from bench.instrument.store import Run
+from bench.vocabulary.config import Config
+from bench.vocabulary.records import Measurement, TrialRow
 from servers import frameworks, launch
 
 from .doc_commands import LONG_S, RUN_SMOKE, SMOKE_SCRATCH, newest, shared_scratch
@@ -39,13 +40,13 @@ ARTICLE_ROUTES = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Results kept on disk (:mod:`bench.memo`) live in a folder of this session's, made by the
+    """Results kept on disk (:mod:`bench.analysis.results_cache`) live in a folder of this session's, made by the
     first process (the xdist workers and every command a test runs inherit it): each session
     computes its own, and none is left in the user's cache."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return  # a worker: the session's first process made it
     folder = tempfile.mkdtemp(prefix="fanout-bench-results-")
-    os.environ[memo.ENV] = folder
+    os.environ[results_cache.ENV] = folder
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 

@@ -29,8 +29,11 @@ import pandas as pd
 import pytest
 import requests
 
-from bench import debian, nogil, records, variance
-from bench.load.external import read_locust
+from bench.analysis import variance
+from bench.instrument import debian
+from bench.instrument.load.external import read_locust
+from bench.presentation import without_gil
+from bench.vocabulary import records
 
 from . import reader
 from .conftest import wait_for
@@ -66,7 +69,7 @@ def article_built(s: Scratch, f: Finished) -> None:
     said = f.out + f.err
     assert noise(said) == [], noise(said)  # progress and the result, no warning a reader cannot act on
     assert f.out.rstrip().splitlines()[-1].startswith("built build/article.html"), f.out[-500:]
-    # make article's runner (bench/notebook.py): what it runs with, each section as it starts, where it went
+    # make article's runner (bench/frontends/notebook.py): what it runs with, each section as it starts, where it went
     lines = f.out.splitlines()
     assert lines[0].startswith("notebooks/article.ipynb: executing with preset=smoke"), lines[0]
     sections = [line.split("] ", 1)[1] for line in lines if re.match(r"\[\d+:\d\d\] ", line)]
@@ -88,7 +91,7 @@ def article_built(s: Scratch, f: Finished) -> None:
     assert any("claims.check(" in c.source for c in nb.cells)
     # The part without the GIL reads the committed gil run if there is one, else says how to make one.
     page = reader.text_of((build / "article-reader.html").read_text())
-    no_gil_run = nogil.default_run(s.path) is None
+    no_gil_run = without_gil.default_run(s.path) is None
     assert ("built without a run of the gil preset" in " ".join(page.split())) == no_gil_run
     assert ("Figure 9. Without the GIL" in page) != no_gil_run
 
@@ -272,7 +275,7 @@ def docs_rendered(s: Scratch, f: Finished) -> None:
 
 def presets_listed(s: Scratch, f: Finished) -> None:
     f.ok()
-    from bench import presets
+    from bench.instrument import presets
 
     assert all(name in f.out for name in presets.PRESETS)
 

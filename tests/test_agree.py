@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import agreement, report
-from bench.__main__ import main
-from bench.figure import Figure
+from bench.analysis import agreement
+from bench.analysis.figure import Figure
+from bench.frontends.cli import main
+from bench.presentation import report
 
 #: The oldest committed reference run.
 REFERENCE = sorted((Path(__file__).resolve().parent.parent / "data" / "reference").glob("*/meta.json"))[0].parent

@@ -28,57 +28,18 @@ def imports(path: Path) -> set[str]:
     return found
 
 
-#: bench's layers, from the ground up, and the modules on each (paths under bench/, dotted). A
-#: module imports only modules on its own floor or below; a new module is given its floor here.
-LAYERS: dict[str, tuple[str, ...]] = {
-    # what is measured, named: configurations, grids, the presets' model, sides; records; statistics
-    "vocabulary": ("__init__", "load.__init__", "config", "sides", "records", "stats", "memo"),
-    # measuring: one trial, a run's lifecycle, the stopping rule, the named presets, the store,
-    # the machine; many clients at once
-    "instrument": (
-        "probe",
-        "progress",
-        "environment",
-        "store",
-        "debian",
-        "speedup",
-        "presets",
-        "trial",
-        "stopping",
-        "steady",
-        "lifecycle",
-        "load.aio",
-        "load.loops",
-        "load.blocking",
-        "load.sweep",
-        "load.external",
-        "load.presets",
-        "load.folder",
-    ),
-    # tables from trials; the figure record; each family of figures; what each figure draws
-    "analysis": (
-        "tables",
-        "figure",
-        "headline",
-        "ablation",
-        "size",
-        "best",
-        "framework_server",
-        "scaling",
-        "gil",
-        "runlevel",
-        "figures",
-        "selection",
-        "claims",
-        "agreement",
-        "variance",
-    ),
-    # report text and JSON, plots, the article's captions
-    "presentation": ("report", "plots", "article", "nogil", "load.plots", "load.report", "rendering"),
-    # what a user runs: the command line, the explorer and its panel, the workshop, the runs
-    "front ends": ("__main__", "trials", "sources", "explore", "panel", "workshop", "load.runner", "docs", "notebook"),
-}
-FLOOR = {f"bench.{m}": k for k, modules in enumerate(LAYERS.values()) for m in modules}
+#: bench's floors, from the ground up: each is a folder of bench/, and a module's floor is the
+#: folder it lies in (bench/__init__.py and bench/__main__.py, which name the public surface and
+#: the command line, stand on the top floor). A module imports only modules on its own floor or below.
+FLOORS = ("vocabulary", "instrument", "analysis", "presentation", "frontends")
+TOP = {"bench.__init__", "bench.__main__"}
+
+
+def floor_of(module: str) -> int:
+    """The floor of a bench module (dotted, a package's ``__init__`` as ``pkg.__init__``)."""
+    if module in TOP:
+        return len(FLOORS) - 1
+    return FLOORS.index(module.split(".")[1])
 
 
 def module_of(path: Path) -> str:
@@ -91,13 +52,19 @@ def bench_modules() -> dict[str, Path]:
 
 
 def bench_imports(path: Path) -> set[str]:
-    """The bench modules ``path`` imports, wherever it does (inside a function too): a package
-    as its ``__init__``, ``from . import x`` as the module x where x is one."""
+    """The bench modules ``path`` imports, wherever it does (inside a function too): ``from
+    pkg import x`` as the module ``pkg.x`` where x is one, else as the package's ``__init__``
+    (a name of its public surface)."""
     known = bench_modules()
     package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        for name in _named(node, package):
+        names = _named(node, package)
+        if isinstance(node, ast.ImportFrom):
+            base = min(names, key=len)
+            modules = {n for n in names - {base} if n in known or f"{n}.__init__" in known}
+            names = modules if modules == names - {base} else names
+        for name in names:
             for candidate in (name, f"{name}.__init__"):
                 if candidate in known:
                     found.add(candidate)
@@ -159,11 +126,19 @@ def imports_inside_functions(path: Path) -> list[str]:
     return out
 
 
-def test_every_bench_module_has_its_floor():
-    modules = set(bench_modules())
-    declared = set(FLOOR)
-    assert modules <= declared, f"give these modules a layer in LAYERS: {sorted(modules - declared)}"
-    assert declared <= modules, f"LAYERS names modules that do not exist: {sorted(declared - modules)}"
+def test_every_bench_module_stands_in_a_floor_folder():
+    outside = [m for m in bench_modules() if m not in TOP and m.split(".")[1] not in FLOORS]
+    assert not outside, f"modules outside bench's floors ({', '.join(FLOORS)}): {outside}"
+    assert {p.name for p in (ROOT / "bench").iterdir() if p.is_dir() and p.name != "__pycache__"} == set(FLOORS)
+
+
+def test_no_module_name_repeats_under_bench():
+    names: dict[str, list[str]] = {}
+    for m in bench_modules():
+        if not m.endswith("__init__") and m not in TOP:
+            names.setdefault(m.rsplit(".", 1)[1], []).append(m)
+    repeated = {n: ms for n, ms in names.items() if len(ms) > 1}
+    assert not repeated, f"module names used twice under bench/: {repeated}"
 
 
 def test_bench_has_no_import_cycle():
@@ -177,14 +152,24 @@ def test_no_bench_module_is_imported_inside_a_function():
 
 
 def test_each_module_imports_only_from_its_own_floor_or_below():
-    names = list(LAYERS)
     upward = [
-        f"{m} ({names[FLOOR[m]]}) imports {n} ({names[FLOOR[n]]})"
+        f"{m} ({FLOORS[floor_of(m)]}) imports {n} ({FLOORS[floor_of(n)]})"
         for m, imported in graph().items()
         for n in sorted(imported)
-        if m in FLOOR and n in FLOOR and FLOOR[n] > FLOOR[m]
+        if floor_of(n) > floor_of(m)
     ]
     assert not upward, "imports that run back up: " + "; ".join(upward)
+
+
+def test_bench_modules_import_modules_not_the_public_surface():
+    """The surface (``bench/__init__.py`` and each floor's ``__init__``) is for notebooks and
+    users: inside bench, a module imports the module that defines a name."""
+    through = {
+        m: sorted(n for n in imported if n.endswith("__init__"))
+        for m, imported in graph().items()
+        if not m.endswith("__init__") and any(n.endswith("__init__") for n in imported)
+    }
+    assert not through, f"imports through a package's __init__ (import the defining module): {through}"
 
 
 def test_the_cycle_finder_finds_a_cycle_and_only_one():
@@ -270,10 +255,10 @@ def test_a_framework_is_one_glue_module_and_one_registry_entry_that_the_rest_pic
     """Every entry of the registry has its glue module, and everything that names frameworks
     takes them from the registry: bench's command line, the panel, the plots, the blocking
     probe, the sweep, the presets' framework x server grid and the tests' shared servers."""
-    from bench import plots, presets
-    from bench.__main__ import parser as bench_parser
-    from bench.load import blocking, sweep
-    from bench.load import presets as load_presets
+    from bench.frontends.cli import parser as bench_parser
+    from bench.instrument import presets
+    from bench.instrument.load import blocking, load_presets, sweep
+    from bench.presentation import plots
     from servers import frameworks
 
     for f in frameworks.REGISTRY.values():

@@ -7,8 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from bench import article, figure, presets, report, selection, stats
-from bench.article import NOTHING, Says, Shown
+from bench.analysis import figure, selection
+from bench.instrument import presets
+from bench.presentation import article, report
+from bench.presentation.article import NOTHING, Says, Shown
+from bench.vocabulary import stats
 
 SMOKE = presets.resolve(presets.get("smoke"))
 SIZE = SMOKE.size or 0

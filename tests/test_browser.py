@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bench.explore import COLUMNS
+from bench.frontends.explore import COLUMNS
 
 from .conftest import chromium
 from .doc_commands import BIN, ROOT, stop

@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import article, claims, figure, nogil, stats, store
-from bench.claims import Fact, Scope
+from bench.analysis import claims, figure
+from bench.analysis.claims import Fact, Scope
+from bench.instrument import store
+from bench.presentation import article, without_gil
+from bench.vocabulary import stats
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = next(p for p in sorted((ROOT / "data" / "reference").iterdir()) if (p / "trials.csv").exists())
@@ -25,7 +28,7 @@ def fact(label: str, value: float, low: float, high: float, trials: int = 16) ->
 def test_every_claim_of_the_reference_run_holds_and_states_its_scope():
     found = claims.check(article.claims_of(store.Run(REFERENCE)))
     # and the section without the GIL, on the committed gil run the article reads by default (if any)
-    claims.check(nogil.claims_of(nogil.gil_run_of(nogil.AUTO, ROOT)))
+    claims.check(without_gil.claims_of(without_gil.gil_run_of(without_gil.AUTO, ROOT)))
     ids = {c.id for c in found}
     assert {"parallel.every", "faster.isolated", "cpu.client", "gap.total", "size.every"} <= ids
     assert any(i.startswith("summary.") for i in ids) and any(i.startswith("works.best.") for i in ids)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.__main__ import main
+from bench.frontends.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -64,8 +64,8 @@ def test_bench_run_rejects_an_unknown_preset(capsys):
 
 def test_every_bench_command_prints_its_help_with_every_preset(capsys):
     """Preset descriptions say percentages ("within 10%"), which argparse would read as formats."""
-    from bench import presets
-    from bench.load import presets as load_presets
+    from bench.instrument import presets
+    from bench.instrument.load import load_presets
 
     for command, names in (
         ("run", presets.PRESETS),

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import docs, rendering
-from bench.rendering import Committed
+from bench.frontends import docs
+from bench.presentation import rendering
+from bench.presentation.rendering import Committed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,7 +167,7 @@ def number(g: docs.Given) -> float:
 def test_the_given_parameters_are_the_codes() -> None:
     import tomllib
 
-    from bench import explore
+    from bench.frontends import explore
     from servers import memory, worktime
 
     assert number(given("85% of the memory available now")) / 100 == memory.USABLE_SHARE

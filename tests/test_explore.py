@@ -3,12 +3,12 @@ import math
 import pandas as pd
 import pytest
 
-from bench import plots
-from bench import speedup as speedup_module
-from bench.config import FREE_THREADED
-from bench.explore import COLUMNS, ERROR_CHARS, Explorer, check, history_view, summary
-from bench.panel import NO_FREE_THREADED_NOTE, Panel, endpoint_options, size_hint
-from bench.speedup import EXPLAINED, BaselineRefused, Baselines, in_runner, speedup
+from bench.frontends.explore import COLUMNS, ERROR_CHARS, Explorer, check, history_view, summary
+from bench.frontends.panel import NO_FREE_THREADED_NOTE, Panel, endpoint_options, size_hint
+from bench.instrument import speedup as speedup_module
+from bench.instrument.speedup import EXPLAINED, BaselineRefused, Baselines, in_runner, speedup
+from bench.presentation import plots
+from bench.vocabulary.config import FREE_THREADED
 from servers import harness
 from servers.harness import parallelism
 

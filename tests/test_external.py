@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from bench.load import external
+from bench.instrument.load import external
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:40000/ping
   1 threads and 2 connections

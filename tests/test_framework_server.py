@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import figure, presets, report, sides
-from bench import framework_server as fs
-from bench.load import blocking
-from bench.load.presets import probe_cases
+from bench.analysis import figure
+from bench.analysis.families import framework_server as fs
+from bench.instrument import presets
+from bench.instrument.load import blocking
+from bench.instrument.load.load_presets import probe_cases
+from bench.presentation import report
+from bench.vocabulary import sides
 from servers import frameworks, harness
 
 

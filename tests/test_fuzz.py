@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 
-from bench.probe import ProcessProbe
+from bench.instrument.process_probe import ProcessProbe
 from servers import launch, memory, strategies, workloads, worktime
 from servers.fastapi_app import create_app as fastapi_app
 

@@ -12,11 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import __main__ as bench_main
-from bench import article, claims, config, gil, lifecycle, nogil, presets, report, stats, tables, trials
-from bench.config import FREE_THREADED, IDEAL, Config
-from bench.records import COLUMNS, KNOWN_FORMATS, META_FORMAT, upgrade_meta
-from bench.store import Run
+from bench.analysis import claims, tables
+from bench.analysis.families import gil
+from bench.frontends import cli as bench_main
+from bench.frontends import run_preset
+from bench.instrument import lifecycle, presets
+from bench.instrument.store import Run
+from bench.presentation import article, report, without_gil
+from bench.vocabulary import config, stats
+from bench.vocabulary.config import FREE_THREADED, IDEAL, Config
+from bench.vocabulary.records import COLUMNS, KNOWN_FORMATS, META_FORMAT, upgrade_meta
 from servers import harness, interpreter
 
 from .conftest import trial_row
@@ -202,7 +207,7 @@ CUT_DOWN = presets.get("gil-smoke")
 def gil_smoke_run(tmp_path_factory) -> tuple[Run, float]:
     """The one cut-down gil run of the tests, and how long it took."""
     t0 = time.monotonic()
-    run = trials.run_preset(CUT_DOWN, out=tmp_path_factory.mktemp("gil-smoke"), seed=1, progress=False)
+    run = run_preset.run_preset(CUT_DOWN, out=tmp_path_factory.mktemp("gil-smoke"), seed=1, progress=False)
     return run, time.monotonic() - t0
 
 
@@ -240,15 +245,20 @@ def test_a_cut_down_gil_run_records_the_interpreters_and_reports_its_figures(gil
 @NEEDS_FT
 def test_the_article_s_section_without_the_gil_states_claims_that_hold_on_the_gil_run(gil_smoke_run):
     run, _ = gil_smoke_run
-    found = claims.check(nogil.claims_of(run))
+    found = claims.check(without_gil.claims_of(run))
     ids = {c.id for c in found}
-    assert {"nogil.threads.flask", "nogil.threads.ideal", "nogil.gil_enabled", "nogil.cost.python"} <= ids
+    assert {
+        "nogil.threads.flask",
+        "nogil.threads.ideal",
+        "nogil.gil_enabled",
+        "nogil.cost.python",
+    } <= ids
     for c in found:
         assert c.cites == "Figure 9" and c.facts, c
     flask = next(c for c in found if c.id == "nogil.threads.flask")
     assert flask.scope.n == (2,) and flask.scope.modes == ("process",) and flask.scope.sizes == (100,)
     assert any("free-threading, GIL off in every trial" in s for s in flask.scope.servers), flask.scope
-    shown = nogil.section(run, 9)
+    shown = without_gil.section(run, 9)
     assert "`gil-smoke` preset" in shown.caption and "n=1, n=2" in shown.caption and "size 100" in shown.caption
     assert stats.TOO_FEW in shown.caption  # two trials a configuration: no interval, no conclusion
     # Doctored: the run's own words on data where the free-threaded threads are resolved faster.
@@ -277,7 +287,7 @@ def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_
 ):
     times = dict(TIMES) | {(GIL, "flask", "threads", 2, 1): 0.23, (FT, "flask", "threads", 2, 1): 0.15}
     times |= {(GIL, "flask", "sequential", 2, 1): 0.22, (FT, "flask", "sequential", 2, 1): 0.27}
-    shown = nogil.section(gil_run(tmp_path, made_up(times)), 9)
+    shown = without_gil.section(gil_run(tmp_path, made_up(times)), 9)
     by = {c.id: c for c in claims.check(shown.claims)}
     flask = by["nogil.threads.flask"]
     said = re.search(r"without the GIL a speed-up of ([\d.]+)x \(95% CI .*?\), (.*?); with it ([\d.]+)x", flask.text)
@@ -301,31 +311,31 @@ def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_
     assert not replace(flask, facts=(flask.facts[0], moved)).holds
     # drawn with intervals (8 trials a side); from 3 trials a side: open points, and no interval in the words
     assert "open points: " + stats.TOO_FEW not in drawn_texts(shown)
-    few = nogil.section(gil_run(tmp_path, made_up(times, k=3)), 9)
+    few = without_gil.section(gil_run(tmp_path, made_up(times, k=3)), 9)
     assert "open points: " + stats.TOO_FEW in drawn_texts(few)
     assert "95% CI" not in few.caption and stats.TOO_FEW in few.caption and all(c.holds for c in few.claims)
     # a free-threaded trial whose GIL came back is said, and the words follow the count
     df = made_up(times)
     df.loc[df.index[df["python"] == FT][0], "gil_enabled"] = True
-    back = {c.id: c for c in nogil.section(gil_run(tmp_path, df), 9).claims}["nogil.gil_enabled"]
+    back = {c.id: c for c in without_gil.section(gil_run(tmp_path, df), 9).claims}["nogil.gil_enabled"]
     assert back.text.startswith("1 of the ") and back.holds
     assert not replace(back, facts=(replace(back.facts[0], value=0.0),)).holds
 
 
 def test_without_a_gil_run_the_section_says_how_to_make_one_and_claims_nothing(tmp_path):
-    assert nogil.gil_run_of("auto", tmp_path) is None and nogil.gil_run_of("", tmp_path) is None
-    shown = nogil.section(None, 9)
-    assert shown.claims == () and nogil.claims_of(None) == []
+    assert without_gil.gil_run_of("auto", tmp_path) is None and without_gil.gil_run_of("", tmp_path) is None
+    shown = without_gil.section(None, 9)
+    assert shown.claims == () and without_gil.claims_of(None) == []
     assert "make freethreaded" in shown.caption and "python -m bench run --preset gil" in shown.caption
     assert article.words(shown.caption) < 80
     # the newest committed gil run is the default; a folder of another preset is refused
-    older = gil_run(tmp_path / nogil.REFERENCE, made_up(TIMES))
-    newer = gil_run(tmp_path / nogil.REFERENCE, made_up(TIMES), preset="gil-smoke")
+    older = gil_run(tmp_path / without_gil.REFERENCE, made_up(TIMES))
+    newer = gil_run(tmp_path / without_gil.REFERENCE, made_up(TIMES), preset="gil-smoke")
     assert newer.path.name > older.path.name
-    found = nogil.gil_run_of("auto", tmp_path)
+    found = without_gil.gil_run_of("auto", tmp_path)
     assert found is not None and found.path == newer.path
     other = gil_run(tmp_path / "runs", made_up(TIMES), preset="quick")
     with pytest.raises(ValueError, match="'quick' preset"):
-        nogil.gil_run_of(str(other.path), tmp_path)
+        without_gil.gil_run_of(str(other.path), tmp_path)
     with pytest.raises(ValueError, match="not a run folder"):
-        nogil.gil_run_of("data/nowhere", tmp_path)
+        without_gil.gil_run_of("data/nowhere", tmp_path)

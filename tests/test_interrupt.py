@@ -14,9 +14,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench import presets, trials
-from bench.config import Grid
-from bench.store import Run
+from bench.frontends import run_preset
+from bench.instrument import presets
+from bench.instrument.store import Run
+from bench.vocabulary.config import Grid
 
 from .conftest import children, gone, wait_for
 
@@ -56,7 +57,7 @@ def test_stopping_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path, ho
     argv = ["bench", "run", "--preset", "interrupted", "--out", str(out), "--no-progress"]
     start = (
         "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-        "from dataclasses import replace; from bench import presets; from bench.config import Grid; "
+        "from dataclasses import replace; from bench import presets; from bench.vocabulary.config import Grid; "
         "presets.PRESETS['interrupted'] = replace(presets.get('smoke'), name='interrupted', repeats=100, "
         "grids=(Grid(frameworks=('flask', 'fastapi'), modes=('process',), workloads=('sleep',), "
         "strategies=('processes',)),)); "
@@ -118,7 +119,7 @@ def test_a_kernel_interrupt_during_a_run_keeps_every_trial_and_stops_the_servers
     helper.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            trials.run_preset(long, out=tmp_path, seed=3, progress=False)
+            run_preset.run_preset(long, out=tmp_path, seed=3, progress=False)
     finally:
         helper.join(timeout=70)
         signal.signal(signal.SIGINT, previous)

@@ -11,13 +11,13 @@ import psutil
 import pytest
 import requests
 
-from bench import environment
-from bench.load import aio, blocking, runner
-from bench.load import loops as load
-from bench.load import presets as load_presets
-from bench.load import report as load_report
-from bench.load.loops import Record
-from bench.store import Run, runs
+from bench.frontends import load_runner
+from bench.instrument import environment
+from bench.instrument.load import blocking, http_client, load_presets
+from bench.instrument.load import loops as load
+from bench.instrument.load.loops import Record
+from bench.instrument.store import Run, runs
+from bench.presentation import load_report
 from servers import launch
 
 from .conftest import wait_for
@@ -136,7 +136,7 @@ def answers():
 
 def test_the_light_client_reads_every_framing_of_an_answer(answers):
     def one(path: str, params=None):
-        sent = aio.closed_loop(
+        sent = http_client.closed_loop(
             answers + path, params, clients=1, max_requests=3, duration_s=10, timeout_s=5, stop=threading.Event()
         )
         assert len(sent) == 3
@@ -150,14 +150,14 @@ def test_the_light_client_reads_every_framing_of_an_answer(answers):
         status == 0 and error.startswith("ProtocolError: not an HTTP/1.x status line") for status, error in garbage
     )
     assert all(status == 0 and error.startswith("ValueError") for status, error in one("/badlength"))
-    assert aio.target_of("http://h:81/run?x=1", {"n": 2}) == ("h", 81, "/run?x=1&n=2")
+    assert http_client.target_of("http://h:81/run?x=1", {"n": 2}) == ("h", 81, "/run?x=1&n=2")
     with pytest.raises(ValueError, match="plain http"):
-        aio.target_of("https://h/run", None)
+        http_client.target_of("https://h/run", None)
 
 
 def test_the_light_client_runs_where_an_event_loop_already_runs(answers):
-    async def in_a_notebook() -> list[aio.Sent]:  # a kernel's cell runs with its loop running
-        return aio.closed_loop(
+    async def in_a_notebook() -> list[http_client.Sent]:  # a kernel's cell runs with its loop running
+        return http_client.closed_loop(
             answers + "/x", None, clients=2, max_requests=4, duration_s=10, timeout_s=5, stop=threading.Event()
         )
 
@@ -273,7 +273,7 @@ def test_each_probe_case_gets_one_verdict_and_it_is_the_summarys(tmp_path):
     )
     run = Run.create(tmp_path, "load-test")
     run.write_meta(run.new_meta("load", environment.collect()))
-    both.to_csv(run.path / runner.REQUESTS, index=False)
+    both.to_csv(run.path / load_runner.REQUESTS, index=False)
     text = load_report.text(run)
     assert [line.split(":")[:2] for line in text.splitlines() if line.startswith("- ")] == [
         ["- blocked", " STALLS"],
@@ -292,10 +292,10 @@ def test_an_interrupted_load_run_keeps_its_requests_and_says_when_it_ended(tmp_p
 
     monkeypatch.setattr(blocking, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        runner.run(load_presets.get("smoke"), tmp_path, progress=False)
+        load_runner.run(load_presets.get("smoke"), tmp_path, progress=False)
     (folder,) = tmp_path.iterdir()
     meta = Run(folder).meta()
     assert meta["interrupted"] and not meta["completed"] and meta["ended_at"] is not None
-    assert meta["requests"] == len(probe_records(5, 100)) == len(runner.requests_of(Run(folder)))
+    assert meta["requests"] == len(probe_records(5, 100)) == len(load_runner.requests_of(Run(folder)))
     with pytest.warns(UserWarning, match=f"{folder.name} \\(interrupted\\)"):
         assert runs(tmp_path, kind="load") == []

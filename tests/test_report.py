@@ -6,8 +6,11 @@ import pytest
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure as Canvas
 
-from bench import ablation, figure, figures, plots, presets, report
-from bench.config import IDEAL, Config
+from bench.analysis import cited_figures, figure
+from bench.analysis.families import gap
+from bench.instrument import presets
+from bench.presentation import plots, report
+from bench.vocabulary.config import IDEAL, Config
 
 
 def trials(spec):
@@ -48,14 +51,14 @@ def chain(*walls, size=1000, k=8):
     """Trials of every side of the chain, the article's Flask first, at the given wall times."""
     return {
         article(side.framework, side.endpoint, side.variant, size): jitter(w, k=k, seed=i)
-        for i, (side, w) in enumerate(zip(ablation.CHAIN, walls, strict=True))
+        for i, (side, w) in enumerate(zip(gap.CHAIN, walls, strict=True))
     }
 
 
 def test_the_decomposition_names_the_step_that_makes_the_gap_and_leaves_no_rest():
     # The article's Flask, plain, on one thread, FastAPI freeing first: all 1.6; FastAPI: 1.0.
     df = trials(chain(1.6, 1.6, 1.6, 1.6, 1.0))
-    found = figure.by_id(figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS))
+    found = figure.by_id(cited_figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS))
     assert found["gap.isolated.settle"].low > 1.5 and found["gap.isolated.total"].value == pytest.approx(1.6, rel=0.03)
     for step in ("debug", "thread", "framework"):
         f = found[f"gap.isolated.{step}"]
@@ -71,7 +74,7 @@ def test_the_decomposition_names_the_step_that_makes_the_gap_and_leaves_no_rest(
 def test_the_rest_is_what_no_named_change_explains():
     # The frameworks themselves make the gap: everything Flask 1.3, everything FastAPI 1.0.
     df = trials(chain(1.3, 1.3, 1.3, 1.0, 1.0))
-    found = figure.by_id(figures.compute(report.measured(df), n=5, size=1000))
+    found = figure.by_id(cited_figures.compute(report.measured(df), n=5, size=1000))
     assert found["gap.isolated.rest"].low > 1.2 and found["gap.isolated.framework"].low > 1.2
     named = found["gap.isolated.named"]
     assert named.low <= 1 <= named.high
@@ -80,7 +83,7 @@ def test_the_rest_is_what_no_named_change_explains():
 def test_the_report_prints_each_figure_with_its_width_and_says_which_targets_were_missed():
     rng = np.random.default_rng(3)  # three trials a side, a 30% spread: too few for 10%
     df = trials({c: list(np.median(w) * rng.lognormal(0, 0.3, 3)) for c, w in chain(1.6, 1.6, 1.6, 1.6, 1.0).items()})
-    found = figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS)
+    found = cited_figures.compute(report.measured(df), n=5, size=1000, targets=presets.QUICK_TARGETS)
     stopping = {"stopped": "budget", "added_rounds": 2, "measuring_s": 150, "budget_s": 150}
     lines = report.figures_text(found, stopping)
     short = [f for f in found if f.met is False]
@@ -93,7 +96,7 @@ def test_the_report_prints_each_figure_with_its_width_and_says_which_targets_wer
 
 def test_no_decomposition_without_the_articles_two_servers():
     df = trials({Config("flask", "thread", "sleep", "threads", 2, 10): [0.1, 0.1]})
-    assert [f for f in figures.compute(report.measured(df), n=5, size=1000) if f.id.startswith("gap.")] == []
+    assert [f for f in cited_figures.compute(report.measured(df), n=5, size=1000) if f.id.startswith("gap.")] == []
 
 
 def test_versus_ideal_picks_the_fastest_strategy_and_the_fastest_ideal():
@@ -130,7 +133,7 @@ def test_summary_ratios_to_the_ideals():
 def test_environment_and_reference_tables_from_the_committed_reference():
     from pathlib import Path
 
-    from bench import store
+    from bench.instrument import store
 
     committed = store.runs(Path(__file__).resolve().parent.parent / "data" / "reference")
     assert committed, "data/reference/ holds no committed run folder"

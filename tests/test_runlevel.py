@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import figures, runlevel
-from bench.figure import Figure
-from bench.stats import Z95
-from bench.store import CHECKOUT, REFERENCE, Run, runs
+from bench.analysis import cited_figures, runlevel
+from bench.analysis.figure import Figure
+from bench.instrument.store import CHECKOUT, REFERENCE, Run, runs
+from bench.vocabulary.stats import Z95
 
 
 def figure(fid: str, value: float, se: float) -> Figure:
@@ -82,12 +82,12 @@ def test_cited_figures_of_a_preset_with_committed_runs_carry_their_run_level(tmp
     reference = tmp_path / "reference"
     for r in quick[:2]:
         shutil.copytree(r.path, reference / r.path.name)
-    level = figures.run_level("quick", reference)
+    level = cited_figures.run_level("quick", reference)
     assert level and all(s.runs == 2 and s.spread >= 0 for s in level.values())
-    found = runlevel.widened(figures.own(Run(reference / quick[0].path.name)), level)
+    found = runlevel.widened(cited_figures.own(Run(reference / quick[0].path.name)), level)
     widened_ = [f for f in found if f.run_spread > 0]
     assert widened_, "no figure got a run level"
     for f in widened_:
         assert f.low <= f.own_low and f.high >= f.own_high
         assert f.run_spread == level[runlevel.group(f.id)].spread
-    assert figures.run_level("smoke", reference) == {}
+    assert cited_figures.run_level("smoke", reference) == {}

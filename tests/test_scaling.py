@@ -8,8 +8,11 @@ import pytest
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
-from bench import article, config, presets, scaling
-from bench.config import IDEAL
+from bench.analysis.families import scaling
+from bench.instrument import presets
+from bench.presentation import article
+from bench.vocabulary import config
+from bench.vocabulary.config import IDEAL
 
 
 @pytest.mark.parametrize(
@@ -183,7 +186,8 @@ def test_a_workload_measured_at_one_n_has_no_scaling_table():
 
 @pytest.mark.slow
 def test_a_smoke_run_has_a_speedup_curve_its_figures_and_its_drawing(smoke_run, tmp_path):
-    from bench import figures, plots, report
+    from bench.analysis import cited_figures
+    from bench.presentation import plots, report
 
     ok = report.measured(smoke_run.trials())
     t = scaling.table(ok)
@@ -193,7 +197,7 @@ def test_a_smoke_run_has_a_speedup_curve_its_figures_and_its_drawing(smoke_run, 
     ids = {f.id for f in report.cited(smoke_run)}
     assert {scaling.figure_id("python", "fastapi", "processes", int(n)) for n in pool["n"]} <= ids
     assert "scaling.png" in {p.name for p in plots.write_all(smoke_run)}
-    assert all(f.configs for f in figures.compute(ok, n=3, size=300) if f.id.startswith("scaling."))
+    assert all(f.configs for f in cited_figures.compute(ok, n=3, size=300) if f.id.startswith("scaling."))
 
 
 def test_a_framework_s_other_endpoint_style_is_not_a_curve_of_its_own():
@@ -216,7 +220,7 @@ def test_a_strategy_measured_at_one_n_draws_no_curve_and_is_not_named_the_best_o
 def test_the_scaling_captions_best_is_what_its_panel_draws_highest():
     """The scaling figure once named the ideal's pool (1.95x) its best for n=4 while its own
     panel drew the ideal's gather, measured at n=4 only (the quick preset's matrix), at 3.6x:
-    the caption and the panel took two selections. Now both take :func:`bench.scaling.curves`,
+    the caption and the panel took two selections. Now both take :func:`bench.analysis.families.scaling.curves`,
     and the caption's claim names the highest the panel draws at the cores."""
     times = {(IDEAL, "sequential", n): n * 0.1 for n in (1, 2, 4)}
     times |= {(IDEAL, "processes", n): n * 0.1 / s for n, s in ((1, 0.9), (2, 1.7), (4, 1.95))}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import sources
-from bench.records import RunDataError
-from bench.store import CHECKOUT, REFERENCE, runs
+from bench.frontends import sources
+from bench.instrument.store import CHECKOUT, REFERENCE, runs
+from bench.vocabulary.records import RunDataError
 
 
 @pytest.fixture()

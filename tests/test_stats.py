@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from bench import stats
+from bench.vocabulary import stats
 
 
 def test_median_ci_on_known_input():

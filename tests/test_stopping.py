@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pytest
 
-from bench import presets, stats, stopping
-from bench.config import Config
-from bench.records import TrialRow
+from bench.instrument import presets, stopping
+from bench.vocabulary import stats
+from bench.vocabulary.config import Config
+from bench.vocabulary.records import TrialRow
 
 #: Two configurations, and how their trials are drawn: lognormal times with the spread
 #: measured here (14%), FastAPI's 1.3 times faster.
@@ -87,7 +88,7 @@ class Judged:
 
 @dataclass
 class Trials:
-    """A run's trials as the rule reads and extends them (:class:`bench.stopping.Measuring`)."""
+    """A run's trials as the rule reads and extends them (:class:`bench.instrument.stopping.Measuring`)."""
 
     rows: list[TrialRow] = field(default_factory=list)
     took: dict[Config, list[float]] = field(default_factory=dict)

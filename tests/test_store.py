@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bench import environment, store
-from bench.config import Config
-from bench.records import COLUMNS, META_FORMAT, RunKind, TrialRow
-from bench.store import Run
+from bench.instrument import environment, store
+from bench.instrument.store import Run
+from bench.vocabulary.config import Config
+from bench.vocabulary.records import COLUMNS, META_FORMAT, RunKind, TrialRow
 
 from .conftest import trial_row
 from .test_cli import bench

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bench import notebook
+from bench.frontends import notebook
 
 from . import tally
 from .terminal import noise
@@ -81,7 +81,7 @@ def small_notebook(path: Path, *, alt: str | None) -> Path:
 
 
 def execute(source: Path, target: Path, x: int) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bench.notebook", str(source), str(target), "--cwd", str(source.parent)]
+    command = [sys.executable, "-m", "bench.frontends.notebook", str(source), str(target), "--cwd", str(source.parent)]
     return subprocess.run([*command, "-p", "x", str(x)], capture_output=True, text=True, timeout=180, cwd=ROOT)
 
 

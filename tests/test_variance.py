@@ -10,10 +10,12 @@ import shutil
 import numpy as np
 import pytest
 
-from bench import ablation, report, variance
-from bench.__main__ import main
-from bench.store import Run
-from bench.tables import measured
+from bench.analysis import variance
+from bench.analysis.families import gap
+from bench.analysis.tables import measured
+from bench.frontends.cli import main
+from bench.instrument.store import Run
+from bench.presentation import report
 
 
 def synthetic(*, runs: int, instances: int, trials: int, sd: tuple[float, float, float], seed: int):
@@ -120,7 +122,7 @@ def test_the_report_shows_the_components_and_the_hierarchical_ratios_of_a_run_in
     ratios = {(r["name"], r["measure"]): r for r in doc["variance"]["ratios"]}
     head = ratios[("headline", "isolated")]
     assert head["blocks"] == 2 and head["plain"][0] <= head["ratio"] <= head["plain"][1]
-    assert ablation.FLASK.label in text
+    assert gap.FLASK.label in text
 
 
 def test_components_of_several_runs_add_the_run_level_and_refuse_runs_of_another_size(blocked_smoke, tmp_path, capsys):

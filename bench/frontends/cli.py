@@ -1,0 +1,301 @@
+"""``python -m bench``: run a preset, or report a run.
+
+python -m bench run --preset quick          # measure; a new folder under data/runs/
+python -m bench report data/runs/<run-id>   # tables, verdicts, figures
+python -m bench report --latest             # the newest run under --out
+python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
+python -m bench external                    # bench's load beside wrk's and Locust's
+python -m bench agree RUN RUN [RUN ...]     # do separate runs' intervals cover each other's figures?
+python -m bench components RUN [RUN ...]    # each level's variance component (trials, instances, runs)
+python -m bench docs --check                # README.md and docs/ against the committed runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.analysis import agreement, cited_figures
+from bench.analysis.figure import TIMED
+from bench.frontends import docs, load_runner, run_preset
+from bench.instrument import lifecycle, presets, store
+from bench.instrument.load import external, load_presets
+from bench.presentation import load_report, plots, report
+from servers import harness
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a preset's grid of trials into a new run folder")
+    r.add_argument(
+        "--preset",
+        choices=list(presets.PRESETS),
+        default="quick",
+        help="; ".join(f"{k}: {v.description}" for k, v in presets.PRESETS.items()).replace("%", "%%"),
+    )
+    r.add_argument(
+        "--out",
+        type=Path,
+        default=store.DEFAULT_ROOT,
+        help="folder in which the run creates its own new folder (default data/runs)",
+    )
+    r.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, recorded)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ld = sub.add_parser("load", help="the blocking probe and the concurrency sweep, into a new run folder")
+    ld.add_argument(
+        "--preset",
+        choices=list(load_presets.LOAD_PRESETS),
+        default="quick",
+        help="; ".join(f"{k}: {v.description}" for k, v in load_presets.LOAD_PRESETS.items()).replace("%", "%%"),
+    )
+    ld.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
+    ld.add_argument("--no-progress", action="store_true")
+    ex = sub.add_parser("external", help="bench's closed loop beside wrk and Locust, on the same servers")
+    ex.add_argument("--framework", choices=harness.FRAMEWORKS, default="fastapi")
+    ex.add_argument("--clients", type=int, default=4, help="concurrent clients / connections / Locust users")
+    ex.add_argument("--duration", type=int, default=10, help="seconds per tool and endpoint")
+    ex.add_argument(
+        "--heavy", default="workload=article&strategy=gather&n=2&size=500", help="query of the heavy /run request"
+    )
+    ex.add_argument(
+        "--tools",
+        default=",".join(external.DEFAULT_TOOLS),
+        help=f"comma-separated, of: {', '.join(external.TOOLS)} (default: {','.join(external.DEFAULT_TOOLS)})",
+    )
+    ex.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
+    rep = sub.add_parser("report", help="print a run's tables and verdicts and write its figures")
+    rep.add_argument("run_dir", type=Path, nargs="?", help="a run folder")
+    rep.add_argument("--latest", action="store_true", help="report the newest run under --out")
+    rep.add_argument("--out", type=Path, default=store.DEFAULT_ROOT, help="where --latest looks")
+    rep.add_argument("--no-figures", action="store_true", help="text only")
+    rep.add_argument(
+        "--json", action="store_true", help="one JSON object: every figure the article cites, nothing else"
+    )
+    ag = sub.add_parser(
+        "agree",
+        help="separate runs side by side: for every figure they all cite, do their intervals cover each other's?",
+    )
+    ag.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="two or more run folders")
+    ag.add_argument(
+        "--figures",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="judge only the figures whose id matches (repeatable; e.g. 'headline.*')",
+    )
+    ag.add_argument(
+        "--inside",
+        type=float,
+        default=agreement.INSIDE_SHARE,
+        help="share of the other runs' intervals each estimate must lie inside (default %(default)s)",
+    )
+    ag.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    vc = sub.add_parser(
+        "components",
+        help="variance components of log time per level (trials, instances, and runs when several are named)",
+    )
+    vc.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="run folders of one preset's n and size")
+    vc.add_argument("--measure", choices=TIMED, default="isolated", help="which time (default %(default)s)")
+    vc.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    d = sub.add_parser("docs", help="render README.md's and docs/'s measured numbers from data/reference/")
+    d.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or unsourced line")
+    d.add_argument("--root", type=Path, default=Path("."), help="the repository's root (default: here)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line; SIGTERM and SIGHUP stop it as Ctrl-C does, servers and all."""
+    harness.interrupt_on(signal.SIGTERM, signal.SIGHUP)
+    args = parser().parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = COMMANDS[args.command]
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was measured so far is kept in its run folder", file=sys.stderr)
+        return 130
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``run``: a preset's trials into a new run folder, then the report; 2 with the reason
+    when the preset is refused before it starts (the gil preset without ``make freethreaded``)."""
+    preset = presets.get(args.preset)
+    try:
+        run = run_preset.run_preset(
+            preset,
+            out=args.out,
+            seed=args.seed,
+            progress=not args.no_progress,
+            on_start=lambda r: print(f"run folder: {r.path}", flush=True),
+        )
+    except ValueError as e:  # refused before it started: no interpreter, no memory for its size
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(report.text(run))
+    print(f"\nraw trials: {run.trials_path}\nreport again: python -m bench report {run.path}")
+    return 0
+
+
+def load_command(args: argparse.Namespace) -> int:
+    """``load``: a load preset into a new run folder, then its verdicts."""
+    run = load_runner.run(load_presets.get(args.preset), args.out, progress=not args.no_progress)
+    print(load_report.text(run))
+    figures = [str(p) for p in sorted(run.path.glob("*.png"))]
+    print(f"\nfigures: {', '.join(figures) or 'none'}")
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """``report``: a run's tables and verdicts (a load run's too), and its figures."""
+    if args.run_dir is None and not args.latest:
+        parser().error("report needs a RUN_DIR or --latest")
+    try:
+        run = store.latest(args.out) if args.run_dir is None else store.Run(args.run_dir)
+        kind = run.meta()["kind"]
+        if kind == "load":
+            print(load_report.text(run))
+            return 0
+        if kind != "trials":
+            print(f"{run.path} is a {kind} run: its table is {run.path / 'external.csv'}")
+            return 0
+        if args.json:
+            print(json.dumps(report.as_json(run), indent=2))
+            return 0
+        print(report.text(run))
+    except (FileNotFoundError, store.RunDataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not args.no_figures:
+        paths = plots.write_all(run)
+        for path in paths:
+            print(f"figure: {path}")
+        if not paths:
+            print("no figures: the run has no successful measured trial")
+    return 0
+
+
+def external_command(args: argparse.Namespace) -> int:
+    """``external``: the chosen load generators, one after another on the same servers, in one table."""
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = set(tools) - set(external.TOOLS)
+    if unknown:
+        print(
+            f"error: unknown tool(s) {', '.join(sorted(unknown))}; choose from {', '.join(external.TOOLS)}",
+            file=sys.stderr,
+        )
+        return 2
+    with lifecycle.recorded(args.out, "external", "external") as (run, _):
+        table = external.side_by_side(
+            args.framework,
+            tools=tools,
+            clients=args.clients,
+            duration_s=args.duration,
+            heavy_query=args.heavy,
+            folder=run.path,
+        )
+        table.to_csv(run.path / "external.csv", index=False)
+    print(
+        table.to_string(index=False, float_format=lambda v: f"{v:.1f}", formatters={"client_cpu_ms": "{:.3f}".format})
+    )
+    print(f"\nsaved: {run.path / 'external.csv'}")
+    return 0
+
+
+def agree_command(args: argparse.Namespace) -> int:
+    """``agree``: exit 0 when the runs agree on every figure they all cite, 1 when they disagree
+    (the figures named), 2 when the runs cannot be compared."""
+    if len(args.runs) < 2:
+        parser().error("agree needs at least two run folders")
+    if not 0 < args.inside <= 1:
+        parser().error(f"--inside must be in (0, 1], got {args.inside}")
+    try:
+        runs = [store.Run(path) for path in args.runs]
+        kinds = {run.id: run.meta()["kind"] for run in runs}
+        others = [f"{r} ({k})" for r, k in kinds.items() if k != "trials"]
+        if others:
+            print(f"error: not runs of trials: {', '.join(others)}", file=sys.stderr)
+            return 2
+        cited = {run.id: cited_figures.cited(run) for run in runs}
+    except (FileNotFoundError, store.RunDataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if len(cited) < len(runs):
+        print("error: the same run folder was named twice", file=sys.stderr)
+        return 2
+    found = agreement.agree(cited, patterns=args.figures, inside_share=args.inside)
+    if not found:
+        print(
+            "error: the runs cite no figure in common" + (" that matches --figures" if args.figures else ""),
+            file=sys.stderr,
+        )
+        return 2
+    bad = agreement.disagreeing(found)
+    if args.json:
+        record = {
+            "runs": list(cited),
+            "inside_share": args.inside,
+            "agree": not bad,
+            "disagree": bad,
+            "figures": [a.to_json() for a in found],
+        }
+        print(json.dumps(record, indent=2))
+    else:
+        print(report.agreement_text(found, list(cited)))
+    return 1 if bad else 0
+
+
+def components_command(args: argparse.Namespace) -> int:
+    """``components``: each level's variance component of the runs' sides (:mod:`bench.analysis.variance`);
+    2 when the runs cannot be read or do not share one n and size."""
+    try:
+        runs = [store.Run(path) for path in args.runs]
+        found = report.components_of(runs, args.measure)
+    except (FileNotFoundError, ValueError) as e:  # store.RunDataError is a ValueError
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not found:
+        print("error: the runs have no trials of the variance preset's servers", file=sys.stderr)
+        return 2
+    over = "runs" if len(runs) >= 2 else "instances"
+    if args.json:
+        print(json.dumps({"runs": [r.id for r in runs], "over": over, "components": [s.to_json() for s in found]}))
+    else:
+        print("\n".join(report.components_table(found, over=over)))
+    return 0
+
+
+def docs_command(args: argparse.Namespace) -> int:
+    """``docs``: render the documents' regions from the committed runs, or ``--check`` them."""
+    try:
+        if args.check:
+            problems = docs.check(args.root)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                print(f"{len(problems)} problem(s); python -m bench docs renders the regions again", file=sys.stderr)
+                return 1
+            print(f"docs are current: {', '.join(str(p) for p in docs.documents(args.root))}")
+            return 0
+        changed = docs.write(args.root)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print("rendered: " + (", ".join(str(p) for p in changed) or "nothing changed"))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": run_command,
+    "load": load_command,
+    "report": report_command,
+    "external": external_command,
+    "agree": agree_command,
+    "components": components_command,
+    "docs": docs_command,
+}

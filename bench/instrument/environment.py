@@ -1,0 +1,119 @@
+"""What a run's results depend on, recorded in meta.json: software, machine, settings."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.instrument.store import CHECKOUT
+from bench.vocabulary.records import Environment, GitInfo
+
+PACKAGES = (
+    "flask",
+    "werkzeug",
+    "flask-cors",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "gunicorn",
+    "granian",
+    "quart",
+    "litestar",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "requests",
+    "psutil",
+    "threadpoolctl",
+    "tqdm",
+    "ipython",
+)
+ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "BLIS_", "VECLIB_", "NUMEXPR_", "PYTHONMALLOC")
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas() -> list[dict[str, Any]]:
+    """threadpoolctl's view of the BLAS/OpenMP libraries numpy loaded, and their threads."""
+    import numpy  # noqa: F401  (load numpy's BLAS so threadpoolctl can see it)
+    from threadpoolctl import threadpool_info
+
+    return threadpool_info()
+
+
+def git() -> GitInfo:
+    root = CHECKOUT
+
+    def cmd(*args: str) -> str | None:
+        try:
+            r = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    commit = cmd("rev-parse", "HEAD")
+    status = cmd("status", "--porcelain", "--untracked-files=no")
+    changed = status.splitlines()[:20] if status else []
+    return GitInfo(commit=commit, dirty=bool(status) if status is not None else None, changed=changed)
+
+
+def usable_cores() -> int | None:
+    """The cores this process may run on (all of them where the system cannot say)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
+
+
+def collect() -> Environment:
+    """A snapshot of the software, machine and settings, taken now."""
+    vm = psutil.virtual_memory()
+    env: Environment = {
+        "python": {
+            "version": sys.version,
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+        },
+        "platform": {"system": platform.platform(), "machine": platform.machine(), "node": platform.node()},
+        "cpu": {
+            "model": cpu_model(),
+            "logical_cores": os.cpu_count(),
+            "physical_cores": psutil.cpu_count(logical=False),
+            "usable_cores": usable_cores(),
+        },
+        "memory": {
+            "total_bytes": vm.total,
+            "available_bytes_at_start": vm.available,
+            "swap_total_bytes": psutil.swap_memory().total,
+        },
+        "packages": package_versions(),
+        "blas": blas(),
+        "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)},
+        "git": git(),
+    }
+    return env
