@@ -1,5 +1,9 @@
-# Every target creates .venv on first use, from the exact versions of requirements.lock, and
-# installs it again when the lock or pyproject.toml changes.
+# Every target creates .venv on first use, from the exact versions of a lock, and installs it
+# again when the lock or pyproject.toml changes. Two locks: requirements.lock is what the article,
+# the lab and the runs need (servers, bench, notebooks); requirements-dev.lock is the same
+# versions and what the tests, lint, types, the browser, fuzzing, load cross-checks and scipy
+# add. make article, lab, run, report, load and the servers install the first only; make test,
+# test-fast, test-deep, lint, lock and load-locust the second.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -25,7 +29,7 @@ help:
 	@echo "make test        the whole test suite, once; make test-fast: the fast tests only"
 	@echo "make test-deep   the generated-input and lifecycle tests at their full sizes (before a release-sized change)"
 	@echo "make lint        ruff format --check, ruff check, mypy"
-	@echo "make lock        resolve requirements.lock again from pyproject.toml"
+	@echo "make lock        resolve requirements.lock and requirements-dev.lock again from pyproject.toml"
 	@echo "make lab         JupyterLab on your copies of the notebooks (in $(LAB)/), with the project's environment"
 	@echo "make load        many clients: blocking probe and concurrency sweep (LOAD_PRESET=$(LOAD_PRESET))"
 	@echo "make load-locust bench, wrk and Locust side by side (FRAMEWORK=, USERS=, SECONDS=)"
@@ -36,14 +40,30 @@ help:
 # that made it, or, where that Python has none, from a pip put in the venv first.
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on this project's
 # machines), every process would otherwise compile what it imports, every time.
-$(VENV)/.installed: requirements.lock pyproject.toml
+RUNTIME := $(VENV)/.installed-runtime
+DEV     := $(VENV)/.installed-dev
+define new_venv
 	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
-	$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null \
+	test -x $(UV) || $(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null \
 		|| { $(PY) -m ensurepip --default-pip >/dev/null && $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
-	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements.lock
+endef
+
+# The runtime lock is installed, not synced: a venv that has the development lock keeps it.
+$(RUNTIME): requirements.lock pyproject.toml
+	$(new_venv)
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(UV) pip install --quiet --compile-bytecode --python $(PY) --no-deps -e .
 	$(MAKE) --no-print-directory notebook-filter
 	touch $@
+
+# The development lock holds every version of the runtime lock (a test checks it), so a venv
+# synced to it has the runtime too.
+$(DEV): requirements-dev.lock requirements.lock pyproject.toml
+	$(new_venv)
+	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements-dev.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) --no-deps -e .
+	$(MAKE) --no-print-directory notebook-filter
+	touch $@ $(RUNTIME)
 
 # Notebooks keep their outputs in your working copy (JupyterLab saves them there); git sees
 # them stripped: outputs, execution counts and what a kernel or JupyterLab rewrite in their
@@ -59,8 +79,12 @@ notebook-filter:
 		echo "notebooks: outputs stay in your files, commits get them stripped (git filter nbstripout)"; \
 	fi
 
-lock: $(VENV)/.installed
-	$(UV) pip compile --quiet --universal --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
+# Both locks again from pyproject.toml, the newest versions that fit; the development lock is
+# resolved within the runtime lock's versions.
+lock: $(DEV)
+	$(UV) pip compile --quiet --universal --python-version 3.11 --extra notebooks --upgrade pyproject.toml -o requirements.lock
+	$(UV) pip compile --quiet --universal --python-version 3.11 --extra dev --upgrade -c requirements.lock pyproject.toml \
+		-o requirements-dev.lock
 
 # The executable article: fails loudly if any cell fails; the run's data goes to $(OUT). The
 # terminal shows each section as it starts, the long cells' progress, and where the article went.
@@ -68,7 +92,7 @@ lock: $(VENV)/.installed
 # newest run under data/gil-reference/, if there is one).
 # RUN=path/to/a/run and LOAD_RUN=path/to/a/load/run build it from runs made before instead of
 # measuring them (a committed reference run, or what make run and make load made): seconds.
-article: $(VENV)/.installed
+article: $(RUNTIME)
 	@mkdir -p $(BUILD)
 	@$(PY) -m bench.frontends.notebook notebooks/article.ipynb $(BUILD)/article.ipynb --cwd notebooks \
 		-p preset $(PRESET) -p out $(abspath $(OUT)) $(if $(GIL_RUN),-p gil_run $(abspath $(GIL_RUN))) \
@@ -84,11 +108,11 @@ article-html:
 article-reader-html:
 	@$(VENV)/bin/jupyter nbconvert --log-level=WARN --to html --template-file notebooks/article.html.j2 --no-input --TagRemovePreprocessor.remove_cell_tags=raw $(BUILD)/article.ipynb --output article-reader.html
 
-run: $(VENV)/.installed
+run: $(RUNTIME)
 	$(PY) -m bench run --preset $(PRESET) --out $(OUT)
 	$(PY) -m bench report --latest --out $(OUT)
 
-report: $(VENV)/.installed
+report: $(RUNTIME)
 	$(PY) -m bench report $(if $(RUN),$(RUN),--latest --out $(OUT))
 
 # Every test once: on three workers (two cores: many tests wait on servers, browsers and kernels),
@@ -107,7 +131,7 @@ SLOW_FILES = $(shell grep -l "^pytestmark = pytest\.mark\.slow" tests/test_*.py)
 # keeps each test file with its asserts rewritten, and each of the many Python processes the
 # tests start reads bench and servers compiled, instead of doing both again every time.
 test test-fast test-deep: export PYTHONDONTWRITEBYTECODE :=
-test: $(VENV)/.installed
+test: $(DEV)
 	@mkdir -p $(TEST_RESULTS) && rm -f $(TEST_RESULTS)/*.xml
 	@start=$$(date +%s); status=0; \
 	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder -m "not alone" --junitxml=$(TEST_RESULTS)/others.xml || status=1; \
@@ -119,14 +143,14 @@ test: $(VENV)/.installed
 # The tests that repeat something many times, at their full sizes (make test runs reduced
 # ones): 500 generated requests per route and framework, 200 thread and 20 process start/stop
 # cycles per framework. Run it before a change to the servers, their launch or their checks.
-test-deep: $(VENV)/.installed
+test-deep: $(DEV)
 	$(PY) -m pytest -n 2 --dist loadfile --deep -m "deep and not alone"
 	$(PY) -m pytest --deep -m "deep and alone"
 
-test-fast: $(VENV)/.installed
+test-fast: $(DEV)
 	$(PY) -m pytest -n 4 --dist loadfile --no-loadscope-reorder -m "not slow" -p no:hypothesispytest $(addprefix --ignore=,$(SLOW_FILES))
 
-lint: $(VENV)/.installed
+lint: $(DEV)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
@@ -136,7 +160,7 @@ lint: $(VENV)/.installed
 # It refuses to run as root unless told to: a container or a workshop VM is root.
 LAB ?= lab
 LAB_ARGS ?=
-lab: $(VENV)/.installed
+lab: $(RUNTIME)
 	@mkdir -p $(LAB)
 	@for nb in notebooks/*.ipynb; do \
 		copy=$(LAB)/$$(basename $$nb); \
@@ -147,16 +171,16 @@ lab: $(VENV)/.installed
 	@if [ "$$(id -u)" = 0 ]; then echo "make lab: running as root (as in a container): --allow-root lets JupyterLab start; it listens on 127.0.0.1 only" >&2; fi
 	$(VENV)/bin/jupyter lab --notebook-dir=$(LAB) --ServerApp.ip=127.0.0.1 $(LAB_ARGS) $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
 
-load: $(VENV)/.installed
+load: $(RUNTIME)
 	$(PY) -m bench load --preset $(LOAD_PRESET) --out $(OUT)
 
-load-locust: $(VENV)/.installed
+load-locust: $(DEV)
 	$(PY) -m bench external --framework $(FRAMEWORK) --clients $(USERS) --duration $(SECONDS) --out $(OUT)
 
-serve-flask: $(VENV)/.installed
+serve-flask: $(RUNTIME)
 	$(PY) -m servers flask
 
-serve-fastapi: $(VENV)/.installed
+serve-fastapi: $(RUNTIME)
 	$(PY) -m servers fastapi
 
 clean-venv:
@@ -167,5 +191,5 @@ clean-venv:
 # run under it with `python -m servers flask --python .venv-ft/bin/python`. Does nothing when
 # .venv-ft is up to date; see scripts/freethreaded.sh for the routes it takes.
 .PHONY: freethreaded
-freethreaded: $(VENV)/.installed
+freethreaded: $(RUNTIME)
 	@UV=$(UV) bash scripts/freethreaded.sh

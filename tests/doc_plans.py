@@ -282,8 +282,18 @@ def presets_listed(s: Scratch, f: Finished) -> None:
 
 def locked(s: Scratch, f: Finished) -> None:
     f.ok()
-    pinned = {line.split("==")[0] for line in (s.path / "requirements.lock").read_text().splitlines() if "==" in line}
-    assert {"fastapi", "flask", "numpy", "uv", "ruff", "mypy", "pytest"} <= pinned
+    runtime, dev = (pins(s.path / name) for name in ("requirements.lock", "requirements-dev.lock"))
+    names = {name for name, _ in runtime}
+    assert {"fastapi", "flask", "numpy", "jupyterlab", "papermill"} <= names
+    assert not {"ruff", "mypy", "pytest", "scipy", "locust"} & names, "the runtime lock has no development tool"
+    assert {"uv", "ruff", "mypy", "pytest", "scipy", "locust"} <= {name for name, _ in dev}
+    assert runtime <= dev, f"the development lock holds the runtime lock's versions: {sorted(runtime - dev)}"
+
+
+def pins(lock: Path) -> set[tuple[str, str]]:
+    """A lock's pins: each package with its version and environment marker."""
+    found = (re.match(r"([A-Za-z0-9_.-]+)==(.+)", line.strip()) for line in lock.read_text().splitlines())
+    return {(m.group(1).lower(), m.group(2)) for m in found if m}
 
 
 def timed_twice(s: Scratch, f: Finished, terminals: list[Terminal]) -> None:
@@ -590,7 +600,7 @@ PLANS: dict[str, dict[str, Plan]] = {
     # The environment's tools, and the servers from Python.
     "tools": {
         "make lab": Interactive(lab_serves_the_notebooks),
-        "make lock": Run("make lock", locked, copied=("requirements.lock",)),
+        "make lock": Run("make lock", locked, copied=("requirements.lock", "requirements-dev.lock")),
         SCRIPT: Run(f"python -c {shlex.quote(SCRIPT)}", script_ran),
     },
 }

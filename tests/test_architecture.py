@@ -253,17 +253,17 @@ def test_the_readme_table_of_frameworks_is_the_registry():
 
 def test_a_framework_is_one_glue_module_and_one_registry_entry_that_the_rest_picks_up():
     """Every entry of the registry has its glue module, and everything that names frameworks
-    takes them from the registry: bench's command line, the panel, the plots, the blocking
+    takes them from the registry: bench's command line, the panel, the palette, the blocking
     probe, the sweep, the presets' framework x server grid and the tests' shared servers."""
     from bench.frontends.cli import parser as bench_parser
     from bench.instrument import presets
     from bench.instrument.load import blocking, load_presets, sweep
-    from bench.presentation import plots
+    from bench.presentation import palette
     from servers import frameworks
 
     for f in frameworks.REGISTRY.values():
         assert (ROOT / (f.module.replace(".", "/") + ".py")).exists(), f.module
-        assert f.name in plots.COLORS
+        assert f.name in palette.COLORS
         assert {c.framework for c in blocking.CASES} >= {f.name}
         assert f.name in {c.framework for c in load_presets.get("quick").probe_cases}
         assert f.name in {s.framework for s in sweep.SETUPS}

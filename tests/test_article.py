@@ -61,13 +61,13 @@ def test_a_caption_cites_the_selection_its_figure_draws(smoke_run, monkeypatch):
     df, found = smoke_run.trials(), report.cited(smoke_run)
     other = next(f.size for f in found if f.id.startswith("size.isolated."))
     drawn = []
-    draw = article.plots.timelines
+    draw = article.timeline_plots.timelines
 
     def spy(panels, **kwargs):
         drawn.append(panels)
         return draw(panels, **kwargs)
 
-    monkeypatch.setattr(article.plots, "timelines", spy)
+    monkeypatch.setattr(article.timeline_plots, "timelines", spy)
     shown = article.timelines(df, 1, n=SMOKE.n, size=other)
     assert {int(p.drawn["size"]) for p in drawn[0]} == {other} and shown.says.sizes == (other,)
     assert f"size {other}" in shown.caption

@@ -21,7 +21,7 @@ from bench.frontends import run_preset
 from bench.instrument import environment, lifecycle, presets, trial
 from bench.instrument.process_probe import ProcessProbe, tree_cpu_seconds
 from bench.instrument.store import Run
-from bench.presentation import plots, report
+from bench.presentation import drawings, report
 from bench.vocabulary import config, stats
 from bench.vocabulary.config import IDEAL, Config, Grid
 from bench.vocabulary.records import COLUMNS
@@ -163,7 +163,7 @@ def test_smoke_report_separates_cpu_and_gives_verdicts(smoke_run):
     assert comp["verdict"].str.contains("FastAPI|difference").all()
     assert len([line for line in text.splitlines() if "endpoints: " in line]) == len(comp)
     assert set(comp["pairing"]) == {"native"}
-    paths = plots.write_all(smoke_run)
+    paths = drawings.write_all(smoke_run)
     names = {p.name for p in paths}
     assert {"times.png", "timeline-gather.png", "timeline-sequential.png"} <= names
     assert all(p.stat().st_size > 10_000 for p in paths)
@@ -284,7 +284,7 @@ def test_report_of_a_run_where_every_trial_failed(tmp_path):
     run.append(trial_row(c, status=422, error="estimated peak memory 20 GiB"))
     text = report.text(run)
     assert "1 measured trial(s) failed" in text and "estimated peak memory 20 GiB" in text
-    assert plots.write_all(run) == []
+    assert drawings.write_all(run) == []
 
 
 def test_probe_measures_this_process_and_survives_a_dead_one():

@@ -173,8 +173,11 @@ def test_the_given_parameters_are_the_codes() -> None:
     assert number(given("85% of the memory available now")) / 100 == memory.USABLE_SHARE
     assert number(given("exceeds 600 s")) == number(given("up to 600 s")) == worktime.DEFAULT_LIMIT_S
     assert number(given("within a factor of 1.3")) == explore.TOLERANCE
-    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
-    assert requires == f">={given('Python 3.11').text.split()[-1]}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"].startswith(f">={given('Python 3.11').text.split()[-1]},")
+    free_threaded = given("the free-threaded 3.13").text.split()[-1]
+    assert f"Programming Language :: Python :: {free_threaded}" in project["classifiers"]
+    assert f"DEBIAN_SOURCE=python{free_threaded}" in (ROOT / "scripts" / "freethreaded.sh").read_text()
 
 
 def test_several_runs_render_each_estimate_and_the_range_across_them() -> None:

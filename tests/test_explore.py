@@ -7,7 +7,7 @@ from bench.frontends.explore import COLUMNS, ERROR_CHARS, Explorer, check, histo
 from bench.frontends.panel import NO_FREE_THREADED_NOTE, Panel, endpoint_options, size_hint
 from bench.instrument import speedup as speedup_module
 from bench.instrument.speedup import EXPLAINED, BaselineRefused, Baselines, in_runner, speedup
-from bench.presentation import plots
+from bench.presentation import timeline_plots
 from bench.vocabulary.config import FREE_THREADED
 from servers import harness
 from servers.harness import parallelism
@@ -30,7 +30,7 @@ def test_explorer_runs_requests_keeps_history_and_stops_its_servers():
         assert a["warmup_s"] > 0 and again["warmup_s"] == 0, "a configuration is warmed once, on first use"
         assert len(again["speedups"]) == 3 and again["speedup"] == max(again["speedups"]), "the fastest request"
         assert bad["error"]["param"] == "n"
-        fig = plots.request_timeline(a)
+        fig = timeline_plots.request_timeline(a)
         assert len(fig.axes) == 1 and fig.axes[0].get_legend() is not None
         servers = list(ex.servers.values())
         table = ex.table()

@@ -16,7 +16,7 @@ from bench.analysis import claims, tables
 from bench.analysis.families import gil
 from bench.frontends import cli as bench_main
 from bench.frontends import run_preset
-from bench.instrument import lifecycle, presets
+from bench.instrument import gil_presets, lifecycle, presets
 from bench.instrument.store import Run
 from bench.presentation import article, report, without_gil
 from bench.vocabulary import config, stats
@@ -49,7 +49,9 @@ def test_the_gil_preset_measures_every_side_workload_strategy_and_n_under_both_i
             assert len(mine) == len(harness.WORKLOADS) * len(harness.STRATEGIES) * len(config.scaling_ns(2))
     bursts = [c for c in configs if c.workload == "python" and c.strategy == "sequential" and c.framework == "flask"]
     bursts = [c for c in bursts if c.n == 1]
-    assert {(c.python, c.clients) for c in bursts} == {(p_, k) for p_ in config.PYTHONS for k in presets.GIL_CLIENTS}
+    assert {(c.python, c.clients) for c in bursts} == {
+        (p_, k) for p_ in config.PYTHONS for k in gil_presets.GIL_CLIENTS
+    }
     assert all(c.endpoint == "sync" for c in bursts)
     assert {c.clients for c in configs if c.framework == IDEAL} == {1}
 

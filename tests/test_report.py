@@ -9,7 +9,7 @@ from matplotlib.figure import Figure as Canvas
 from bench.analysis import cited_figures, figure
 from bench.analysis.families import gap
 from bench.instrument import presets
-from bench.presentation import plots, report
+from bench.presentation import palette, report
 from bench.vocabulary.config import IDEAL, Config
 
 
@@ -151,7 +151,7 @@ def test_an_interval_that_does_not_contain_its_estimate_is_drawn_from_its_own_bo
     estimate (a smoke run's gap.*.rest did): drawn as it is, not refused by matplotlib."""
     ax = Canvas().add_subplot()
     missed = figure.Figure("gap.isolated.rest", "", "isolated", 1.0, 1.05, 1.3, 0.12, None, None, 4, 1000, ())
-    plots._points(ax, [missed], ["rest"])
+    palette.points(ax, [missed], ["rest"])
     (bar,) = [c for c in ax.collections if isinstance(c, LineCollection)]
     ((x0, _), (x1, _)) = bar.get_segments()[0]
     assert (x0, x1) == pytest.approx((1.05, 1.3))

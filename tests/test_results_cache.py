@@ -11,7 +11,7 @@ import pytest
 
 from bench.analysis import results_cache
 from bench.instrument.store import Run
-from bench.presentation import plots
+from bench.presentation import drawings
 
 REFERENCE = sorted((Path(__file__).resolve().parents[1] / "data" / "reference").glob("*/meta.json"))
 
@@ -70,11 +70,11 @@ def test_a_run_s_figures_are_drawn_again_only_when_its_files_change(tmp_path, mo
         (r.path / "times.png").write_bytes(b"png")
         return [r.path / "times.png"]
 
-    monkeypatch.setattr(plots, "_draw_all", draw)
-    assert plots.write_all(run) == plots.write_all(run) == [run.path / "times.png"] and len(drawn) == 1
+    monkeypatch.setattr(drawings, "_draw_all", draw)
+    assert drawings.write_all(run) == drawings.write_all(run) == [run.path / "times.png"] and len(drawn) == 1
     (run.path / "times.png").unlink()  # a figure deleted
-    plots.write_all(run)
+    drawings.write_all(run)
     with open(run.trials_path, "a") as f:  # the trials changed
         f.write(run.trials_path.read_text().splitlines()[-1] + "\n")
-    plots.write_all(run)
+    drawings.write_all(run)
     assert len(drawn) == 3

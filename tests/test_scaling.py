@@ -187,7 +187,7 @@ def test_a_workload_measured_at_one_n_has_no_scaling_table():
 @pytest.mark.slow
 def test_a_smoke_run_has_a_speedup_curve_its_figures_and_its_drawing(smoke_run, tmp_path):
     from bench.analysis import cited_figures
-    from bench.presentation import plots, report
+    from bench.presentation import drawings, report
 
     ok = report.measured(smoke_run.trials())
     t = scaling.table(ok)
@@ -196,7 +196,7 @@ def test_a_smoke_run_has_a_speedup_curve_its_figures_and_its_drawing(smoke_run, 
     assert (pool["pool_workers"] >= 1).all() and (pool["task_threads"] == 0).all()
     ids = {f.id for f in report.cited(smoke_run)}
     assert {scaling.figure_id("python", "fastapi", "processes", int(n)) for n in pool["n"]} <= ids
-    assert "scaling.png" in {p.name for p in plots.write_all(smoke_run)}
+    assert "scaling.png" in {p.name for p in drawings.write_all(smoke_run)}
     assert all(f.configs for f in cited_figures.compute(ok, n=3, size=300) if f.id.startswith("scaling."))
 
 

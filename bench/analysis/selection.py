@@ -1,5 +1,6 @@
-"""What each figure of trials draws, selected once: the plot draws it (:mod:`bench.presentation.plots`)
-and the caption cites it (:mod:`bench.presentation.article`), so that the two cannot describe other data.
+"""What each figure of trials draws, selected once: the plot draws it (:mod:`bench.presentation.timeline_plots`,
+:mod:`bench.presentation.grid_plots`) and the caption cites it (:mod:`bench.presentation.article`), so that the
+two cannot describe other data.
 
 - :func:`timelines`: the panels of one strategy's task timelines, a trial per configuration;
 - :func:`matrix`: each workload's strategy matrix against the in-process ideal;

@@ -24,7 +24,7 @@ from bench.analysis.figure import TIMED
 from bench.frontends import docs, load_runner, run_preset
 from bench.instrument import lifecycle, presets, store
 from bench.instrument.load import external, load_presets
-from bench.presentation import load_report, plots, report
+from bench.presentation import drawings, load_report, report
 from servers import harness
 
 
@@ -172,7 +172,7 @@ def report_command(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not args.no_figures:
-        paths = plots.write_all(run)
+        paths = drawings.write_all(run)
         for path in paths:
             print(f"figure: {path}")
         if not paths:

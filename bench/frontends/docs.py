@@ -54,6 +54,7 @@ GIVEN: tuple[Given, ...] = (
     Given("2.2x faster (Flask 1 min 11 s, FastAPI 31.9 s)", "cited: the original article's `%time` (ARTICLE)"),
     Given("the article's 2.2x", "cited: the original article's ratio (ARTICLE)"),
     Given("Python 3.11", "pyproject.toml's requires-python"),
+    Given("the free-threaded 3.13", "pyproject.toml's classifiers; scripts/freethreaded.sh builds python3.13"),
     Given("experimental in 3.13, supported from 3.14", "cited: PEP 703 and CPython's free-threading documentation"),
     Given("95% interval", "the confidence level of every interval (bench/vocabulary/stats.py)"),
     Given("85% of the memory available now", "servers/memory.py's USABLE_SHARE"),

@@ -28,7 +28,7 @@ from IPython.display import display
 from bench.analysis.families.scaling import bend
 from bench.instrument.environment import usable_cores
 from bench.instrument.speedup import BaselineRefused, Baselines, in_runner, speedup
-from bench.presentation import plots
+from bench.presentation import grid_plots, timeline_plots
 from bench.vocabulary.config import PYTHONS, python_path, scaling_ns
 from servers import harness
 
@@ -360,7 +360,7 @@ def show_curve(curve: pd.DataFrame) -> None:
     """A speed-up curve of :meth:`Explorer.sweep`: speed-up against n, the core count marked,
     and where it bends (:func:`bench.analysis.families.scaling.bend`)."""
     cores = usable_cores()
-    display(plots.scaling(curve, cores=cores, interval="the requests' range"))
+    display(grid_plots.scaling(curve, cores=cores, interval="the requests' range"))
     if len(curve) >= 2:
         where = bend(list(curve["n"]), list(curve["speedup"])).words(
             first_n=int(curve["n"].min()), max_n=int(curve["n"].max()), cores=None
@@ -372,7 +372,7 @@ def show_curve(curve: pd.DataFrame) -> None:
 def show(answer: dict[str, Any]) -> None:
     """The answer's timeline and a line of its numbers (or why it was refused)."""
     if "error" not in answer:
-        display(plots.request_timeline(answer))
+        display(timeline_plots.request_timeline(answer))
     print(summary(answer))
 
 

@@ -5,7 +5,8 @@ Each function takes the run's data for one figure from the analysis, selected on
 (:mod:`bench.analysis.selection`, :func:`bench.analysis.families.headline.shown`,
 :func:`bench.analysis.families.gap.panels`, :func:`bench.analysis.families.size.lines`,
 :func:`bench.analysis.families.scaling.curves`), and hands that one selection both to the plot
-(:mod:`bench.presentation.plots`) and to the caption: a caption cannot describe other data than its panel
+(:mod:`bench.presentation.timeline_plots`, :mod:`bench.presentation.ratio_plots`,
+:mod:`bench.presentation.grid_plots`) and to the caption: a caption cannot describe other data than its panel
 draws. Every sentence a caption, the summary or the conclusion states about the data is a
 :class:`bench.analysis.claims.Claim`, made with the rule that makes it true and evaluated on the data it
 cites; :func:`claims_of` gives every claim of a run and the built article fails if one does not hold
@@ -40,7 +41,7 @@ from bench.analysis.tables import measured, summary
 from bench.instrument.load import blocking, sweep
 from bench.instrument.load.load_store import requests_of
 from bench.instrument.store import Run
-from bench.presentation import load_plots, plots
+from bench.presentation import grid_plots, load_plots, ratio_plots, timeline_plots
 from bench.vocabulary import stats
 from bench.vocabulary.config import IDEAL, IN_PROCESS, NO_ENDPOINT
 from bench.vocabulary.sides import FAMILIES, server_of
@@ -212,7 +213,7 @@ def timelines(df: pd.DataFrame, number: int, *, n: int, size: int) -> Shown:
     """The article's gather at ``n`` tasks of ``size``: when each task ran, per server, and
     each server's median parallelism over the same trials."""
     panels = selection.timelines(measured(df), "gather", "article", n=n, size=size)
-    drawing = plots.timelines(panels, strategy="gather", workload="article", n=n, size=size)
+    drawing = timeline_plots.timelines(panels, strategy="gather", workload="article", n=n, size=size)
     if not panels:
         return Shown(
             drawing, _none("Figure", number, f"timelines of the article's gather at n={n}, size {size}"), NOTHING
@@ -261,7 +262,7 @@ def faster(found: Sequence[Figure], number: int) -> Shown:
     found = trusted(found)
     by = by_id(found)
     drawn = headline.shown(found)
-    drawing = plots.faster(drawn)
+    drawing = ratio_plots.faster(drawn)
     shown = [f for f in drawn if f.measure in TIMED]
     if not shown:
         return Shown(drawing, _none("Figure", number, "trials of the article's two servers sent twice"), NOTHING)
@@ -406,7 +407,7 @@ def what_works(df: pd.DataFrame, number: int) -> Shown:
     ok = measured(df)
     parts = [p for p in selection.matrix(ok) if (p.n, p.size) == selection.matrix_scope(ok, p.workload)]
     cells = selection.speedup_cells(parts)
-    drawing = plots.speedup_heatmap(cells)
+    drawing = grid_plots.speedup_heatmap(cells)
     if cells.empty:
         return Shown(drawing, _none("Figure", number, "strategy matrix"), NOTHING)
     says = Says.of_rows(cells.assign(endpoint=cells["endpoint"]))
@@ -508,7 +509,7 @@ def _framework_label(framework: str) -> str:
 def strategies(df: pd.DataFrame, workload: str, number: int) -> Shown:
     """One workload's timelines where its strategies are compared, a row per strategy."""
     grid = selection.strategies(measured(df), workload)
-    drawing = plots.strategy_timelines(grid, workload)
+    drawing = timeline_plots.strategy_timelines(grid, workload)
     if grid is None:
         return Shown(drawing, f"**Figure {number} ({workload}).** No trials.", NOTHING)
     says = Says.of_rows(grid.trials)
@@ -535,7 +536,7 @@ def decomposition(found: Sequence[Figure], number: int) -> Shown:
     of the named changes beside the measured gap, and what they leave unexplained."""
     found = trusted(found)
     panels = gap.panels(found)
-    drawing = plots.decomposition(panels)
+    drawing = ratio_plots.decomposition(panels)
     by = by_id(found)
     total = by.get("gap.isolated.total")
     if total is None:
@@ -587,7 +588,7 @@ def decomposition(found: Sequence[Figure], number: int) -> Shown:
 def sizes(found: Sequence[Figure], number: int) -> Shown:
     """The headline ratios against the size, and the article's 2.2x at 10000 judged by them."""
     lines = by_size.lines(trusted(found))
-    drawing = plots.sizes(lines)
+    drawing = ratio_plots.sizes(lines)
     iso = lines.get("isolated", [])
     if len(iso) < 2:
         return Shown(
@@ -817,7 +818,7 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
     if len(probe) < len(harness.FRAMEWORKS) * len(FAMILIES):
         probe, heavy = pd.DataFrame(), ""
     if size is None:
-        drawing = plots.framework_server(pd.DataFrame(), probe, n=n, size=0)
+        drawing = grid_plots.framework_server(pd.DataFrame(), probe, n=n, size=0)
         return Shown(drawing, _none("Figure", number, "frameworks behind the same servers"), NOTHING)
     times = fxs.times(ok, n=n, size=size)
     for m in fxs.MEASURES:
@@ -825,7 +826,7 @@ def framework_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | None
         times = times.assign(
             **{f"{m}_low_s": times[f"{m}_low_s"].where(~few), f"{m}_high_s": times[f"{m}_high_s"].where(~few)}
         )
-    drawing = plots.framework_server(times, probe, n=n, size=size, heavy=heavy)
+    drawing = grid_plots.framework_server(times, probe, n=n, size=size, heavy=heavy)
     found = trusted(found)
     by = by_id(found)
     says = _says_of([f for f in found if f.id.startswith("fxs.")])
@@ -942,7 +943,7 @@ def scaling(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
     never overlaps."""
     t = _trusted_rows(scaling_.curves(scaling_.table(measured(df))))
     carried = not t.empty and bool((t["trials"] >= stats.MIN_TRIALS).any())
-    drawing = plots.scaling(t, cores=cores, interval="95% interval, from 8 trials" if carried else "")
+    drawing = grid_plots.scaling(t, cores=cores, interval="95% interval, from 8 trials" if carried else "")
     if t.empty:
         return Shown(drawing, _none("Figure", number, "workload measured at two n or more"), NOTHING)
     says = Says.of_rows(t.assign(mode=[IN_PROCESS if f == IDEAL else "process" for f in t["framework"]]))

@@ -1,6 +1,6 @@
 """A run's report: as text (:func:`text`) and as JSON (:func:`as_json`), from its tables
 (:mod:`bench.analysis.tables`) and the figures it cites (:mod:`bench.analysis.cited_figures`); the figures drawn are
-:mod:`bench.presentation.plots`'s.
+:mod:`bench.presentation.drawings`'s.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The article's own run has no free-threaded trials; the section reads another run, named by
 the notebook's ``gil_run`` parameter (:func:`gil_run_of`: by default the newest folder under
 ``data/gil-reference/``, or none). With one, :func:`section` shows one figure
-(:func:`bench.presentation.plots.without_gil`): pure-Python threads' speed-up against n, with and without
+(:func:`bench.presentation.gil_plots.without_gil`): pure-Python threads' speed-up against n, with and without
 the GIL, for the in-process ideal and Flask; the free-threaded build's single-thread cost; the
 article's gather's parallelism under both. Its caption's sentences are claims
 (:mod:`bench.analysis.claims`) computed on that run's gil figures (:mod:`bench.analysis.families.gil`), drawn and cited
@@ -26,7 +26,7 @@ from bench.analysis.families import gil
 from bench.analysis.figure import Figure
 from bench.analysis.tables import measured
 from bench.instrument.store import Run
-from bench.presentation import plots
+from bench.presentation import gil_plots
 from bench.presentation.article import SERIAL, Says, Shown, said
 from bench.vocabulary.config import FREE_THREADED, IDEAL, IN_PROCESS
 
@@ -310,7 +310,7 @@ def section(run: Run | None, number: int) -> Shown:
     if run is None:
         return Shown("", WITHOUT_DATA, Says((), (), (), ()))
     s = selected(run)
-    drawing = plots.without_gil(s.speedups, s.costs, s.gathers, labels=SIDE_NAMES)
+    drawing = gil_plots.without_gil(s.speedups, s.costs, s.gathers, labels=SIDE_NAMES)
     claims = section_claims(s, number)
     drawn = [f for shown in s.speedups.values() for f in shown]
     says = Says.of(c for f in drawn for c in f.configs)
