@@ -32,7 +32,7 @@ import requests
 from bench.analysis import variance
 from bench.instrument import debian
 from bench.instrument.load.external import read_locust
-from bench.presentation import without_gil
+from bench.presentation.article import without_gil
 from bench.vocabulary import records
 
 from . import reader

@@ -34,7 +34,7 @@ def fig(value: float, low: float, high: float, *, fid: str = "headline.isolated"
         met=None,
         n=5,
         size=size,
-        sides=(),
+        sides=(("flask", 12), ("fastapi", 12)),
     )
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 
-from bench.analysis import figure, selection
+from bench.analysis import claims, figure, selection
 from bench.instrument import presets
 from bench.presentation import article, report
-from bench.presentation.article import NOTHING, Says, Shown
+from bench.presentation.article import (
+    decomposition,
+    faster,
+    framework_or_server,
+    in_parallel,
+    speedup_against_n,
+    task_size,
+    what_works,
+)
+from bench.presentation.article.captions import NOTHING, Says, Shown
 from bench.vocabulary import stats
 
 SMOKE = presets.resolve(presets.get("smoke"))
@@ -21,15 +29,15 @@ def every_shown(run) -> list[Shown]:
     """Every figure and table the article shows, as its notebook makes them."""
     df, found = run.trials(), report.cited(run)
     shown = [
-        article.timelines(df, 1, n=SMOKE.n, size=SIZE),
-        article.faster(found, 2),
-        article.cpu_table(df, found, 1, n=SMOKE.n, size=SIZE),
-        article.what_works(df, 3),
+        in_parallel.timelines(df, 1, n=SMOKE.n, size=SIZE),
+        faster.faster(found, 2),
+        faster.cpu_table(df, found, 1, n=SMOKE.n, size=SIZE),
+        what_works.what_works(df, 3),
         *(article.strategies(df, w, 4) for w in selection.matrix_workloads(df)),
-        article.decomposition(found, 5),
-        article.sizes(found, 6),
-        article.framework_server(df, found, None, 9, n=SMOKE.n),
-        article.scaling(df, 10, cores=2),
+        decomposition.decomposition(found, 5),
+        task_size.sizes(found, 6),
+        framework_or_server.framework_or_server(df, found, None, 9, n=SMOKE.n),
+        speedup_against_n.speedup_against_n(df, 10, cores=2),
     ]
     return shown
 
@@ -37,7 +45,7 @@ def every_shown(run) -> list[Shown]:
 def stated(caption: str, says: Says) -> list[str]:
     """The words of ``says``'s scope that ``caption`` does not state as words of their own."""
     wanted = [f"n={k}" for k in says.n] + [str(k) for k in says.sizes]
-    wanted += [article.MODE_WORDS.get(m, m) for m in says.modes] + [e for e in says.endpoints if e != "none"]
+    wanted += [claims.MODE_WORDS.get(m, m) for m in says.modes] + [e for e in says.endpoints if e != "none"]
     return [w for w in wanted if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", caption) is None]
 
 
@@ -61,14 +69,14 @@ def test_a_caption_cites_the_selection_its_figure_draws(smoke_run, monkeypatch):
     df, found = smoke_run.trials(), report.cited(smoke_run)
     other = next(f.size for f in found if f.id.startswith("size.isolated."))
     drawn = []
-    draw = article.timeline_plots.timelines
+    draw = in_parallel.timeline_plots.timelines
 
     def spy(panels, **kwargs):
         drawn.append(panels)
         return draw(panels, **kwargs)
 
-    monkeypatch.setattr(article.timeline_plots, "timelines", spy)
-    shown = article.timelines(df, 1, n=SMOKE.n, size=other)
+    monkeypatch.setattr(in_parallel.timeline_plots, "timelines", spy)
+    shown = in_parallel.timelines(df, 1, n=SMOKE.n, size=other)
     assert {int(p.drawn["size"]) for p in drawn[0]} == {other} and shown.says.sizes == (other,)
     assert f"size {other}" in shown.caption
 
@@ -102,7 +110,9 @@ def test_the_precision_table_says_which_targets_were_missed(smoke_run):
 
 
 def headline(measure: str, value: float, low: float, high: float, size: int = 1000) -> figure.Figure:
-    return figure.Figure(f"headline.{measure}", "", measure, value, low, high, 0.05, 0.1, True, 5, size, ())
+    return figure.Figure(
+        f"headline.{measure}", "", measure, value, low, high, 0.05, 0.1, True, 5, size, (("a", 12), ("b", 12))
+    )
 
 
 def test_this_run_beside_the_committed_runs_counts_the_figures_they_agree_on():
@@ -136,14 +146,17 @@ def drawn_texts(fig) -> list[str]:
 
 
 def test_a_figure_draws_an_interval_only_from_eight_trials_or_more():
-    few = [
-        figure.Figure(f"headline.{m}", "", m, 1.3, 1.1, 1.5, 0.15, None, None, 5, 1000, (("a", 3), ("b", 16)))
-        for m in figure.TIMED
-    ]
-    shown = article.faster(few, 2)
+    def made(counts):
+        sides = tuple(zip("ab", counts, strict=True))
+        return [
+            figure.Figure(f"headline.{m}", "", m, 1.3, 1.1, 1.5, 0.15, None, None, 5, 1000, sides) for m in figure.TIMED
+        ]
+
+    few = made((3, 16))
+    shown = faster.faster(few, 2)
     assert drawn_texts(shown.shows).count(stats.TOO_FEW) == 3 and "no conclusion" in shown.caption
     assert "95% CI" not in shown.caption and "faster" not in shown.caption.split("above 1")[1].split(".", 1)[1]
-    enough = [replace(f, sides=(("a", 8), ("b", 8))) for f in few]
-    shown = article.faster(enough, 2)
+    enough = made((8, 8))
+    shown = faster.faster(enough, 2)
     assert stats.TOO_FEW not in drawn_texts(shown.shows) and "95% CI 1.10 to 1.50" in shown.caption
     assert all(c.holds for c in shown.claims) and len(shown.claims) >= 3

@@ -12,7 +12,8 @@ import pytest
 from bench.analysis import claims, figure
 from bench.analysis.claims import Fact, Scope
 from bench.instrument import store
-from bench.presentation import article, without_gil
+from bench.presentation import article
+from bench.presentation.article import without_gil
 from bench.vocabulary import stats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,12 +102,19 @@ def test_a_ratio_says_faster_only_where_its_interval_excludes_1():
 
 
 def test_no_interval_from_fewer_than_eight_trials():
-    three = figure.Figure(
-        "headline.isolated", "", "isolated", 1.4, 1.2, 1.6, 0.14, 0.1, False, 5, 1000, (("a", 3), ("b", 16))
-    )
-    assert not Fact.of(three).has_interval and not np.isfinite(claims.trusted(three).low)
-    eight = replace(three, sides=(("a", 8), ("b", 8)))
-    assert Fact.of(eight).has_interval and claims.trusted(eight) == eight
+    def made(counts):
+        sides = tuple(zip("ab", counts, strict=True))
+        return figure.Figure("headline.isolated", "", "isolated", 1.4, 1.2, 1.6, 0.14, 0.1, True, 5, 1000, sides)
+
+    three = made((3, 16))
+    assert three.value == 1.4 and np.isnan([three.low, three.high, three.half_width]).all() and three.met is False
+    assert three.no_interval == f"{stats.TOO_FEW}: 3 and 16 trials (at least 8 a side)"
+    record = three.to_json()
+    assert record["low"] is record["high"] is record["half_width"] is None and record["trials"] == 3
+    assert not Fact.of(three).has_interval
+    eight = made((8, 8))
+    assert (eight.low, eight.high, eight.met, eight.no_interval) == (1.2, 1.6, True, None)
+    assert Fact.of(eight).has_interval
 
 
 def test_a_claim_states_its_scope():

@@ -45,7 +45,7 @@ def test_the_grid_measures_every_framework_behind_every_family():
 
 
 def fig(value: float, low: float, high: float) -> figure.Figure:
-    return figure.Figure("x", "", "isolated", value, low, high, 0.0, None, None, 5, 500, (), ())
+    return figure.Figure("x", "", "isolated", value, low, high, 0.0, None, None, 5, 500, (("a", 12), ("b", 12)))
 
 
 @pytest.mark.parametrize(

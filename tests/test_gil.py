@@ -18,7 +18,8 @@ from bench.frontends import cli as bench_main
 from bench.frontends import run_preset
 from bench.instrument import gil_presets, lifecycle, presets
 from bench.instrument.store import Run
-from bench.presentation import article, report, without_gil
+from bench.presentation import article, report
+from bench.presentation.article import without_gil
 from bench.vocabulary import config, stats
 from bench.vocabulary.config import FREE_THREADED, IDEAL, Config
 from bench.vocabulary.records import COLUMNS, KNOWN_FORMATS, META_FORMAT, upgrade_meta

@@ -14,7 +14,9 @@ from bench.vocabulary.stats import Z95
 def figure(fid: str, value: float, se: float) -> Figure:
     """A ratio with a 95% interval of ``se`` (log scale) either side."""
     low, high = value * math.exp(-Z95 * se), value * math.exp(Z95 * se)
-    return Figure(fid, fid, "isolated", value, low, high, (high - low) / 2 / value, None, None, 4, 1000, ())
+    return Figure(
+        fid, fid, "isolated", value, low, high, (high - low) / 2 / value, None, None, 4, 1000, (("a", 12), ("b", 12))
+    )
 
 
 MEASURES = ("isolated", "back_to_back", "server_cpu")

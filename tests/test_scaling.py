@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from bench.analysis.families import scaling
 from bench.instrument import presets
-from bench.presentation import article
+from bench.presentation.article import speedup_against_n
 from bench.vocabulary import config
 from bench.vocabulary.config import IDEAL
 
@@ -235,7 +235,7 @@ def test_the_scaling_captions_best_is_what_its_panel_draws_highest():
         client_cpu_s=0.0,
         client_process_cpu_s=0.0,
     )
-    shown = article.scaling(df, 8, cores=4)
+    shown = speedup_against_n.speedup_against_n(df, 8, cores=4)
     drawn: dict[str, dict[int, float]] = {}
     assert isinstance(shown.shows, Figure)
     for ax in shown.shows.axes:

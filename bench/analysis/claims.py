@@ -11,20 +11,20 @@ The constructors choose the words from the facts and give each wording its own r
 ("whatever the framework") only when its test holds for every case in scope, else names
 the cases it holds for. :func:`check` raises :class:`FalseClaim` if any claim does not hold.
 
-No interval from fewer than :data:`bench.vocabulary.stats.MIN_TRIALS` trials: :meth:`Fact.of` drops the
-interval of a figure with a side measured fewer times, and its words say so.
+No interval from fewer than :data:`bench.vocabulary.stats.MIN_TRIALS` trials: a figure with a side
+measured fewer times has none (:class:`bench.analysis.figure.Figure`), and a fact's words say so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from bench.analysis.figure import Figure
 from bench.vocabulary.config import IN_PROCESS
-from bench.vocabulary.stats import MIN_TRIALS, TOO_FEW
+from bench.vocabulary.stats import TOO_FEW
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,9 @@ class Fact:
 
     @classmethod
     def of(cls, f: Figure, label: str | None = None) -> Fact:
-        """A cited figure as a fact; its interval only if every side has :data:`MIN_TRIALS`."""
-        trials = min((k for _, k in f.sides), default=0)
-        low, high = (f.low, f.high) if trials >= MIN_TRIALS else (np.nan, np.nan)
-        return cls(label or f.id, f.value, low, high, trials)
+        """A cited figure as a fact (a figure has no interval from fewer than :data:`MIN_TRIALS`
+        trials a side, :class:`~bench.analysis.figure.Figure`)."""
+        return cls(label or f.id, f.value, f.low, f.high, f.trials)
 
     @property
     def has_interval(self) -> bool:
@@ -66,14 +65,6 @@ class Fact:
     def words(self, scale: float = 1.0, digits: int = 2, unit: str = "x") -> str:
         """The number and its interval: ``1.43x (95% CI 1.32 to 1.54)``."""
         return f"{self.value * scale:.{digits}f}{unit} ({self.interval(scale, digits)})"
-
-
-def trusted(f: Figure) -> Figure:
-    """``f`` as the article may draw it: without its interval when a side has fewer than
-    :data:`MIN_TRIALS` trials."""
-    if min((k for _, k in f.sides), default=0) >= MIN_TRIALS:
-        return f
-    return replace(f, low=np.nan, high=np.nan, half_width=np.nan)
 
 
 @dataclass(frozen=True)

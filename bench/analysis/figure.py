@@ -77,13 +77,46 @@ class Figure:
     own_high: float = float("nan")
     run_spread: float = 0.0
 
+    def __post_init__(self) -> None:
+        """No interval from fewer than :data:`~bench.vocabulary.stats.MIN_TRIALS` trials a side:
+        such a figure keeps its estimate and trial counts, its interval and half-width are NaN,
+        and a target it has is not met."""
+        if self.too_few:
+            for name in ("low", "high", "half_width", "own_low", "own_high"):
+                object.__setattr__(self, name, float("nan"))
+            object.__setattr__(self, "run_spread", 0.0)
+            object.__setattr__(self, "met", None if self.target is None else False)
+
+    @property
+    def trials(self) -> int:
+        """The trials of its least-measured side."""
+        return min((k for _, k in self.sides), default=0)
+
+    @property
+    def too_few(self) -> bool:
+        """Whether a side has too few trials for an interval."""
+        return self.trials < stats.MIN_TRIALS
+
+    @property
+    def no_interval(self) -> str | None:
+        """Why it has no interval (its sides' trial counts), or None where it has one."""
+        if self.too_few:
+            counts = " and ".join(str(k) for _, k in self.sides) or "no"
+            return f"{stats.TOO_FEW}: {counts} trials (at least {stats.MIN_TRIALS} a side)"
+        if not np.isfinite(self.low):
+            return "no interval"
+        return None
+
     def to_json(self) -> dict[str, Any]:
-        """The JSON report's record: the figure, its interval ("ratio", "low", "high"), and
-        the configurations and trial counts behind it."""
+        """The JSON report's record: the figure, its interval ("ratio", "low", "high"; null,
+        with the reason in "no_interval", where it has none), and the configurations and trial
+        counts behind it."""
         record = asdict(self)
         record["ratio"] = record.pop("value")
         del record["sides"], record["configs"]
         record["configs"] = [{"config": label, "trials": k} for label, k in self.sides]
+        record["trials"] = self.trials
+        record["no_interval"] = self.no_interval
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in record.items()}
 
     @property

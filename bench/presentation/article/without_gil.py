@@ -20,14 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.analysis import claims as cl
-from bench.analysis.claims import Claim, Fact, Rule, Scope
+from bench.analysis.claims import Claim, Fact, Rule, Scope, general, ratio, stated, value_range
 from bench.analysis.families import gil
 from bench.analysis.figure import Figure
 from bench.analysis.tables import measured
 from bench.instrument.store import Run
 from bench.presentation import gil_plots
-from bench.presentation.article import SERIAL, Says, Shown, said
+from bench.presentation.article.captions import SERIAL, Says, Shown, said
 from bench.vocabulary.config import FREE_THREADED, IDEAL, IN_PROCESS
 
 #: Where committed gil runs live; the newest is the article's default ``gil_run``.
@@ -107,7 +106,7 @@ def selected(run: Run) -> Selected:
     """The section's selection from ``run`` (intervals dropped where a side had fewer than
     :data:`bench.vocabulary.stats.MIN_TRIALS` trials)."""
     ok = measured(run.trials())
-    found = [cl.trusted(f) for f in gil.figures(ok)]
+    found = gil.figures(ok)
     speedups = {}
     for python in (FREE_THREADED, ""):
         for side in SIDES:
@@ -202,7 +201,7 @@ def _threads(s: Selected, side: str, number: int) -> Claim | None:
     )
     mode = IN_PROCESS if side == IDEAL else "process"
     scope = Scope((at,), (size,), (mode,), (_interpreter(s, FREE_THREADED), _interpreter(s, "")))
-    return cl.stated(
+    return stated(
         f"nogil.threads.{side}",
         text,
         (ft, with_gil),
@@ -223,7 +222,7 @@ def _gil_off(s: Selected, number: int) -> Claim:
             "those ran with a GIL, whatever the build"
         )
     k = s.gil_on
-    return cl.stated(
+    return stated(
         "nogil.gil_enabled",
         text,
         (fact,),
@@ -236,7 +235,7 @@ def _gil_off(s: Selected, number: int) -> Claim:
 def _cost(f: Figure, s: Selected, number: int) -> Claim:
     """One task alone, its time on the free-threaded build over the project's."""
     workload = f.id.rsplit(".", 1)[-1]
-    c = cl.ratio(
+    c = ratio(
         f"nogil.cost.{workload}",
         Fact.of(f, workload),
         cites=f"Figure {number}",
@@ -258,7 +257,7 @@ def _gather(s: Selected, number: int) -> Claim | None:
         return None
     facts = [Fact.of(f, _gather_label(f)) for f in s.gathers]
     values = [f.value for f in facts]
-    return cl.general(
+    return general(
         "nogil.gather",
         facts,
         lambda f: f.value < SERIAL,
@@ -269,7 +268,7 @@ def _gather(s: Selected, number: int) -> Claim | None:
             tuple(sorted({c.mode for f in s.gathers for c in f.configs})),
             (_interpreter(s, FREE_THREADED), _interpreter(s, "")),
         ),
-        said=f"the article's gather ran its tasks one after another (median parallelism {cl.value_range(values)})",
+        said=f"the article's gather ran its tasks one after another (median parallelism {value_range(values)})",
         every="with and without the GIL, whatever the side and n",
         over="side, interpreter and n",
     )
