@@ -5,6 +5,9 @@ inside a function), and the layout in docs/development.md is the tree."""
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
+import json
 import re
 from pathlib import Path
 
@@ -269,3 +272,77 @@ def test_a_framework_is_one_glue_module_and_one_registry_entry_that_the_rest_pic
         assert f.name in {s.framework for s in sweep.SETUPS}
         assert f.name in presets.FRAMEWORK_SERVER.frameworks and len(load_presets.probe_cases((f.name,))) == 3
         assert bench_parser().parse_args(["external", "--framework", f.name]).framework == f.name
+
+
+def notebook_imports(path: Path) -> list[str]:
+    """Each ``import`` or ``from ... import`` line of a notebook's code cells."""
+    cells = json.loads(path.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    return re.findall(r"^\s*(?:from\s+\S+\s+import\s+.+|import\s+.+)$", code, re.M)
+
+
+def test_the_notebooks_import_only_the_public_surface():
+    import bench
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for line in notebook_imports(path):
+            if re.match(r"\s*(from|import)\s+bench\b", line):
+                found = re.fullmatch(r"\s*from bench import ([\w, ]+)", line)
+                assert found, f"{path.name}: {line.strip()!r} (import from bench's surface: from bench import ...)"
+                names = {n.strip() for n in found.group(1).split(",")}
+                assert names <= set(bench.__all__), f"{path.name} imports {sorted(names - set(bench.__all__))}"
+
+
+def test_every_public_name_is_defined_and_every_floor_names_its_surface():
+    import bench
+
+    assert all(hasattr(bench, name) for name in bench.__all__)
+    for name, path in bench_modules().items():
+        if not name.endswith("__init__"):
+            continue
+        package = importlib.import_module(name.removesuffix(".__init__"))
+        assert package.__doc__, f"{name} says what its floor holds"
+        for public in getattr(package, "__all__", ()):
+            assert hasattr(package, public), f"{name} names {public} and has none"
+            if (path.parent / f"{public}.py").exists():  # a function of the same name would hide the module
+                assert inspect.ismodule(getattr(package, public)), f"{name}'s {public} hides the module {public}.py"
+
+
+def _sources() -> dict[Path, str]:
+    """Every file that may call bench: its Python (bench, servers, tests, scripts), the
+    notebooks' code and the documents that name functions."""
+    found = {
+        p: p.read_text() for d in ("bench", "servers", "tests", "loadtest", "scripts") for p in (ROOT / d).rglob("*.py")
+    }
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        found[nb] = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"])
+    return found | {p: p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]}
+
+
+def test_a_function_no_other_file_calls_is_private():
+    """A module's public functions are what other modules, the tests, the notebooks or the
+    documents call; a helper used only where it is defined starts with an underscore."""
+    sources = _sources()
+    imported = {
+        (node.module, a.name)
+        for p, text in sources.items()
+        if p.suffix == ".py"
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.ImportFrom) and node.module
+        for a in node.names
+    }
+    unused = []
+    for module, path in bench_modules().items():
+        if module.endswith("__init__") or module in TOP:
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name.startswith("_"):
+                continue
+            name, base = node.name, module.rsplit(".", 1)[1]
+            named = re.compile(rf"\b(?:{re.escape(module)}|{base}|\w+)\.{name}\b|\b{base}, \"{name}\"")
+            called = (module, name) in imported or any(
+                named.search(text) and base in text for p, text in sources.items() if p != path
+            )
+            if not called and name != "main":
+                unused.append(f"{module}.{name}")
+    assert not unused, f"public functions no other file calls (give them an underscore): {unused}"

@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from bench.analysis.families import gap
-from bench.frontends import run_preset
+from bench.frontends import preset_runner
 from bench.instrument import environment, lifecycle, presets, trial
 from bench.instrument.process_probe import ProcessProbe, tree_cpu_seconds
 from bench.instrument.store import Run
@@ -181,7 +181,7 @@ def test_rerunning_never_overwrites(smoke_run, tmp_path):
     tiny = replace(SMOKE, repeats=1, warmup=0, grids=(Grid(modes=("thread",), frameworks=("fastapi",)),))
     earlier = Run(shutil.copytree(smoke_run.path, tmp_path / smoke_run.path.name))  # a run of the same preset
     before = earlier.trials_path.read_bytes()
-    again = run_preset.run_preset(tiny, out=tmp_path, seed=1, progress=False)
+    again = preset_runner.run_preset(tiny, out=tmp_path, seed=1, progress=False)
     assert again.path != earlier.path and again.path.parent == earlier.path.parent
     assert earlier.trials_path.read_bytes() == before
 
@@ -199,7 +199,7 @@ def test_an_interrupted_run_keeps_what_it_measured(tmp_path, monkeypatch):
     monkeypatch.setattr(trial, "http_trial", flaky)
     tiny = replace(SMOKE, repeats=2, warmup=0, grids=(Grid(modes=("thread",)),))
     with pytest.raises(KeyboardInterrupt):
-        run_preset.run_preset(tiny, out=tmp_path, seed=5, progress=False)
+        preset_runner.run_preset(tiny, out=tmp_path, seed=5, progress=False)
     (path,) = list(tmp_path.iterdir())
     run = Run(path)
     df = run.trials()
@@ -223,7 +223,7 @@ def test_a_trial_that_fails_in_the_measuring_is_kept_and_the_run_goes_on(tmp_pat
 
     monkeypatch.setattr(trial, "http_trial", faulty)
     tiny = replace(SMOKE, repeats=2, warmup=0, grids=(Grid(modes=("thread",), frameworks=("flask",)),))
-    run = run_preset.run_preset(tiny, out=tmp_path, seed=5, progress=False)
+    run = preset_runner.run_preset(tiny, out=tmp_path, seed=5, progress=False)
     df, meta = run.trials(), run.meta()
     assert meta["completed"] is True and len(df) == meta["trials_planned"] == meta["trials_started"] == 4
     assert meta["trials_failed"] == 1
@@ -240,7 +240,7 @@ def test_a_client_timeout_is_a_failed_trial_not_a_lost_one(tmp_path):
         sizes=(("sleep", 600),),
         grids=(Grid(modes=("thread",), frameworks=("fastapi",), workloads=("sleep",), strategies=("gather",)),),
     )
-    run = run_preset.run_preset(slow, out=tmp_path, seed=1, progress=False)
+    run = preset_runner.run_preset(slow, out=tmp_path, seed=1, progress=False)
     (row,) = run.trials().to_dict("records")
     assert row["status"] == 0 and "Timeout" in row["error"] and run.meta()["trials_failed"] == 1
 

@@ -15,7 +15,7 @@ import pytest
 from bench.analysis import claims, tables
 from bench.analysis.families import gil
 from bench.frontends import cli as bench_main
-from bench.frontends import run_preset
+from bench.frontends import preset_runner
 from bench.instrument import gil_presets, lifecycle, presets
 from bench.instrument.store import Run
 from bench.presentation import article, report
@@ -210,7 +210,7 @@ CUT_DOWN = presets.get("gil-smoke")
 def gil_smoke_run(tmp_path_factory) -> tuple[Run, float]:
     """The one cut-down gil run of the tests, and how long it took."""
     t0 = time.monotonic()
-    run = run_preset.run_preset(CUT_DOWN, out=tmp_path_factory.mktemp("gil-smoke"), seed=1, progress=False)
+    run = preset_runner.run_preset(CUT_DOWN, out=tmp_path_factory.mktemp("gil-smoke"), seed=1, progress=False)
     return run, time.monotonic() - t0
 
 

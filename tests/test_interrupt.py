@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.frontends import run_preset
+from bench.frontends import preset_runner
 from bench.instrument import presets
 from bench.instrument.store import Run
 from bench.vocabulary.config import Grid
@@ -119,7 +119,7 @@ def test_a_kernel_interrupt_during_a_run_keeps_every_trial_and_stops_the_servers
     helper.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_preset.run_preset(long, out=tmp_path, seed=3, progress=False)
+            preset_runner.run_preset(long, out=tmp_path, seed=3, progress=False)
     finally:
         helper.join(timeout=70)
         signal.signal(signal.SIGINT, previous)

@@ -187,7 +187,7 @@ def test_the_exercise_without_the_gil_says_how_to_get_the_interpreter_and_skips_
     no request is sent, and the sentence in place of the verdict names ``make freethreaded``."""
     nb = stripped(NOTEBOOKS / "workshop.ipynb")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    setup = next(c for c in code if "from bench.frontends.workshop import" in c)
+    setup = next(c for c in code if "workshop.sizes(" in c)
     cell = next(c for c in code if 'python="freethreaded"' in c)
     monkeypatch.setattr(harness, "free_threaded_python", lambda: None)
     names: dict[str, object] = {"requests": 1, "scale": 1.0, "prediction_7b": 1.8}

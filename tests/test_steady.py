@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench.frontends import run_preset
+from bench.frontends import preset_runner
 from bench.instrument import presets, trial
 from bench.instrument.steady import steadiness, steady
 from bench.presentation import report
@@ -67,7 +67,7 @@ def test_a_server_that_drifts_is_warmed_up_until_steady_and_its_warm_up_kept_apa
     # Flask gets faster over its first 8 requests, then holds; FastAPI holds from the start.
     _faked(monkeypatch, lambda f, k: 0.1 if f == "fastapi" else 0.1 * 1.3 ** max(0, 8 - k))
     preset = replace(TINY, warmup_max=30, warmup_budget_s=60.0)
-    run = run_preset.run_preset(preset, out=tmp_path, seed=3, progress=False)
+    run = preset_runner.run_preset(preset, out=tmp_path, seed=3, progress=False)
     meta, df = run.meta(), run.trials()
     warm = {w["framework"]: w for w in meta["warmup"]}
     assert warm["fastapi"]["probe_trials"] == 6 and warm["fastapi"]["steady"]
@@ -83,7 +83,7 @@ def test_a_server_that_drifts_is_warmed_up_until_steady_and_its_warm_up_kept_apa
 def test_a_server_that_never_settles_stops_at_the_most_warm_up_trials_and_says_so(tmp_path, monkeypatch):
     _faked(monkeypatch, lambda f, k: 0.1 * 0.8**k)
     preset = replace(TINY, warmup_max=7, warmup_budget_s=60.0)
-    meta = run_preset.run_preset(preset, out=tmp_path, seed=3, progress=False).meta()
+    meta = preset_runner.run_preset(preset, out=tmp_path, seed=3, progress=False).meta()
     assert [(w["probe_trials"], w["steady"]) for w in meta["warmup"]] == [(7, False), (7, False)]
     line = report.warmup_line(meta)
     assert line is not None and line.startswith("warm-up until steady: 0 of 2 servers steady, after 7-7 warm-up")
@@ -92,7 +92,7 @@ def test_a_server_that_never_settles_stops_at_the_most_warm_up_trials_and_says_s
 
 def test_a_fixed_warm_up_takes_no_more_trials(tmp_path, monkeypatch):
     _faked(monkeypatch, lambda f, k: 0.1 * 0.8**k)
-    meta = run_preset.run_preset(TINY, out=tmp_path, seed=3, progress=False).meta()
+    meta = preset_runner.run_preset(TINY, out=tmp_path, seed=3, progress=False).meta()
     assert [w["probe_trials"] for w in meta["warmup"]] == [1, 1]
     assert report.warmup_line(meta) is None
 
@@ -100,7 +100,7 @@ def test_a_fixed_warm_up_takes_no_more_trials(tmp_path, monkeypatch):
 def test_each_block_starts_its_own_servers_and_its_trials_say_which_block(tmp_path, monkeypatch):
     _faked(monkeypatch, lambda f, k: 0.1)
     preset = replace(TINY, blocks=3, warmup_max=8, warmup_budget_s=60.0)
-    run = run_preset.run_preset(preset, out=tmp_path, seed=3, progress=False)
+    run = preset_runner.run_preset(preset, out=tmp_path, seed=3, progress=False)
     meta, df = run.meta(), run.trials()
     assert sorted(Counter(s["block"] for s in meta["servers"]).items()) == [(0, 2), (1, 2), (2, 2)]
     assert [w["block"] for w in meta["warmup"]] == [0, 0, 1, 1, 2, 2]

@@ -38,8 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.analysis import results_cache, runlevel
-from bench.analysis.families import best, framework_server, gap, gil, headline, scaling
-from bench.analysis.families.size import specs as size_specs
+from bench.analysis.families import best, framework_server, gap, gil, headline, scaling, size
 from bench.analysis.figure import Figure, Spec, article_trials, evaluate, target_of
 from bench.analysis.tables import measured, project_only
 from bench.instrument.store import CHECKOUT, REFERENCE, Run, runs
@@ -52,11 +51,11 @@ from bench.vocabulary.records import COLUMNS, TrialRow
 STOPPING_RESAMPLES = stats.RESAMPLES
 
 
-def specs(sizes: Sequence[int] = (), fxs_size: int | None = None) -> list[Spec]:
+def _specs(sizes: Sequence[int] = (), fxs_size: int | None = None) -> list[Spec]:
     """Every ratio figure of the article's servers: the headline, the decomposition of each
     timed measure, and the headline at each of ``sizes``; and the framework x server ratios
     at ``fxs_size``, if given."""
-    out = [*headline.specs(), *gap.specs(), *size_specs(sizes)]
+    out = [*headline.specs(), *gap.specs(), *size.specs(sizes)]
     if fxs_size is not None:
         out += framework_server.specs(fxs_size)
     return out
@@ -78,7 +77,7 @@ def compute(
     article = article_trials(ok, n)
     sizes = sorted(int(s) for s in article["size"].unique() if s != size)
     out = []
-    for spec in specs(sizes, framework_server.size_of(article)):
+    for spec in _specs(sizes, framework_server.size_of(article)):
         if only_targeted and target_of(spec.id, targets) is None:
             continue
         if all(len(s) for s in spec.samples(article, size)):
@@ -108,10 +107,10 @@ def cited(run: Run) -> list[Figure]:
 def run_level(preset: str, reference: Path = CHECKOUT / REFERENCE) -> dict[str, runlevel.Spread]:
     """Each group's run spread (:mod:`bench.analysis.runlevel`) over the complete runs of
     ``preset`` under ``reference`` (the checkout's committed runs); empty with fewer than two."""
-    return runlevel.spreads([own(r) for r in committed(preset, reference)])
+    return runlevel.spreads([own(r) for r in _committed(preset, reference)])
 
 
-def committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
+def _committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
     """The complete runs of ``preset`` under ``reference``, oldest first (none for "")."""
     return [r for r in runs(reference) if r.meta().get("preset", {}).get("name") == preset] if preset else []
 
@@ -119,7 +118,7 @@ def committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
 def committed_beside(run: Run, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
     """The committed runs of ``run``'s preset under ``reference``, ``run`` itself left out
     (a committed run set beside the others), oldest first."""
-    return [r for r in committed(str(run.meta().get("preset", {}).get("name", "")), reference) if r.id != run.id]
+    return [r for r in _committed(str(run.meta().get("preset", {}).get("name", "")), reference) if r.id != run.id]
 
 
 def own(run: Run) -> list[Figure]:
@@ -157,7 +156,7 @@ def _cited(run: Run) -> list[Figure]:
     return compute(measured(df), n=p.n, size=p.size, targets=p.targets)
 
 
-def measured_frame(rows: Sequence[TrialRow]) -> pd.DataFrame:
+def _measured_frame(rows: Sequence[TrialRow]) -> pd.DataFrame:
     """Trial rows as their measured trials (:func:`bench.analysis.tables.measured`)."""
     df = pd.DataFrame([r.record() for r in rows], columns=list(COLUMNS))
     return measured(df) if len(df) else df
@@ -173,7 +172,7 @@ def judge(preset: Preset) -> Callable[[Sequence[TrialRow]], list[Figure]]:
 
     def figures_so_far(rows: Sequence[TrialRow]) -> list[Figure]:
         return compute(
-            measured_frame(rows), n=n, size=at, targets=targets, only_targeted=True, resamples=STOPPING_RESAMPLES
+            _measured_frame(rows), n=n, size=at, targets=targets, only_targeted=True, resamples=STOPPING_RESAMPLES
         )
 
     return figures_so_far

@@ -23,7 +23,7 @@ from bench.vocabulary import stats
 from bench.vocabulary.config import IDEAL, IN_PROCESS, native_sides
 
 
-def representative(
+def _representative(
     df: pd.DataFrame, framework: str, mode: str, strategy: str, endpoint: str | None = None, workload: str | None = None
 ) -> pd.Series | None:
     """The trial among the measured ``df`` whose wall time is closest to its configuration's median."""
@@ -60,13 +60,13 @@ def timelines(ok: pd.DataFrame, strategy: str, workload: str, *, n: int, size: i
     out = []
     for f, m, e in keys:
         t = sel[(sel["framework"] == f) & (sel["mode"] == m) & (sel["endpoint"] == e)]
-        drawn = representative(t, f, m, strategy, e, workload)
+        drawn = _representative(t, f, m, strategy, e, workload)
         if drawn is not None:
             out.append(Panel(str(f), str(m), str(e), t, drawn))
     return out
 
 
-def matrix_mode(ok: pd.DataFrame, workload: str) -> str:
+def _matrix_mode(ok: pd.DataFrame, workload: str) -> str:
     """The mode in which the run measured most strategies of ``workload`` (process wins ties)."""
     served = ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)]
     counts = served.groupby("mode")["strategy"].nunique()
@@ -82,11 +82,11 @@ def matrix_scope(ok: pd.DataFrame, workload: str) -> tuple[int, int]:
     return int(n), int(size)
 
 
-def native_trials(ok: pd.DataFrame, workload: str, n: int, size: int) -> tuple[str, pd.DataFrame]:
-    """The mode a figure shows ``workload`` in (:func:`matrix_mode`), and its plain trials at
+def _native_trials(ok: pd.DataFrame, workload: str, n: int, size: int) -> tuple[str, pd.DataFrame]:
+    """The mode a figure shows ``workload`` in (:func:`_matrix_mode`), and its plain trials at
     ``n`` and ``size`` in that mode's native endpoint styles and the in-process ideal's."""
     g = ok[(ok["workload"] == workload) & (ok["n"] == n) & (ok["size"] == size) & (ok["variant"] == "")]
-    mode = matrix_mode(g, workload)
+    mode = _matrix_mode(g, workload)
     keep = np.zeros(len(g), dtype=bool)
     for fw, m, ep in native_sides(mode):
         keep |= ((g["framework"] == fw) & (g["mode"] == m) & (g["endpoint"] == ep)).to_numpy()
@@ -115,7 +115,7 @@ def matrix(ok: pd.DataFrame) -> list[Matrix]:
     for w, n, size in (
         seq[["workload", "n", "size"]].drop_duplicates().sort_values(["workload", "n", "size"]).itertuples(index=False)
     ):
-        mode, g = native_trials(ok, str(w), int(n), int(size))
+        mode, g = _native_trials(ok, str(w), int(n), int(size))
         if g[g["framework"] != IDEAL].empty:
             continue
         base = seq[(seq["workload"] == w) & (seq["n"] == n) & (seq["size"] == size)]["client_wall_s"]
@@ -144,13 +144,13 @@ def strategies(ok: pd.DataFrame, workload: str) -> Strategies | None:
     if ok[(ok["workload"] == workload) & (ok["framework"] != IDEAL)].empty:
         return None
     n, size = matrix_scope(ok, workload)
-    mode, sel = native_trials(ok, workload, n, size)
+    mode, sel = _native_trials(ok, workload, n, size)
     names = tuple(sorted(sel["strategy"].unique()))
     columns = tuple(c for c in native_sides(mode) if not sel[(sel["framework"] == c[0]) & (sel["mode"] == c[1])].empty)
     drawn = {}
     for strategy in names:
         for column in columns:
-            t = representative(sel, column[0], column[1], strategy, column[2], workload)
+            t = _representative(sel, column[0], column[1], strategy, column[2], workload)
             if t is not None:
                 drawn[(strategy, column)] = t
     return Strategies(workload, n, size, mode, names, columns, drawn, sel)

@@ -69,7 +69,7 @@ def project_only(df: pd.DataFrame) -> pd.DataFrame:
     return df[(df["python"] == "") & (df["clients"] == 1)]
 
 
-def article_trials(df: pd.DataFrame) -> pd.DataFrame:
+def _article_trials(df: pd.DataFrame) -> pd.DataFrame:
     """The article's task at the run's largest n and size, plain servers and ideals only:
     the reproduction, without the matrix and the controlled changes."""
     art = df[df["workload"] == "article"]

@@ -131,7 +131,7 @@ def with_intervals(nested: Nested) -> list[Component]:
     return [Component(LEVELS[k], point[k], float(low[k]), float(high[k]), units[k]) for k in range(len(point))]
 
 
-def nested_of(trials: Sequence[pd.DataFrame], column: str) -> list[list[npt.NDArray[np.float64]]]:
+def _nested_of(trials: Sequence[pd.DataFrame], column: str) -> list[list[npt.NDArray[np.float64]]]:
     """Log ``column`` of each run's trials (one frame per run), split by instance: block, then
     server process; positive, finite values only."""
     out = []
@@ -175,7 +175,7 @@ def side_components(
         per_run = [side.of(at[at["size"] == size]) for at in (article_trials(ok, n) for ok in runs)]
         if sum(len(t) for t in per_run) < 2:
             continue
-        out.append(SideComponents(side, measure, tuple(with_intervals(nested_of(per_run, column)))))
+        out.append(SideComponents(side, measure, tuple(with_intervals(_nested_of(per_run, column)))))
     return out
 
 

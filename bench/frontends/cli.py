@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.analysis import agreement, cited_figures
 from bench.analysis.figure import TIMED
-from bench.frontends import docs, load_runner, run_preset
+from bench.frontends import docs, load_runner, preset_runner
 from bench.instrument import lifecycle, presets, store
 from bench.instrument.load import external, load_presets
 from bench.presentation import drawings, load_report, report
@@ -122,12 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def run_command(args: argparse.Namespace) -> int:
+def _run_command(args: argparse.Namespace) -> int:
     """``run``: a preset's trials into a new run folder, then the report; 2 with the reason
     when the preset is refused before it starts (the gil preset without ``make freethreaded``)."""
     preset = presets.get(args.preset)
     try:
-        run = run_preset.run_preset(
+        run = preset_runner.run_preset(
             preset,
             out=args.out,
             seed=args.seed,
@@ -142,7 +142,7 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_command(args: argparse.Namespace) -> int:
+def _load_command(args: argparse.Namespace) -> int:
     """``load``: a load preset into a new run folder, then its verdicts."""
     run = load_runner.run(load_presets.get(args.preset), args.out, progress=not args.no_progress)
     print(load_report.text(run))
@@ -151,7 +151,7 @@ def load_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def report_command(args: argparse.Namespace) -> int:
+def _report_command(args: argparse.Namespace) -> int:
     """``report``: a run's tables and verdicts (a load run's too), and its figures."""
     if args.run_dir is None and not args.latest:
         parser().error("report needs a RUN_DIR or --latest")
@@ -180,7 +180,7 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def external_command(args: argparse.Namespace) -> int:
+def _external_command(args: argparse.Namespace) -> int:
     """``external``: the chosen load generators, one after another on the same servers, in one table."""
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     unknown = set(tools) - set(external.TOOLS)
@@ -207,7 +207,7 @@ def external_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def agree_command(args: argparse.Namespace) -> int:
+def _agree_command(args: argparse.Namespace) -> int:
     """``agree``: exit 0 when the runs agree on every figure they all cite, 1 when they disagree
     (the figures named), 2 when the runs cannot be compared."""
     if len(args.runs) < 2:
@@ -250,7 +250,7 @@ def agree_command(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def components_command(args: argparse.Namespace) -> int:
+def _components_command(args: argparse.Namespace) -> int:
     """``components``: each level's variance component of the runs' sides (:mod:`bench.analysis.variance`);
     2 when the runs cannot be read or do not share one n and size."""
     try:
@@ -270,7 +270,7 @@ def components_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def docs_command(args: argparse.Namespace) -> int:
+def _docs_command(args: argparse.Namespace) -> int:
     """``docs``: render the documents' regions from the committed runs, or ``--check`` them."""
     try:
         if args.check:
@@ -291,11 +291,11 @@ def docs_command(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": run_command,
-    "load": load_command,
-    "report": report_command,
-    "external": external_command,
-    "agree": agree_command,
-    "components": components_command,
-    "docs": docs_command,
+    "run": _run_command,
+    "load": _load_command,
+    "report": _report_command,
+    "external": _external_command,
+    "agree": _agree_command,
+    "components": _components_command,
+    "docs": _docs_command,
 }

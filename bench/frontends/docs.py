@@ -124,7 +124,7 @@ def regions(path: Path, lines: Sequence[str]) -> tuple[list[Region], list[Proble
     return [r for r in found if r.name in rendering.REGIONS], problems
 
 
-def rendered(text: str, path: Path, runs: Sequence[Committed]) -> tuple[str, list[Problem]]:
+def _rendered(text: str, path: Path, runs: Sequence[Committed]) -> tuple[str, list[Problem]]:
     """``text`` with every region's body rendered now, and the problems with its markers."""
     whole = rendering.WHOLE.get(path)
     if whole is not None:
@@ -137,7 +137,7 @@ def rendered(text: str, path: Path, runs: Sequence[Committed]) -> tuple[str, lis
     return "\n".join(lines) + ("\n" if text.endswith("\n") else ""), problems
 
 
-def prose(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
+def _prose(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
     """(1-based line number, text) of each prose line: outside code blocks and regions, with
     inline code, HTML comments, link targets and URLs blanked out."""
     in_code = in_region = False
@@ -157,7 +157,7 @@ def unsourced(path: Path, text: str, given: Sequence[Given], used: set[Given]) -
     """The numbers of ``text``'s prose that look measured and are not covered by ``given``
     (adding the entries that covered one to ``used``)."""
     problems = []
-    for number, line in prose(text.splitlines()):
+    for number, line in _prose(text.splitlines()):
         covers = [(g, m.start(), m.end()) for g in given for m in re.finditer(re.escape(g.text), line)]
         for m in MEASURED.finditer(line):
             by = [g for g, start, end in covers if start <= m.start() and m.end() <= end]
@@ -185,9 +185,9 @@ def check(root: Path, *, given: Sequence[Given] = GIVEN, runs: Sequence[Committe
     paths = documents(root)
     for path in paths:
         text = (root / path).read_text()
-        fresh, marks = rendered(text, path, runs)
+        fresh, marks = _rendered(text, path, runs)
         problems += marks
-        problems += stale(path, text, fresh)
+        problems += _stale(path, text, fresh)
         if path not in rendering.WHOLE:
             problems += unsourced(path, text, given, used)
     for path in rendering.WHOLE:
@@ -199,7 +199,7 @@ def check(root: Path, *, given: Sequence[Given] = GIVEN, runs: Sequence[Committe
     return problems
 
 
-def stale(path: Path, text: str, fresh: str) -> list[Problem]:
+def _stale(path: Path, text: str, fresh: str) -> list[Problem]:
     """A problem at the first line where ``text`` differs from ``fresh``, naming the region."""
     if text == fresh:
         return []
@@ -225,7 +225,7 @@ def write(root: Path, *, runs: Sequence[Committed] | None = None) -> list[Path]:
     for path in dict.fromkeys([*documents(root), *rendering.WHOLE]):
         target = root / path
         text = target.read_text() if target.exists() else ""
-        fresh, problems = rendered(text, path, runs)
+        fresh, problems = _rendered(text, path, runs)
         if problems:
             raise ValueError("; ".join(str(p) for p in problems))
         if fresh != text:

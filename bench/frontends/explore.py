@@ -81,7 +81,7 @@ BASELINE_WHERE = {False: "in this process", True: "under the same Python, in a p
 FREE_THREADED_FRAMEWORKS: tuple[str, ...] = harness.ARTICLE_FRAMEWORKS
 
 
-def interpreter_path(python: str, mode: str) -> str:
+def _interpreter_path(python: str, mode: str) -> str:
     """The executable a server of ``mode`` runs under for ``python`` (:data:`bench.vocabulary.config.PYTHONS`):
     "" for the project's own; ValueError when the free-threaded one is missing (saying that
     ``make freethreaded`` makes it) or asked for in thread mode."""
@@ -119,7 +119,7 @@ class Explorer:
         ``"freethreaded"``: process mode only), started on first use. Servers are shared by
         name (:func:`servers.harness.shared`): a notebook cell that makes a new Explorer again
         gets the running ones back, not a second set."""
-        path = interpreter_path(python, mode)
+        path = _interpreter_path(python, mode)
         if python and (framework not in FREE_THREADED_FRAMEWORKS or server):
             raise ValueError(
                 f"the free-threaded Python serves {' and '.join(FREE_THREADED_FRAMEWORKS)} on their own servers only "
@@ -139,7 +139,7 @@ class Explorer:
         if not python:
             return self.baselines
         if python not in self.other_baselines:
-            path = interpreter_path(python, "process")
+            path = _interpreter_path(python, "process")
             runner = self.runners[python] = harness.IdealRunner(path).start()
             self.other_baselines[python] = Baselines(measure=in_runner(runner))
         return self.other_baselines[python]
@@ -407,7 +407,7 @@ ERROR_CHARS = 48
 DECIMALS = {"wall_s": 3, "one_after_another_s": 3, "server_cpu_s": 3, "warmup_s": 2, "speedup": 2, "parallelism": 2}
 
 
-def shortened(text: str, chars: int = ERROR_CHARS) -> str:
+def _shortened(text: str, chars: int = ERROR_CHARS) -> str:
     """``text`` cut to ``chars`` characters, an ellipsis marking the cut."""
     return text if len(text) <= chars else text[: chars - 1].rstrip() + "\u2026"
 
@@ -416,7 +416,7 @@ def history_view(table: pd.DataFrame) -> Any:
     """The history table for a notebook: numbers rounded (:data:`DECIMALS`), errors
     shortened with the whole text as a tooltip, one line per row."""
     shown = table.copy()
-    shown["error"] = shown["error"].fillna("").map(shortened)
+    shown["error"] = shown["error"].fillna("").map(_shortened)
     tips = pd.DataFrame("", index=table.index, columns=table.columns)
     tips["error"] = [e if len(e) > ERROR_CHARS else "" for e in table["error"].fillna("")]
     return (

@@ -50,7 +50,7 @@ def value(text: str) -> Any:
     return {"True": True, "False": False, "None": None}.get(text, text)
 
 
-def elapsed(seconds: float) -> str:
+def _elapsed(seconds: float) -> str:
     """``seconds`` as ``m:ss``."""
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}:{secs:02d}"
@@ -66,7 +66,7 @@ class SectionsEngine(NBClientEngine):
         def announcing(cell: Any, cell_index: int | None = None, **kw: Any) -> None:
             title = heading(cell)
             if title is not None:
-                print(f"[{elapsed(time.monotonic() - start)}] {title}", flush=True)
+                print(f"[{_elapsed(time.monotonic() - start)}] {title}", flush=True)
             cell_start(cell, cell_index, **kw)
 
         nb_man.cell_start = announcing
@@ -76,7 +76,7 @@ class SectionsEngine(NBClientEngine):
 papermill_engines.register(ENGINE, SectionsEngine)
 
 
-def execute(source: Path, target: Path, *, cwd: Path, parameters: dict[str, Any], kernel: str = "python3") -> None:
+def _execute(source: Path, target: Path, *, cwd: Path, parameters: dict[str, Any], kernel: str = "python3") -> None:
     """Execute ``source`` into ``target`` with ``parameters``, in ``cwd``; raises papermill's
     PapermillExecutionError (naming the cell) when a cell fails."""
     papermill.execute_notebook(
@@ -110,11 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{args.source}: executing" + (f" with {shown}" if shown else ""), flush=True)
     start = time.monotonic()
     try:
-        execute(args.source, args.target, cwd=args.cwd, parameters=parameters)
+        _execute(args.source, args.target, cwd=args.cwd, parameters=parameters)
     except PapermillExecutionError as e:
         print(f"{e}\n{args.source}: a cell failed (above); {args.target} holds what ran up to it", file=sys.stderr)
         return 1
-    print(f"{args.source}: executed in {elapsed(time.monotonic() - start)} into {args.target}", flush=True)
+    print(f"{args.source}: executed in {_elapsed(time.monotonic() - start)} into {args.target}", flush=True)
     return 0
 
 

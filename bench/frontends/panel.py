@@ -50,7 +50,7 @@ def size_hint(workload: str, article_size: int) -> str:
 MODE_OPTIONS = [("thread (in this kernel)", "thread"), ("process (of its own)", "process")]
 
 
-def interpreter_options() -> list[tuple[str, str]]:
+def _interpreter_options() -> list[tuple[str, str]]:
     """The interpreter toggle's (label, value) pairs: this project's Python (named by its
     version), and the clone's free-threaded one."""
     ours = harness.interpreter_report()["interpreter"]
@@ -78,7 +78,7 @@ class Panel:
         self.mode = w.ToggleButtons(options=MODE_OPTIONS, value=mode, description="server runs in a")
         here = free_threaded_here()
         self.python = w.ToggleButtons(
-            options=interpreter_options(), value="", description="interpreter", disabled=not here
+            options=_interpreter_options(), value="", description="interpreter", disabled=not here
         )
         self.python_note = w.Label("" if here else NO_FREE_THREADED_NOTE)
         self.strategy = w.Dropdown(options=list(harness.STRATEGIES), value="gather", description="strategy")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.frontends import load_runner
-from bench.frontends.run_preset import run_preset
+from bench.frontends.preset_runner import run_preset
 from bench.instrument.load import load_presets
 from bench.instrument.presets import get
 from bench.instrument.progress import Progress

@@ -38,7 +38,7 @@ PACKAGES = (
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "BLIS_", "VECLIB_", "NUMEXPR_", "PYTHONMALLOC")
 
 
-def package_versions() -> dict[str, str | None]:
+def _package_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
@@ -48,7 +48,7 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def cpu_model() -> str:
+def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.lower().startswith("model name"):
@@ -58,7 +58,7 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def blas() -> list[dict[str, Any]]:
+def _blas() -> list[dict[str, Any]]:
     """threadpoolctl's view of the BLAS/OpenMP libraries numpy loaded, and their threads."""
     import numpy  # noqa: F401  (load numpy's BLAS so threadpoolctl can see it)
     from threadpoolctl import threadpool_info
@@ -66,7 +66,7 @@ def blas() -> list[dict[str, Any]]:
     return threadpool_info()
 
 
-def git() -> GitInfo:
+def _git() -> GitInfo:
     root = CHECKOUT
 
     def cmd(*args: str) -> str | None:
@@ -101,7 +101,7 @@ def collect() -> Environment:
         },
         "platform": {"system": platform.platform(), "machine": platform.machine(), "node": platform.node()},
         "cpu": {
-            "model": cpu_model(),
+            "model": _cpu_model(),
             "logical_cores": os.cpu_count(),
             "physical_cores": psutil.cpu_count(logical=False),
             "usable_cores": usable_cores(),
@@ -111,9 +111,9 @@ def collect() -> Environment:
             "available_bytes_at_start": vm.available,
             "swap_total_bytes": psutil.swap_memory().total,
         },
-        "packages": package_versions(),
-        "blas": blas(),
+        "packages": _package_versions(),
+        "blas": _blas(),
         "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)},
-        "git": git(),
+        "git": _git(),
     }
     return env

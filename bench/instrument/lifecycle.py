@@ -1,6 +1,6 @@
 """A run's lifecycle: its start and stop (:func:`recorded`, shared by every kind of run,
 the load runs' too), its blocks, each with servers of its own started and stopped, warmed up
-until steady (:func:`warm_until_steady`) and measured in rounds interleaved in a shuffled
+until steady (:func:`_warm_until_steady`) and measured in rounds interleaved in a shuffled
 order (:func:`schedule`), each trial appended as it finishes, and the stopping rule's added
 rounds (:mod:`bench.instrument.stopping`, given a judge of the targets).
 """
@@ -75,7 +75,7 @@ def schedule(
 ServerKey = tuple[str, str, str, str]  # framework, mode, variant, python
 
 
-def server_key(c: Config) -> ServerKey:
+def _server_key(c: Config) -> ServerKey:
     """The server that serves ``c``."""
     return (c.framework, c.mode, c.variant, c.python)
 
@@ -92,7 +92,7 @@ def _start_servers(
     stopped with ``stack``: those in this process (thread mode) one after another, those in
     processes of their own :data:`START_AT_ONCE` at a time. A server that fails to start
     raises once the others have started; every one is stopped with ``stack``."""
-    wanted = sorted({server_key(c) for c in configs if c.framework != IDEAL})
+    wanted = sorted({_server_key(c) for c in configs if c.framework != IDEAL})
     servers: dict[ServerKey, harness.Server] = {}
     for f, m, v, p in wanted:
         path = python_path(p)
@@ -222,7 +222,7 @@ class _Measuring:
         quiet = wait_until_quiet(os.getpid()) if seq else 0.0
         self.bar.set_postfix_str(f"{c.framework}/{c.mode} {c.workload}/{c.strategy}", refresh=False)
         waited = wait_for_memory(c)
-        server = None if c.framework == IDEAL else self.servers[server_key(c)]
+        server = None if c.framework == IDEAL else self.servers[_server_key(c)]
         runner = self.runners.get(c.python) if c.framework == IDEAL else None
         row = partial(
             _trial_row,
@@ -264,12 +264,12 @@ class _Measuring:
         out: dict[Config, int] = {}
         for r in self.rows:
             if not r.warmup:
-                c = config_of(r)
+                c = _config_of(r)
                 out[c] = out.get(c, 0) + 1
         return out
 
 
-def config_of(row: TrialRow) -> Config:
+def _config_of(row: TrialRow) -> Config:
     """The configuration a trial row measured."""
     return Config(
         row.framework,
@@ -294,13 +294,13 @@ def probes(repeats: dict[Config, int], warm: set[Config]) -> dict[ServerKey, Con
     for c, k in repeats.items():
         if c.framework == IDEAL or c not in warm:
             continue
-        key = server_key(c)
+        key = _server_key(c)
         if key not in out or k > repeats[out[key]]:
             out[key] = c
     return out
 
 
-def warm_until_steady(
+def _warm_until_steady(
     m: _Measuring, probe: dict[ServerKey, Config], *, preset: Preset, rng: random.Random
 ) -> list[WarmupRecord]:
     """After a block's warm-up rounds: while some server's probe times (this block's warm-up
@@ -309,7 +309,7 @@ def warm_until_steady(
     ``preset.warmup_max`` warm-up trials of its probe, or ``preset.warmup_budget_s`` is
     spent. Returns, per server, what its warm-up took and whether it reached a steady state."""
     mine = [r for r in m.rows if r.block == m.block and r.warmup]
-    times = {k: [r.measured.client_wall_s for r in mine if config_of(r) == c] for k, c in probe.items()}
+    times = {k: [r.measured.client_wall_s for r in mine if _config_of(r) == c] for k, c in probe.items()}
     started = time.monotonic()
     while preset.warmup_max > preset.warmup and time.monotonic() - started < preset.warmup_budget_s:
         drifting = [
@@ -334,7 +334,7 @@ def warm_until_steady(
                 variant=k[2],
                 python=k[3],
                 probe=c.label,
-                warmup_trials=sum(1 for r in took if server_key(config_of(r)) == k),
+                warmup_trials=sum(1 for r in took if _server_key(_config_of(r)) == k),
                 probe_trials=len(times[k]),
                 steady=said.steady,
                 change=None if said.change != said.change else round(said.change, 4),
@@ -442,7 +442,7 @@ def measure_preset(
                     run.write_meta(meta)
                     for step in (s for s in steps if s.warmup):
                         m.trial(step)
-                    meta["warmup"] += warm_until_steady(m, probes(repeats, warm), preset=preset, rng=rng)
+                    meta["warmup"] += _warm_until_steady(m, probes(repeats, warm), preset=preset, rng=rng)
                     for step in (s for s in steps if not s.warmup):
                         m.trial(step)
                     if block == preset.blocks - 1:

@@ -64,7 +64,7 @@ QUICK_FXS_SIZE = 500
 FXS_TARGETS = (("fxs.isolated.*", 0.10), ("fxs.back_to_back.*", 0.10))
 
 
-def sizes_of_the_gap(sizes: tuple[int, ...], repeats: int) -> tuple[Grid, ...]:
+def _sizes_of_the_gap(sizes: tuple[int, ...], repeats: int) -> tuple[Grid, ...]:
     """The article's two servers at each of ``sizes`` (each request sent twice): how the gap
     depends on the size of the task."""
     return tuple(
@@ -104,7 +104,7 @@ MATRIX = Grid(
 )
 
 
-def best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
+def _best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
     """Each workload's likely best strategies in the matrix, with ``served`` repeats, and the
     in-process ideals they are held against, with ``ideal`` repeats. On two shared cores one
     request of n=4 tasks on a pool varies by 10-20% (page faults, and the host's other
@@ -158,7 +158,7 @@ PRESETS: dict[str, Preset] = {
             grids=(
                 *REPRODUCTION,
                 *ARTICLE_SERVERS,
-                *sizes_of_the_gap((150, 200, 400), repeats=3),
+                *_sizes_of_the_gap((150, 200, 400), repeats=3),
                 FRAMEWORK_SERVER,
                 Grid(
                     modes=("process",),
@@ -201,7 +201,7 @@ PRESETS: dict[str, Preset] = {
                 # way) gets two or three.
                 *(replace(g, repeats=2) for g in REPRODUCTION),
                 *(replace(g, repeats=10) for g in ARTICLE_SERVERS),
-                *sizes_of_the_gap((500, 750, 1250), repeats=3),
+                *_sizes_of_the_gap((500, 750, 1250), repeats=3),
                 replace(FRAMEWORK_SERVER, size=QUICK_FXS_SIZE, repeats=3),
                 replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False, repeats=2),
                 # Speed-up against n: the strategies that can gain, and the baseline.
@@ -285,7 +285,7 @@ PRESETS: dict[str, Preset] = {
             warmup=1,
             request_timeout_s=120.0,
             sizes=WORKSHOP_SIZES,
-            grids=(MATRIX, *best_versus_ideal(served=20, ideal=20)),
+            grids=(MATRIX, *_best_versus_ideal(served=20, ideal=20)),
             targets=(("best.*", 0.03),),
             budget_s=240.0,
             max_repeats=60,
@@ -303,7 +303,7 @@ PRESETS: dict[str, Preset] = {
             grids=(
                 *REPRODUCTION,
                 *ARTICLE_SERVERS,
-                *sizes_of_the_gap((500, 1000, 2000, 4000), repeats=8),
+                *_sizes_of_the_gap((500, 1000, 2000, 4000), repeats=8),
             ),
             targets=tuple((f, 0.03) for f, _ in QUICK_TARGETS),
             budget_s=7200.0,

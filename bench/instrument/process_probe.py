@@ -22,7 +22,7 @@ def _proc(pid: int, name: str) -> Path:
     return Path(f"/proc/{pid}/{name}")
 
 
-def faults(pid: int) -> tuple[float, float]:
+def _faults(pid: int) -> tuple[float, float]:
     """(minor, major) page faults of ``pid`` so far; NaN where /proc is not available."""
     try:
         fields = _proc(pid, "stat").read_text().rsplit(")", 1)[1].split()
@@ -40,7 +40,7 @@ def tree_cpu_seconds(pid: int) -> float:
     try:
         root = psutil.Process(pid)
         total = _own_threads_cpu_seconds(root) if pid == os.getpid() else _cpu_seconds_of(root)
-        below = descendants(pid)
+        below = _descendants(pid)
     except psutil.Error:
         return float("nan")
     for child in below:
@@ -51,7 +51,7 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def descendants(pid: int) -> list[int]:
+def _descendants(pid: int) -> list[int]:
     """The processes below ``pid``, read from each thread's ``/proc/<pid>/task/<tid>/children``
     (Linux), which costs a few files instead of every process of the machine; through psutil
     where that is not available."""
@@ -84,7 +84,7 @@ def _own_threads_cpu_seconds(me: psutil.Process) -> float:
     return _cpu_seconds_of(me) - float(mine)
 
 
-def cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` so far (all its threads); NaN if it is gone."""
     try:
         t = psutil.Process(pid).cpu_times()
@@ -151,13 +151,13 @@ class ProcessProbe:
                 self._peak = 0
             self._sampler = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
             self._sampler.start()
-        self._faults0 = faults(self.pid)
-        self._cpu0 = cpu_seconds(self.pid)
+        self._faults0 = _faults(self.pid)
+        self._cpu0 = _cpu_seconds(self.pid)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        cpu1 = cpu_seconds(self.pid)
-        faults1 = faults(self.pid)
+        cpu1 = _cpu_seconds(self.pid)
+        faults1 = _faults(self.pid)
         if self._sampler is not None:
             self._stop.set()
             self._sampler.join()

@@ -42,7 +42,7 @@ class BaselineRefused(RuntimeError):
     """The baseline's tasks would not fit in memory now (the memory guard's rule)."""
 
 
-def one_after_another(workload: str, *, n: int, size: int) -> float:
+def _one_after_another(workload: str, *, n: int, size: int) -> float:
     """Seconds this process takes to run ``n`` tasks of ``workload`` at ``size`` in a plain
     loop, keeping their results until the last is done as a request does (BLAS pinned to one
     thread per task, as the servers' strategies pin it), and freeing them at the end, as a
@@ -64,7 +64,7 @@ Measure = Callable[..., float]
 
 
 def in_runner(runner: harness.IdealRunner) -> Measure:
-    """A measure of :func:`one_after_another`'s contract, taken in ``runner``'s process (a
+    """A measure of :func:`_one_after_another`'s contract, taken in ``runner``'s process (a
     Python other than this one, such as the free-threaded build) and timed inside it, as the
     ideal of a gil run is; guarded by the same memory rule."""
 
@@ -90,7 +90,7 @@ class Baselines:
     project's machine.
     """
 
-    measure: Measure = one_after_another
+    measure: Measure = _one_after_another
     repeats: int = BASELINE_REPEATS
     budget_s: float = BASELINE_BUDGET_S
     cache: dict[tuple[str, int, int], float] = field(default_factory=dict)

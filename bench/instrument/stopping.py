@@ -56,7 +56,7 @@ def next_round(unmet: set[Config], measured: dict[Config, int], max_repeats: int
     return sorted(c for c in unmet if measured.get(c, 0) < max_repeats)
 
 
-def urgency(unmet: Sequence[Judged]) -> dict[Config, float]:
+def _urgency(unmet: Sequence[Judged]) -> dict[Config, float]:
     """How far each configuration's widest figure is from its target: the half-width over the
     target (infinite where a figure has no interval yet)."""
     out: dict[Config, float] = {}
@@ -101,7 +101,7 @@ def added_rounds(m: Measuring, judge: Judge, *, preset: Preset, rng: random.Rand
             stopped = "max_repeats"
             break
         cost = {c: float(np.mean(m.took.get(c, [1.0]))) for c in wanted}
-        wanted = within_budget(wanted, urgency(unmet), cost, preset.budget_s - (time.monotonic() - started))
+        wanted = within_budget(wanted, _urgency(unmet), cost, preset.budget_s - (time.monotonic() - started))
         if not wanted:
             stopped = "budget"
             break

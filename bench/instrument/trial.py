@@ -162,7 +162,7 @@ def _again(
     return out
 
 
-def ideal_trial(config: Config, pool: harness.TaskPool | None = None) -> Measurement:
+def _ideal_trial(config: Config, pool: harness.TaskPool | None = None) -> Measurement:
     """The same tasks run in this process with no server: the ideal to compare against.
 
     ``processes`` runs on ``pool`` (the measuring process's own). Guarded by the same
@@ -200,9 +200,9 @@ def ideal_trial(config: Config, pool: harness.TaskPool | None = None) -> Measure
     )
 
 
-def runner_trial(config: Config, runner: harness.IdealRunner) -> Measurement:
+def _runner_trial(config: Config, runner: harness.IdealRunner) -> Measurement:
     """The ideal under another interpreter: the same tasks in ``runner``'s process (a Python
-    of that interpreter, with no server), timed inside it as :func:`ideal_trial` times them
+    of that interpreter, with no server), timed inside it as :func:`_ideal_trial` times them
     here; its process's usage probed from here. ``processes`` runs on the runner's own pool."""
     with ProcessProbe(runner.pid) as probe:
         sent = time.monotonic()
@@ -225,7 +225,7 @@ def runner_trial(config: Config, runner: harness.IdealRunner) -> Measurement:
     )
 
 
-def burst_trial(config: Config, server: harness.Server, *, timeout: float) -> Measurement:
+def _burst_trial(config: Config, server: harness.Server, *, timeout: float) -> Measurement:
     """``config.clients`` requests of ``config`` sent at once, each on a session and a thread
     of its own, released together by a barrier: the burst's wall time (first send to last
     answer) is the trial's ``client_wall_s``; its tasks are every request's (their parallelism
@@ -347,8 +347,8 @@ def measure(
     try:
         if server is not None:
             if config.clients > 1:
-                return burst_trial(config, server, timeout=timeout)
+                return _burst_trial(config, server, timeout=timeout)
             return http_trial(config, server, timeout=timeout)
-        return runner_trial(config, runner) if runner is not None else ideal_trial(config, pool)
+        return _runner_trial(config, runner) if runner is not None else _ideal_trial(config, pool)
     except Exception as e:  # noqa: BLE001 -- a fault in one trial must not lose the run
         return unfinished(f"{type(e).__name__}: {e}")

@@ -1,5 +1,5 @@
 """The figures a run's report leaves in its folder as PNGs (:func:`write_all`), drawn again only when
-the run or the code changed: the overview of times per configuration (:func:`times`, drawn here), and
+the run or the code changed: the overview of times per configuration (:func:`_times`, drawn here), and
 the article's figures of the same run (:mod:`bench.presentation.timeline_plots`,
 :mod:`bench.presentation.ratio_plots`, :mod:`bench.presentation.grid_plots`), each drawing what the
 analysis selected for it once (:mod:`bench.analysis.selection` and the families).
@@ -31,7 +31,7 @@ def _label(r: dict[Any, Any]) -> str:
     return f"{r['framework']}{variant} / {r['mode']} / {r['endpoint']} / {r['strategy']}"
 
 
-def times(df: pd.DataFrame) -> Figure:
+def _times(df: pd.DataFrame) -> Figure:
     """Horizontal bars, one panel per workload, n and size: median client wall time per
     configuration with its 95% CI whiskers."""
     s = summary(df).dropna(subset=["wall_s"])
@@ -99,7 +99,7 @@ def _draw_all(run: Run) -> list[Path]:
     preset = run.meta().get("preset", {})
     n = int(preset.get("n") or ok["n"].max())
     size = int(preset.get("size") or ok["size"].max())
-    drawings = {"times.png": times(df)}
+    drawings = {"times.png": _times(df)}
     for strategy in ("gather", "sequential"):
         if not ok[(ok["workload"] == "article") & (ok["strategy"] == strategy)].empty:
             panels = selection.timelines(ok, strategy, "article", n=n, size=size)

@@ -48,10 +48,10 @@ class Committed:
 
     def figure(self, key: tuple[str, int, int]) -> dict[str, Any] | None:
         """The figure with this (id, n, size), or None when the run has none."""
-        return next((f for f in self.figures if figure_key(f) == key), None)
+        return next((f for f in self.figures if _figure_key(f) == key), None)
 
 
-def figure_key(figure: dict[str, Any]) -> tuple[str, int, int]:
+def _figure_key(figure: dict[str, Any]) -> tuple[str, int, int]:
     """A figure's identity across runs: its id, n and size (one id can occur at two sizes)."""
     return (str(figure["id"]), int(figure["n"]), int(figure["size"]))
 
@@ -84,7 +84,7 @@ def committed(root: Path) -> list[Committed]:
     return sorted(found, key=lambda c: (c.started_at, c.id))
 
 
-def of_preset(runs: Sequence[Committed], preset: str) -> list[Committed]:
+def _of_preset(runs: Sequence[Committed], preset: str) -> list[Committed]:
     return [r for r in runs if r.preset == preset]
 
 
@@ -96,7 +96,7 @@ def ratio(value: float | None) -> str:
     return f"{value:.2g}" if 0 < abs(value) < 0.1 else f"{value:.2f}"
 
 
-def estimate(figure: dict[str, Any] | None) -> str:
+def _estimate(figure: dict[str, Any] | None) -> str:
     """``1.49 [1.34, 1.58]``: the estimate and its 95% interval, or why there is none."""
     if figure is None:
         return "not measured"
@@ -105,7 +105,7 @@ def estimate(figure: dict[str, Any] | None) -> str:
     return f"{ratio(figure['ratio'])} [{ratio(figure['low'])}, {ratio(figure['high'])}]"
 
 
-def spread(found: Sequence[dict[str, Any] | None]) -> str:
+def _spread(found: Sequence[dict[str, Any] | None]) -> str:
     """The range of the estimates across runs: ``1.30 to 1.51 (3 runs)``."""
     values = [f["ratio"] for f in found if f is not None and f["ratio"] is not None]
     if not values:
@@ -116,18 +116,18 @@ def spread(found: Sequence[dict[str, Any] | None]) -> str:
     return f"{ratio(min(values))} to {ratio(max(values))} ({runs})"
 
 
-def above_one(found: Sequence[dict[str, Any] | None]) -> str:
+def _above_one(found: Sequence[dict[str, Any] | None]) -> str:
     """In how many runs the whole interval lies above 1, of the runs that measured it."""
     measured = [f for f in found if f is not None]
     above = sum(1 for f in measured if f["low"] is not None and f["low"] > 1)
     return f"{above} of {len(measured)}"
 
 
-def when(stamp: str) -> str:
+def _when(stamp: str) -> str:
     return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def minutes(seconds: float) -> str:
+def _minutes(seconds: float) -> str:
     whole = round(seconds)
     if whole % 3600 == 0 and whole > 0:
         return f"{whole // 3600} h"
@@ -136,16 +136,16 @@ def minutes(seconds: float) -> str:
     return f"{whole // 60} min {whole % 60:02d} s" if whole >= 60 else f"{whole} s"
 
 
-def took(run: Committed) -> str:
+def _took(run: Committed) -> str:
     elapsed = datetime.fromisoformat(run.ended_at) - datetime.fromisoformat(run.started_at)
-    return minutes(elapsed.total_seconds())
+    return _minutes(elapsed.total_seconds())
 
 
 # -- regions ---------------------------------------------------------------------------------
 def answer(runs: Sequence[Committed]) -> str:
     """The README's answer: the headline's three measures across the committed runs of the
     answering preset, each run's estimate and interval, and the range of the estimates."""
-    ours = of_preset(runs, ANSWER_PRESET)
+    ours = _of_preset(runs, ANSWER_PRESET)
     if not ours:
         return f"No run of the `{ANSWER_PRESET}` preset is committed in `{REFERENCE}/` yet."
     head = next((f for f in ours[0].figures if f["id"] == HEADLINE[0][0]), None)
@@ -153,10 +153,10 @@ def answer(runs: Sequence[Committed]) -> str:
         return f"The committed run `{ours[0].id}` has no `{HEADLINE[0][0]}` figure."
     n, size = int(head["n"]), int(head["size"])
     made = (
-        f"1 committed run of the `{ANSWER_PRESET}` preset (made {when(ours[0].started_at)})"
+        f"1 committed run of the `{ANSWER_PRESET}` preset (made {_when(ours[0].started_at)})"
         if len(ours) == 1
         else f"{len(ours)} committed runs of the `{ANSWER_PRESET}` preset (made between "
-        f"{when(ours[0].started_at)} and {when(ours[-1].started_at)})"
+        f"{_when(ours[0].started_at)} and {_when(ours[-1].started_at)})"
     )
     lines = [
         f"Flask's time over FastAPI's (above 1: FastAPI is faster), the article's two servers in "
@@ -167,10 +167,10 @@ def answer(runs: Sequence[Committed]) -> str:
     ]
     for fid, words in HEADLINE:
         found = [r.figure((fid, n, size)) for r in ours]
-        each = "; ".join(estimate(f) for f in found)
-        lines.append(f"| {words} (`{fid}`) | {spread(found)} | {above_one(found)} | {each} |")
+        each = "; ".join(_estimate(f) for f in found)
+        lines.append(f"| {words} (`{fid}`) | {_spread(found)} | {_above_one(found)} | {each} |")
     overlap = [
-        f"{name} {spread([r.figure((f'parallelism.{name.lower()}', n, size)) for r in ours])}"
+        f"{name} {_spread([r.figure((f'parallelism.{name.lower()}', n, size)) for r in ours])}"
         for name in ("Flask", "FastAPI")
     ]
     lines += [
@@ -181,7 +181,7 @@ def answer(runs: Sequence[Committed]) -> str:
     return "\n".join(lines)
 
 
-def runs_table(runs: Sequence[Committed]) -> str:
+def _runs_table(runs: Sequence[Committed]) -> str:
     """One row per committed run: preset, start, machine, duration, how the stopping rule ended."""
     lines = [
         "| run | preset | started | machine | took | stopped because | added rounds | targets missed |",
@@ -190,7 +190,7 @@ def runs_table(runs: Sequence[Committed]) -> str:
     for r in runs:
         missed = ", ".join(f"`{m}`" for m in r.stopping.get("unmet", [])) or "none"
         lines.append(
-            f"| `{r.id}` | `{r.preset}` | {when(r.started_at)} | {r.machine} | {took(r)} | "
+            f"| `{r.id}` | `{r.preset}` | {_when(r.started_at)} | {r.machine} | {_took(r)} | "
             f"{r.stopping.get('stopped', 'n/a')} | {r.stopping.get('added_rounds', 'n/a')} | {missed} |"
         )
     return "\n".join(lines)
@@ -201,7 +201,7 @@ def figures_table(runs: Sequence[Committed]) -> str:
     keys: dict[tuple[str, int, int], str] = {}
     for r in runs:
         for f in r.figures:
-            keys.setdefault(figure_key(f), str(f["what"]))
+            keys.setdefault(_figure_key(f), str(f["what"]))
     header = " | ".join(f"run {i}" for i in range(1, len(runs) + 1))
     lines = [
         f"| figure | n | size | range across runs | {header} | what |",
@@ -209,12 +209,12 @@ def figures_table(runs: Sequence[Committed]) -> str:
     ]
     for key, what in keys.items():
         found = [r.figure(key) for r in runs]
-        cells = " | ".join(estimate(f) for f in found)
-        lines.append(f"| `{key[0]}` | {key[1]} | {key[2]} | {spread(found)} | {cells} | {what} |")
+        cells = " | ".join(_estimate(f) for f in found)
+        lines.append(f"| `{key[0]}` | {key[1]} | {key[2]} | {_spread(found)} | {cells} | {what} |")
     return "\n".join(lines)
 
 
-def run_level(runs: Sequence[Committed]) -> str:
+def _run_level(runs: Sequence[Committed]) -> str:
     """What the run level (docs/method.md, "The run level") adds to one preset's ratios: the
     run spread of each group of figures, estimated from these runs."""
     added: dict[str, float] = {}
@@ -252,32 +252,32 @@ def results(runs: Sequence[Committed]) -> str:
         "",
         "## The committed runs",
         "",
-        runs_table(runs) if runs else "None yet.",
+        _runs_table(runs) if runs else "None yet.",
     ]
     for preset in dict.fromkeys(r.preset for r in runs):
-        ours = of_preset(runs, preset)
+        ours = _of_preset(runs, preset)
         parts += [
             "",
             f"## The `{preset}` preset",
             "",
             "Runs, in the columns below: " + ", ".join(f"run {i} `{r.id}`" for i, r in enumerate(ours, 1)) + ".",
             "",
-            run_level(ours),
+            _run_level(ours),
             "",
             figures_table(ours),
         ]
     return "\n".join(parts) + "\n"
 
 
-def warm_up(p: Preset) -> str:
+def _warm_up(p: Preset) -> str:
     """A preset's warm-up in words: its fixed rounds, and its warm-up until steady if it has one."""
     rounds = f"{p.warmup} round{'s' if p.warmup != 1 else ''}"
     if p.warmup_max <= p.warmup:
         return rounds
-    return f"{rounds}, then until steady (at most {p.warmup_max} trials of a server, {minutes(p.warmup_budget_s)})"
+    return f"{rounds}, then until steady (at most {p.warmup_max} trials of a server, {_minutes(p.warmup_budget_s)})"
 
 
-def presets_table(runs: Sequence[Committed]) -> str:
+def _presets_table(runs: Sequence[Committed]) -> str:
     """Every preset of ``bench/instrument/presets.py``, from the code: what it measures, its starting
     repeats, its blocks and warm-up, its precision targets, its time budget and its cap of trials."""
     lines = [
@@ -289,20 +289,20 @@ def presets_table(runs: Sequence[Committed]) -> str:
         targets = ", ".join(f"`{pattern}` {width:.0%}" for pattern, width in p.targets) or "none"
         size = "the largest that fits in memory" if p.size is None else str(p.size)
         lines.append(
-            f"| `{p.name}` | {p.description} | {p.n} | {size} | {p.repeats} | {p.blocks} | {warm_up(p)} | "
-            f"{targets} | {minutes(p.budget_s)} | {p.max_repeats} |"
+            f"| `{p.name}` | {p.description} | {p.n} | {size} | {p.repeats} | {p.blocks} | {_warm_up(p)} | "
+            f"{targets} | {_minutes(p.budget_s)} | {p.max_repeats} |"
         )
     return "\n".join(lines)
 
 
-def load_presets_table(runs: Sequence[Committed]) -> str:
+def _load_presets_table(runs: Sequence[Committed]) -> str:
     """Every load preset of ``bench/instrument/load/load_presets.py``, from the code."""
     lines = ["| load preset | what |", "|---|---|"]
     lines += [f"| `{p.name}` | {p.description} |" for p in LOAD_PRESETS.values()]
     return "\n".join(lines)
 
 
-def formats(runs: Sequence[Committed]) -> str:
+def _formats(runs: Sequence[Committed]) -> str:
     """The run folder's format, from ``bench/vocabulary/records.py``."""
     known = ", ".join(str(f) for f in records.KNOWN_FORMATS)
     return (
@@ -315,10 +315,10 @@ def formats(runs: Sequence[Committed]) -> str:
 #: The regions a document may hold, by name: ``<!-- bench docs: NAME -->``.
 REGIONS: dict[str, Callable[[Sequence[Committed]], str]] = {
     "answer": answer,
-    "runs": runs_table,
-    "presets": presets_table,
-    "load-presets": load_presets_table,
-    "formats": formats,
+    "runs": _runs_table,
+    "presets": _presets_table,
+    "load-presets": _load_presets_table,
+    "formats": _formats,
 }
 #: Documents rendered whole, relative to the repository's root.
 WHOLE: dict[Path, Callable[[Sequence[Committed]], str]] = {Path("docs") / "results.md": results}

@@ -103,10 +103,10 @@ def as_json(run: Run) -> dict[str, Any]:
         "targets_met": all(f.met for f in targeted) if targeted else None,
         "stopping": meta.get("stopping"),
         "figures": [f.to_json() for f in found],
-    } | ({"variance": _variance_json(*levels)} if (levels := in_blocks(run)) else {})
+    } | ({"variance": _variance_json(*levels)} if (levels := _in_blocks(run)) else {})
 
 
-def in_blocks(run: Run) -> tuple[list[variance.SideComponents], list[variance.BlockedRatio]] | None:
+def _in_blocks(run: Run) -> tuple[list[variance.SideComponents], list[variance.BlockedRatio]] | None:
     """A run in several blocks: the variance components of its sides' isolated times and its
     ratios with the hierarchical interval (:mod:`bench.analysis.variance`); None for a run in one block."""
     df = run.trials()
@@ -148,7 +148,7 @@ def components_table(sides: list[variance.SideComponents], *, over: str) -> list
     return lines
 
 
-def variance_text(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> list[str]:
+def _variance_text(sides: list[variance.SideComponents], ratios: list[variance.BlockedRatio]) -> list[str]:
     """A run in blocks: its components (:func:`components_table`) and each ratio's plain and
     hierarchical intervals."""
     lines = ["", *components_table(sides, over="instances")]
@@ -191,7 +191,7 @@ def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> lis
     if not found:
         return []
     lines = ["", "The figures the article cites (95% intervals; the half-width relative to the figure):"]
-    lines += run_level_text(found)
+    lines += _run_level_text(found)
     summarized = [f for f in found if f.id.startswith("gil.")]
     for f in found:
         if not f.id.startswith("gil."):
@@ -201,7 +201,7 @@ def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> lis
             f"- gil.*: {len(summarized)} figures, in a few lines under 'Without the GIL' below; each with its "
             "interval and target in `report --json`"
         )
-    lines += decomposition_text(by_id(found))
+    lines += _decomposition_text(by_id(found))
     short = [f for f in found if f.met is False]
     if stopping:
         lines.append(
@@ -214,7 +214,7 @@ def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> lis
     return lines
 
 
-def run_level_text(found: Sequence[Figure]) -> list[str]:
+def _run_level_text(found: Sequence[Figure]) -> list[str]:
     """What the run level added to the intervals, in words: the headline's and the gap's
     groups by name, how many others (nothing where no figure got one)."""
     added = {runlevel.group(f.id): f.run_spread for f in found if math.isfinite(f.own_low)}
@@ -239,7 +239,7 @@ STOPPED = {
 }
 
 
-def decomposition_text(found: dict[str, Figure]) -> list[str]:
+def _decomposition_text(found: dict[str, Figure]) -> list[str]:
     """Per timed measure: the article's gap as the product of its steps, and the rest."""
     lines = []
     for m in TIMED:
@@ -284,8 +284,8 @@ def text(run: Run) -> str:
         lines.append(f"{len(failed)} measured trial(s) failed; first error: {failed['error'].iloc[0]}")
     found = cited(run)
     lines += figures_text(found, meta.get("stopping"))
-    if levels := in_blocks(run):
-        lines += variance_text(*levels)
+    if levels := _in_blocks(run):
+        lines += _variance_text(*levels)
     lines += gil.verdicts(found, measured(df))
     df = project_only(df)  # the tables below are of the project's interpreter, one client
     by = by_id(found)

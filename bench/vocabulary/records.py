@@ -41,7 +41,7 @@ NAN = math.nan
 
 @dataclass(frozen=True)
 class Measurement:
-    """What one trial measured; NaN (or "") where nothing could be. See :mod:`bench.frontends.run_preset`."""
+    """What one trial measured; NaN (or "") where nothing could be. See :mod:`bench.frontends.preset_runner`."""
 
     status: int = 0
     error: str = ""

@@ -8,7 +8,7 @@ servers themselves; FastAPI answering before its gathered tasks free their resul
 are freed on the event loop's next turn, after the reply; Flask closes its loop, freeing
 them, before it answers). :func:`specs` turns each step into a ratio with its
 interval, and the gap into the product of the named steps and what they leave unexplained.
-:func:`table` gives each compared configuration's median and its ratios to the article's two
+:func:`_table` gives each compared configuration's median and its ratios to the article's two
 servers, with page faults (memory pressure).
 """
 
@@ -124,7 +124,7 @@ def _ratio(g: pd.DataFrame, a: Side, b: Side) -> stats.Estimate:
     return stats.ratio_ci(a.of(g)["client_wall_s"], b.of(g)["client_wall_s"])
 
 
-def table(ok: pd.DataFrame) -> pd.DataFrame:
+def _table(ok: pd.DataFrame) -> pd.DataFrame:
     """Each compared configuration's median wall time and its ratio to FastAPI's and to
     Flask's plain servers (95% CIs), per (n, size) of the article's gather in process mode."""
     rows: list[dict[str, Any]] = []

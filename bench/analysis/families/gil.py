@@ -52,7 +52,7 @@ WITH_GIL_BELOW = 1.15
 NEAR_ONE = (0.8, 1.25)
 
 
-def figure_id(python: str, side: str, workload: str, strategy: str, n: int) -> str:
+def _figure_id(python: str, side: str, workload: str, strategy: str, n: int) -> str:
     return f"gil.{LABEL[python]}.{side}.{workload}.{strategy}.n{n}"
 
 
@@ -64,7 +64,7 @@ def _trials(ok: pd.DataFrame) -> pd.DataFrame:
     return ok[keep]
 
 
-def measured_both(ok: pd.DataFrame) -> bool:
+def _measured_both(ok: pd.DataFrame) -> bool:
     """Whether the trials hold both interpreters (the only runs with gil figures)."""
     return "python" in ok and set(ok["python"]) >= {"", FREE_THREADED}
 
@@ -96,7 +96,7 @@ def _config(python: str, side: str, workload: str, strategy: str, n: int, size: 
     return Config(side, mode, workload, strategy, n, size, python=python, clients=clients)
 
 
-def speedups(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RESAMPLES) -> list[Figure]:
+def _speedups(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RESAMPLES) -> list[Figure]:
     """Every speed-up over its own interpreter's one-after-another time, and the article's
     gather's parallelism."""
     t = _trials(ok)
@@ -117,13 +117,13 @@ def speedups(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RESA
         sides = ((served, len(times)), (baseline, len(b)))
         e = stats.ratio_ci(b, times, resamples=resamples)
         what = f"speed-up of {f} {st} at n={n} under the {LABEL[p]} interpreter: its own one after another / its time"
-        out.append(_figure(figure_id(p, f, w, st, n), what, e, n=n, size=size, sides=sides, targets=targets))
+        out.append(_figure(_figure_id(p, f, w, st, n), what, e, n=n, size=size, sides=sides, targets=targets))
         if w == "article" and st == "gather":
             par = g["parallelism"].dropna()
             what = f"parallelism of {f}'s gather of the article's task at n={n}, {LABEL[p]} interpreter"
             out.append(
                 _figure(
-                    figure_id(p, f, w, st, n) + ".parallelism",
+                    _figure_id(p, f, w, st, n) + ".parallelism",
                     what,
                     stats.median_ci(par),
                     n=n,
@@ -155,7 +155,7 @@ def costs(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RESAMPL
     return out
 
 
-def requests_ratios(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RESAMPLES) -> list[Figure]:
+def _requests_ratios(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RESAMPLES) -> list[Figure]:
     """Flask's thread per request: per interpreter and k > 1 concurrent clients, the
     throughput of a burst of k requests over that of one request alone (k x the one
     request's time / the burst's)."""
@@ -182,10 +182,10 @@ def requests_ratios(ok: pd.DataFrame, *, targets: Any = (), resamples: int = sta
 
 def figures(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RESAMPLES) -> list[Figure]:
     """Every gil figure of the measured trials ``ok``; none unless they hold both interpreters."""
-    if ok.empty or not measured_both(ok):
+    if ok.empty or not _measured_both(ok):
         return []
     kw: dict[str, Any] = {"targets": targets, "resamples": resamples}
-    return [*speedups(ok, **kw), *costs(ok, **kw), *requests_ratios(ok, **kw)]
+    return [*_speedups(ok, **kw), *costs(ok, **kw), *_requests_ratios(ok, **kw)]
 
 
 def _said_off(gil_enabled: Any) -> bool:
@@ -224,14 +224,14 @@ def speedup_table(found: Sequence[Figure], *, workload: str = "python", strategy
     rows = []
     for side in SIDES:
         for python in ("", FREE_THREADED):
-            cells = [by.get(figure_id(python, side, workload, strategy, n)) for n in ns]
+            cells = [by.get(_figure_id(python, side, workload, strategy, n)) for n in ns]
             if any(cells):
                 row = {"side": side, "interpreter": WITH_OR_WITHOUT[python]}
                 rows.append(row | {f"n={n}": _interval(c) if c else "-" for n, c in zip(ns, cells, strict=True)})
     return pd.DataFrame(rows, columns=["side", "interpreter", *(f"n={n}" for n in ns)])
 
 
-def aligned(table: pd.DataFrame, *, indent: str = "  ") -> list[str]:
+def _aligned(table: pd.DataFrame, *, indent: str = "  ") -> list[str]:
     """``table`` as text lines: its two text columns to the left, the rest to the right."""
     if table.empty:
         return []
@@ -297,10 +297,10 @@ def verdicts(found: Sequence[Figure], ok: pd.DataFrame) -> list[str]:
         "Without the GIL: pure-Python threads, speed-up over each interpreter's own one-after-another time "
         f"(95% intervals; all {len(by)} figures gil.* are in `report --json`):",
     ]
-    lines += aligned(table)
+    lines += _aligned(table)
     lines += _interpreters_line(ok)
     for side in SIDES:
-        ft, gil = (by.get(figure_id(p, side, "python", "threads", 2)) for p in (FREE_THREADED, ""))
+        ft, gil = (by.get(_figure_id(p, side, "python", "threads", 2)) for p in (FREE_THREADED, ""))
         if ft is None or gil is None:
             continue
         short = [

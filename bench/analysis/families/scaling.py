@@ -118,12 +118,12 @@ def table(ok: pd.DataFrame, *, resamples: int = stats.RESAMPLES) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def measured_ns(t: pd.DataFrame) -> list[int]:
+def _measured_ns(t: pd.DataFrame) -> list[int]:
     """The n values of a scaling table, ascending."""
     return sorted(int(k) for k in t["n"].unique()) if len(t) else []
 
 
-def ns_first(t: pd.DataFrame, workload: str) -> int:
+def _ns_first(t: pd.DataFrame, workload: str) -> int:
     """The smallest n a scaling table has for ``workload``."""
     return int(t[t["workload"] == workload]["n"].min())
 
@@ -239,7 +239,7 @@ def bends(t: pd.DataFrame) -> pd.DataFrame:
     the best strategy's curve at the largest n bends (:func:`bend`, on the intervals)."""
     rows: list[dict[str, Any]] = []
     for (w, f), g in _candidates(curves(t)).groupby(["workload", "framework"], sort=True):
-        ns = measured_ns(g)
+        ns = _measured_ns(g)
         best_at = {n: g[g["n"] == n].sort_values("speedup", ascending=False).iloc[0] for n in ns}
         top = best_at[ns[-1]]
         curve = g[(g["strategy"] == top["strategy"]) & (g["endpoint"] == top["endpoint"])].sort_values("n")
@@ -283,7 +283,7 @@ def sentences(t: pd.DataFrame, cores: int | None) -> list[str]:
     for r in bends(t).to_dict("records"):
         at = None if r["bend"] is None or pd.isna(r["bend"]) else int(r["bend"])
         found = Bend(at, r["unresolved"] if isinstance(r["unresolved"], tuple) else None, r["growth"])
-        where = found.words(first_n=ns_first(t, str(r["workload"])), max_n=int(r["max_n"]), cores=cores)
+        where = found.words(first_n=_ns_first(t, str(r["workload"])), max_n=int(r["max_n"]), cores=cores)
         out.append(f"- {r['workload']}, {r['framework']}: best {r['best']}; the {r['strategy']} curve {where}")
     return out
 
@@ -291,7 +291,7 @@ def sentences(t: pd.DataFrame, cores: int | None) -> list[str]:
 def n_for(t: pd.DataFrame, cores: int | None) -> int:
     """The n at which to explain a run's speed-ups: the core count if measured, else the
     largest n measured below it (the largest n measured when the cores are unknown)."""
-    ns = measured_ns(t)
+    ns = _measured_ns(t)
     if not ns:
         raise ValueError("an empty scaling table has no n")
     below = [n for n in ns if cores is None or n <= cores]

@@ -1,8 +1,8 @@
 """Independent load generators, run against our servers and read into bench's own tables.
 
-- :func:`locust` runs Locust headless (``loadtest/locustfile.py``) and reads its CSV
+- :func:`_locust` runs Locust headless (``loadtest/locustfile.py``) and reads its CSV
   statistics into the columns of :func:`bench.instrument.load.loops.summarize`;
-- :func:`wrk` runs ``wrk`` (Debian's package, installed here when missing and allowed) and
+- :func:`_wrk` runs ``_wrk`` (Debian's package, installed here when missing and allowed) and
   parses its latency distribution into the same columns.
 
 Both only ever target the URL they are given; callers give loopback servers they started.
@@ -49,19 +49,19 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def children_cpu_s() -> float:
+def _children_cpu_s() -> float:
     """CPU seconds of this process's finished child processes so far (wrk, Locust)."""
     u = resource.getrusage(resource.RUSAGE_CHILDREN)
     return u.ru_utime + u.ru_stime
 
 
-def per_request_cpu_ms(table: pd.DataFrame, cpu_s: float) -> pd.DataFrame:
+def _per_request_cpu_ms(table: pd.DataFrame, cpu_s: float) -> pd.DataFrame:
     """``table`` with ``client_cpu_ms``: ``cpu_s`` spread over all its requests, in ms."""
     total = int(table["requests"].sum())
     return table.assign(client_cpu_ms=1000 * cpu_s / total if total else float("nan"))
 
 
-def locust(
+def _locust(
     host: str,
     out_prefix: Path,
     *,
@@ -174,7 +174,7 @@ def parse_wrk(output: str, name: str) -> pd.DataFrame:
     )
 
 
-def wrk(
+def _wrk(
     url: str,
     *,
     connections: int,
@@ -199,7 +199,7 @@ def wrk(
     return parse_wrk(r.stdout, url.split("/", 3)[-1] if url.count("/") >= 3 else url)
 
 
-def bench_row(tool: str, name: str, summary: pd.DataFrame) -> pd.DataFrame:
+def _bench_row(tool: str, name: str, summary: pd.DataFrame) -> pd.DataFrame:
     """A :func:`bench.instrument.load.loops.summarize` row in these columns."""
     return summary.iloc[:1].assign(tool=tool, name=name).reindex(columns=SUMMARY_COLUMNS)
 
@@ -232,11 +232,11 @@ def crosscheck(
                     client=BENCH_CLIENTS[tool],
                 )
                 cpu_s = time.process_time() - before  # the load alone, before its summary is computed
-                rows.append(per_request_cpu_ms(bench_row(tool, name, loops.summarize(loops.frame(recs))), cpu_s))
+                rows.append(_per_request_cpu_ms(_bench_row(tool, name, loops.summarize(loops.frame(recs))), cpu_s))
             if "wrk" in tools:
-                before = children_cpu_s()
-                table = wrk(url, connections=connections, duration_s=duration_s)
-                rows.append(per_request_cpu_ms(table, children_cpu_s() - before).assign(name=name))
+                before = _children_cpu_s()
+                table = _wrk(url, connections=connections, duration_s=duration_s)
+                rows.append(_per_request_cpu_ms(table, _children_cpu_s() - before).assign(name=name))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -261,11 +261,11 @@ def locust_against(
 ) -> pd.DataFrame:
     """Start ``framework`` (process mode, loopback) and run the locustfile's two users against it."""
     with harness.serve(framework, "process", size=size, timeout=60) as s:
-        before = children_cpu_s()
-        table = locust(
+        before = _children_cpu_s()
+        table = _locust(
             s.url, out_prefix, users=users, spawn_rate=users, run_time_s=run_time_s, env=scenario_env(endpoint, heavy)
         )
-        return per_request_cpu_ms(table, children_cpu_s() - before)
+        return _per_request_cpu_ms(table, _children_cpu_s() - before)
 
 
 def side_by_side(

@@ -268,7 +268,7 @@ def throughput_ci(ends: npt.NDArray[np.float64], *, start: float, span: float) -
     return stats.Estimate(value, min(e.low, value), max(e.high, value))  # same mean, up to rounding
 
 
-def phase_summary(phase: str, g: pd.DataFrame) -> PhaseSummary:
+def _phase_summary(phase: str, g: pd.DataFrame) -> PhaseSummary:
     """One phase's requests, errors, throughput (successful requests per second over the
     phase's span, with a 95% interval from :func:`throughput_ci`), and latency p50/p90/p99/max
     in milliseconds with 95% bootstrap intervals for the percentiles."""
@@ -299,5 +299,5 @@ def phase_summary(phase: str, g: pd.DataFrame) -> PhaseSummary:
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
-    """:func:`phase_summary` of each phase, in the order the phases first appear."""
-    return frame_of(PhaseSummary, [phase_summary(str(phase), g) for phase, g in df.groupby("phase", sort=False)])
+    """:func:`_phase_summary` of each phase, in the order the phases first appear."""
+    return frame_of(PhaseSummary, [_phase_summary(str(phase), g) for phase, g in df.groupby("phase", sort=False)])

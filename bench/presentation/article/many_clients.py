@@ -35,7 +35,7 @@ STALL_RULE = (
 )
 
 
-def case_name(label: str) -> str:
+def _case_name(label: str) -> str:
     """A load case's label in the article's words: a server variant of :data:`NAMES` by its one
     name (``fastapi async endpoint, gather`` is "FastAPI as the article ran it"), another as
     ``flask [granian] sync endpoint, gather`` is ``flask's sync endpoint on granian``; a
@@ -67,7 +67,7 @@ def clients(load: Run, number: int) -> Shown:
     if probe.empty:
         return Shown(mpl.Figure(), nothing("Figure", number, "blocking probe"), NOTHING)
     s = blocking.summarize(probe)
-    drawing = load_plots.probe(s.assign(config=s["config"].map(case_name)))
+    drawing = load_plots.probe(s.assign(config=s["config"].map(_case_name)))
     facts = []
     for config, g in s.groupby("config", sort=False):
         ping = g[g["phase"] == "ping"]
@@ -76,7 +76,7 @@ def clients(load: Run, number: int) -> Shown:
         p = ping.iloc[0]
         facts.append(
             stall_fact(
-                case_name(str(config)),
+                _case_name(str(config)),
                 p["p99_ms"],
                 p["p99_low_ms"],
                 p["p99_high_ms"],

@@ -64,7 +64,7 @@ SHORT = {
 def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
     """The answer, in at most :data:`SUMMARY_WORDS` words: each claim with its number and
     interval and a link to the section that shows it. ``shown`` is each section's figure."""
-    out = answers(shown)
+    out = _answers(shown)
     for cid in DROPPED_FIRST:
         if words(" ".join(sentence(c.text) for c in out)) <= SUMMARY_WORDS:
             break
@@ -72,7 +72,7 @@ def summary_of(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
     return " ".join(sentence(c.text) for c in out), out
 
 
-def answers(shown: Mapping[str, Shown]) -> list[Claim]:
+def _answers(shown: Mapping[str, Shown]) -> list[Claim]:
     """The short claims the summary chooses from, in its order, each with a link to its section."""
     by = {c.id: c for s in shown.values() for c in s.claims}
     out: list[Claim] = []
@@ -178,7 +178,7 @@ def conclusion(shown: Mapping[str, Shown]) -> tuple[str, list[Claim]]:
         '- *"FastAPI needs less boilerplate."* **Right, by reading the code**: its endpoint awaits the gather '
         "where the Flask view builds and closes an event loop by hand (Flask's own `async def` views need none)."
     )
-    short = {c.id: c for c in answers(shown)}
+    short = {c.id: c for c in _answers(shown)}
     for key, (_, title) in SECTIONS.items():
         s = shown.get(key)
         if s is None or not s.claims:

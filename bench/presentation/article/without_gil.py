@@ -7,7 +7,7 @@ the notebook's ``gil_run`` parameter (:func:`gil_run_of`: by default the newest 
 the GIL, for the in-process ideal and Flask; the free-threaded build's single-thread cost; the
 article's gather's parallelism under both. Its caption's sentences are claims
 (:mod:`bench.analysis.claims`) computed on that run's gil figures (:mod:`bench.analysis.families.gil`), drawn and cited
-from one selection (:func:`selected`), each scoped by n, workload, size, interpreter and whether
+from one selection (:func:`_selected`), each scoped by n, workload, size, interpreter and whether
 its GIL was off as every trial recorded it (``gil_enabled``). Without one, the section says
 what it would show and how to make the data, and claims nothing. :func:`claims_of` gives every
 claim of the section, as :func:`bench.presentation.article.claims_of` does for the article's run.
@@ -102,7 +102,7 @@ class Selected:
     project_gil_on: int
 
 
-def selected(run: Run) -> Selected:
+def _selected(run: Run) -> Selected:
     """The section's selection from ``run`` (intervals dropped where a side had fewer than
     :data:`bench.vocabulary.stats.MIN_TRIALS` trials)."""
     ok = measured(run.trials())
@@ -152,7 +152,7 @@ VERDICT = {
 }
 
 
-def as_stated(states: tuple[str, ...], values: tuple[float, ...]) -> Rule:
+def _as_stated(states: tuple[str, ...], values: tuple[float, ...]) -> Rule:
     """A rule that holds when each fact stands where the words put it (:func:`_state`) and has
     the value they give it (to their two decimals)."""
     return Rule(
@@ -205,7 +205,7 @@ def _threads(s: Selected, side: str, number: int) -> Claim | None:
         f"nogil.threads.{side}",
         text,
         (ft, with_gil),
-        as_stated(states, (round(ft.value, 2), round(with_gil.value, 2))),
+        _as_stated(states, (round(ft.value, 2), round(with_gil.value, 2))),
         cites=f"Figure {number}",
         scope=scope,
     )
@@ -281,7 +281,7 @@ def _gather_label(f: Figure) -> str:
     return f"{SIDE_NAMES.get(side, side)} at n={f.n} {WITH_OR_WITHOUT[interp]}"
 
 
-def section_claims(s: Selected, number: int) -> list[Claim]:
+def _section_claims(s: Selected, number: int) -> list[Claim]:
     """The caption's claims, in its order: pure-Python threads per side (Flask first), the GIL
     as every free-threaded trial recorded it, the single-thread cost per workload, the gather."""
     out = [c for c in (_threads(s, side, number) for side in SIDES) if c is not None]
@@ -293,10 +293,10 @@ def section_claims(s: Selected, number: int) -> list[Claim]:
 
 def claims_of(run: Run | None, number: int = 9) -> list[Claim]:
     """Every claim the section states about ``run`` (none without one)."""
-    return [] if run is None else section_claims(selected(run), number)
+    return [] if run is None else _section_claims(_selected(run), number)
 
 
-def read_from(run: Run) -> str:
+def _read_from(run: Run) -> str:
     """Which run the section reads: its preset and when it started."""
     meta = run.meta()
     started = str(meta.get("started_at", "?"))[:16].replace("T", " ")
@@ -308,13 +308,13 @@ def section(run: Run | None, number: int) -> Shown:
     figure, no claim."""
     if run is None:
         return Shown("", WITHOUT_DATA, Says((), (), (), ()))
-    s = selected(run)
+    s = _selected(run)
     drawing = gil_plots.without_gil(s.speedups, s.costs, s.gathers, labels=SIDE_NAMES)
-    claims = section_claims(s, number)
+    claims = _section_claims(s, number)
     drawn = [f for shown in s.speedups.values() for f in shown]
     says = Says.of(c for f in drawn for c in f.configs)
     caption = (
-        f"**Figure {number}. Without the GIL** ({says.words()}; pure-Python tasks). {read_from(run)}; with the GIL: "
+        f"**Figure {number}. Without the GIL** ({says.words()}; pure-Python tasks). {_read_from(run)}; with the GIL: "
         f"{_interpreter(s, '')}; without: {_interpreter(s, FREE_THREADED)}. Left: "
         "pure-Python threads' speed-up over the same tasks one after another under the same interpreter (grey: "
         "every task at once); middle: one task alone, its time on the free-threaded build over the project's "
