@@ -121,12 +121,13 @@ report: $(RUNTIME)
 # both cores, with nothing else running. It ends with how long the tests took (the install
 # before them not counted) and the counts of both calls on the last line; a failure fails it.
 TEST_RESULTS := $(BUILD)/test-results
-#: The files that have tests marked alone (collecting only them: seconds less than the whole suite).
-ALONE_FILES = $(shell grep -l "mark\.alone" tests/test_*.py)
+#: The test files, in every folder of tests/, that have tests marked alone (collecting only them:
+#: seconds less than the whole suite).
+ALONE_FILES = $(sort $(shell grep -rl --include="test_*.py" "mark\.alone" tests))
 #: The files whose every test is slow: make test-fast does not even import them (hypothesis and
 #: schemathesis take 2.6 s to import, in each worker), nor load hypothesis's pytest plugin. Its
 #: short tests spend much of their time waiting on servers they start: four workers on two cores.
-SLOW_FILES = $(shell grep -l "^pytestmark = pytest\.mark\.slow" tests/test_*.py)
+SLOW_FILES = $(sort $(shell grep -rl --include="test_*.py" "^pytestmark = pytest\.mark\.slow" tests))
 # The tests write bytecode (PYTHONDONTWRITEBYTECODE set empty, where a machine sets it): pytest
 # keeps each test file with its asserts rewritten, and each of the many Python processes the
 # tests start reads bench and servers compiled, instead of doing both again every time.

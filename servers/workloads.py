@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 #: (8 + 8), their product (8), the flattened copy (8), and the Python list that ``tolist``
 #: builds: one 8-byte pointer plus one float object, 24 bytes rounded up to CPython's
 #: 16-byte allocation step, 32 (40). Checked against the process's peak RSS (VmHWM) in
-#: tests/test_memory.py.
+#: tests/servers/test_memory.py.
 ARTICLE_PEAK_BYTES_PER_ELEMENT = 72
 #: Bytes per element of what the task returns and what its caller keeps: the Python list.
 ARTICLE_RESULT_BYTES_PER_ELEMENT = 40

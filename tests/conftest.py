@@ -68,18 +68,20 @@ def deep(request: pytest.FixtureRequest) -> bool:
 
 #: The test files that take longest, first (make test runs files in this order, on three workers:
 #: ``--no-loadscope-reorder``): the article's build first, which makes the smoke run and the load
-#: run on its way (the critical path, about 2 minutes), then the longest of the rest.
+#: run on its way (the critical path, about 2 minutes), then the longest of the rest. Files are
+#: named by their name alone, wherever they lie under tests/ (no name is used twice there: a test
+#: of tests/test_architecture.py checks it, and that each name here is a file's).
 LONGEST_FIRST = (
     "test_readme_article.py",
     "test_notebooks.py",
     "test_readme_external.py",
     "test_fuzz.py",
     "test_browser.py",
-    "test_lifecycle.py",
+    "test_server_lifecycle.py",
     "test_terminal.py",
     "test_readme_terminals.py",
     "test_readme_production.py",
-    "test_load.py",
+    "test_production_servers.py",
 )
 #: The pages' groups whose files read the smoke run (besides the tests that use ``smoke_run``).
 READS_THE_SMOKE_RUN = ("test_readme_runs.py", "test_readme_bench.py", "test_readme_load.py")

@@ -6,7 +6,7 @@ on the PATH, as ``. .venv/bin/activate`` would put it. Servers stop with Ctrl-C,
 terminal; a server on one of the article's fixed ports holds a lock on that port (shared by
 every test process of this machine) while it runs, so that test files on other workers wait
 for the port instead of failing on it. :mod:`tests.doc_plans` says, command by command, what
-runs and what is checked; the ``test_readme_*.py`` files run them, a group each.
+runs and what is checked; the ``tests/commands/test_readme_*.py`` files run them, a group each.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from typing import IO
 import pytest
 import requests
 
+from . import ROOT
 from .sharing import locked, session_folder, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 #: What a scratch copy does not link to: what commands write, and caches.
 UNLINKED = {"data", "build", "lab", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}

@@ -1,7 +1,7 @@
 """What each command of the README and docs/ runs in its test, and what is checked.
 
 :data:`PLANS` groups the commands: a group's commands run in one test file,
-``tests/test_readme_<group>.py``, in one scratch copy of the checkout, so that the commands
+``tests/commands/test_readme_<group>.py``, in one scratch copy of the checkout, so that the commands
 that only read what another made (the reports of one smoke run) share it; the runs and bench
 groups share theirs with the tests that read a smoke run, so that one smoke run serves them all
 (:func:`tests.doc_commands.shared_scratch`). Where a command
@@ -35,7 +35,7 @@ from bench.instrument.load.external import read_locust
 from bench.presentation.article import without_gil
 from bench.vocabulary import records
 
-from . import reader
+from . import ROOT, reader
 from .conftest import wait_for
 from .doc_commands import (
     BENCH_RUN,
@@ -172,7 +172,7 @@ def scaling_run_made(s: Scratch, f: Finished) -> None:
 
 def variance_sides_measured(s: Scratch, f: Finished) -> None:
     """The variance preset's four servers, at the smoke preset's scale (one block: the report of
-    a run in several blocks, its components and hierarchical ratios, is tests/test_variance.py's)."""
+    a run in several blocks, its components and hierarchical ratios, is tests/analysis/test_variance.py's)."""
     run_made(s, f)
     assert all(f"{side.label} /" in f.out or f"/ {side.label}" in f.out for side in variance.SIDES), f.out[-2000:]
 
@@ -209,7 +209,21 @@ def runs_compared(s: Scratch, f: Finished) -> None:
         assert f.returncode == 2 and "at least two" in f.err, (f.returncode, f.err)
         return
     assert f.returncode in (0, 1), (f.returncode, f.err)
-    assert re.search(r"The runs (agree on all|disagree on) \d+", f.out), f.out[-2000:]
+    assert re.search(r"The runs (agree|DISAGREE) over \d+ judged figure\(s\)", f.out), f.out[-2000:]
+
+
+#: Two committed quick runs, the older first: what the pages' `bench compare` lines compare here
+#: (the runs they name, a preset's run before and after a change, take minutes to make).
+COMPARED = [p.parent.name for p in sorted((ROOT / "data" / "reference").glob("*-quick-*/meta.json"))[-2:]]
+
+
+def runs_compared_per_configuration(s: Scratch, f: Finished) -> None:
+    """Each configuration both runs measured, read as faster, slower, unresolved or not judged,
+    and the figures side by side; exit 1 only with a resolved slowdown beyond the limit, named."""
+    assert f.returncode in (0, 1), (f.returncode, f.err)
+    assert "new over base:" in f.out and "figures both cite (base, then new):" in f.out, f.out[-2000:]
+    assert re.search(r"isolated .* (faster|slower|unresolved)$", f.out, re.M), f.out[-2000:]
+    assert (f.returncode == 1) == ("slower than 15% allows" in f.err), f.err
 
 
 def load_run_made(s: Scratch, f: Finished) -> None:
@@ -504,6 +518,14 @@ PLANS: dict[str, dict[str, Plan]] = {
             "python -m bench run --preset gil-smoke --out data/gil-runs", gil_run_made, free_threaded=True
         ),
         "python -m bench agree data/reference/*/": Run("python -m bench agree data/reference/*/", runs_compared),
+        "python -m bench compare data/runs/<base-run> data/runs/<new-run> --fail-if-slower 15": Run(
+            f"python -m bench compare data/reference/{COMPARED[0]} data/reference/{COMPARED[-1]} --fail-if-slower 15",
+            runs_compared_per_configuration,
+        ),
+        "python -m bench compare data/runs/<base-run> data/runs/<new-run>": Run(
+            f"python -m bench compare data/reference/{COMPARED[0]} data/reference/{COMPARED[-1]} --fail-if-slower 15",
+            runs_compared_per_configuration,
+        ),
         "python -m bench components data/reference/*/": Run(
             "python -m bench components data/reference/*/", components_printed
         ),
@@ -614,7 +636,7 @@ SMOKE_GROUPS = ("runs", "bench", "load", "article")
 
 
 def group_tests(group: str) -> tuple[Callable[..., Scratch], Callable[..., None]]:
-    """The scratch fixture and the test of a group's file (``tests/test_readme_<group>.py``):
+    """The scratch fixture and the test of a group's file (``tests/commands/test_readme_<group>.py``):
     one scratch copy for the file, and each of the group's commands run by its plan."""
 
     @pytest.fixture(scope="module", name="scratch")

@@ -1,6 +1,7 @@
 """The split the layout promises: bench reaches servers through HTTP and one narrow module,
 never imports a framework, stands in layers that import only downward (no circle, no import
-inside a function), and the layout in docs/development.md is the tree."""
+inside a function); the layout in docs/development.md is the tree, both ways; the tests are laid
+out as the code is; and the tables of docs/servers.md are the registries."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ import importlib
 import inspect
 import json
 import re
+import subprocess
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
+
+from tests import ROOT
+
 FRAMEWORK_PACKAGES = {"flask", "fastapi", "starlette", "uvicorn", "werkzeug", "gunicorn", "flask_cors"}
 
 
@@ -207,18 +214,123 @@ def layout_section() -> str:
     return text.split("## Layout", 1)[1].split("```", 2)[1]
 
 
-def test_the_readme_layout_names_every_module_and_folder():
-    layout = layout_section()
-    named = set(re.findall(r"[\w.-]+\.py|[\w-]+/", layout))
-    modules = {p.name for d in ("servers", "bench", "bench/load") for p in (ROOT / d).glob("*.py")}
-    modules -= {"__init__.py"}
-    assert modules <= named, f"docs/development.md's layout omits {sorted(modules - named)}"
-    ours = [p.name for d in ("servers", "bench", "loadtest", "tests", "tools") for p in (ROOT / d).rglob("*.py")]
-    stale = {n for n in named if n.endswith(".py") and n not in ours}
-    assert not stale, f"docs/development.md's layout names files that do not exist: {sorted(stale)}"
+#: What make, a run or an install makes, not git: the layout names each as git-ignored, and git ignores it.
+GENERATED = ("lab", "build", ".venv", ".venv-ft", "data/runs")
+#: A line of the layout: its names (a folder's ends in ``/``), then, after two spaces or more, what it holds.
+LAYOUT_LINE = re.compile(r"^(?P<indent> *)(?P<names>[\w.-]+/?(?:, [\w.-]+/?)*)(?:\s{2,}(?P<says>\S.*))?$")
 
 
-def test_the_readme_table_of_servers_is_the_hosting_table():
+@dataclass(frozen=True)
+class Entry:
+    """A file or folder the layout names: its path from the repository's root, and what it holds."""
+
+    path: str
+    folder: bool
+    says: str
+
+
+def layout_entries() -> list[Entry]:
+    """Every file and folder the layout names, a folder's contents indented two spaces under it."""
+    entries: list[Entry] = []
+    folders: list[tuple[int, str]] = []  # the folders the line being read lies in, with their indents
+    for line in layout_section().strip("\n").splitlines():
+        m = LAYOUT_LINE.match(line)
+        assert m, f"docs/development.md's layout: {line!r} is not names and what they hold"
+        indent, names = len(m["indent"]), m["names"].split(", ")
+        while folders and folders[-1][0] >= indent:
+            folders.pop()
+        assert indent == (folders[-1][0] + 2 if folders else 0), f"{line!r} is not two spaces under its folder"
+        parent = folders[-1][1] + "/" if folders else ""
+        for name in names:
+            entries.append(Entry(parent + name.rstrip("/"), name.endswith("/"), m["says"] or ""))
+        if names[0].endswith("/"):
+            assert len(names) == 1, f"{line!r}: a folder stands alone on its line, its contents under it"
+            folders.append((indent, parent + names[0].rstrip("/")))
+    return entries
+
+
+def tracked() -> list[str]:
+    """The files git holds (and the working tree still has), by their paths from the root."""
+    found = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False)
+    if found.returncode:
+        pytest.skip("not a git checkout: the layout is checked against the files git holds")
+    return [f for f in found.stdout.splitlines() if (ROOT / f).exists()]
+
+
+def folders_under(top: str) -> set[str]:
+    """Every folder under ``top`` (caches left out), by its path from the root."""
+    return {str(p.relative_to(ROOT)) for p in (ROOT / top).rglob("*") if p.is_dir() and "__pycache__" not in p.parts}
+
+
+def test_the_development_layout_names_every_module_and_folder_of_the_tree():
+    named = [e.path for e in layout_entries()]
+    assert len(named) == len(set(named)), f"named twice: {sorted({n for n in named if named.count(n) > 1})}"
+    files = tracked()
+    modules = {
+        str(p.relative_to(ROOT))
+        for d in ("servers", "bench")
+        for p in (ROOT / d).rglob("*.py")
+        if p.name != "__init__.py"
+    }
+    top = {f.split("/")[0] for f in files if "/" in f} | {f for f in files if "/" not in f and not f.startswith(".")}
+    data = {"/".join(f.split("/")[:2]) for f in files if f.startswith("data/") and f.count("/") >= 2}
+    wanted = modules | folders_under("bench") | folders_under("tests") | top | data | set(GENERATED)
+    assert not wanted - set(named), f"docs/development.md's layout omits {sorted(wanted - set(named))}"
+
+
+def test_everything_the_development_layout_names_exists_or_is_made_and_ignored():
+    ours = {p.name for d in ("servers", "bench", "tests", "loadtest", "scripts") for p in (ROOT / d).rglob("*.py")}
+    for entry in layout_entries():
+        if entry.path in GENERATED:
+            assert "git-ignored" in entry.says, f"the layout says {entry.path} is made, and git-ignored"
+            ignored = subprocess.run(["git", "check-ignore", "-q", f"{entry.path}/"], cwd=ROOT, check=False)
+            assert ignored.returncode == 0, f"git does not ignore {entry.path}"
+        else:
+            path = ROOT / entry.path
+            assert path.is_dir() if entry.folder else path.is_file(), f"the layout names {entry.path}: not in the tree"
+        stale = {Path(n).name for n in re.findall(r"[\w/.-]+\.py\b", entry.says)} - ours
+        assert not stale, f"the layout's words on {entry.path} name files that do not exist: {sorted(stale)}"
+
+
+def test_the_development_layout_lists_every_page_of_docs():
+    pages = {e.path for e in layout_entries() if e.path.startswith("docs/")}
+    found = {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}
+    assert pages == found, f"the layout's docs/ omits {sorted(found - pages)}, names {sorted(pages - found)}"
+
+
+def test_the_development_layout_lists_every_preset():
+    from bench.instrument.presets import PRESETS
+
+    (says,) = [e.says for e in layout_entries() if e.path == "bench/instrument/presets.py"]
+    listed = re.search(r"\(([\w, -]+)\)", says)
+    assert listed and set(listed.group(1).replace(",", " ").split()) == set(PRESETS), says
+
+
+def test_the_development_layout_lists_every_marker():
+    pytest_options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    markers = {m.split(":")[0] for m in pytest_options["markers"]}
+    (says,) = [e.says for e in layout_entries() if e.path == "tests"]
+    listed = re.search(r"markers: ([\w, ]+)", says)
+    assert listed and set(listed.group(1).replace(",", " ").split()) == markers, says
+
+
+def test_the_tests_are_laid_out_as_the_code_and_no_two_test_files_share_a_name():
+    """A folder of tests/ for servers/ and for each folder of bench/ (and commands/ for the pages'
+    commands), each a package; make test orders files by their names alone (tests/conftest.py),
+    so no name is used twice, and each it names is a file's."""
+    from tests.conftest import LONGEST_FIRST, READS_THE_SMOKE_RUN
+
+    for folder in folders_under("tests"):
+        assert (ROOT / folder / "__init__.py").is_file(), f"{folder} is a package (tests import tests.*)"
+        mirrored = folder.removeprefix("tests/")
+        code = mirrored if mirrored.split("/")[0] == "servers" else f"bench/{mirrored}"
+        assert mirrored == "commands" or (ROOT / code).is_dir(), f"{folder} stands for no folder of the code"
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert len(names) == len(set(names)), f"test files of one name: {sorted({n for n in names if names.count(n) > 1})}"
+    assert set(LONGEST_FIRST) | set(READS_THE_SMOKE_RUN) <= set(names)
+
+
+def test_the_servers_page_s_table_of_servers_is_the_hosting_table():
     from servers import hosting
 
     text = (ROOT / "docs" / "servers.md").read_text()
@@ -234,7 +346,7 @@ def test_the_readme_table_of_servers_is_the_hosting_table():
         assert ("--workers" in takes) == server.takes_workers and ("--threads" in takes) == server.takes_threads, name
 
 
-def test_the_readme_table_of_frameworks_is_the_registry():
+def test_the_servers_page_s_table_of_frameworks_is_the_registry():
     from servers import frameworks
 
     text = (ROOT / "docs" / "servers.md").read_text()

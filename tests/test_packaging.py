@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
+from tests import ROOT
 from tests.doc_plans import pins
 
-ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 #: The Python versions the tests run under: this venv's 3.11, and the free-threaded 3.13 of
 #: make freethreaded (scripts/freethreaded.sh).

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.analysis import results_cache, runlevel
+from bench.analysis import comparison, results_cache, runlevel
 from bench.analysis.families import best, framework_server, gap, gil, headline, scaling, size
 from bench.analysis.figure import Figure, Spec, article_trials, evaluate, target_of
 from bench.analysis.tables import measured, project_only
@@ -107,10 +107,16 @@ def cited(run: Run) -> list[Figure]:
 def run_level(preset: str, reference: Path = CHECKOUT / REFERENCE) -> dict[str, runlevel.Spread]:
     """Each group's run spread (:mod:`bench.analysis.runlevel`) over the complete runs of
     ``preset`` under ``reference`` (the checkout's committed runs); empty with fewer than two."""
-    return runlevel.spreads([own(r) for r in _committed(preset, reference)])
+    return runlevel.spreads([own(r) for r in committed(preset, reference)])
 
 
-def _committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
+def median_level(preset: str, reference: Path = CHECKOUT / REFERENCE) -> dict[str, runlevel.Spread]:
+    """The run spread of configuration medians (:func:`bench.analysis.comparison.median_spreads`)
+    over the complete committed runs of ``preset``; empty with fewer than two."""
+    return comparison.median_spreads([r.trials() for r in committed(preset, reference)])
+
+
+def committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
     """The complete runs of ``preset`` under ``reference``, oldest first (none for "")."""
     return [r for r in runs(reference) if r.meta().get("preset", {}).get("name") == preset] if preset else []
 
@@ -118,7 +124,7 @@ def _committed(preset: str, reference: Path = CHECKOUT / REFERENCE) -> list[Run]
 def committed_beside(run: Run, reference: Path = CHECKOUT / REFERENCE) -> list[Run]:
     """The committed runs of ``run``'s preset under ``reference``, ``run`` itself left out
     (a committed run set beside the others), oldest first."""
-    return [r for r in _committed(str(run.meta().get("preset", {}).get("name", "")), reference) if r.id != run.id]
+    return [r for r in committed(str(run.meta().get("preset", {}).get("name", "")), reference) if r.id != run.id]
 
 
 def own(run: Run) -> list[Figure]:

@@ -76,6 +76,8 @@ class Figure:
     own_low: float = float("nan")
     own_high: float = float("nan")
     run_spread: float = 0.0
+    #: The degrees of freedom the run spread was estimated with (its runs less one; 0: none added).
+    run_df: int = 0
 
     def __post_init__(self) -> None:
         """No interval from fewer than :data:`~bench.vocabulary.stats.MIN_TRIALS` trials a side:
@@ -85,6 +87,7 @@ class Figure:
             for name in ("low", "high", "half_width", "own_low", "own_high"):
                 object.__setattr__(self, name, float("nan"))
             object.__setattr__(self, "run_spread", 0.0)
+            object.__setattr__(self, "run_df", 0)
             object.__setattr__(self, "met", None if self.target is None else False)
 
     @property

@@ -2,21 +2,30 @@
 estimated from committed runs, and added to a run's cited intervals.
 
 One run's interval covers what its own trials vary by. Runs made at different times on a
-shared machine land further apart than that (issue #21: two quick runs of the same code
-disagreed on 29 of 48 figures), and no repetition inside one run samples the machine's state
-over tens of minutes. So the spread between runs is measured where it can be: between the
-committed runs of the same preset (``data/reference``), figure by figure.
+shared machine land further apart than that, and no repetition inside one run samples the
+machine's state over hours and days. So the spread between runs is measured where it can be:
+between the committed runs of the same preset (``data/reference``, each made at another time).
 
 For a figure that ``K >= 2`` runs cite at the same n and size, with log estimates ``y_k`` and
 standard errors ``s_k`` read from their own intervals (``(log high - log low) / (2 z)``, z the
 normal 95% quantile), the variance between the runs beyond what their intervals explain is
-``var(y) - mean(s^2)``. Pooled over a group of figures, weighted by ``K - 1`` and clipped at 0,
-its square root is the group's **run spread**: the relative spread a run adds on top of its own
-precision. A group is one comparison across the timed measures (:func:`group`: the three
-meanings of faster of the headline, or of one step of the gap, move between runs together),
-so that each comparison gets its own spread and several measures' degrees of freedom. A run's figure then
-gets, on each side of its estimate ``v`` (log scale), ``sqrt(d^2 + (z * spread)^2)`` where
-``d`` is its own interval's distance on that side: never narrower than its own interval.
+``var(y) - mean(s^2)``. Pooled over a group of figures (weighted by ``K - 1``) and clipped at 0,
+its square root is the group's **run spread** (:class:`Spread`). A group is one comparison
+across the timed measures (:func:`group`: the three meanings of faster of the headline, or
+of one step of the gap, move between runs together).
+
+The estimate is a plain moment estimate: every run weighs fully, so one run shifted by 10-15%
+while the others agree raises the spread instead of being discounted as an outlier (a robust
+scale would shrink it, and the next shifted run would then fall outside every interval). Its
+uncertainty is large with a handful of runs, and is carried two ways: the spread is added to a
+run's interval with Student's t quantile on the runs' degrees of freedom (``runs - 1``: the
+runs are the independent units; the figures of a group move together), and its own 95%
+interval (:attr:`Spread.low`, :attr:`Spread.high`) comes from the chi-square distribution of
+the between-run variance on the same degrees of freedom.
+
+A run's figure then gets, on each side of its estimate ``v`` (log scale),
+``sqrt(d^2 + (t * spread)^2)`` where ``d`` is its own interval's distance on that side: never
+narrower than its own interval.
 """
 
 from __future__ import annotations
@@ -28,12 +37,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bench.analysis.figure import Figure
-from bench.vocabulary.stats import Z95
+from bench.vocabulary.stats import CONFIDENCE, Z95, chi2_quantile, t_quantile
 
 #: Figures that are one configuration's median (absolute times follow the machine); the run
 #: level is estimated and added for ratios only.
 MEDIANS = ("cpu.", "parallelism.")
-
 
 #: The timed measures, pooled in one group per comparison; the memory measure is its own.
 TIMED_MEASURES = ("isolated", "back_to_back", "server_cpu")
@@ -45,51 +53,99 @@ def group(figure_id: str) -> str:
     return ".".join("time" if part in TIMED_MEASURES else part for part in figure_id.split("."))
 
 
-def _log_se(f: Figure) -> float:
-    """The standard error of ``log f.value`` its own interval implies; NaN without one."""
-    if not (f.low > 0 and f.high > 0 and math.isfinite(f.low) and math.isfinite(f.high)):
+def log_se(low: float, high: float) -> float:
+    """The standard error on the log scale that a 95% interval [``low``, ``high``] implies;
+    NaN without one."""
+    if not (low > 0 and high > 0 and math.isfinite(low) and math.isfinite(high)):
         return math.nan
-    return (math.log(f.high) - math.log(f.low)) / (2 * Z95)
+    return (math.log(high) - math.log(low)) / (2 * Z95)
 
 
 @dataclass(frozen=True)
 class Spread:
-    """A group's run spread (relative, on the log scale) and what it was estimated from."""
+    """A group's run spread (relative, on the log scale), its 95% interval, and what it was
+    estimated from: how many figures, and how many runs (its degrees of freedom are
+    ``runs - 1``)."""
 
     group: str
     spread: float
-    #: How many figures, and how many degrees of freedom (sum of runs - 1 over them).
+    low: float
+    high: float
     figures: int
-    df: int
     runs: int
+
+    @property
+    def df(self) -> int:
+        return self.runs - 1
+
+    @property
+    def quantile(self) -> float:
+        """Student's t quantile the spread is added with: wider the fewer the runs."""
+        return t_quantile(1 - (1 - CONFIDENCE) / 2, self.df)
+
+
+#: One run's estimates of a group's quantities: key -> (value, log standard error).
+Estimates = Mapping[tuple[object, ...], tuple[float, float]]
+
+
+def pooled(name: str, runs: Sequence[Estimates]) -> Spread | None:
+    """The run spread of one group from several runs' estimates of its quantities (each a
+    value with its own standard error): the quantities at least two runs estimate, pooled;
+    None when there is none."""
+    keys = sorted(set().union(*runs), key=str)
+    between = within = weight = 0.0
+    count, most = 0, 0
+    for key in keys:
+        seen = [r[key] for r in runs if key in r and r[key][0] > 0 and math.isfinite(r[key][1])]
+        if len(seen) < 2:
+            continue
+        y = np.log([v for v, _ in seen])
+        between += float(np.var(y, ddof=1)) * (len(seen) - 1)
+        within += float(np.mean([se**2 for _, se in seen])) * (len(seen) - 1)
+        weight += len(seen) - 1
+        count += 1
+        most = max(most, len(seen))
+    if not count:
+        return None
+    v, w, df = between / weight, within / weight, most - 1
+    tail = (1 - CONFIDENCE) / 2
+    v_low, v_high = df * v / chi2_quantile(1 - tail, df), df * v / chi2_quantile(tail, df)
+    return Spread(
+        name,
+        math.sqrt(max(0.0, v - w)),
+        math.sqrt(max(0.0, v_low - w)),
+        math.sqrt(max(0.0, v_high - w)),
+        count,
+        most,
+    )
 
 
 def spreads(runs: Sequence[Sequence[Figure]]) -> dict[str, Spread]:
     """Each group's run spread from several runs' own figures (their intervals as the runs
-    computed them, without a run level): the figures every run of at least two cites at the
-    same n and size, ratios with an interval only. Empty with fewer than two runs."""
+    computed them, without a run level): the ratios with an interval that at least two runs
+    cite at the same n and size. Empty with fewer than two runs."""
     if len(runs) < 2:
         return {}
-    keyed = [{(f.id, f.n, f.size): f for f in found} for found in runs]
-    keys = sorted(set().union(*keyed))
-    sums: dict[str, list[float]] = {}
-    for key in keys:
-        if key[0].startswith(MEDIANS):
-            continue
-        seen = [k[key] for k in keyed if key in k]
-        seen = [f for f in seen if f.value > 0 and math.isfinite(_log_se(f))]
-        if len(seen) < 2:
-            continue
-        y = np.log([f.value for f in seen])
-        extra = float(np.var(y, ddof=1)) - float(np.mean([_log_se(f) ** 2 for f in seen]))
-        acc = sums.setdefault(group(key[0]), [0.0, 0.0, 0.0])
-        acc[0] += extra * (len(seen) - 1)
-        acc[1] += len(seen) - 1
-        acc[2] += 1
-    return {
-        name: Spread(name, math.sqrt(max(0.0, total / df)), int(count), int(df), len(runs))
-        for name, (total, df, count) in sums.items()
-    }
+    by_group: dict[str, list[dict[tuple[object, ...], tuple[float, float]]]] = {}
+    for k, found in enumerate(runs):
+        for f in found:
+            if f.id.startswith(MEDIANS):
+                continue
+            estimates = by_group.setdefault(group(f.id), [{} for _ in runs])
+            estimates[k][(f.id, f.n, f.size)] = (f.value, log_se(f.low, f.high))
+    out = {name: pooled(name, estimates) for name, estimates in sorted(by_group.items())}
+    return {name: s for name, s in out.items() if s is not None}
+
+
+def widen(value: float, low: float, high: float, spread: Spread) -> tuple[float, float]:
+    """[``low``, ``high``] around ``value`` with ``spread`` added on each side on the log scale
+    (with its t quantile): never narrower than it was."""
+    add = (spread.quantile * spread.spread) ** 2
+    v = math.log(value)
+    return (
+        math.exp(v - math.sqrt((v - math.log(low)) ** 2 + add)),
+        math.exp(v + math.sqrt((math.log(high) - v) ** 2 + add)),
+    )
 
 
 def widened(found: Sequence[Figure], level: Mapping[str, Spread]) -> list[Figure]:
@@ -99,12 +155,9 @@ def widened(found: Sequence[Figure], level: Mapping[str, Spread]) -> list[Figure
     out = []
     for f in found:
         s = level.get(group(f.id))
-        if s is None or f.id.startswith(MEDIANS) or not math.isfinite(_log_se(f)) or f.value <= 0:
+        if s is None or f.id.startswith(MEDIANS) or not math.isfinite(log_se(f.low, f.high)) or f.value <= 0:
             out.append(f)
             continue
-        add = (Z95 * s.spread) ** 2
-        v = math.log(f.value)
-        low = math.exp(v - math.sqrt((v - math.log(f.low)) ** 2 + add))
-        high = math.exp(v + math.sqrt((math.log(f.high) - v) ** 2 + add))
-        out.append(replace(f, low=low, high=high, own_low=f.low, own_high=f.high, run_spread=s.spread))
+        low, high = widen(f.value, f.low, f.high, s)
+        out.append(replace(f, low=low, high=high, own_low=f.low, own_high=f.high, run_spread=s.spread, run_df=s.df))
     return out

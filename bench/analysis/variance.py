@@ -229,14 +229,15 @@ def hierarchical_ratio(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -
     """The Hodges-Lehmann ratio of ``a`` to ``b`` (each a list of one sample per block, the
     same blocks in the same order) with a two-stage bootstrap 95% interval: blocks resampled
     with replacement, the same for both sides, then each side's trials resampled within each
-    block drawn. NaN interval with fewer than two blocks. ValueError if the sides' blocks differ in number."""
+    block drawn. NaN interval with fewer than two blocks, or fewer than
+    :data:`~bench.vocabulary.stats.MIN_TRIALS` trials a side. ValueError if the sides' blocks differ in number."""
     if len(a) != len(b):
         raise ValueError(f"both sides need the same blocks, not {len(a)} and {len(b)}")
     xs = [np.asarray(x, dtype=float) for x in a]
     ys = [np.asarray(y, dtype=float) for y in b]
     value = float(stats.hl_ratio(np.concatenate(xs), np.concatenate(ys)))
     keep = [k for k in range(len(xs)) if len(xs[k]) and len(ys[k])]
-    if len(keep) < 2:
+    if len(keep) < 2 or min(sum(len(xs[k]) for k in keep), sum(len(ys[k]) for k in keep)) < stats.MIN_TRIALS:
         return stats.Estimate(value, math.nan, math.nan)
     inner = np.random.default_rng(stats.SEED + 1)
 

@@ -5,7 +5,8 @@ python -m bench report data/runs/<run-id>   # tables, verdicts, figures
 python -m bench report --latest             # the newest run under --out
 python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
 python -m bench external                    # bench's load beside wrk's and Locust's
-python -m bench agree RUN RUN [RUN ...]     # do separate runs' intervals cover each other's figures?
+python -m bench agree RUN RUN [RUN ...]     # do separate runs land where each other's predictions say?
+python -m bench compare BASE NEW            # the new run's times over the base run's, per configuration
 python -m bench components RUN [RUN ...]    # each level's variance component (trials, instances, runs)
 python -m bench docs --check                # README.md and docs/ against the committed runs
 """
@@ -19,12 +20,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.analysis import agreement, cited_figures
+from bench.analysis import agreement, cited_figures, comparison
 from bench.analysis.figure import TIMED
 from bench.frontends import docs, load_runner, preset_runner
 from bench.instrument import lifecycle, presets, store
 from bench.instrument.load import external, load_presets
-from bench.presentation import drawings, load_report, report
+from bench.presentation import compare_report, drawings, load_report, report
 from servers import harness
 
 
@@ -91,12 +92,25 @@ def parser() -> argparse.ArgumentParser:
         help="judge only the figures whose id matches (repeatable; e.g. 'headline.*')",
     )
     ag.add_argument(
-        "--inside",
+        "--share",
         type=float,
-        default=agreement.INSIDE_SHARE,
-        help="share of the other runs' intervals each estimate must lie inside (default %(default)s)",
+        default=agreement.PREDICTION_SHARE,
+        help="share of the prediction checks that must hold, over every figure judged (default %(default)s)",
     )
     ag.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    cp = sub.add_parser(
+        "compare", help="one run against another after a change: each configuration faster, slower or unresolved"
+    )
+    cp.add_argument("base", type=Path, metavar="BASE", help="the run before the change")
+    cp.add_argument("new", type=Path, metavar="NEW", help="the run after it")
+    cp.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    cp.add_argument(
+        "--fail-if-slower",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="exit 1 when a configuration is resolved as slower by more than PCT percent (for CI)",
+    )
     vc = sub.add_parser(
         "components",
         help="variance components of log time per level (trials, instances, and runs when several are named)",
@@ -108,6 +122,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or unsourced line")
     d.add_argument("--root", type=Path, default=Path("."), help="the repository's root (default: here)")
     return p
+
+
+#: The format of ``agree --json``'s record (1: the prediction rule, with its verdict).
+AGREE_FORMAT = 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,12 +226,13 @@ def _external_command(args: argparse.Namespace) -> int:
 
 
 def _agree_command(args: argparse.Namespace) -> int:
-    """``agree``: exit 0 when the runs agree on every figure they all cite, 1 when they disagree
-    (the figures named), 2 when the runs cannot be compared."""
+    """``agree``: exit 0 when the runs agree over the figures they all cite (every pair of
+    intervals overlaps, and enough estimates lie inside the others' predictions), 1 when they
+    do not (the figures named), 2 when the runs cannot be compared or no figure judged."""
     if len(args.runs) < 2:
         parser().error("agree needs at least two run folders")
-    if not 0 < args.inside <= 1:
-        parser().error(f"--inside must be in (0, 1], got {args.inside}")
+    if not 0 < args.share <= 1:
+        parser().error(f"--share must be in (0, 1], got {args.share}")
     try:
         runs = [store.Run(path) for path in args.runs]
         kinds = {run.id: run.meta()["kind"] for run in runs}
@@ -228,26 +247,76 @@ def _agree_command(args: argparse.Namespace) -> int:
     if len(cited) < len(runs):
         print("error: the same run folder was named twice", file=sys.stderr)
         return 2
-    found = agreement.agree(cited, patterns=args.figures, inside_share=args.inside)
+    found = agreement.agree(cited, patterns=args.figures)
     if not found:
         print(
             "error: the runs cite no figure in common" + (" that matches --figures" if args.figures else ""),
             file=sys.stderr,
         )
         return 2
-    bad = agreement.disagreeing(found)
+    v = agreement.verdict(found, share=args.share)
+    busy = report.busy_runs(runs)
     if args.json:
         record = {
+            "format": AGREE_FORMAT,
             "runs": list(cited),
-            "inside_share": args.inside,
-            "agree": not bad,
-            "disagree": bad,
+            "share": args.share,
+            "busy": busy,
+            "verdict": v.to_json(),
             "figures": [a.to_json() for a in found],
         }
         print(json.dumps(record, indent=2))
     else:
-        print(report.agreement_text(found, list(cited)))
-    return 1 if bad else 0
+        print(report.agreement_text(found, list(cited), busy))
+    if v.agrees is None:
+        print("error: no figure all the runs cite has the trials for an interval", file=sys.stderr)
+        return 2
+    return 0 if v.agrees else 1
+
+
+def _compare_command(args: argparse.Namespace) -> int:
+    """``compare``: per configuration both runs measured, the new run's median time over the
+    base run's, with an interval that includes the run level; 1 with ``--fail-if-slower`` when
+    a resolved slowdown exceeds it (each named), 2 when the runs cannot be compared."""
+    if args.fail_if_slower is not None and args.fail_if_slower < 0:
+        parser().error(f"--fail-if-slower must be 0 or more, got {args.fail_if_slower}")
+    try:
+        base, new = store.Run(args.base), store.Run(args.new)
+        for run in (base, new):
+            if run.meta()["kind"] != "trials":
+                print(f"error: {run.path} is not a run of trials", file=sys.stderr)
+                return 2
+        presets_ = {str(r.meta().get("preset", {}).get("name", "")) for r in (base, new)}
+        level = cited_figures.median_level(presets_.pop()) if len(presets_) == 1 else {}
+        found = comparison.compare(base.trials(), new.trials(), level)
+        figures = comparison.side_by_side(cited_figures.cited(base), cited_figures.cited(new))
+    except (FileNotFoundError, store.RunDataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not found:
+        print("error: the runs measured no configuration in common", file=sys.stderr)
+        return 2
+    busy = report.busy_runs([base, new])
+    slower = comparison.slower_than(found, args.fail_if_slower) if args.fail_if_slower is not None else []
+    if args.json:
+        record = {
+            "format": comparison.FORMAT,
+            "base": base.id,
+            "new": new.id,
+            "run_level": {m: {"spread": s.spread, "runs": s.runs} for m, s in level.items()},
+            "busy": busy,
+            "configs": [c.to_json() for c in found],
+            "figures": [f.to_json() for f in figures],
+            "slower_than_allowed": [c.config + " " + c.measure for c in slower],
+        }
+        print(json.dumps(record, indent=2))
+    else:
+        print(compare_report.text(found, figures, base=base.id, new=new.id, level=level, busy=busy))
+    if slower:
+        named = "; ".join(f"{c.config} ({c.measure}): {c.words()}" for c in slower)
+        print(f"slower than {args.fail_if_slower:g}% allows: {named}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _components_command(args: argparse.Namespace) -> int:
@@ -296,6 +365,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": _report_command,
     "external": _external_command,
     "agree": _agree_command,
+    "compare": _compare_command,
     "components": _components_command,
     "docs": _docs_command,
 }

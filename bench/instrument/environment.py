@@ -82,6 +82,25 @@ def _git() -> GitInfo:
     return GitInfo(commit=commit, dirty=bool(status) if status is not None else None, changed=changed)
 
 
+def _frequency_mhz() -> dict[str, float] | None:
+    """The CPU's frequency now, and its lowest and highest, in MHz (None where unreadable)."""
+    try:
+        f = psutil.cpu_freq()
+    except (OSError, NotImplementedError, AttributeError):
+        return None
+    if f is None or not f.current:
+        return None
+    return {"current": round(f.current, 1), "min": round(f.min, 1), "max": round(f.max, 1)}
+
+
+def _governor() -> str | None:
+    """The first CPU's frequency scaling governor (Linux), or None where there is none to read."""
+    try:
+        return Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").read_text().strip() or None
+    except OSError:
+        return None
+
+
 def usable_cores() -> int | None:
     """The cores this process may run on (all of them where the system cannot say)."""
     try:
@@ -105,6 +124,8 @@ def collect() -> Environment:
             "logical_cores": os.cpu_count(),
             "physical_cores": psutil.cpu_count(logical=False),
             "usable_cores": usable_cores(),
+            "frequency_mhz": _frequency_mhz(),
+            "governor": _governor(),
         },
         "memory": {
             "total_bytes": vm.total,

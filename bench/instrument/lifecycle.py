@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -21,7 +22,7 @@ from typing import Any
 
 import requests
 
-from bench.instrument import environment
+from bench.instrument import environment, machine_state
 from bench.instrument.progress import Progress
 from bench.instrument.progress import bar as progress_bar
 from bench.instrument.steady import steadiness
@@ -350,16 +351,23 @@ def recorded(out: Path | str, name: str, kind: RunKind) -> Iterator[tuple[Run, R
     yields the run and its meta, which the caller fills in and writes as it goes. On leaving,
     meta.json says ``completed``, or ``interrupted`` (Ctrl-C, a notebook kernel's interrupt,
     re-raised), and when it ended, whatever ended it."""
+    described, start = machine_state.check(environment.collect)
+    said = machine_state.warning(start)
+    if said:
+        print(said, file=sys.stderr, flush=True)
     run = Run.create(out, name)
-    meta = run.new_meta(kind, environment.collect())
+    meta = run.new_meta(kind, described)
     run.write_meta(meta)
+    sampler = machine_state.Sampler(start)
     try:
-        yield run, meta
+        with sampler:
+            yield run, meta
         meta["completed"] = True
     except KeyboardInterrupt:
         meta["interrupted"] = True
         raise
     finally:
+        meta["machine_state"] = sampler.state()
         meta["ended_at"] = now()
         run.write_meta(meta)
 

@@ -9,12 +9,11 @@ it again. A renderer takes the committed runs (:class:`Committed`, oldest first)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.analysis import runlevel
 from bench.instrument import store
 from bench.instrument.load.load_presets import LOAD_PRESETS
 from bench.instrument.presets import PRESETS
@@ -45,6 +44,9 @@ class Committed:
     machine: str
     stopping: dict[str, Any]
     figures: tuple[dict[str, Any], ...]
+    #: The run level its ratios include: the committed runs it came from, and each group's run
+    #: spread with its 95% interval (the JSON report's ``run_level``).
+    run_level: dict[str, Any] = field(default_factory=dict)
 
     def figure(self, key: tuple[str, int, int]) -> dict[str, Any] | None:
         """The figure with this (id, n, size), or None when the run has none."""
@@ -79,6 +81,7 @@ def committed(root: Path) -> list[Committed]:
                 machine=f"{cpu['model']}, {cpu['usable_cores']} usable cores",
                 stopping=dict(report.get("stopping") or {}),
                 figures=tuple(report["figures"]),
+                run_level=dict(report.get("run_level") or {}),
             )
         )
     return sorted(found, key=lambda c: (c.started_at, c.id))
@@ -215,25 +218,29 @@ def figures_table(runs: Sequence[Committed]) -> str:
 
 
 def _run_level(runs: Sequence[Committed]) -> str:
-    """What the run level (docs/method.md, "The run level") adds to one preset's ratios: the
-    run spread of each group of figures, estimated from these runs."""
-    added: dict[str, float] = {}
-    for f in runs[0].figures if runs else ():
-        if f.get("own_low") is not None:
-            added.setdefault(runlevel.group(str(f["id"])), float(f["run_spread"]))
-    if not added:
+    """What the run level (docs/method.md, "The run level") adds to one preset's ratios: each
+    group's run spread with its 95% interval, and the committed runs it was estimated from."""
+    level = runs[-1].run_level if runs else {}
+    groups = level.get("groups", {})
+    if not groups:
         return (
             "Its ratios' intervals are each run's own: the run level needs two committed runs of a preset "
             "(see [method.md](method.md#the-run-level))."
         )
+    came = [r for r in runs if r.id in set(level.get("runs", ()))]
     lines = [
-        f"Its ratios' intervals include the run level estimated from these {len(runs)} runs "
-        "([method.md](method.md#the-run-level)), each group's run spread:",
+        f"Its ratios' intervals include the run level, estimated from these {len(came)} runs, made between "
+        f"{_when(came[0].started_at)} and {_when(came[-1].started_at)} "
+        "([method.md](method.md#the-run-level)): each group's run spread, the relative spread a run adds "
+        "beyond its own interval, with its 95% interval (chi-square, the runs less one degrees of freedom).",
         "",
-        "| group | run spread |",
-        "|---|---|",
+        "| group | run spread | 95% interval | figures | runs |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| `{g}` | {s:.1%} |" for g, s in added.items()]
+    lines += [
+        f"| `{g}` | {v['spread']:.1%} | {v['low']:.1%} to {v['high']:.1%} | {v['figures']} | {v['runs']} |"
+        for g, v in groups.items()
+    ]
     return "\n".join(lines)
 
 

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 
 from bench.analysis import agreement, runlevel, variance
-from bench.analysis.cited_figures import cited
+from bench.analysis.cited_figures import cited, committed, run_level
 from bench.analysis.families import framework_server, gap, gil, scaling
 from bench.analysis.figure import TIMED, Figure, by_id
 from bench.analysis.tables import comparisons, measured, project_only, summary, versus_ideal
 from bench.instrument.store import Run
+from bench.vocabulary import stats
 from bench.vocabulary.config import Preset
 from bench.vocabulary.records import RunMeta
 
@@ -81,6 +82,23 @@ def warmup_line(meta: RunMeta) -> str | None:
     )
 
 
+def _machine_state_line(meta: RunMeta) -> str:
+    """How loaded the machine was while the run measured (meta.json's ``machine_state``), in
+    one line that says BUSY where it was."""
+    state = meta.get("machine_state")
+    if state is None:
+        return "machine state: not recorded (a run folder older than format 7)"
+    cores = "n/a" if state["others_cores_mean"] is None else f"{state['others_cores_mean']:.2f}"
+    load = "n/a" if state["load_1min_mean"] is None else f"{state['load_1min_mean']:.2f}"
+    said = (
+        f"other processes {cores} of a core on average, load average {load} (this run's own servers included), "
+        f"{state['samples']} samples"
+    )
+    if state["busy"]:
+        return f"machine state: BUSY ({'; '.join(state['reasons'])}); {said}"
+    return f"machine state: quiet; {said}"
+
+
 def _machine(meta: RunMeta) -> str:
     cpu = meta["cpu"]
     return f"{cpu['model']}, {cpu['usable_cores']} usable cores, {meta['memory']['total_bytes'] / 2**30:.1f} GiB"
@@ -102,8 +120,23 @@ def as_json(run: Run) -> dict[str, Any]:
         "completed": meta["completed"],
         "targets_met": all(f.met for f in targeted) if targeted else None,
         "stopping": meta.get("stopping"),
+        "machine_state": meta.get("machine_state"),
+        "run_level": _run_level_json(str(p.get("name", ""))),
         "figures": [f.to_json() for f in found],
     } | ({"variance": _variance_json(*levels)} if (levels := _in_blocks(run)) else {})
+
+
+def _run_level_json(preset: str) -> dict[str, Any]:
+    """The run level the report's ratios include: each group's run spread with its 95% interval,
+    and the committed runs of ``preset`` it was estimated from."""
+    level = run_level(preset)
+    return {
+        "runs": [r.id for r in committed(preset)] if level else [],
+        "groups": {
+            g: {"spread": s.spread, "low": s.low, "high": s.high, "figures": s.figures, "runs": s.runs}
+            for g, s in level.items()
+        },
+    }
 
 
 def _in_blocks(run: Run) -> tuple[list[variance.SideComponents], list[variance.BlockedRatio]] | None:
@@ -276,6 +309,7 @@ def text(run: Run) -> str:
     if warmed := warmup_line(meta):
         lines.append(warmed)
     lines.append(f"machine: {_machine(meta)}")
+    lines.append(_machine_state_line(meta))
     if df.empty:
         lines.append("no trials recorded")
         return "\n".join(lines)
@@ -384,9 +418,10 @@ def environment(run: Run, folder: str | None = None) -> pd.DataFrame:
     return pd.Series(rows, name="value").to_frame()
 
 
-def agreement_text(found: Sequence[agreement.Agreement], runs: Sequence[str]) -> str:
+def agreement_text(found: Sequence[agreement.Agreement], runs: Sequence[str], busy: Sequence[str] = ()) -> str:
     """Agreement between runs (:mod:`bench.analysis.agreement`) as a table: per figure, each run's
-    estimate and interval, then the verdict."""
+    estimate and interval (with its trials where it has none), then the verdict over them all
+    (:func:`bench.analysis.agreement.verdict`); the runs made on a busy machine named."""
     if not found:
         return "The runs cite no figure in common."
     legend = "; ".join(f"run {i + 1}: {r}" for i, r in enumerate(runs))
@@ -394,24 +429,39 @@ def agreement_text(found: Sequence[agreement.Agreement], runs: Sequence[str]) ->
     for a in found:
         scope = f"n={a.estimates[0].n}, size {a.estimates[0].size}"
         each = "  ".join(
-            f"{e.value:.3g} [{e.low:.3g}, {e.high:.3g}]" if e.has_interval else f"{e.value:.3g} [no interval]"
+            f"{e.value:.3g} [{e.low:.3g}, {e.high:.3g}]" if e.has_interval else f"{e.value:.3g} [{e.trials} trials]"
             for e in a.estimates
         )
         state = {True: "agree", False: "DISAGREE", None: "not judged"}[a.agrees]
+        if a.agrees is False and a.pairs_overlapping == a.pairs:
+            state = "outside"
         lines.append(f"{a.id} ({scope}): {each}")
         counts = (
-            f"pairs overlapping {a.pairs_overlapping}/{a.pairs}, estimates inside others' intervals "
-            f"{a.inside}/{a.checks}; "
+            f"pairs overlapping {a.pairs_overlapping}/{a.pairs}, estimates inside others' predictions "
+            f"{a.held}/{a.checks}; "
             if a.checks
             else ""
         )
         spread = f"spread {a.spread:.1%} against mean half-width {a.mean_half_width:.1%}"
         lines.append(f"  {state}: {counts}{spread}; {a.why}")
-    judged = [a for a in found if a.agrees is not None]
-    bad = agreement.disagreeing(found)
+    v = agreement.verdict(found)
     lines.append("")
-    if bad:
-        lines.append(f"The runs disagree on {len(bad)} of {len(judged)} judged figures: {', '.join(bad)}")
-    else:
-        lines.append(f"The runs agree on all {len(judged)} judged figures.")
+    if v.not_judged:
+        lines.append(
+            f"Not judged ({stats.TOO_FEW} in a run, or a median of one configuration): {', '.join(v.not_judged)}"
+        )
+    if busy:
+        lines.append(f"Made on a busy machine (meta.json's machine_state): {', '.join(busy)}")
+    word = {True: "agree", False: "DISAGREE", None: "cannot be judged"}[v.agrees]
+    lines.append(f"The runs {word} over {v.judged} judged figure(s): {v.why}.")
     return "\n".join(lines)
+
+
+def busy_runs(runs: Sequence[Run]) -> list[str]:
+    """The runs made on a busy machine, each with why (meta.json's machine_state)."""
+    out = []
+    for run in runs:
+        state = run.meta().get("machine_state")
+        if state and state["busy"]:
+            out.append(f"{run.id} ({'; '.join(state['reasons'])})")
+    return out

@@ -32,9 +32,11 @@ import pandas as pd
 #: what older folders are given). 6: each trial's ``block`` (a stretch of the run with servers
 #: of its own: the servers' processes are its instances); meta.json's servers record their
 #: block, and its ``warmup`` how many warm-up trials each server took and whether it reached
-#: a steady state (older folders: one block, 0).
-META_FORMAT = 6
-KNOWN_FORMATS = (1, 2, 3, 4, 5, 6)
+#: a steady state (older folders: one block, 0). 7: meta.json's ``cpu`` records its frequency
+#: and governor where readable, and ``machine_state`` how loaded the machine was at the start
+#: and through the run (older folders: none recorded).
+META_FORMAT = 7
+KNOWN_FORMATS = (1, 2, 3, 4, 5, 6, 7)
 
 NAN = math.nan
 
@@ -198,6 +200,36 @@ class CpuInfo(TypedDict):
     logical_cores: int | None
     physical_cores: int | None
     usable_cores: int | None
+    #: The frequency now and its range, in MHz, and the scaling governor, where readable
+    #: (format 7; None before, and where the system does not say).
+    frequency_mhz: dict[str, float] | None
+    governor: str | None
+
+
+class StartState(TypedDict):
+    """The machine just before a run started anything (:func:`bench.instrument.machine_state.check`)."""
+
+    load_1min: float
+    #: Cores other processes used over a second, and the busiest of them.
+    others_cores: float
+    busiest: dict[str, Any] | None
+    busy: bool
+    reasons: list[str]
+
+
+class MachineState(TypedDict):
+    """How loaded the machine was at the start and through a run, read every ``every_s``
+    seconds (:class:`bench.instrument.machine_state.Sampler`); ``busy`` with its reasons."""
+
+    at_start: StartState
+    every_s: float
+    samples: int
+    load_1min_mean: float | None
+    load_1min_max: float | None
+    others_cores_mean: float | None
+    others_cores_max: float | None
+    busy: bool
+    reasons: list[str]
 
 
 class MemoryInfo(TypedDict):
@@ -253,6 +285,8 @@ class RunMeta(_MetaAlways, total=False):
     client_pid: int
     load_preset: dict[str, Any]
     requests: int
+    #: How loaded the machine was (format 7; None: not recorded).
+    machine_state: MachineState | None
 
 
 class RunDataError(ValueError):
@@ -281,6 +315,10 @@ def upgrade_meta(raw: dict[str, Any], where: str) -> RunMeta:
             f"(it reads formats {known}); report it with the version that wrote it"
         )
     meta = dict(raw)
+    if fmt < 7:  # neither the CPU's frequency nor the machine's load was recorded
+        meta.setdefault("machine_state", None)
+        if isinstance(meta.get("cpu"), dict):
+            meta["cpu"] = {"frequency_mhz": None, "governor": None, **meta["cpu"]}
     if fmt < 6:  # one block; how the servers were warmed up was not recorded
         meta["servers"] = [{"block": 0, **s} for s in meta.get("servers", [])]
         meta.setdefault("warmup", [])
@@ -307,7 +345,17 @@ def upgrade_meta(raw: dict[str, Any], where: str) -> RunMeta:
         for key, empty in (("packages", {}), ("blas", []), ("env", {}), ("python", {}), ("platform", {})):
             meta.setdefault(key, empty)
         meta.setdefault("git", {"commit": None, "dirty": None, "changed": []})
-        meta.setdefault("cpu", {"model": "", "logical_cores": None, "physical_cores": None, "usable_cores": None})
+        meta.setdefault(
+            "cpu",
+            {
+                "model": "",
+                "logical_cores": None,
+                "physical_cores": None,
+                "usable_cores": None,
+                "frequency_mhz": None,
+                "governor": None,
+            },
+        )
         meta.setdefault("memory", {"total_bytes": 0, "available_bytes_at_start": 0, "swap_total_bytes": 0})
     meta["format"] = META_FORMAT
     return cast(RunMeta, meta)

@@ -10,6 +10,7 @@ last bit (a test checks it); computing them here spares every process scipy's im
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +21,9 @@ import numpy.typing as npt
 CONFIDENCE = 0.95
 RESAMPLES = 4000
 SEED = 20261126
-#: The fewest trials a configuration needs before the article draws or cites its interval: a
-#: bootstrap over three points is their range, covering far less than 95%.
+#: The fewest values a sample needs for an interval: below it, every interval here is NaN (a
+#: bootstrap over three points is their range, covering far less than 95%), and nothing
+#: downstream (a figure, a table, a caption, the JSON) can draw or quote one.
 MIN_TRIALS = 8
 #: What the article says where a configuration has fewer.
 TOO_FEW = "too few trials for an interval"
@@ -102,12 +104,12 @@ def _percentile(ordered: npt.NDArray[Any], p: float) -> Any:
 
 def statistic_ci(x: Samples, statistic: Statistic, seed: int = SEED) -> Estimate:
     """``statistic(x)`` (a vectorized function with an ``axis`` argument, such as a
-    percentile) with a bootstrap 95% interval; NaN interval below 2 values."""
+    percentile) with a bootstrap 95% interval; NaN interval below :data:`MIN_TRIALS` values."""
     a = _clean(x)
     if a.size == 0:
         return Estimate(float("nan"), float("nan"), float("nan"))
     value = float(statistic(a, axis=-1))
-    if a.size < 2:
+    if a.size < MIN_TRIALS:
         return Estimate(value, float("nan"), float("nan"))
     if np.all(a == a[0]):
         return Estimate(value, value, value)
@@ -116,7 +118,7 @@ def statistic_ci(x: Samples, statistic: Statistic, seed: int = SEED) -> Estimate
 
 
 def median_ci(x: Samples, seed: int = SEED) -> Estimate:
-    """Median of ``x`` with a bootstrap 95% interval; NaN interval below 2 values."""
+    """Median of ``x`` with a bootstrap 95% interval; NaN interval below :data:`MIN_TRIALS` values."""
     return statistic_ci(x, np.median, seed)
 
 
@@ -135,7 +137,8 @@ def ratio_ci(a: Samples, b: Samples, seed: int = SEED, resamples: int = RESAMPLE
     (:func:`hl_ratio`), with a bootstrap 95% interval resampling ``a`` and ``b``
     independently. Like a ratio of medians it is not moved by a few spikes; it uses every
     trial of both sides, so its interval is narrower for the same trials (for two samples of
-    24 with a 14% spread, about 8% either side against 11% for the ratio of medians)."""
+    24 with a 14% spread, about 8% either side against 11% for the ratio of medians). NaN
+    interval where a sample has fewer than :data:`MIN_TRIALS` values."""
     x, y = _positive(a), _positive(b)
     return _ratio_ci(x.tobytes(), y.tobytes(), seed, resamples)
 
@@ -149,7 +152,7 @@ def _ratio_ci(a: bytes, b: bytes, seed: int, resamples: int) -> Estimate:
     if x.size == 0 or y.size == 0:
         return Estimate(float("nan"), float("nan"), float("nan"))
     ratio = float(hl_ratio(x, y))
-    if x.size < 2 or y.size < 2:
+    if x.size < MIN_TRIALS or y.size < MIN_TRIALS:
         return Estimate(ratio, float("nan"), float("nan"))
     low, high = percentile_interval((x, y), hl_ratio, seed=seed, resamples=resamples, batch=_batch(x.size * y.size))
     return Estimate(ratio, float(low), float(high))
@@ -160,12 +163,13 @@ def joint_ci(
 ) -> Estimate:
     """``statistic(*samples)`` (vectorized, each sample along the last axis) with a bootstrap
     95% interval resampling every sample independently: for numbers made of several ratios,
-    such as what is left of a gap once named factors are divided out."""
+    such as what is left of a gap once named factors are divided out. NaN interval where a
+    sample has fewer than :data:`MIN_TRIALS` values."""
     clean = tuple(_positive(s) for s in samples)
     if any(c.size == 0 for c in clean):
         return Estimate(float("nan"), float("nan"), float("nan"))
     value = float(statistic(*clean))
-    if any(c.size < 2 for c in clean):
+    if any(c.size < MIN_TRIALS for c in clean):
         return Estimate(value, float("nan"), float("nan"))
     biggest = max(c.size for c in clean)
     low, high = percentile_interval(clean, statistic, seed=seed, resamples=resamples, batch=_batch(biggest * biggest))
@@ -210,6 +214,112 @@ class LogLine:
 #: The normal quantile of a two-sided 95% interval: the standard normal's 97.5th percentile
 #: (``scipy.stats.norm.ppf(0.975)``, to the last bit; a test checks it).
 Z95 = 1.959963984540054
+
+
+def _continued_fraction(term: Callable[[int], float], *, tolerance: float = 1e-14, most: int = 500) -> float:
+    """The value of 1 + a1 / (1 + a2 / (1 + ...)) with ``term(k)`` the k-th numerator a_k
+    (k >= 1), by the modified Lentz method."""
+    tiny = 1e-300
+    f = c = 1.0
+    d = 0.0
+    for k in range(1, most):
+        a = term(k)
+        d = 1.0 + a * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + a / c
+        c = c if abs(c) > tiny else tiny
+        f *= c * d
+        if abs(c * d - 1.0) < tolerance:
+            break
+    return f
+
+
+def _regularized_beta(x: float, a: float, b: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), 0 <= x <= 1, from its continued
+    fraction (the symmetric form is used where it converges faster)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    if x > (a + 1.0) / (a + b + 2.0):
+        return 1.0 - _regularized_beta(1.0 - x, b, a)
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)) / a
+
+    def term(k: int) -> float:
+        m = k // 2
+        if k % 2 == 0:
+            return m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        return -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+
+    return front / _continued_fraction(term)
+
+
+def _regularized_gamma(a: float, x: float) -> float:
+    """The regularized lower incomplete gamma function P(a, x): its series below a + 1, one
+    less its upper part's continued fraction above."""
+    if x <= 0.0:
+        return 0.0
+    front = math.exp(a * math.log(x) - x - math.lgamma(a))
+    if x < a + 1.0:
+        total, term, k = 1.0 / a, 1.0 / a, 0
+        while abs(term) > abs(total) * 1e-15 and k < 1000:
+            k += 1
+            term *= x / (a + k)
+            total += term
+        return front * total
+    # Q(a, x) = front / (x + 1 - a - 1 (1 - a) / (x + 3 - a - ...)), written with unit denominators
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c, d = 1.0 / tiny, 1.0 / b
+    h = d
+    for k in range(1, 1000):
+        an = -k * (k - a)
+        b += 2.0
+        d = an * d + b
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = b + an / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return 1.0 - front * h
+
+
+def _quantile(cdf: Callable[[float], float], p: float, low: float, high: float) -> float:
+    """The x in [low, high] where the increasing ``cdf`` reaches ``p``, by bisection."""
+    while cdf(high) < p:
+        high *= 2
+    for _ in range(200):
+        middle = (low + high) / 2
+        if cdf(middle) < p:
+            low = middle
+        else:
+            high = middle
+        if high - low <= 1e-12 * max(1.0, abs(high)):
+            break
+    return (low + high) / 2
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Student's t distribution's ``p`` quantile with ``df`` degrees of freedom
+    (``scipy.stats.t.ppf``; a test checks it to 1e-9)."""
+    if not 0 < p < 1 or df <= 0:
+        raise ValueError(f"t_quantile needs 0 < p < 1 and df > 0, got p={p}, df={df}")
+    if p < 0.5:
+        return -t_quantile(1 - p, df)
+
+    def cdf(t: float) -> float:
+        return 1.0 - 0.5 * _regularized_beta(df / (df + t * t), df / 2, 0.5)
+
+    return _quantile(cdf, p, 0.0, 10.0)
+
+
+def chi2_quantile(p: float, df: float) -> float:
+    """The chi-square distribution's ``p`` quantile with ``df`` degrees of freedom
+    (``scipy.stats.chi2.ppf``; a test checks it to 1e-9)."""
+    if not 0 < p < 1 or df <= 0:
+        raise ValueError(f"chi2_quantile needs 0 < p < 1 and df > 0, got p={p}, df={df}")
+    return _quantile(lambda x: _regularized_gamma(df / 2, x / 2), p, 0.0, max(10.0, 4 * df))
 
 
 def log_line(sizes: Sequence[float], ratios: Sequence[Estimate]) -> LogLine | None:

@@ -69,16 +69,17 @@ def beside_committed(found: Sequence[Figure], committed: Mapping[str, Sequence[F
         }
         for a in judged
     ]
-    decided = [a for a in judged if a.agrees is not None]
-    bad = agreement.disagreeing(judged)
+    v = agreement.verdict(judged)
     k = len(committed)
+    runs = f"This run and the {k} committed run{'s' if k > 1 else ''} of its preset"
+    if v.agrees is None:
+        return pd.DataFrame(rows), f"{runs} share no figure with the trials for an interval."
     words = (
-        f"This run and the {k} committed run{'s' if k > 1 else ''} of its preset agree on "
-        f"{len(decided) - len(bad)} of the {len(decided)} figures they all cite and could judge "
-        "(every pair of intervals overlaps and each estimate lies inside the others' intervals)."
+        f"{runs} {'agree' if v.agrees else 'disagree'} on the {v.judged} figures they all cite and could judge: "
+        f"{v.why}."
     )
-    if bad:
-        words += f" They disagree on {', '.join(bad)}: read those as not settled."
+    if v.apart:
+        words += f" Read {', '.join(v.apart)} as not settled."
     return pd.DataFrame(rows), words
 
 

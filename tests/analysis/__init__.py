@@ -1,0 +1,1 @@
+"""The tests of bench/analysis/: tables, figures, claims, agreement and variance."""

@@ -1,0 +1,11 @@
+"""The pages' commands of the ``load`` group, as written: the load runs, at the smoke load
+preset; tests/doc_plans.py says what each runs and checks."""
+
+import pytest
+
+from tests.doc_plans import group_tests
+
+#: Every command of the pages is slow (make test-fast does not import this file).
+pytestmark = pytest.mark.slow
+
+scratch, test_command = group_tests("load")

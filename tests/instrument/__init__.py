@@ -1,0 +1,1 @@
+"""The tests of bench/instrument/: presets, trials, the run's lifecycle, its folders."""

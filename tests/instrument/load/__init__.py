@@ -1,0 +1,1 @@
+"""The tests of bench/instrument/load/: many clients at once."""

@@ -1,0 +1,1 @@
+"""The tests of bench/presentation/: the report, the article, the figures' drawing."""

@@ -1,0 +1,1 @@
+"""The tests of servers/: the apps, their launch and lifecycle, their options, their guards."""
