@@ -3,13 +3,18 @@ side by side: per configuration both runs measured, the new run's median time ov
 run's, with a 95% interval that includes the run level, read as faster, slower or unresolved;
 and every figure both cite, the two estimates side by side.
 
-Separate runs of the same code land apart beyond their own intervals (the run level,
-:mod:`bench.analysis.runlevel`), and absolute times move with the machine more than ratios
-within a run do. So the interval of a configuration's new-over-base ratio adds the run spread
-of absolute medians, estimated from the committed runs of the preset (:func:`median_spreads`),
-once for each run (both are separate runs): ``sqrt(2)`` times it, with its t quantile. A
-configuration with fewer than 8 trials on either side has no interval and is listed as not
-judged.
+Absolute times move with the machine: on this shared machine the same code's requests took
+about half as long on one day as on another, every configuration alike. No change to one
+server does that, and it would hide every change that does, so a comparison first divides out
+the **machine factor** (:func:`machine_factor`): the median, over every configuration both runs
+measured, of the new run's median time over the base run's. Each configuration's ratio is then
+relative to it, and the factor is reported beside them (a change that slowed every
+configuration alike would show there, not in the ratios). What is left still varies between
+runs beyond the runs' own intervals (the run level, :mod:`bench.analysis.runlevel`): the
+committed runs of the preset give its run spread (:func:`median_spreads`, each run's medians
+with its own machine factor divided out), and a ratio's interval adds it once for each of the
+two runs, ``sqrt(2)`` times it, with its t quantile. A configuration with fewer than 8 trials
+on either side has no interval and is listed as not judged.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from bench.analysis.figure import MEASURES, Figure
@@ -51,23 +57,47 @@ def _configs(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _medians(configs: Mapping[str, pd.DataFrame], column: str, *, least: int = 1) -> dict[str, float]:
+    """Each configuration's median of ``column`` where it has ``least`` values or more."""
+    return {
+        label: float(g[column].median())
+        for label, g in configs.items()
+        if column in g and g[column].notna().sum() >= least and g[column].median() > 0
+    }
+
+
+def machine_factor(base: Mapping[str, float], new: Mapping[str, float]) -> float:
+    """How much longer the machine took in the new run than in the base run, every
+    configuration alike: the median over the configurations both have of new over base
+    (NaN with none in common)."""
+    common = sorted(base.keys() & new.keys())
+    if not common:
+        return math.nan
+    return float(math.exp(np.median([math.log(new[k] / base[k]) for k in common])))
+
+
 def median_spreads(runs: Sequence[pd.DataFrame]) -> dict[str, Spread]:
-    """The run spread of each compared measure's configuration medians, over several runs'
-    trials (the committed runs of one preset): how far one configuration's median lands
-    apart between runs beyond its own interval. Empty with fewer than two runs."""
+    """The run spread of each compared measure's configuration medians over several runs'
+    trials (the committed runs of one preset), each run's machine factor divided out (against
+    the runs' mean): how far one configuration lands apart between runs beyond its own
+    interval and beyond the machine's speed. Empty with fewer than two runs."""
     if len(runs) < 2:
         return {}
     by_run = [_configs(df) for df in runs]
     out = {}
     for measure in COMPARED:
         column = MEASURES[measure]
+        everything = [_medians(c, column) for c in by_run]
+        labels = sorted(set().union(*everything))
+        centre = {k: float(np.mean([math.log(m[k]) for m in everything if k in m])) for k in labels}
         estimates = []
-        for configs in by_run:
+        for configs, medians in zip(by_run, everything, strict=True):
+            factor = float(np.median([math.log(medians[k]) - centre[k] for k in medians])) if medians else 0.0
             mine: dict[tuple[object, ...], tuple[float, float]] = {}
             for label, g in configs.items():
                 if column in g and g[column].notna().sum() >= stats.MIN_TRIALS:
                     e = stats.median_ci(g[column])
-                    mine[(label,)] = (e.value, log_se(e.low, e.high))
+                    mine[(label,)] = (e.value / math.exp(factor), log_se(e.low, e.high))
             estimates.append(mine)
         found = pooled(f"median.{measure}", estimates)
         if found is not None:
@@ -77,8 +107,8 @@ def median_spreads(runs: Sequence[pd.DataFrame]) -> dict[str, Spread]:
 
 @dataclass(frozen=True)
 class Compared:
-    """One configuration's time in the new run over the base run's, with its interval
-    (NaN where a side has too few trials) and how it reads."""
+    """One configuration's time in the new run over the base run's, over the machine factor,
+    with its interval (NaN where a side has too few trials) and how it reads."""
 
     config: str
     measure: str
@@ -103,26 +133,31 @@ class Compared:
         return f"{self.ratio:.2f}x [{self.low:.2f}, {self.high:.2f}] {self.reads}"
 
 
-def compare(base: pd.DataFrame, new: pd.DataFrame, level: Mapping[str, Spread]) -> list[Compared]:
+def compare(
+    base: pd.DataFrame, new: pd.DataFrame, level: Mapping[str, Spread]
+) -> tuple[dict[str, float], list[Compared]]:
     """Every configuration and compared measure both runs' trials have: new over base (a
     Hodges-Lehmann ratio with its bootstrap interval, :func:`bench.vocabulary.stats.ratio_ci`),
+    over the measure's machine factor (:func:`machine_factor`, returned first, per measure),
     the interval widened by ``level``'s run spread of that measure, once for each run."""
     b, n = _configs(base), _configs(new)
+    factors = {m: machine_factor(_medians(b, MEASURES[m]), _medians(n, MEASURES[m])) for m in COMPARED}
     out = []
     for label in sorted(b.keys() & n.keys()):
         for measure in COMPARED:
             column = MEASURES[measure]
-            if column not in b[label] or column not in n[label]:
+            if column not in b[label] or column not in n[label] or not math.isfinite(factors[measure]):
                 continue
             x, y = n[label][column].dropna(), b[label][column].dropna()
             if x.empty or y.empty:
                 continue
             e = stats.ratio_ci(x, y)
-            low, high, added = e.low, e.high, 0.0
+            f = factors[measure]
+            value, low, high, added = e.value / f, e.low / f, e.high / f, 0.0
             spread = level.get(measure)
             if spread is not None and math.isfinite(low):
                 both = replace(spread, spread=spread.spread * math.sqrt(2))
-                low, high = widen(e.value, low, high, both)
+                low, high = widen(value, low, high, both)
                 added = both.spread
             if not math.isfinite(low):
                 reads = "not judged"
@@ -130,20 +165,20 @@ def compare(base: pd.DataFrame, new: pd.DataFrame, level: Mapping[str, Spread]) 
                 reads = "slower" if low > 1 else ("faster" if high < 1 else "unresolved")
             out.append(
                 Compared(
-                    label,
-                    measure,
-                    len(y),
-                    len(x),
-                    float(y.median()),
-                    float(x.median()),
-                    e.value,
-                    low,
-                    high,
-                    reads,
-                    added,
+                    config=label,
+                    measure=measure,
+                    base_trials=len(y),
+                    new_trials=len(x),
+                    base_s=float(y.median()),
+                    new_s=float(x.median()),
+                    ratio=value,
+                    low=low,
+                    high=high,
+                    reads=reads,
+                    run_spread=added,
                 )
             )
-    return out
+    return factors, out
 
 
 def slower_than(found: Sequence[Compared], percent: float) -> list[Compared]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 from collections.abc import Callable
@@ -288,7 +289,7 @@ def _compare_command(args: argparse.Namespace) -> int:
                 return 2
         presets_ = {str(r.meta().get("preset", {}).get("name", "")) for r in (base, new)}
         level = cited_figures.median_level(presets_.pop()) if len(presets_) == 1 else {}
-        found = comparison.compare(base.trials(), new.trials(), level)
+        factors, found = comparison.compare(base.trials(), new.trials(), level)
         figures = comparison.side_by_side(cited_figures.cited(base), cited_figures.cited(new))
     except (FileNotFoundError, store.RunDataError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -303,6 +304,7 @@ def _compare_command(args: argparse.Namespace) -> int:
             "format": comparison.FORMAT,
             "base": base.id,
             "new": new.id,
+            "machine_factor": {m: (f if math.isfinite(f) else None) for m, f in factors.items()},
             "run_level": {m: {"spread": s.spread, "runs": s.runs} for m, s in level.items()},
             "busy": busy,
             "configs": [c.to_json() for c in found],
@@ -311,7 +313,7 @@ def _compare_command(args: argparse.Namespace) -> int:
         }
         print(json.dumps(record, indent=2))
     else:
-        print(compare_report.text(found, figures, base=base.id, new=new.id, level=level, busy=busy))
+        print(compare_report.text(found, figures, base=base.id, new=new.id, factors=factors, level=level, busy=busy))
     if slower:
         named = "; ".join(f"{c.config} ({c.measure}): {c.words()}" for c in slower)
         print(f"slower than {args.fail_if_slower:g}% allows: {named}", file=sys.stderr)

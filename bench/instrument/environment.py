@@ -90,7 +90,7 @@ def _frequency_mhz() -> dict[str, float] | None:
         return None
     if f is None or not f.current:
         return None
-    return {"current": round(f.current, 1), "min": round(f.min, 1), "max": round(f.max, 1)}
+    return {k: round(v, 1) for k, v in (("current", f.current), ("min", f.min), ("max", f.max)) if v > 0}
 
 
 def _governor() -> str | None:

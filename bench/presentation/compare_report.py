@@ -22,15 +22,25 @@ def text(
     *,
     base: str,
     new: str,
+    factors: Mapping[str, float],
     level: Mapping[str, Spread],
     busy: Sequence[str] = (),
 ) -> str:
-    """The comparison as a table a person reads: a line per configuration and measure, the
-    counts of each reading, and the figures side by side."""
+    """The comparison as a table a person reads: the machine factor, a line per configuration
+    and measure, the counts of each reading, and the figures side by side."""
     lines = [f"base: {base}", f"new:  {new}", ""]
+    said = ", ".join(f"{m} {f:.2f}x" for m, f in factors.items() if math.isfinite(f))
+    lines.append(
+        f"The machine took {said} as long in the new run, every configuration alike (the median of new over base): "
+        "each ratio below is over it, so it shows what changed one configuration against the others. A change "
+        "that slowed every configuration alike would show in that factor, not below."
+    )
     if level:
         spreads = ", ".join(f"{m} {s.spread:.1%} (from {s.runs} runs)" for m, s in level.items())
-        lines.append(f"Each interval includes the run level of absolute medians twice (two separate runs): {spreads}.")
+        lines.append(
+            f"Each interval includes the run level of configuration medians (the machine factor divided out) twice, "
+            f"once for each run: {spreads}."
+        )
     else:
         lines.append(
             "The intervals are the runs' own: their preset has fewer than two committed runs to estimate the run "

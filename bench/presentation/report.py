@@ -96,7 +96,8 @@ def _machine_state_line(meta: RunMeta) -> str:
     )
     if state["busy"]:
         return f"machine state: BUSY ({'; '.join(state['reasons'])}); {said}"
-    return f"machine state: quiet; {said}"
+    lagged = state["at_start"]["reasons"]
+    return f"machine state: quiet; {said}" + (f" (warned at the start: {'; '.join(lagged)})" if lagged else "")
 
 
 def _machine(meta: RunMeta) -> str:
