@@ -100,12 +100,13 @@ def ratio(value: float | None) -> str:
 
 
 def _estimate(figure: dict[str, Any] | None) -> str:
-    """``1.49 [1.34, 1.58]``: the estimate and its 95% interval, or why there is none."""
+    """``1.49 [1.34, 1.58], 10 trials``: the estimate, its 95% interval and the trials of its
+    least-measured side; or why it has none."""
     if figure is None:
         return "not measured"
     if figure["low"] is None or figure["high"] is None:
-        return f"{ratio(figure['ratio'])} (no interval)"
-    return f"{ratio(figure['ratio'])} [{ratio(figure['low'])}, {ratio(figure['high'])}]"
+        return f"{ratio(figure['ratio'])} ({figure.get('no_interval') or 'no interval'})"
+    return f"{ratio(figure['ratio'])} [{ratio(figure['low'])}, {ratio(figure['high'])}], {figure['trials']} trials"
 
 
 def _spread(found: Sequence[dict[str, Any] | None]) -> str:

@@ -213,10 +213,18 @@ def components_of(runs: Sequence[Run], measure: str = "isolated") -> list[varian
 
 
 def _width(f: Figure) -> str:
-    hw = f"±{f.half_width:.1%}" if np.isfinite(f.half_width) else "no interval"
+    hw = f"±{f.half_width:.1%}" if np.isfinite(f.half_width) else "no half-width"
     if f.target is None:
         return hw
     return f"{hw} (target {f.target:.0%}: {'met' if f.met else 'NOT MET'})"
+
+
+def _with_trials(f: Figure) -> str:
+    """A figure's value and interval with the trials it rests on, or why it has none."""
+    counts = " and ".join(str(k) for _, k in f.sides)
+    if f.no_interval:
+        return f"{f.value:.3g} ({f.no_interval})"
+    return f"{f.value:.3g} [{f.interval}] from {counts} trials"
 
 
 def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> list[str]:
@@ -229,7 +237,7 @@ def figures_text(found: list[Figure], stopping: Mapping[str, Any] | None) -> lis
     summarized = [f for f in found if f.id.startswith("gil.")]
     for f in found:
         if not f.id.startswith("gil."):
-            lines.append(f"- {f.id}: {f.value:.3g} [{f.interval}] {_width(f)}; {f.what}")
+            lines.append(f"- {f.id}: {_with_trials(f)} {_width(f)}; {f.what}")
     if summarized:
         lines.append(
             f"- gil.*: {len(summarized)} figures, in a few lines under 'Without the GIL' below; each with its "
