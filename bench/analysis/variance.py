@@ -68,14 +68,16 @@ class Component:
         return math.sqrt(self.variance) if self.variance >= 0 else math.nan
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "level": self.level,
-            "variance": self.variance,
-            "low": self.low,
-            "high": self.high,
-            "units": self.units,
-            "spread": self.spread,
-        }
+        return _finite(
+            {
+                "level": self.level,
+                "variance": self.variance,
+                "low": self.low,
+                "high": self.high,
+                "units": self.units,
+                "spread": self.spread,
+            }
+        )
 
 
 def components(nested: Nested) -> list[float]:
@@ -195,16 +197,31 @@ class BlockedRatio:
     between: float = math.nan
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "measure": self.measure,
-            "blocks": self.blocks,
-            "ratio": self.plain.value,
-            "plain": [self.plain.low, self.plain.high],
-            "hierarchical": [self.hierarchical.low, self.hierarchical.high],
-            "within": self.within,
-            "between": self.between,
-        }
+        """The record of ``report --json``'s ``"variance"``; null where there is no number (an
+        interval from fewer than 8 trials a side, a component with too few units)."""
+        return _finite(
+            {
+                "name": self.name,
+                "measure": self.measure,
+                "blocks": self.blocks,
+                "ratio": self.plain.value,
+                "plain": [self.plain.low, self.plain.high],
+                "hierarchical": [self.hierarchical.low, self.hierarchical.high],
+                "within": self.within,
+                "between": self.between,
+            }
+        )
+
+
+def _finite(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with every number that is not finite (in lists too) as None: JSON has no NaN."""
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return [clean(x) for x in v] if isinstance(v, list) else v
+
+    return {k: clean(v) for k, v in record.items()}
 
 
 def ratio_components(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -> tuple[float, float]:

@@ -106,7 +106,8 @@ def _estimate(figure: dict[str, Any] | None) -> str:
         return "not measured"
     if figure["low"] is None or figure["high"] is None:
         return f"{ratio(figure['ratio'])} ({figure.get('no_interval') or 'no interval'})"
-    return f"{ratio(figure['ratio'])} [{ratio(figure['low'])}, {ratio(figure['high'])}], {figure['trials']} trials"
+    trials = f", {figure['trials']} trials" if "trials" in figure else ""
+    return f"{ratio(figure['ratio'])} [{ratio(figure['low'])}, {ratio(figure['high'])}]{trials}"
 
 
 def _spread(found: Sequence[dict[str, Any] | None]) -> str:

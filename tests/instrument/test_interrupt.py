@@ -55,7 +55,8 @@ def test_stopping_bench_run_keeps_every_trial_and_leaves_no_process(tmp_path, ho
     argv = ["bench", "run", "--preset", "interrupted", "--out", str(out), "--no-progress"]
     start = (
         "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-        "from dataclasses import replace; from bench import presets; from bench.vocabulary.config import Grid; "
+        "from dataclasses import replace; from bench.instrument import presets; "
+        "from bench.vocabulary.config import Grid; "
         "presets.PRESETS['interrupted'] = replace(presets.get('smoke'), name='interrupted', repeats=100, "
         "grids=(Grid(frameworks=('flask', 'fastapi'), modes=('process',), workloads=('sleep',), "
         "strategies=('processes',)),)); "

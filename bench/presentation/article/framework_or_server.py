@@ -65,7 +65,7 @@ def framework_or_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | N
         )
     drawing = grid_plots.framework_server(times, probe, n=n, size=size, heavy=heavy)
     by = by_id(found)
-    says = says_of([f for f in found if f.id.startswith("framework_server.")])
+    says = says_of([f for f in found if f.id.startswith("fxs.")])
     cites = f"Figure {number}"
     scope = says.scope()
     cs = framework_server.comparisons(by, "isolated")
