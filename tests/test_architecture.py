@@ -458,3 +458,18 @@ def test_a_function_no_other_file_calls_is_private():
             if not called and name != "main":
                 unused.append(f"{module}.{name}")
     assert not unused, f"public functions no other file calls (give them an underscore): {unused}"
+
+
+#: The most lines a module may have, and an article section's module (a module a section).
+MOST_LINES, MOST_ARTICLE_LINES = 500, 350
+
+
+def test_no_module_is_a_book():
+    too_long = {
+        str(p.relative_to(ROOT)): n
+        for d in ("bench", "servers")
+        for p in sorted((ROOT / d).rglob("*.py"))
+        if (n := len(p.read_text().splitlines()))
+        > (MOST_ARTICLE_LINES if "presentation/article" in p.as_posix() else MOST_LINES)
+    }
+    assert not too_long, f"modules over {MOST_LINES} lines (an article module over {MOST_ARTICLE_LINES}): {too_long}"
