@@ -25,7 +25,7 @@ from .memory import USABLE_SHARE, MemoryRefused
 from .names import ENDPOINTS, ENV_SCENARIO, MODES
 from .options import VARIANTS, ServerOptions
 from .pool import TaskPool
-from .workloads import ARTICLE_SIZE, parallelism
+from .workloads import ARTICLE_SIZE, overlap, parallelism
 
 __all__ = [
     "ARTICLE_SIZE",
@@ -57,6 +57,7 @@ __all__ = [
     "largest_article_size",
     "memory_limit_bytes",
     "parallelism",
+    "overlap",
     "reserved",
     "run_ideal",
     "serve",

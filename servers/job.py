@@ -77,6 +77,7 @@ class Job:
             "pid": os.getpid(),
             "tasks": [s.to_dict() for s in spans],
             "parallelism": workloads.parallelism(spans),
+            "overlap": workloads.overlap(spans),
             "server": {
                 "wall_s": time.perf_counter() - wall0,
                 "cpu_s": time.process_time() - cpu0,

@@ -64,13 +64,17 @@ ARTICLE_N = 5
 
 @dataclass(frozen=True)
 class Span:
-    """When one task ran: ``start``/``end`` in seconds on ``time.monotonic``."""
+    """When one task ran: ``start``/``end`` in seconds on ``time.monotonic``, and the CPU
+    seconds of the thread that ran it (``time.thread_time``) at its start and end: comparable
+    only within that thread (``pid`` and ``thread``)."""
 
     index: int
     start: float
     end: float
     pid: int
     thread: str
+    cpu_start: float = float("nan")
+    cpu_end: float = float("nan")
 
     @property
     def duration(self) -> float:
@@ -245,34 +249,61 @@ def get(name: str) -> Workload:
         raise KeyError(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}") from None
 
 
-def _span(index: int, start: float) -> Span:
-    return Span(index, start, time.monotonic(), os.getpid(), threading.current_thread().name)
+def _span(index: int, start: float, cpu_start: float) -> Span:
+    return Span(
+        index, start, time.monotonic(), os.getpid(), threading.current_thread().name, cpu_start, time.thread_time()
+    )
 
 
 def timed(workload: Workload, index: int, size: int) -> tuple[Span, Any]:
     """Run the sync form once and return its span and result."""
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.thread_time()
     result = workload.run(size)
-    return _span(index, start), result
+    return _span(index, start, cpu), result
 
 
 async def atimed(workload: Workload, index: int, size: int) -> tuple[Span, Any]:
     """Run the async form once and return its span and result."""
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.thread_time()
     result = await workload.arun(size)
-    return _span(index, start), result
+    return _span(index, start, cpu), result
+
+
+def _fields(s: Span | dict[str, Any]) -> dict[str, Any]:
+    return s.to_dict() if isinstance(s, Span) else s
+
+
+def _window(spans: list[dict[str, Any]]) -> float:
+    """The time from the first task's start to the last one's end (NaN for none, or none long)."""
+    if not spans:
+        return float("nan")
+    window = max(s["end"] for s in spans) - min(s["start"] for s in spans)
+    return window if window > 0 else float("nan")
 
 
 def parallelism(spans: list[Span] | list[dict[str, Any]]) -> float:
-    """Sum of task durations over the time from first start to last end.
+    """How many tasks ran *at once*: the CPU time the threads that ran the tasks used while
+    they ran (for each thread, from its first task's start to its last one's end), over the
+    time from the first start to the last end. At most the cores; 1.0 means one core's worth
+    at a time (the tasks ran one after another, or took turns); a wait uses none. NaN for no
+    tasks, a zero-length window, or spans without their CPU readings (servers older than it)."""
+    fields = [_fields(s) for s in spans]
+    window = _window(fields)
+    threads: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for f in fields:
+        threads.setdefault((f["pid"], f["thread"]), []).append(f)
+    try:
+        used = sum(max(f["cpu_end"] for f in g) - min(f["cpu_start"] for f in g) for g in threads.values())
+    except KeyError:
+        return float("nan")
+    return used / window if window == window else float("nan")
 
-    1.0 means the tasks ran one after another; n means all n overlapped completely.
-    NaN for no tasks or a zero-length window.
-    """
-    pairs = [(s.start, s.end) if isinstance(s, Span) else (s["start"], s["end"]) for s in spans]
-    if not pairs:
-        return float("nan")
-    window = max(e for _, e in pairs) - min(s for s, _ in pairs)
-    if window <= 0:
-        return float("nan")
-    return sum(e - s for s, e in pairs) / window
+
+def overlap(spans: list[Span] | list[dict[str, Any]]) -> float:
+    """How many tasks were *in progress* at once: their summed wall time over the time from the
+    first start to the last end. n means all n overlapped completely, whether they worked,
+    waited or took turns at the GIL: the point for waits, not for work (see :func:`parallelism`).
+    NaN for no tasks or a zero-length window."""
+    fields = [_fields(s) for s in spans]
+    window = _window(fields)
+    return sum(f["end"] - f["start"] for f in fields) / window if window == window else float("nan")

@@ -26,6 +26,7 @@ def trials(spec):
                     "server_process_cpu_s": w,
                     "server_is_client_process": c.framework == IDEAL,
                     "parallelism": 1.0,
+                    "overlap": 1.0,
                     "peak_rss_bytes": 2**20,
                     "minor_faults": 100.0,
                     "major_faults": 0.0,

@@ -49,6 +49,7 @@ COLUMNS = [
     "one_after_another_s",
     "speedup",
     "parallelism",
+    "overlap",
     "server_cpu_s",
     "warmup_s",
     "error",
@@ -221,6 +222,7 @@ class Explorer:
                 **{k: body["server"].get(k) for k in harness.INTERPRETER_FIELDS},
                 server_cpu_s=body["server"]["cpu_s"],
                 parallelism=body["parallelism"],
+                overlap=body.get("overlap", float("nan")),
                 one_after_another_s=base,
                 speedup=speedup(base, wall),
                 error=why_not,
@@ -288,6 +290,7 @@ class Explorer:
                     "low": min(a["speedups"]),
                     "high": max(a["speedups"]),
                     "parallelism": a["parallelism"],
+                    "overlap": a.get("overlap", float("nan")),
                     "pool_workers": a.get("pool_workers"),
                     "task_threads": a.get("task_threads"),
                     "blas_threads": a["blas_threads"],
@@ -389,7 +392,8 @@ def summary(answer: dict[str, Any]) -> str:
         else ""
     )
     line = (
-        f"speed-up {answer['speedup']:.2f}{spread}, parallelism {answer['parallelism']:.2f}; "
+        f"speed-up {answer['speedup']:.2f}{spread}, parallelism {answer['parallelism']:.2f} "
+        f"(overlap {answer.get('overlap', float('nan')):.2f}); "
         f"wall {answer['wall_s']:.3f} s against {answer['one_after_another_s']:.3f} s one after another"
     )
     server = answer.get("server", {})
@@ -404,7 +408,15 @@ def summary(answer: dict[str, Any]) -> str:
 #: Errors longer than this are shortened in :func:`history_view` (the whole text on hover).
 ERROR_CHARS = 48
 #: Decimals per column in :func:`history_view`.
-DECIMALS = {"wall_s": 3, "one_after_another_s": 3, "server_cpu_s": 3, "warmup_s": 2, "speedup": 2, "parallelism": 2}
+DECIMALS = {
+    "wall_s": 3,
+    "one_after_another_s": 3,
+    "server_cpu_s": 3,
+    "warmup_s": 2,
+    "speedup": 2,
+    "parallelism": 2,
+    "overlap": 2,
+}
 
 
 def _shortened(text: str, chars: int = ERROR_CHARS) -> str:

@@ -1,12 +1,15 @@
-"""Speed-up and parallelism: two numbers that are easy to confuse, defined once.
+"""Speed-up, parallelism and overlap: three numbers that are easy to confuse, defined once.
 
 *Speed-up* is the time of the same n tasks run one after another in this process, divided
-by the request's wall time: how much sooner the answer came. *Parallelism* is the sum of
-the tasks' durations over the time from the first start to the last end: how many tasks
-were running at once, on average. Threads running pure Python overlap (parallelism near n)
-without finishing any sooner (speed-up near 1): they take turns at the GIL and each task is
-stretched. Every figure, table and check of the project that says "speed-up" means
-:func:`speedup`; the servers report parallelism with each answer.
+by the request's wall time: how much sooner the answer came. *Parallelism* is how many tasks
+ran *at once*: the CPU time of the threads that ran them, while they ran, over the time from
+the first start to the last end; at most the cores (:func:`servers.harness.parallelism`).
+*Overlap* is how many were *in progress* at once: their summed wall time over the same span
+(:func:`servers.harness.overlap`); the point for waits, which use no CPU. Threads running pure
+Python under the GIL overlap (overlap near n) but run one core's worth at a time (parallelism
+near 1) and finish no sooner (speed-up near 1). Every figure, table and check of the project
+that says "speed-up" means :func:`speedup`; the servers report parallelism and overlap with
+each answer.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from servers import harness
 #: One sentence for every place that shows both numbers (explorer, workshop, article).
 EXPLAINED = (
     "Speed-up is how much sooner the request answered than the same tasks run one after "
-    "another in this process (1: no gain); parallelism is how many tasks were running at "
-    "once on average (their summed durations over the span from the first start to the last "
-    "end), so tasks can overlap without finishing sooner, as threads running pure Python do."
+    "another in this process (1: no gain). Parallelism is how many tasks ran at once: the CPU "
+    "time of the threads that ran them over their span (1: one core's worth at a time; at "
+    "most the cores). Overlap is how many were in progress at once, working or waiting: their "
+    "summed wall time over the same span. Threads running pure Python overlap without running "
+    "at once, and finish no sooner; waits overlap with no parallelism at all."
 )
 
 #: A baseline is measured up to this many times (the fastest kept) ...

@@ -154,11 +154,14 @@ def _upgrade_trials(df: pd.DataFrame, project: str) -> pd.DataFrame:
     """A trials table of any known format, in the current columns and types. A table older
     than format 5 ran every trial under ``project``, the run's own interpreter, with its
     GIL on: its rows get ``python`` "", ``interpreter`` ``project``, ``gil_enabled`` True
-    and one client; older than format 6, ``block`` 0 (one block)."""
+    and one client; older than format 6, ``block`` 0 (one block); older than format 8, their
+    ``parallelism`` is their ``overlap``, and no parallelism."""
     if "gil_enabled" not in df:
         df["python"], df["interpreter"], df["gil_enabled"], df["clients"] = "", project, True, 1
     if "block" not in df:  # before format 6: the whole run was one block
         df["block"] = 0
+    if "overlap" not in df:  # before format 8: "parallelism" was the overlap; the CPU was not read
+        df["overlap"], df["parallelism"] = df.get("parallelism", float("nan")), float("nan")
     if "endpoint" not in df:  # format 1, before endpoint styles were measured: each framework's own
         df["endpoint"] = df["framework"].map(dict(NATIVE_ENDPOINT)).fillna("none")
     df = df.reindex(columns=list(COLUMNS))

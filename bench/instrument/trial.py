@@ -11,7 +11,7 @@ process with no server). Each trial row (:class:`bench.vocabulary.records.TrialR
   server process over the trial (psutil and /proc); in thread mode and for the ideal the
   server process *is* the client's, and ``server_is_client_process`` says so;
 - ``server_wall_s``, ``server_cpu_s``: what the server measured around the work;
-- ``tasks``: the timeline (JSON), with ``parallelism``, ``tasks_sum_s`` and
+- ``tasks``: the timeline (JSON), with ``parallelism`` (at once), ``overlap`` (in progress), ``tasks_sum_s`` and
   ``tasks_window_s`` derived from it; ``sent_mono`` is the client's send time on the same
   ``time.monotonic`` clock as the task spans;
 - ``memory_wait_s`` and ``quiet_wait_s``: how long the trial waited, before it started, for
@@ -44,6 +44,7 @@ def _timeline(tasks: list[dict[str, Any]]) -> dict[str, Any]:
         return {}
     return {
         "parallelism": harness.parallelism(tasks),
+        "overlap": harness.overlap(tasks),
         "tasks_sum_s": sum(t["end"] - t["start"] for t in tasks),
         "tasks_window_s": max(t["end"] for t in tasks) - min(t["start"] for t in tasks),
         "tasks": json.dumps(tasks, separators=(",", ":")),

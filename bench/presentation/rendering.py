@@ -174,14 +174,15 @@ def answer(runs: Sequence[Committed]) -> str:
         found = [r.figure((fid, n, size)) for r in ours]
         each = "; ".join(_estimate(f) for f in found)
         lines.append(f"| {words} (`{fid}`) | {_spread(found)} | {_above_one(found)} | {each} |")
-    overlap = [
+    at_once = [
         f"{name} {_spread([r.figure((f'parallelism.{name.lower()}', n, size)) for r in ours])}"
         for name in ("Flask", "FastAPI")
     ]
     lines += [
         "",
-        f"The parallelism of the article's gather (1: its {n} tasks ran one after another; {n}: all "
-        f"overlapped), the median per request: {', '.join(overlap)}.",
+        f"The parallelism of the article's gather (the CPU time of the threads that ran its {n} tasks over "
+        "their span: 1.0, one core's worth at a time; at most the cores), the median per request, in the runs "
+        f"that measured it: {', '.join(at_once)}.",
     ]
     return "\n".join(lines)
 

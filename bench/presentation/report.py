@@ -46,6 +46,7 @@ def _fmt_table(s: pd.DataFrame) -> str:
             "server CPU s": s.get("server_cpu_s"),
             "client CPU s": s.get("client_cpu_s"),
             "parallelism": s.get("parallelism"),
+            "overlap": s.get("overlap"),
             "peak RSS MiB": s.get("peak_rss_mib"),
             "minor faults": s.get("minor_faults"),
             "major faults": s.get("major_faults"),
@@ -347,7 +348,9 @@ def text(run: Run) -> str:
         "in-process with no server. server CPU: the server process's CPU during the trial (in",
         "thread mode less the client thread's own). client CPU: the client thread's CPU; IPython's",
         "%time shows the client's whole process (column client_process_cpu_s of trials.csv).",
-        "parallelism: sum of task durations / span from first task start to last task end.",
+        "parallelism: the CPU time of the threads that ran the tasks / span from first task start to last",
+        "task end (how many ran at once; at most the cores). overlap: sum of task durations / the same span",
+        "(how many were in progress at once, working or waiting).",
         "peak RSS and page faults: the server process during the trial (major faults mean swapping).",
     ]
     best = versus_ideal(df)

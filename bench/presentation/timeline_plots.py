@@ -20,6 +20,15 @@ from bench.vocabulary.config import IDEAL
 from servers import harness
 
 
+def _at_once(t: Any, digits: int = 2) -> str:
+    """A timeline's parallelism (tasks at once, in cores) and overlap (in progress at once), as
+    a title says them; the overlap alone for a trial older than the parallelism."""
+    par, over = float(t.get("parallelism", float("nan"))), float(t.get("overlap", float("nan")))
+    if par != par:
+        return f"overlap {over:.{digits}f}"
+    return f"parallelism {par:.{digits}f}, overlap {over:.{digits}f}"
+
+
 def timelines(panels: list[Panel], *, strategy: str, workload: str, n: int, size: int) -> Figure:
     """One panel per framework, mode and endpoint (:func:`bench.analysis.selection.timelines`): when
     each task of ``workload`` run with ``strategy``, ``n`` tasks of ``size``, ran, in the trial
@@ -48,9 +57,7 @@ def timelines(panels: list[Panel], *, strategy: str, workload: str, n: int, size
             palette.COLORS.get(p.framework, "#999"),
             labels=True,
         )
-        ax.set_title(
-            f"{title}: parallelism {t['parallelism']:.2f}, wall {t['client_wall_s']:.2f} s", fontsize=9, loc="left"
-        )
+        ax.set_title(f"{title}: {_at_once(t)}, wall {t['client_wall_s']:.2f} s", fontsize=9, loc="left")
         ax.grid(axis="x", alpha=0.3)
     axes[-1].set_xlabel("seconds since the client sent the request (the trial nearest the median)")
     fig.suptitle(f"Task timelines: {workload} workload, strategy {strategy}, n={n}, size={size}")
@@ -86,7 +93,7 @@ def request_timeline(answer: dict[str, Any]) -> Figure:
     _draw_tasks(ax, tasks, answer["sent_mono"], answer["wall_s"], color, labels=True)
     handles = [Patch(color=color, label=f"a task ({answer['framework']})"), Patch(color="#444", label="the request")]
     base = answer.get("one_after_another_s", float("nan"))
-    title = f"parallelism {answer['parallelism']:.2f}, wall {answer['wall_s']:.3f} s"
+    title = f"{_at_once(answer)}, wall {answer['wall_s']:.3f} s"
     if base == base:  # not NaN
         ax.barh(len(tasks), base, left=0, height=0.3, color="white", edgecolor="#444", hatch="///")
         ticks = list(ax.get_yticks()) + [len(tasks)]
@@ -131,9 +138,7 @@ def strategy_timelines(grid: Strategies | None, workload: str) -> Figure:
                 continue
             fw = column[0]
             _draw_tasks(ax, json.loads(t["tasks"]), t["sent_mono"], t["client_wall_s"], palette.COLORS.get(fw, "#999"))
-            ax.set_title(
-                f"{fw} {strategy}: par. {t['parallelism']:.1f}, {t['client_wall_s']:.2f} s", fontsize=8, loc="left"
-            )
+            ax.set_title(f"{fw} {strategy}: {_at_once(t, 1)}, {t['client_wall_s']:.2f} s", fontsize=8, loc="left")
             if not labelled:
                 ax.set_ylabel(strategy, fontsize=9)
                 labelled = True

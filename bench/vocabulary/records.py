@@ -34,9 +34,13 @@ import pandas as pd
 #: block, and its ``warmup`` how many warm-up trials each server took and whether it reached
 #: a steady state (older folders: one block, 0). 7: meta.json's ``cpu`` records its frequency
 #: and governor where readable, and ``machine_state`` how loaded the machine was at the start
-#: and through the run (older folders: none recorded).
-META_FORMAT = 7
-KNOWN_FORMATS = (1, 2, 3, 4, 5, 6, 7)
+#: and through the run (older folders: none recorded). 8: each trial's ``parallelism`` is how many
+#: tasks ran at once (the CPU time of the threads that ran them over their span, from each
+#: task's CPU readings in ``tasks``), and ``overlap`` how many were in progress at once (their
+#: summed wall time over their span: what formats 1-7 called ``parallelism``; older trials
+#: read as their ``overlap``, with no ``parallelism``).
+META_FORMAT = 8
+KNOWN_FORMATS = (1, 2, 3, 4, 5, 6, 7, 8)
 
 NAN = math.nan
 
@@ -64,12 +68,17 @@ class Measurement:
     peak_rss_method: str = ""
     minor_faults: float = NAN
     major_faults: float = NAN
+    #: How many tasks ran at once: the CPU time of the threads that ran them over their span
+    #: (format 8; NaN before, when ``parallelism`` held what is now ``overlap``).
     parallelism: float = NAN
+    #: How many tasks were in progress at once: their summed wall time over their span.
+    overlap: float = NAN
     tasks_sum_s: float = NAN
     tasks_window_s: float = NAN
     #: When the client sent the request, on the tasks' ``time.monotonic`` clock.
     sent_mono: float = NAN
-    #: The task timeline, as JSON: ``[{index, start, end, pid, thread}, ...]``.
+    #: The task timeline, as JSON: ``[{index, start, end, pid, thread, cpu_start, cpu_end}, ...]``
+    #: (the CPU readings from format 8).
     tasks: str = "[]"
     #: Back-to-back trials: the wall time of the same request sent again the moment the
     #: first answered, on the same connection (one client in a closed loop).

@@ -25,6 +25,7 @@ def test_summary_on_known_trials():
                     "server_process_cpu_s": w,
                     "server_is_client_process": fw == IDEAL,
                     "parallelism": 1.0,
+                    "overlap": 1.0,
                     "peak_rss_bytes": 2**20,
                     "minor_faults": 1,
                     "major_faults": 0,

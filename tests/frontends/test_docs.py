@@ -186,7 +186,7 @@ def test_several_runs_render_each_estimate_and_the_range_across_them() -> None:
     back = next(line for line in answer if "`headline.back_to_back`" in line)
     assert "| 1.00 to 1.15 (2 runs) | 1 of 2 |" in back
     assert "in 2 committed runs of the `quick` preset (made between" in answer[0]
-    assert answer[-1].endswith("the median per request: Flask not measured, FastAPI not measured.")
+    assert answer[-1].endswith("in the runs that measured it: Flask not measured, FastAPI not measured.")
     table = rendering.results(RUNS)
     assert (
         "| `headline.server_cpu` | 5 | 1000 | 1.05 to 1.10 (2 runs) | 1.10 [1.02, 1.20] | 1.05 [0.97, 1.14] |" in table

@@ -74,5 +74,5 @@ def test_a_lagging_load_average_at_the_start_is_warned_of_but_others_cpu_decides
 @pytest.mark.parametrize("fmt", [5, 6])
 def test_a_run_folder_older_than_format_7_has_no_machine_state(fmt):
     meta = upgrade_meta({"format": fmt, "cpu": {"model": "x"}, "servers": []}, "old")
-    assert meta["machine_state"] is None and meta["cpu"]["governor"] is None and meta["format"] == 7
+    assert meta["machine_state"] is None and meta["cpu"]["governor"] is None and meta["format"] == 8
     assert "not recorded" in report._machine_state_line(meta)

@@ -9,27 +9,33 @@ import pytest
 from bench.instrument import speedup as speedup_module
 from bench.instrument.speedup import EXPLAINED, BaselineRefused, Baselines, in_runner, speedup
 from servers import harness
-from servers.harness import parallelism
+from servers.harness import overlap, parallelism
 
 
-def test_speed_up_is_the_one_after_another_time_over_the_wall_time_not_the_overlap():
-    def spans(*windows: tuple[float, float]) -> list[dict[str, float]]:
-        return [{"start": s, "end": e} for s, e in windows]
+def test_speed_up_is_the_one_after_another_time_over_the_wall_time_not_the_overlap_nor_the_parallelism():
+    def spans(*windows: tuple[float, float, float]) -> list[dict[str, float | str]]:
+        """Tasks, each on a thread of its own that used ``cpu`` seconds while it ran."""
+        return [
+            {"start": s, "end": e, "pid": 1, "thread": f"t{i}", "cpu_start": 0.0, "cpu_end": c}
+            for i, (s, e, c) in enumerate(windows)
+        ]
 
     # Threads running pure Python: four 0.1 s tasks take turns at the GIL, each stretched to
-    # 0.4 s; all four overlap, and the request ends when they would have one after another.
-    gil = spans(*[(0.0, 0.4)] * 4)
-    assert parallelism(gil) == pytest.approx(4.0)
+    # 0.4 s; all four overlap, one core's worth runs at a time, and the request ends when they
+    # would have one after another.
+    gil = spans(*[(0.0, 0.4, 0.1)] * 4)
+    assert overlap(gil) == pytest.approx(4.0) and parallelism(gil) == pytest.approx(1.0)
     assert speedup(0.4, 0.4) == pytest.approx(1.0)
-    # Sleeps awaited together: overlap and speed-up agree.
-    sleeps = spans(*[(0.0, 0.1)] * 4)
-    assert parallelism(sleeps) == pytest.approx(4.0) and speedup(0.4, 0.1) == pytest.approx(4.0)
+    # Sleeps awaited together: overlap and speed-up agree; nothing runs.
+    sleeps = spans(*[(0.0, 0.1, 0.0)] * 4)
+    assert overlap(sleeps) == pytest.approx(4.0) and parallelism(sleeps) == 0.0
+    assert speedup(0.4, 0.1) == pytest.approx(4.0)
     # The article's gather: a staircase, neither overlap nor speed-up, and a wall time with
     # serving's own cost in it (a speed-up a little under 1).
-    stairs = spans((0.0, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.4))
-    assert parallelism(stairs) == pytest.approx(1.0) and speedup(0.4, 0.42) == pytest.approx(0.952, abs=1e-3)
+    stairs = spans((0.0, 0.1, 0.1), (0.1, 0.2, 0.1), (0.2, 0.3, 0.1), (0.3, 0.4, 0.1))
+    assert overlap(stairs) == pytest.approx(1.0) and speedup(0.4, 0.42) == pytest.approx(0.952, abs=1e-3)
     assert math.isnan(speedup(float("nan"), 0.4)) and math.isnan(speedup(0.4, 0.0))
-    assert "parallelism" in EXPLAINED and "speed-up" in EXPLAINED.lower()
+    assert {"parallelism", "overlap", "speed-up"} <= set(EXPLAINED.lower().replace(".", " ").split())
 
 
 def test_baselines_are_measured_after_a_warm_up_and_cached():

@@ -69,7 +69,7 @@ def test_meta_is_replaced_whole_and_carries_its_format(tmp_path):
     assert not run.meta()["completed"]
     finished(run, "2026-01-01T00:00:00")
     meta = run.meta()
-    assert meta["completed"] and meta["started_at"] == "2026-01-01T00:00:00" and meta["format"] == META_FORMAT == 7
+    assert meta["completed"] and meta["started_at"] == "2026-01-01T00:00:00" and meta["format"] == META_FORMAT == 8
     assert json.loads(run.meta_path.read_text())["format"] == META_FORMAT
     assert not list(run.path.glob("*.tmp"))
 

@@ -44,17 +44,18 @@ def test_every_strategy_runs_every_workload(strategy, workload, pool):
 def test_gather_overlaps_sleep_but_not_cpu_work():
     ctx = Context()
     sleeps = strategies.run_in_new_loop(strategies.gather(workloads.SLEEP, 4, 50, ctx))
-    assert workloads.parallelism(sleeps) > 3.0
+    assert workloads.overlap(sleeps) > 3.0 and workloads.parallelism(sleeps) < 0.5
     cpu = strategies.run_in_new_loop(strategies.gather(workloads.PYTHON, 3, 20, ctx))
-    assert workloads.parallelism(cpu) <= 1.0 + 1e-6
+    assert workloads.overlap(cpu) <= 1.0 + 1e-6 and workloads.parallelism(cpu) <= 1.0 + 1e-6
 
 
 def test_threads_overlap_waits_and_processes_overlap_held_gil(pool):
     ctx = Context(pool=pool)
     # 200 ms sleeps: starting four threads takes a few ms, tens on a busy machine (50 ms ones read 2.87).
-    assert workloads.parallelism(strategies.threads(workloads.SLEEP, 4, 200, ctx)) > 3.0
+    assert workloads.overlap(strategies.threads(workloads.SLEEP, 4, 200, ctx)) > 3.0
     spans = strategies.processes(workloads.SLEEP, 2, 100, ctx)
-    assert workloads.parallelism(spans) > 1.5 and {sp.pid for sp in spans} == set(pool.pids)
+    assert workloads.overlap(spans) > 1.5 and {sp.pid for sp in spans} == set(pool.pids)
+    assert workloads.parallelism(spans) < 0.5, "waits in two processes: in progress at once, using no CPU"
 
 
 def test_processes_need_the_apps_pool():

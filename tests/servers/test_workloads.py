@@ -1,6 +1,7 @@
 import asyncio
 import math
 import os
+import sys
 import threading
 
 import numpy as np
@@ -49,10 +50,45 @@ def test_timed_records_a_span_of_this_process_and_thread():
         ([(0, 1), (2, 3)], 2 / 3),  # with a gap
     ],
 )
-def test_parallelism_on_known_timelines(pairs, expected):
+def test_overlap_on_known_timelines(pairs, expected):
     spans = [Span(i, s, e, 1, "t") for i, (s, e) in enumerate(pairs)]
+    assert math.isclose(workloads.overlap(spans), expected)
+    assert math.isclose(workloads.overlap([s.to_dict() for s in spans]), expected)
+
+
+@pytest.mark.parametrize(
+    "tasks, expected",
+    [
+        # (start, end, thread, CPU at start, CPU at end): the thread's CPU clock
+        ([(0, 1, "a", 0, 1), (1, 2, "a", 1, 2), (2, 3, "a", 2, 3)], 1.0),  # one thread, one after another
+        ([(0, 1, "a", 0, 1), (0, 1, "b", 5, 6)], 2.0),  # two threads working at once: two cores
+        ([(0, 2, "a", 0, 1), (0, 2, "b", 0, 1)], 1.0),  # two threads taking turns at the GIL: one core
+        ([(0, 1, "a", 0, 0.01), (0, 1, "a", 0.0, 0.01), (0, 1, "a", 0, 0.01)], 0.01),  # three waits on one loop
+        ([(0, 3, "a", 0, 1), (1, 2, "a", 0.4, 0.6)], 1 / 3),  # tasks of one thread interleaved: its CPU once
+    ],
+)
+def test_parallelism_counts_the_cpu_the_tasks_threads_used_at_once(tasks, expected):
+    spans = [Span(i, s, e, 1, t, c0, c1) for i, (s, e, t, c0, c1) in enumerate(tasks)]
     assert math.isclose(workloads.parallelism(spans), expected)
     assert math.isclose(workloads.parallelism([s.to_dict() for s in spans]), expected)
+
+
+def test_a_task_s_span_reads_its_thread_s_cpu_and_pure_python_on_two_threads_runs_one_core_at_a_time():
+    """Two pure-Python tasks on two threads under the GIL: in progress at once (overlap near 2),
+    one core's work at a time (parallelism near 1)."""
+    found: list[Span] = []
+
+    def run() -> None:
+        found.append(workloads.timed(workloads.PYTHON, len(found), 400)[0])
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(s.cpu_end > s.cpu_start for s in found)
+    if getattr(sys, "_is_gil_enabled", lambda: True)():
+        assert workloads.parallelism(found) < 1.3 < workloads.overlap(found)
 
 
 @pytest.mark.parametrize("name", ["matmul", "python", "sleep"])
@@ -83,9 +119,11 @@ def test_sleep_lasts_its_size_in_milliseconds():
     assert aspan.duration >= 0.030
 
 
-def test_parallelism_of_nothing_is_nan():
-    assert math.isnan(workloads.parallelism([]))
-    assert math.isnan(workloads.parallelism([Span(0, 1.0, 1.0, 1, "t")]))
+def test_parallelism_and_overlap_of_nothing_are_nan():
+    for measure in (workloads.parallelism, workloads.overlap):
+        assert math.isnan(measure([]))
+        assert math.isnan(measure([Span(0, 1.0, 1.0, 1, "t", 0.0, 0.0)]))
+    assert math.isnan(workloads.parallelism([{"index": 0, "start": 0, "end": 1, "pid": 1, "thread": "t"}]))
 
 
 def test_unknown_names_say_what_exists():

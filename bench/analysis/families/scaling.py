@@ -18,12 +18,11 @@ on, doubling n gains less than half of what doubling should (the speed-up grows 
 to the largest n measured does not bend within the run; one whose growth's interval includes
 what a step needed is unresolved there, not guessed from its medians.
 
-What a speed-up is made of (:func:`made_of`): the **pace** (how fast each task ran against
-one after another), the parallelism, and the share of the request its tasks spanned; their
-product is the speed-up. Behind a server the rest of the request is serving (HTTP, JSON,
-handing the tasks to a pool): a few milliseconds, which the ideal's share in its tasks, beside
-it, tells apart from what the tasks themselves lost.
-"""
+What a speed-up is made of (:func:`made_of`): the **pace** (how fast each task ran against one after another),
+the overlap (their summed time over their span), and the share of the request its tasks spanned; their product
+is the speed-up. Behind a server the rest of the request is serving (HTTP, JSON, handing the tasks to a pool):
+a few milliseconds, which the ideal's share in its tasks, beside it, tells apart from what the tasks
+themselves lost."""
 
 from __future__ import annotations
 
@@ -103,6 +102,7 @@ def table(ok: pd.DataFrame, *, resamples: int = stats.RESAMPLES) -> pd.DataFrame
                 # Of the fastest trials: interference on a shared machine only adds time.
                 "fastest": float(base.min() / g[WALL].min()),
                 "parallelism": float(g["parallelism"].median()),
+                "overlap": float(g["overlap"].median()),
                 # What the speed-up is made of (see made_of): how fast each task ran against
                 # one after another, and the share of the request's time its tasks spanned.
                 "pace": float(base.median() / g["tasks_sum_s"].median()) if "tasks_sum_s" in g else np.nan,
@@ -300,7 +300,7 @@ def n_for(t: pd.DataFrame, cores: int | None) -> int:
 
 def _made_of(r: dict[Any, Any]) -> str:
     return (
-        f"{r['speedup']:.2f}x = pace {r['pace']:.2f} x parallelism {r['parallelism']:.2f} x "
+        f"{r['speedup']:.2f}x = pace {r['pace']:.2f} x overlap {r['overlap']:.2f} x "
         f"{r['in_tasks']:.2f} of the request in its tasks ({r['outside_ms']:.1f} ms outside them)"
     )
 
@@ -309,7 +309,7 @@ def made_of(t: pd.DataFrame, n: int) -> list[str]:
     """At ``n``, one line per workload and framework: its best strategy's speed-up and what
     it is made of, each a median of the trials (so the product is near the speed-up, not
     equal to it): the **pace** (the tasks' one-after-another time over their summed time
-    here: below 1, each task ran slower than alone), the parallelism, and the share of the
+    here: below 1, each task ran slower than alone), the overlap, and the share of the
     request's time from its first task's start to its last one's end (the rest is the
     server's and the client's own work: HTTP, JSON, handing the tasks to a pool)."""
     at = _candidates(t[t["n"] == n])
@@ -343,7 +343,8 @@ def serving_cost(t: pd.DataFrame, n: int, *, workload: str = "python", strategy:
     return (
         f"At n={n}, {strategy} gave {workload} {behind}"
         + (f" and {i['speedup']:.2f}x with no server" if i is not None else "")
-        + f". Its tasks overlapped with a parallelism of {_span(list(served['parallelism']), 2)}"
+        + f". Its tasks overlapped {_span(list(served['overlap']), 2)} at a time"
+        f"{bare('overlap', 2)}, ran {_span(list(served['parallelism']), 2)} cores' worth at once"
         f"{bare('parallelism', 2)}, "
         f"each ran at {_span(list(served['pace']), 2)} of its pace one after another{bare('pace', 2)}, and "
         f"serving kept {_span(list(served['outside_ms']), 1)} ms of each request outside its tasks"

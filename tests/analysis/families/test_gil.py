@@ -180,7 +180,7 @@ def test_the_other_families_read_the_project_s_interpreter_only():
 
 
 def test_a_folder_older_than_format_5_reads_as_the_project_s_interpreter_with_its_gil(tmp_path):
-    assert META_FORMAT == 7 and 4 in KNOWN_FORMATS
+    assert META_FORMAT == 8 and 4 in KNOWN_FORMATS
     run = Run.create(tmp_path, "old")
     meta = {
         "format": 4,
