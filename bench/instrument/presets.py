@@ -104,6 +104,50 @@ MATRIX = Grid(
 )
 
 
+#: What the article's "What to do" cites, at the matrix's n and sizes: for each kind of work, the
+#: strategy that fits it (a process pool for pure Python, threads for code that releases the GIL
+#: and for nothing better in pure Python, gather for waits) behind both of the article's
+#: frameworks, and the same tasks one after another in-process, each with ten trials: the
+#: eight an interval needs, and two to spare for a failed one.
+ADVICE = (
+    Grid(
+        n=4,
+        modes=("process",),
+        frameworks=("flask", "fastapi"),
+        workloads=("python",),
+        strategies=("processes", "threads"),
+        warmup=False,
+        repeats=10,
+    ),
+    Grid(
+        n=4,
+        modes=("process",),
+        frameworks=("flask", "fastapi"),
+        workloads=("matmul",),
+        strategies=("threads",),
+        warmup=False,
+        repeats=10,
+    ),
+    Grid(
+        n=4,
+        modes=("process",),
+        frameworks=("flask", "fastapi"),
+        workloads=("sleep",),
+        strategies=("gather",),
+        warmup=False,
+        repeats=10,
+    ),
+    Grid(
+        n=4,
+        frameworks=(),
+        workloads=("python", "matmul", "sleep"),
+        ideal_strategies=("sequential",),
+        warmup=False,
+        repeats=10,
+    ),
+)
+
+
 def _best_versus_ideal(served: int, ideal: int) -> tuple[Grid, ...]:
     """Each workload's likely best strategies in the matrix, with ``served`` repeats, and the
     in-process ideals they are held against, with ``ideal`` repeats. On two shared cores one
@@ -204,6 +248,7 @@ PRESETS: dict[str, Preset] = {
                 *_sizes_of_the_gap((500, 750, 1250), repeats=3),
                 replace(FRAMEWORK_SERVER, size=QUICK_FXS_SIZE, repeats=3),
                 replace(MATRIX, size=QUICK_MATRIX_SIZE, warmup=False, repeats=2),
+                *ADVICE,
                 # Speed-up against n: the strategies that can gain, and the baseline.
                 Grid(
                     size=QUICK_MATRIX_SIZE,

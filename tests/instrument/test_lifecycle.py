@@ -34,14 +34,21 @@ def test_a_grid_can_ask_for_more_repeats_and_the_schedule_gives_them_last():
     repeats = quick.repeats_of()
     assert list(repeats) == quick.configs()
     more = {c: k for c, k in repeats.items() if k > quick.repeats}
-    assert {(c.framework, c.variant) for c in more} == {
+    article = {c for c in more if c.workload == "article"}
+    assert {(c.framework, c.variant) for c in article} == {
         ("flask", ""),
         ("flask", "debug"),
         ("flask", "one-thread"),
         ("fastapi", ""),
         ("fastapi", "settle"),
     }
-    assert {c.n for c in more} == {quick.n} and min(more.values()) >= stats.MIN_TRIALS
+    assert {c.n for c in article} == {quick.n} and min(more.values()) >= stats.MIN_TRIALS
+    advice = {(c.framework, c.workload, c.strategy) for c in set(more) - article}  # what "What to do" cites
+    assert advice == {
+        *((f, "python", s) for f in ("flask", "fastapi") for s in ("processes", "threads")),
+        *((f, w, s) for f in ("flask", "fastapi") for w, s in (("matmul", "threads"), ("sleep", "gather"))),
+        *(("ideal", w, "sequential") for w in ("python", "matmul", "sleep")),
+    }
     steps = lifecycle.schedule(repeats, repeats=0, warmup=1, seed=7, warm=quick.warm())
     measured = [s for s in steps if not s.warmup]
     assert {c: sum(s.config == c for s in measured) for c in repeats} == repeats

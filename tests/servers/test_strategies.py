@@ -46,7 +46,7 @@ def test_gather_overlaps_sleep_but_not_cpu_work():
     sleeps = strategies.run_in_new_loop(strategies.gather(workloads.SLEEP, 4, 50, ctx))
     assert workloads.overlap(sleeps) > 3.0 and workloads.parallelism(sleeps) < 0.5
     cpu = strategies.run_in_new_loop(strategies.gather(workloads.PYTHON, 3, 20, ctx))
-    assert workloads.overlap(cpu) <= 1.0 + 1e-6 and workloads.parallelism(cpu) <= 1.0 + 1e-6
+    assert workloads.overlap(cpu) <= 1.0 + 1e-6 and workloads.parallelism(cpu) <= 1.02  # two clocks, read apart
 
 
 def test_threads_overlap_waits_and_processes_overlap_held_gil(pool):
