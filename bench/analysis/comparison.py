@@ -137,7 +137,7 @@ def compare(
     base: pd.DataFrame, new: pd.DataFrame, level: Mapping[str, Spread]
 ) -> tuple[dict[str, float], list[Compared]]:
     """Every configuration and compared measure both runs' trials have: new over base (a
-    Hodges-Lehmann ratio with its bootstrap interval, :func:`bench.vocabulary.stats.ratio_ci`),
+    ratio of medians with its bootstrap interval, :func:`bench.vocabulary.stats.ratio_ci`),
     over the measure's machine factor (:func:`machine_factor`, returned first, per measure),
     the interval widened by ``level``'s run spread of that measure, once for each run."""
     b, n = _configs(base), _configs(new)

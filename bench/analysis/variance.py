@@ -243,7 +243,7 @@ def ratio_components(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -> 
 
 
 def hierarchical_ratio(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -> stats.Estimate:
-    """The Hodges-Lehmann ratio of ``a`` to ``b`` (each a list of one sample per block, the
+    """The ratio of medians of ``a`` to ``b`` (each a list of one sample per block, the
     same blocks in the same order) with a two-stage bootstrap 95% interval: blocks resampled
     with replacement, the same for both sides, then each side's trials resampled within each
     block drawn. NaN interval with fewer than two blocks, or fewer than
@@ -252,7 +252,7 @@ def hierarchical_ratio(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -
         raise ValueError(f"both sides need the same blocks, not {len(a)} and {len(b)}")
     xs = [np.asarray(x, dtype=float) for x in a]
     ys = [np.asarray(y, dtype=float) for y in b]
-    value = float(stats.hl_ratio(np.concatenate(xs), np.concatenate(ys)))
+    value = float(stats.median_ratio(np.concatenate(xs), np.concatenate(ys)))
     keep = [k for k in range(len(xs)) if len(xs[k]) and len(ys[k])]
     if len(keep) < 2 or min(sum(len(xs[k]) for k in keep), sum(len(ys[k]) for k in keep)) < stats.MIN_TRIALS:
         return stats.Estimate(value, math.nan, math.nan)
@@ -261,7 +261,7 @@ def hierarchical_ratio(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -
     def again(idx: npt.NDArray[np.int64]) -> float:
         x = np.concatenate([inner.choice(xs[keep[k]], size=len(xs[keep[k]])) for k in idx])
         y = np.concatenate([inner.choice(ys[keep[k]], size=len(ys[keep[k]])) for k in idx])
-        return float(stats.hl_ratio(x, y))
+        return float(stats.median_ratio(x, y))
 
     low, high = _percentile_bootstrap(len(keep), again)
     return stats.Estimate(value, float(low), float(high))

@@ -122,23 +122,19 @@ def median_ci(x: Samples, seed: int = SEED) -> Estimate:
     return statistic_ci(x, np.median, seed)
 
 
-def hl_ratio(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], axis: int = -1) -> Any:
-    """The Hodges-Lehmann ratio of two samples of positive numbers: the median of all the
-    ratios ``x_i / y_j``, i.e. the median pairwise difference of their logarithms. Vectorized
-    along the leading axes of ``x`` and ``y`` (the last axis holds a sample)."""
-    if axis not in (-1, x.ndim - 1):
-        x, y = np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1)
-    d = np.log(x)[..., :, None] - np.log(y)[..., None, :]
-    return np.exp(np.median(d.reshape(*d.shape[:-2], -1), axis=-1))
+def median_ratio(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], axis: int = -1) -> Any:
+    """The ratio of two samples' medians: how many times longer one side takes than the other,
+    as a reader recomputes it from the trials. Not moved by a few spikes; and ratios of one
+    chain of samples telescope (a/b times b/c is a/c), so the steps of a decomposition multiply
+    to its whole exactly. Vectorized along the leading axes of ``x`` and ``y`` (the last axis
+    holds a sample)."""
+    return np.median(x, axis=axis) / np.median(y, axis=axis)
 
 
 def ratio_ci(a: Samples, b: Samples, seed: int = SEED, resamples: int = RESAMPLES) -> Estimate:
-    """``a`` relative to ``b`` (both positive, such as wall times): the Hodges-Lehmann ratio
-    (:func:`hl_ratio`), with a bootstrap 95% interval resampling ``a`` and ``b``
-    independently. Like a ratio of medians it is not moved by a few spikes; it uses every
-    trial of both sides, so its interval is narrower for the same trials (for two samples of
-    24 with a 14% spread, about 8% either side against 11% for the ratio of medians). NaN
-    interval where a sample has fewer than :data:`MIN_TRIALS` values."""
+    """``a`` relative to ``b`` (both positive, such as wall times): the ratio of their medians
+    (:func:`median_ratio`), with a bootstrap 95% interval resampling ``a`` and ``b``
+    independently. NaN interval where a sample has fewer than :data:`MIN_TRIALS` values."""
     x, y = _positive(a), _positive(b)
     return _ratio_ci(x.tobytes(), y.tobytes(), seed, resamples)
 
@@ -151,10 +147,12 @@ def _ratio_ci(a: bytes, b: bytes, seed: int, resamples: int) -> Estimate:
     x, y = np.frombuffer(a), np.frombuffer(b)
     if x.size == 0 or y.size == 0:
         return Estimate(float("nan"), float("nan"), float("nan"))
-    ratio = float(hl_ratio(x, y))
+    ratio = float(median_ratio(x, y))
     if x.size < MIN_TRIALS or y.size < MIN_TRIALS:
         return Estimate(ratio, float("nan"), float("nan"))
-    low, high = percentile_interval((x, y), hl_ratio, seed=seed, resamples=resamples, batch=_batch(x.size * y.size))
+    low, high = percentile_interval(
+        (x, y), median_ratio, seed=seed, resamples=resamples, batch=_batch(max(x.size, y.size))
+    )
     return Estimate(ratio, float(low), float(high))
 
 

@@ -63,7 +63,7 @@ def test_the_articles_gather_is_measured_to_run_one_task_at_a_time(server):
     data = get(server, "/run", strategy="gather", n=5, size=400).json()
     tasks = data["tasks"]
     assert all(b["start"] >= a["end"] for a, b in pairwise(tasks))
-    assert 0.9 < data["overlap"] <= 1.0 + 1e-6
+    assert data["overlap"] <= 1.0 + 1e-6, "never two in progress at once (gaps between them, under load, lower it)"
     assert data["parallelism"] <= 1.05, "one thread: at most one core's worth at once (the clocks read apart)"
 
 

@@ -67,12 +67,12 @@ PARTS = ("total", *(name for name, _ in STEPS), "named", "rest")
 
 def _named(*samples: Any, axis: int = -1) -> Any:
     """The product of the named steps' ratios: samples are the chain, in order."""
-    return np.prod([stats.hl_ratio(samples[i], samples[i + 1]) for i in NAMED_STEPS], axis=0)
+    return np.prod([stats.median_ratio(samples[i], samples[i + 1]) for i in NAMED_STEPS], axis=0)
 
 
 def _rest(*samples: Any, axis: int = -1) -> Any:
     """The total gap (first over last of the chain) over the product of the named steps."""
-    return stats.hl_ratio(samples[0], samples[-1]) / _named(*samples)
+    return stats.median_ratio(samples[0], samples[-1]) / _named(*samples)
 
 
 #: The chain's steps that name a change (the one left out is the frameworks themselves).
