@@ -98,6 +98,7 @@ article: $(RUNTIME)
 		-p preset $(PRESET) -p out $(abspath $(OUT)) $(if $(GIL_RUN),-p gil_run $(abspath $(GIL_RUN))) \
 		$(if $(RUN),-p run $(abspath $(RUN))) $(if $(LOAD_RUN),-p load_run $(abspath $(LOAD_RUN)))
 	@$(MAKE) --no-print-directory -j2 article-html article-reader-html
+	@$(PY) -m bench.frontends.reading_check $(BUILD)/article-reader.html
 	@echo "built $(BUILD)/article.html (with code) and $(BUILD)/article-reader.html (for readers)"
 
 # The executed article as HTML, with its code and without (side by side: make article runs both);

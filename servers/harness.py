@@ -8,8 +8,12 @@ nothing else of ``servers`` (a test checks). Workloads and strategies are named 
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from . import memory, strategies, workloads
@@ -58,6 +62,7 @@ __all__ = [
     "memory_limit_bytes",
     "parallelism",
     "overlap",
+    "article_code",
     "reserved",
     "run_ideal",
     "serve",
@@ -116,3 +121,40 @@ def run_ideal(workload: str, strategy: str, *, n: int, size: int, pool: TaskPool
     ctx = strategies.Context(pool=pool)
     spans = strategies.run_blocking(strategies.get(strategy), workloads.get(workload), n, size, ctx)
     return [s.to_dict() for s in spans]
+
+
+def _nested(module: str, function: str) -> str:
+    """The source of ``function``, defined (decorators and all) inside some function of the
+    module file ``module`` of this package, read as text: the apps' views live inside their
+    ``create_app``, and reading them imports no framework."""
+    source = (Path(__file__).parent / f"{module}.py").read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            return textwrap.dedent("\n".join(source.splitlines()[first - 1 : node.end_lineno]))
+    raise LookupError(f"no function {function} in servers/{module}.py")
+
+
+def _code(function: Any) -> str:
+    """A function's source without its docstring: what a reader reads is the code."""
+    source = textwrap.dedent(inspect.getsource(function))
+    node = ast.parse(source).body[0]
+    doc = node.body[0] if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body else None
+    if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str):
+        lines = source.splitlines()
+        del lines[doc.lineno - 1 : doc.end_lineno]
+        source = "\n".join(lines)
+    return source.rstrip()
+
+
+def article_code() -> dict[str, str]:
+    """What a reader of the article is shown of the code it measures, by name: the article's
+    Flask view and FastAPI endpoint as this project serves them, and the task the job they
+    start gathers five of."""
+    return {
+        "Flask view": _nested("flask_app", "multiply"),
+        "FastAPI endpoint": _nested("fastapi_app", "multiply"),
+        "the task each of the five runs (the coroutine the job gathers calls it, and awaits nothing)": _code(
+            workloads.multiply
+        ),
+    }

@@ -32,10 +32,11 @@ import requests
 from bench.analysis import variance
 from bench.instrument import debian
 from bench.instrument.load.external import read_locust
+from bench.presentation import reading as reader
 from bench.presentation.article import without_gil
 from bench.vocabulary import records
 
-from . import ROOT, reader
+from . import ROOT
 from .conftest import wait_for
 from .doc_commands import (
     BENCH_RUN,
@@ -170,7 +171,7 @@ def scaling_run_made(s: Scratch, f: Finished) -> None:
     """A sweep over n, at the smoke preset's scale: the report's speed-up lines and scaling.png."""
     run_made(s, f)
     assert "Speed-up against n (" in f.out and "- python, fastapi: best n=1:" in f.out
-    assert re.search(r"^- python, fastapi, processes at n=\d+: [\d.]+x = pace [\d.]+ x parallelism", f.out, re.M)
+    assert re.search(r"^- python, fastapi, processes at n=\d+: [\d.]+x = pace [\d.]+ x overlap", f.out, re.M)
 
 
 def variance_sides_measured(s: Scratch, f: Finished) -> None:

@@ -30,19 +30,21 @@ from bench.vocabulary.stats import TOO_FEW
 @dataclass(frozen=True)
 class Fact:
     """One number a claim rests on: ``value`` with its 95% interval [``low``, ``high``] (NaN
-    when there is none), the trials of its least-measured side, and what it is (``label``)."""
+    when there is none), the trials of its least-measured side, what it is (``label``), and the
+    trials of each side it was computed from (``counts``; empty where unknown)."""
 
     label: str
     value: float
     low: float
     high: float
     trials: int
+    counts: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, f: Figure, label: str | None = None) -> Fact:
         """A cited figure as a fact (a figure has no interval from fewer than :data:`MIN_TRIALS`
         trials a side, :class:`~bench.analysis.figure.Figure`)."""
-        return cls(label or f.id, f.value, f.low, f.high, f.trials)
+        return cls(label or f.id, f.value, f.low, f.high, f.trials, tuple(k for _, k in f.sides))
 
     @property
     def has_interval(self) -> bool:
@@ -56,14 +58,28 @@ class Fact:
             return 0
         return 1 if self.low > 1 else (-1 if self.high < 1 else 0)
 
+    def rests_on(self) -> str:
+        """The trials it rests on, in words: ``14 and 12 trials``, ``10 trials``."""
+        counts = self.counts or (self.trials,)
+        if len(set(counts)) == 1 and len(counts) >= 2:
+            return f"{counts[0]} trials a side"
+        return f"{joined([str(k) for k in counts])} trials"
+
     def interval(self, scale: float = 1.0, digits: int = 2) -> str:
-        """``95% CI low to high``, or that there were too few trials for one."""
+        """``95% CI 1.28-1.63, 14 and 12 trials``, or that there were too few trials for one
+        (and how many)."""
         if not self.has_interval:
-            return TOO_FEW
-        return f"95% CI {self.low * scale:.{digits}f} to {self.high * scale:.{digits}f}"
+            return f"{TOO_FEW}: {self.rests_on()}"
+        return f"95% CI {self.low * scale:.{digits}f}-{self.high * scale:.{digits}f}, {self.rests_on()}"
+
+    def brief(self) -> str:
+        """The ratio in few words: ``1.43x (95% CI 1.32-1.54, 10 trials a side)``."""
+        if not self.has_interval:
+            return f"{self.value:.2f}x ({self.rests_on()}, too few for an interval)"
+        return f"{self.value:.2f}x (95% CI {self.low:.2f}-{self.high:.2f}, {self.rests_on()})"
 
     def words(self, scale: float = 1.0, digits: int = 2, unit: str = "x") -> str:
-        """The number and its interval: ``1.43x (95% CI 1.32 to 1.54)``."""
+        """The number, its interval and its trials: ``1.43x (95% CI 1.32-1.54, 10 trials a side)``."""
         return f"{self.value * scale:.{digits}f}{unit} ({self.interval(scale, digits)})"
 
 
@@ -139,12 +155,6 @@ def fastest(named: Mapping[str, str]) -> Rule:
     return Rule(f"the largest is {joined(list(named.values()))}", test)
 
 
-def covers(x: float, *, inside: bool) -> Rule:
-    """A rule that holds when ``x`` lies inside every fact's interval (``inside``), or outside."""
-    where = "inside" if inside else "outside"
-    return each(f"{x:g} lies {where} the interval", lambda f: f.has_interval and (f.low <= x <= f.high) == inside)
-
-
 ABOVE = each("every interval lies above 1", lambda f: f.side == 1)
 BELOW = each("every interval lies below 1", lambda f: f.side == -1)
 UNRESOLVED = each("no interval excludes 1", lambda f: f.side == 0)
@@ -212,6 +222,11 @@ def ratio(
     return Claim(cid, text, cites, scope, (fact,), rule)
 
 
+#: Up to this many cases, a general claim that holds for some names both sides; beyond, only the
+#: fewer side and the count.
+SPELLED_OUT = 3
+
+
 def general(
     cid: str,
     facts: Sequence[Fact],
@@ -224,8 +239,9 @@ def general(
     over: str,
 ) -> Claim:
     """A general statement: "``said``, ``every``" (e.g. "whatever the framework") only when
-    ``test`` holds for every fact in scope; otherwise "``said`` for" the cases it holds for,
-    naming them, and not for the others (the rule checks exactly that split)."""
+    ``test`` holds for every fact in scope; otherwise "``said`` for" the cases it holds for and
+    not for the others, naming both up to :data:`SPELLED_OUT` cases and beyond only the fewer
+    side with the count (the rule checks exactly that split)."""
     labels = [f.label for f in facts]
     if len(set(labels)) < len(labels):
         raise ValueError(f"{cid}: a general claim needs one fact per case, got {labels}")
@@ -233,7 +249,14 @@ def general(
     if len(yes) == len(facts):
         return Claim(cid, f"{said}, {every}", cites, scope, tuple(facts), each(f"it holds for every {over}", test))
     no = [f.label for f in facts if not test(f)]
-    text = f"{said} for {joined(yes)}, not for {joined(no)}" if yes else f"{said}: for no {over}"
+    if not yes:
+        text = f"{said}: for no {over}"
+    elif len(facts) <= SPELLED_OUT:
+        text = f"{said} for {joined(yes)}, not for {joined(no)}"
+    elif len(yes) <= len(no):
+        text = f"{said} for {joined(yes)} only, {len(yes)} of the {len(facts)} cases"
+    else:
+        text = f"{said} for all but {joined(no)}, {len(yes)} of the {len(facts)} cases"
     named = set(yes)
     rule = Rule(
         f"it holds exactly for {joined(yes) or 'none'}",

@@ -166,7 +166,8 @@ def speedup_cells(parts: list[Matrix]) -> pd.DataFrame:
     """Every cell of the strategy x workload matrix (:func:`matrix`): per workload, framework
     (its native endpoint style; the in-process ideal too) and strategy, the speed-up over the
     ideal one task after another with its 95% interval (NaN with fewer than
-    :data:`bench.vocabulary.stats.MIN_TRIALS` trials), its trials and whether it is resolved above or
+    :data:`bench.vocabulary.stats.MIN_TRIALS` trials a side), its trials (the fewer of the two sides',
+    and each side's) and whether it is resolved above or
     below 1 (``side``: 1, -1, or 0 when unresolved or without an interval)."""
     rows: list[dict[str, object]] = []
     for part in parts:
@@ -174,10 +175,9 @@ def speedup_cells(parts: list[Matrix]) -> pd.DataFrame:
             wall = t["client_wall_s"].dropna()
             if wall.empty:
                 continue
-            r = stats.ratio_ci(part.baseline, wall)
-            enough = min(len(wall), len(part.baseline)) >= stats.MIN_TRIALS
-            low, high = (r.low, r.high) if enough else (np.nan, np.nan)
-            side = 0 if not enough or not np.isfinite(low) else (1 if low > 1 else (-1 if high < 1 else 0))
+            r = stats.ratio_ci(part.baseline, wall)  # no interval from fewer than MIN_TRIALS a side
+            low, high = r.low, r.high
+            side = 0 if not np.isfinite(low) else (1 if low > 1 else (-1 if high < 1 else 0))
             rows.append(
                 {
                     "workload": part.workload,
@@ -191,6 +191,8 @@ def speedup_cells(parts: list[Matrix]) -> pd.DataFrame:
                     "low": low,
                     "high": high,
                     "trials": int(min(len(wall), len(part.baseline))),
+                    "served_trials": len(wall),
+                    "baseline_trials": len(part.baseline),
                     "side": side,
                 }
             )

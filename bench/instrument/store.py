@@ -38,6 +38,9 @@ DEFAULT_ROOT = Path("data/runs")
 #: The checkout this package runs from, and where its committed runs live in it.
 CHECKOUT = Path(__file__).resolve().parents[2]
 REFERENCE = Path("data") / "reference"
+#: Where committed runs of the gil preset live (its own folder: they are not the quick runs'
+#: reference set); the newest is the article's section without the GIL by default.
+GIL_REFERENCE = Path("data") / "gil-reference"
 TRIALS = "trials.csv"
 META = "meta.json"
 #: The columns a trials table must have to be read at all.

@@ -17,6 +17,17 @@ from bench.presentation import palette
 from bench.vocabulary import stats
 from bench.vocabulary.config import FREE_THREADED
 
+#: The fewest trials a side a speed-up point needs to be drawn: one or two trials are not a result.
+SHOWN_FROM = 3
+#: How far apart, on the log-2 n axis, the lines of one panel are drawn at the same n, so that
+#: equal points (two speed-ups of 1 at n=2) stay visible side by side.
+DODGE = 0.06
+
+
+def _dodged(i: int, count: int) -> float:
+    """The factor the ``i``-th of ``count`` lines multiplies its n by (1 for one line)."""
+    return float(2.0 ** ((i - (count - 1) / 2) * DODGE))
+
 
 def without_gil(
     speedups: dict[tuple[str, str], list[figure.Figure]],
@@ -31,25 +42,22 @@ def without_gil(
     (``costs``, a ratio on a log scale); the article's gather's parallelism (``gathers``). A
     point has its 95% interval where it has one, else it is drawn open and the panel says there
     were too few trials for an interval. ``labels`` names each side."""
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
-    left, middle, right = fig.subplots(1, 3, width_ratios=(1.3, 1, 1))
+    fig = Figure(figsize=(11 if gathers else 8, 4.2), layout="constrained")
+    axes = fig.subplots(1, 3 if gathers else 2, width_ratios=(1.3, 1, 1) if gathers else (1.3, 1))
+    left, middle = axes[0], axes[1]
     few = False
     ns: set[int] = set()
-    for (python, side), shown in speedups.items():
-        x = [f.n for f in shown]
-        ns |= set(x)
-        y = [f.value for f in shown]
-        color, style = palette.GIL_COLORS.get(python, "#999"), palette.GIL_STYLES.get(side, "-")
-        where = "without the GIL" if python == FREE_THREADED else "with the GIL"
-        left.plot(x, y, color=color, linestyle=style, label=f"{labels.get(side, side)}, {where}")
-        for f in shown:
-            few = not _point_at_n(left, f, color) or few
+    for i, ((python, side), every) in enumerate(speedups.items()):
+        shown = [f for f in every if f.trials >= SHOWN_FROM]  # a point from one or two trials is not drawn
+        ns |= {f.n for f in shown}
+        few = _line(left, shown, python, labels.get(side, side), side=side, dodge=_dodged(i, len(speedups))) or few
     if ns:
         k = sorted(ns)
         left.plot(k, k, color="#bbb", lw=1, label="every task at once (speed-up = n)")
         left.set_xscale("log", base=2)
         left.set_yscale("log", base=2)
         left.set_xticks(k, [str(v) for v in k])
+        left.set_xlim(k[0] / 1.5, k[-1] * 1.5)  # room beside the lines dodged apart at each n
         left.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         left.axhline(1.0, color="#444", lw=0.8)
     else:
@@ -68,20 +76,11 @@ def without_gil(
         middle.axis("off")
     middle.set_title("One task alone (n=1, in-process)", fontsize=9)
     if gathers:
+        right = axes[2]
         few = _parallelism(right, gathers, labels) or few
-    else:
-        right.text(
-            0.5,
-            0.5,
-            "the article's gather is not in this run\n(the gil preset measures it)",
-            ha="center",
-            va="center",
-            fontsize=8,
-            transform=right.transAxes,
-        )
-        right.axis("off")
+        right.set_title(f"The article's gather (size {gathers[0].size})", fontsize=9)
     handles: dict[str, Any] = {}
-    for ax in (left, right):
+    for ax in axes[::2]:
         for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, h)
     if handles:
@@ -90,10 +89,10 @@ def without_gil(
             list(handles),
             fontsize=7,
             loc="upper center",
-            bbox_to_anchor=(0.5, -0.22),
+            bbox_to_anchor=(0.5, -0.24),
+            ncols=2,
             frameon=False,
         )
-    right.set_title("The article's gather" + (f" (size {gathers[0].size})" if gathers else ""), fontsize=9)
     if few:
         fig.text(0.99, 0.01, f"open points: {stats.TOO_FEW}", ha="right", va="bottom", fontsize=8)
     fig.suptitle("Without the GIL: the project's interpreter and the free-threaded build, side by side", fontsize=10)
@@ -111,19 +110,9 @@ def _parallelism(ax: Any, gathers: list[figure.Figure], labels: dict[str, str]) 
         _, label, side, *_ = f.id.split(".")
         lines.setdefault((FREE_THREADED if label == "freethreaded" else "", side), []).append(f)
     ns = sorted({f.n for f in gathers})
-    for (python, side), shown in sorted(lines.items()):
+    for i, ((python, side), shown) in enumerate(sorted(lines.items())):
         shown.sort(key=lambda f: f.n)
-        color, style = palette.GIL_COLORS.get(python, "#999"), palette.GIL_STYLES.get(side, "-")
-        where = "without the GIL" if python == FREE_THREADED else "with the GIL"
-        ax.plot(
-            [f.n for f in shown],
-            [f.value for f in shown],
-            color=color,
-            linestyle=style,
-            label=f"{labels.get(side, side)}, {where}",
-        )
-        for f in shown:
-            few = not _point_at_n(ax, f, color) or few
+        few = _line(ax, shown, python, labels.get(side, side), side=side, dodge=_dodged(i, len(lines))) or few
     ax.plot(ns, ns, color="#bbb", lw=1)
     ax.axhline(1.0, color="#444", lw=0.8)
     ax.set_xscale("log", base=2)
@@ -136,12 +125,28 @@ def _parallelism(ax: Any, gathers: list[figure.Figure], labels: dict[str, str]) 
     return few
 
 
-def _point_at_n(ax: Any, f: figure.Figure, color: str) -> bool:
-    """``f`` at its n: a point with its interval, or an open point where it has none (too few
-    trials); whether it had one."""
+def _line(ax: Any, shown: list[figure.Figure], python: str, name: str, *, side: str, dodge: float) -> bool:
+    """One interpreter's line for one side (its colour, the side's style, ``name`` with or
+    without the GIL in the legend), each point with its interval (:func:`_point_at_n`), its n
+    times ``dodge``; whether a point had too few trials for an interval."""
+    color, style = palette.GIL_COLORS.get(python, "#999"), palette.GIL_STYLES.get(side, "-")
+    where = "without the GIL" if python == FREE_THREADED else "with the GIL"
+    ax.plot(
+        [f.n * dodge for f in shown], [f.value for f in shown], color=color, linestyle=style, label=f"{name}, {where}"
+    )
+    few = False
+    for f in shown:
+        few = not _point_at_n(ax, f, color, dodge=dodge) or few
+    return few
+
+
+def _point_at_n(ax: Any, f: figure.Figure, color: str, *, dodge: float) -> bool:
+    """``f`` at its n (times ``dodge``): a point with its interval, or an open point where it has
+    none (too few trials); whether it had one."""
+    x = f.n * dodge
     if np.isfinite(f.low) and np.isfinite(f.high):
-        palette.interval(ax, f.n, f.low, f.high, horizontal=False, color=color)
-        ax.plot([f.n], [f.value], "o", color=color, markersize=4)
+        palette.interval(ax, x, f.low, f.high, horizontal=False, color=color)
+        ax.plot([x], [f.value], "o", color=color, markersize=4)
         return True
-    ax.plot([f.n], [f.value], "o", mfc="white", color=color, markersize=5)
+    ax.plot([x], [f.value], "o", mfc="white", color=color, markersize=5)
     return False

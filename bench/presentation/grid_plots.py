@@ -10,12 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FormatStrFormatter
 
 from bench.presentation import palette
+from bench.vocabulary import stats
 from bench.vocabulary.config import IDEAL
 from bench.vocabulary.sides import FAMILIES
+from servers import harness
 
 
 def speedup_heatmap(cells: pd.DataFrame) -> Figure:
@@ -71,11 +74,11 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
     /ping p99 while heavy requests run (hatched where the ping waited for the heavy work).
 
     ``times`` is :func:`bench.analysis.families.framework_server.times`, ``probe`` its :func:`probe_table`
-    (empty: the panel says it was not measured); ``heavy`` names the probe's heavy request
-    (its own n and size), which the right panel's title states."""
+    (empty: no third panel at all); ``heavy`` names the probe's heavy request (its own n and
+    size), which the right panel's title states."""
     panels = [("isolated", "one request after idle"), ("back_to_back", "the same again, back to back")]
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
-    axes = fig.subplots(1, 3)
+    fig = Figure(figsize=(11 if len(probe) else 8, 3.6), layout="constrained")
+    axes = fig.subplots(1, 3 if len(probe) else 2)
     names = list(dict.fromkeys(times["framework"])) if len(times) else []
     width = 0.8 / max(len(names), 1)
     for ax, (m, title) in zip(axes[:2], panels, strict=True):
@@ -97,13 +100,13 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
                 label=f if m == "isolated" else None,
             )
         ax.set_xticks(range(len(FAMILIES)), [f"{fam}" for fam in FAMILIES])
-        ax.set_ylabel("median ms (95% interval)")
+        ax.set_ylabel("median ms (95% interval from 8 trials)")
         ax.set_title(f"{title}, n={n}, size {size}", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     if names:
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(names), fontsize=8)
-    ax = axes[2]
     if len(probe):
+        ax = axes[2]
         for k, f in enumerate(names):
             rows = probe[probe["framework"] == f]
             x = np.array([FAMILIES.index(fam) for fam in rows["family"]]) + (k - (len(names) - 1) / 2) * width
@@ -115,12 +118,9 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
                     bar.set_hatch("//")
         ax.set_yscale("log")
         ax.set_xticks(range(len(FAMILIES)), list(FAMILIES))
-        ax.set_ylabel("/ping p99 under load, ms (log)")
+        ax.set_ylabel("/ping's slowest under load, ms (log)")
         ax.set_title(f"/ping while heavy requests run\n{heavy.strip(' ()')}\nhatched: it waited", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-    else:
-        ax.axis("off")
-        ax.text(0.5, 0.5, "blocking probe: not measured in this run", ha="center", fontsize=9)
     fig.suptitle(
         "Frameworks by server family (own: Werkzeug or uvicorn; gunicorn: sync or ASGI worker; Granian), "
         "process mode, one worker, the article's gather",
@@ -131,8 +131,9 @@ def framework_server(times: pd.DataFrame, probe: pd.DataFrame, *, n: int, size: 
 
 def scaling(t: pd.DataFrame, *, cores: int | None, interval: str = "95% interval") -> Figure:
     """Speed-up against n, one panel per workload: a line per strategy (colour) and framework (style; the
-    in-process ideal dotted) with its ``interval``, the line of every task at once (speed-up = n), and the
-    core count. ``t`` is what to draw: the run's curves (:func:`bench.analysis.families.scaling.curves` of
+    in-process ideal dotted) with its ``interval``, open points where a ``trials`` column says a point
+    had too few trials for one, the line of every task at once (speed-up = n), and the core count.
+    ``t`` is what to draw: the run's curves (:func:`bench.analysis.families.scaling.curves` of
     :func:`bench.analysis.families.scaling.table`), or an explorer's sweep."""
     workloads = list(dict.fromkeys(t["workload"])) if len(t) else []
     cols = 2 if len(workloads) > 1 else 1
@@ -159,11 +160,14 @@ def scaling(t: pd.DataFrame, *, cores: int | None, interval: str = "95% interval
                 marker="o",
                 markersize=3,
                 capsize=2,
-                label=f"{st}, {f}",
+                label=f"{st}, {f}",  # names the curve for whoever reads the figure back; the legend is drawn below
             )
-        ax.plot(ns, ns, color="#bbb", lw=1, label="every task at once (speed-up = n)")
+            few = line[line["trials"] < stats.MIN_TRIALS] if "trials" in line else line.iloc[:0]
+            color = palette.STRATEGY_COLORS.get(str(st), "#999")
+            ax.plot(few["n"], few["speedup"], "o", mfc="white", color=color, markersize=4, linestyle="none")
+        ax.plot(ns, ns, color="#bbb", lw=1)
         if cores:
-            ax.axvline(cores, color="#d62728", lw=0.8, ls="--", label=f"{cores} cores")
+            ax.axvline(cores, color="#d62728", lw=0.8, ls="--")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log", base=2)
         ax.set_xticks(ns, [str(k) for k in ns])
@@ -174,7 +178,23 @@ def scaling(t: pd.DataFrame, *, cores: int | None, interval: str = "95% interval
         ax.grid(alpha=0.3)
     for ax in axes[len(workloads) :]:
         ax.axis("off")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize=7)
-    fig.suptitle("Speed-up against n, process mode and in-process (dotted: the in-process ideal)", fontsize=9)
+    strategies = list(dict.fromkeys(str(v) for v in t["strategy"]))
+    frameworks = list(dict.fromkeys(str(v) for v in t["framework"]))
+    handles = [
+        *(Line2D([], [], color=palette.STRATEGY_COLORS.get(st, "#999"), label=st) for st in strategies),
+        *(
+            Line2D([], [], color="#444", linestyle=palette.FRAMEWORK_STYLES.get(f, "-"), label=_framework_name(f))
+            for f in frameworks
+        ),
+        Line2D([], [], color="#bbb", label="every task at once"),
+        *([Line2D([], [], color="#d62728", ls="--", label=f"{cores} cores")] if cores else []),
+    ]
+    fig.legend(handles=handles, loc="outside right upper", fontsize=7, title="colour: strategy\nline: framework")
+    if "trials" in t and bool((t["trials"] < stats.MIN_TRIALS).any()):
+        fig.text(0.99, 0.01, f"open points: {stats.TOO_FEW}", ha="right", va="bottom", fontsize=8)
+    fig.suptitle("Speed-up against n: behind each framework in process mode, and the in-process ideal", fontsize=9)
     return fig
+
+
+def _framework_name(framework: str) -> str:
+    return "in-process ideal" if framework == IDEAL else harness.framework(framework).label

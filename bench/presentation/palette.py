@@ -20,7 +20,7 @@ COLORS = {"flask": "#1f77b4", "fastapi": "#2ca02c", "quart": "#9467bd", "litesta
 #: One colour per strategy in the scaling figure.
 STRATEGY_COLORS = {"gather": "#1f77b4", "sequential": "#7f7f7f", "threads": "#ff7f0e", "processes": "#2ca02c"}
 #: One line style per framework in the scaling figure (the ideal dotted).
-FRAMEWORK_STYLES = {"flask": "--", "fastapi": "-", "quart": "-.", "litestar": (0, (5, 1)), IDEAL: ":"}
+FRAMEWORK_STYLES: dict[str, Any] = {"flask": "--", "fastapi": "-", "quart": "-.", "litestar": (0, (5, 1)), IDEAL: ":"}
 #: Each interpreter's colour in the figure without the GIL: with the GIL grey-blue, without orange.
 GIL_COLORS = {"": "#4c72b0", FREE_THREADED: "#dd8452"}
 #: Each side's line style there: Flask solid, the in-process ideal dotted.

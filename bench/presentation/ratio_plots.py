@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from bench.analysis import figure
-from bench.analysis.families.size import ARTICLE_RATIO, ARTICLE_SIZE, extrapolation
+from bench.analysis.families.size import ARTICLE_RATIO
 from bench.presentation import palette
 
 
@@ -75,9 +75,8 @@ def decomposition(panels: list[tuple[str, list[figure.Figure]]]) -> Figure:
 
 def sizes(lines: dict[str, list[figure.Figure]]) -> Figure:
     """The headline ratios against the article task's size (:func:`bench.analysis.families.size.lines`), with
-    95% intervals; the article's 2.2 at size 10000, and where no size that large was
-    measured, the line through the isolated ratios carried on to it with its 95% interval,
-    dashed and labelled as the extrapolation it is."""
+    95% intervals where a point has the trials for one (open points: too few); the measured
+    sizes only, nothing carried beyond them."""
     fig = Figure(figsize=(9, 4.2), layout="constrained")
     ax = fig.add_subplot()
     for k, m in enumerate(figure.TIMED):
@@ -91,35 +90,12 @@ def sizes(lines: dict[str, list[figure.Figure]]) -> Figure:
         few = np.array([not np.isfinite(f.low) for f in shown])
         if few.any():  # open points: too few trials for an interval
             ax.plot(x[few], y[few], "o", mfc="white", color=bars.lines[0].get_color())
-        if m == "isolated":
-            line = extrapolation(shown)
-            if line is not None:
-                xs = np.geomspace(max(f.size for f in shown), ARTICLE_SIZE, 20)
-                carried = [line.at(x) for x in xs]
-                ax.plot(
-                    xs, [e.value for e in carried], "--", color="#888", label="after idle, extrapolated (not measured)"
-                )
-                ax.fill_between(
-                    xs,
-                    [e.low for e in carried],
-                    [e.high for e in carried],
-                    color="#888",
-                    alpha=0.15,
-                    lw=0,
-                    label="its 95% interval",
-                )
-    ax.plot(
-        [ARTICLE_SIZE],
-        [ARTICLE_RATIO],
-        "*",
-        color="#d62728",
-        markersize=12,
-        label="the article: 2.2x, one trial",
-    )
+    if any(not np.isfinite(f.low) for shown in lines.values() for f in shown):
+        ax.plot([], [], "o", mfc="white", color="#444", label="open: too few trials for an interval")
     ax.axhline(1.0, color="#444", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("the article task's size (array side), log scale")
-    ax.set_ylabel("Flask / FastAPI (95% interval)")
+    ax.set_ylabel("Flask / FastAPI")
     ax.grid(alpha=0.3)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     drawn = [f for shown in lines.values() for f in shown]

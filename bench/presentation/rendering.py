@@ -116,8 +116,8 @@ def _spread(found: Sequence[dict[str, Any] | None]) -> str:
     if not values:
         return "not measured"
     runs = "1 run" if len(values) == 1 else f"{len(values)} runs"
-    if len(values) == 1:
-        return f"{ratio(values[0])} ({runs})"
+    if ratio(min(values)) == ratio(max(values)):
+        return f"{ratio(values[0])} ({runs})" if len(values) == 1 else f"{ratio(values[0])} in each of {runs}"
     return f"{ratio(min(values))} to {ratio(max(values))} ({runs})"
 
 

@@ -191,24 +191,6 @@ def half_width(e: Estimate) -> float:
     return float((e.high - e.low) / 2 / abs(e.value))
 
 
-@dataclass(frozen=True)
-class LogLine:
-    """A straight line through ratios against sizes on log-log axes, log(ratio) = intercept +
-    slope * log(size), weighted by each ratio's interval; :meth:`at` carries it to any size
-    with the 95% interval its coefficients allow."""
-
-    intercept: float
-    slope: float
-    #: Covariance of (intercept, slope).
-    cov: tuple[tuple[float, float], tuple[float, float]]
-
-    def at(self, size: float) -> Estimate:
-        x = np.array([1.0, np.log(size)])
-        y = float(x @ np.array([self.intercept, self.slope]))
-        se = float(np.sqrt(x @ np.array(self.cov) @ x))
-        return Estimate(float(np.exp(y)), float(np.exp(y - Z95 * se)), float(np.exp(y + Z95 * se)))
-
-
 #: The normal quantile of a two-sided 95% interval: the standard normal's 97.5th percentile
 #: (``scipy.stats.norm.ppf(0.975)``, to the last bit; a test checks it).
 Z95 = 1.959963984540054
@@ -318,31 +300,6 @@ def chi2_quantile(p: float, df: float) -> float:
     if not 0 < p < 1 or df <= 0:
         raise ValueError(f"chi2_quantile needs 0 < p < 1 and df > 0, got p={p}, df={df}")
     return _quantile(lambda x: _regularized_gamma(df / 2, x / 2), p, 0.0, max(10.0, 4 * df))
-
-
-def log_line(sizes: Sequence[float], ratios: Sequence[Estimate]) -> LogLine | None:
-    """Weighted least squares of log(ratio) on log(size), each ratio weighted by its interval
-    (read as +-1.96 standard errors on the log scale); with three points or more, the
-    coefficients' covariance is widened by the scatter about the line when it exceeds what
-    the intervals allow. None with fewer than two ratios that have an interval."""
-    points = [
-        (s, r) for s, r in zip(sizes, ratios, strict=True) if r.low > 0 and np.isfinite(r.high) and r.high > r.low
-    ]
-    if len({s for s, _ in points}) < 2:
-        return None
-    x = np.log([s for s, _ in points])
-    y = np.log([r.value for _, r in points])
-    se = np.array([(np.log(r.high) - np.log(r.low)) / (2 * Z95) for _, r in points])
-    design = np.column_stack([np.ones_like(x), x])
-    w = 1 / se**2
-    cov = np.linalg.inv(design.T @ (design * w[:, None]))
-    beta = cov @ design.T @ (w * y)
-    if len(points) > 2:
-        chi2 = float(np.sum(w * (y - design @ beta) ** 2))
-        cov = cov * max(1.0, chi2 / (len(points) - 2))
-    return LogLine(
-        float(beta[0]), float(beta[1]), ((float(cov[0, 0]), float(cov[0, 1])), (float(cov[1, 0]), float(cov[1, 1])))
-    )
 
 
 def verdict(

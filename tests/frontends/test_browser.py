@@ -139,9 +139,11 @@ def test_the_explorer_runs_in_jupyterlab_and_draws_what_its_run_button_asks(lab,
             browser.close()
     rows = one_by_one["rows"]
     assert len(rows) == len(overlapping["rows"]) + 1  # type: ignore[arg-type]
-    column = COLUMNS.index("parallelism")
+    column, cpu = COLUMNS.index("overlap"), COLUMNS.index("parallelism")
     gathered, one_after_another = rows[-2], rows[-1]  # type: ignore[index]
+    # gathered waits are in progress at once (overlap) without running at once (a wait uses no CPU)
     assert gathered[COLUMNS.index("strategy")] == "gather" and float(gathered[column]) > 2.5, gathered
+    assert float(gathered[cpu]) < 1.0, gathered
     assert one_after_another[COLUMNS.index("strategy")] == "sequential" and float(one_after_another[column]) < 1.2, (
         one_after_another
     )

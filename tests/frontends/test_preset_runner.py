@@ -41,7 +41,9 @@ def test_smoke_run_records_every_trial_and_its_environment(smoke_run):
 def test_smoke_run_timelines_show_the_article_gather_one_at_a_time(smoke_run):
     df = smoke_run.trials()
     gather = df[(df["strategy"] == "gather") & (df["workload"] == "article")]
-    assert not gather.empty and (gather["parallelism"] <= 1.0 + 1e-6).all()
+    # one core's worth at most: a task's CPU clock and its wall clock are read one after the other,
+    # which on the smoke preset's millisecond tasks puts the ratio up to some 0.2% above 1
+    assert not gather.empty and (gather["parallelism"] <= 1.01).all()
     for tasks in gather["tasks"]:
         spans = json.loads(tasks)
         assert len(spans) == SMOKE.n

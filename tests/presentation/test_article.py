@@ -89,15 +89,19 @@ def test_a_caption_states_the_scope_it_cites():
 
 
 @pytest.mark.slow
-def test_the_conclusion_and_the_summary_cover_every_section_and_link_to_it(smoke_run):
-    shown = article.sections(smoke_run, None, n=SMOKE.n, size=SIZE, cores=2)
-    text, said = article.conclusion(shown)
+def test_the_conclusion_and_the_answer_cover_every_section_and_link_to_it(smoke_run):
+    shown = article.sections(smoke_run, None, None, n=SMOKE.n, size=SIZE, cores=2)
+    found = report.cited(smoke_run)
+    text, said = article.conclusion(found, shown)
     for key in shown.keys() & article.SECTIONS.keys():
         if shown[key].claims:
             assert f"(#{key})" in text, key
-    summary, cited = article.summary_of(shown)
-    assert article.words(summary) <= article.SUMMARY_WORDS and "(#parallel)" in summary and "(#faster)" in summary
+    answer, cited = article.summary_of(found, shown)
+    assert article.words(answer) <= article.SUMMARY_WORDS and "(#faster)" in answer and "(#gap)" in answer
+    assert answer.count(". ") <= 3, "at most three sentences"
+    assert {c.id for c in cited} >= {"answer.faster", "answer.why"}
     assert all(c.holds for c in [*said, *cited])
+    assert "What to do" in shown["do"].caption and str(shown["do"].shows).count("\n|") == 7  # header rule, 6 rows
 
 
 @pytest.mark.slow
@@ -166,5 +170,5 @@ def test_a_figure_draws_an_interval_only_from_eight_trials_or_more():
     assert "95% CI" not in shown.caption and "faster" not in shown.caption.split("above 1")[1].split(".", 1)[1]
     enough = made((8, 8))
     shown = faster.faster(enough, 2)
-    assert stats.TOO_FEW not in drawn_texts(shown.shows) and "95% CI 1.10 to 1.50" in shown.caption
+    assert stats.TOO_FEW not in drawn_texts(shown.shows) and "95% CI 1.10-1.50" in shown.caption
     assert all(c.holds for c in shown.claims) and len(shown.claims) >= 3

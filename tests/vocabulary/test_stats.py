@@ -132,21 +132,3 @@ def test_verdicts(a, b, words):
 
 def test_verdict_without_data():
     assert "no successful trials" in stats.verdict(stats.ratio_ci([], [1.0]))
-
-
-def test_a_line_through_ratios_carries_them_on_with_an_interval_that_widens_with_their_own():
-    sizes = [500, 750, 1000, 1250]
-    exact = [stats.Estimate(1.2 * (s / 500) ** 0.3, 0, 0) for s in sizes]
-    tight = [stats.Estimate(e.value, e.value / 1.02, e.value * 1.02) for e in exact]
-    loose = [stats.Estimate(e.value, e.value / 1.4, e.value * 1.4) for e in exact]
-    line, wide = stats.log_line(sizes, tight), stats.log_line(sizes, loose)
-    assert line is not None and wide is not None
-    assert line.slope == pytest.approx(0.3) and line.at(10_000).value == pytest.approx(1.2 * 20**0.3)
-    far, farther = line.at(10_000), wide.at(10_000)
-    assert far.low < far.value < far.high and farther.high / farther.low > 5 * far.high / far.low
-    # Points scattered about the line more than their intervals allow widen it too.
-    zigzag = [stats.Estimate(e.value * (1.3 if i % 2 else 1 / 1.3), 0, 0) for i, e in enumerate(exact)]
-    scattered = stats.log_line(sizes, [stats.Estimate(z.value, z.value / 1.02, z.value * 1.02) for z in zigzag])
-    assert scattered is not None and scattered.at(10_000).high / scattered.at(10_000).low > far.high / far.low
-    assert stats.log_line([500], tight[:1]) is None
-    assert stats.log_line(sizes[:2], [stats.Estimate(1.0, float("nan"), float("nan"))] * 2) is None

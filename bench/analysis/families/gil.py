@@ -118,8 +118,8 @@ def _speedups(ok: pd.DataFrame, *, targets: Any = (), resamples: int = stats.RES
         e = stats.ratio_ci(b, times, resamples=resamples)
         what = f"speed-up of {f} {st} at n={n} under the {LABEL[p]} interpreter: its own one after another / its time"
         out.append(_figure(_figure_id(p, f, w, st, n), what, e, n=n, size=size, sides=sides, targets=targets))
-        if w == "article" and st == "gather":
-            par = g["parallelism"].dropna()
+        par = g["parallelism"].dropna()  # none in runs older than the CPU reading
+        if w == "article" and st == "gather" and len(par):
             what = f"parallelism of {f}'s gather of the article's task at n={n}, {LABEL[p]} interpreter"
             out.append(
                 _figure(

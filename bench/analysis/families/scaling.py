@@ -272,7 +272,7 @@ def resources(t: pd.DataFrame) -> str:
 
     return (
         f"process pools of {values('pool_workers')} workers (the app's; the measuring process's own for the "
-        f"ideal), one thread per task for threads, {values('blas_threads')} BLAS thread(s) per task"
+        f"ideal), one thread per task for threads, and BLAS on {values('blas_threads')} of its threads per task"
     )
 
 

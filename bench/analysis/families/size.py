@@ -1,6 +1,5 @@
 """Does the gap depend on the size of the task? The headline's ratio at each size the run
-measured (``size.<measure>.<size>``), and the straight line through them carried on to the
-article's size (an extrapolation, said to be one).
+measured (``size.<measure>.<size>``): measured sizes only, never a line carried beyond them.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from collections.abc import Sequence
 
 from bench.analysis.families.headline import HEADLINE
 from bench.analysis.figure import TIMED, Figure, Spec
-from bench.vocabulary import stats
 
 #: The article's claim: Flask took 2.2 times FastAPI's time (71 s against 31.9 s, one trial each).
 ARTICLE_RATIO = 2.2
@@ -34,12 +32,3 @@ def lines(found: Sequence[Figure]) -> dict[str, list[Figure]]:
         for m in TIMED
     }
     return {m: shown for m, shown in out.items() if shown}
-
-
-def extrapolation(shown: Sequence[Figure]) -> stats.LogLine | None:
-    """The straight line through the measured ratios against size on log-log axes
-    (:func:`bench.vocabulary.stats.log_line`), to carry them on to sizes not measured; None with fewer
-    than two sizes, or when the article's size itself was measured."""
-    if max((f.size for f in shown), default=ARTICLE_SIZE) >= ARTICLE_SIZE:
-        return None
-    return stats.log_line([f.size for f in shown], [stats.Estimate(f.value, f.low, f.high) for f in shown])

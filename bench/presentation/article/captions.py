@@ -18,7 +18,6 @@ from bench.analysis.claims import (
 )
 from bench.analysis.families import gap
 from bench.analysis.figure import Figure
-from bench.vocabulary import stats
 from bench.vocabulary.config import IDEAL, NO_ENDPOINT
 from servers import harness
 
@@ -95,15 +94,21 @@ NOTHING = Says((), (), (), ())
 class Shown:
     """One figure or table of the article: what the reader sees (``shows``: a drawing, or a
     table as Markdown), its caption (Markdown), the scope of what the caption cites (which is
-    what the figure draws: both are made from one selection), the claims its caption states
-    and the figure's alternative text, from its own data."""
+    what the figure draws: both are made from one selection), the claims its caption and its
+    text state, the figure's alternative text, from its own data, and the text below the
+    caption (at most :data:`CAPTION_WORDS` words in the caption; the rest is text)."""
 
     shows: mpl.Figure | str
     caption: str
     says: Says
     claims: tuple[Claim, ...] = ()
     alt: str = ""
+    #: What the figure shows, said further below the caption (its other claims, in prose).
+    text: str = ""
 
+
+#: Most words a caption may take.
+CAPTION_WORDS = 80
 
 #: Where each section of the article starts (the anchors its links point to), and its title.
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -117,6 +122,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "scaling": ("8", "How far does the speed-up grow with n?"),
     # The appendix's first part: it reads another run (of the gil preset), when it is given one.
     "nogil": ("A", "Without the GIL"),
+    "experiment": ("D", "The article's experiment, as it ran it"),
 }
 
 
@@ -159,14 +165,6 @@ def server_name(framework: str, endpoint: str, variant: str = "") -> str:
     return NAMES.get(
         (framework, endpoint, variant), f"{framework} ({endpoint} endpoint{', ' + variant if variant else ''})"
     )
-
-
-def trusted_rows(t: pd.DataFrame) -> pd.DataFrame:
-    """Rows with ``low``/``high`` and ``trials``: the interval dropped where too few trials."""
-    if t.empty:
-        return t
-    few = t["trials"] < stats.MIN_TRIALS
-    return t.assign(low=t["low"].where(~few), high=t["high"].where(~few))
 
 
 #: Below this median parallelism, tasks ran one after another (1.0 exactly: no overlap at all).

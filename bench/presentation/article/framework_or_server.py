@@ -31,7 +31,7 @@ from bench.presentation.article.captions import (
     said,
     says_of,
 )
-from bench.presentation.article.many_clients import stall_fact, stalled
+from bench.presentation.article.many_clients import heavy_words, stall_fact, stalled
 from bench.vocabulary import stats
 from bench.vocabulary.sides import FAMILIES, server_of
 from servers import harness
@@ -48,8 +48,7 @@ def framework_or_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | N
         requests_ = requests_of(load, "probe")
         if not requests_.empty:
             probe = framework_server.probe_table(blocking.summarize(requests_))
-            query = dict(load.meta().get("load_preset", {}).get("heavy", ()))
-            heavy = " (heavy: " + ", ".join(f"{k}={v}" for k, v in query.items()) + ")"
+            heavy = f" (heavy: {heavy_words(load)})"
     # The /ping panel compares every framework behind every server, or none: a few cells of it
     # would read as the whole (make article's own load run probes the article's cases only).
     if len(probe) < len(harness.FRAMEWORKS) * len(FAMILIES):
@@ -58,11 +57,6 @@ def framework_or_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | N
         drawing = grid_plots.framework_server(pd.DataFrame(), probe, n=n, size=0)
         return Shown(drawing, nothing("Figure", number, "frameworks behind the same servers"), NOTHING)
     times = framework_server.times(ok, n=n, size=size)
-    for m in framework_server.MEASURES:
-        few = times["trials"] < stats.MIN_TRIALS
-        times = times.assign(
-            **{f"{m}_low_s": times[f"{m}_low_s"].where(~few), f"{m}_high_s": times[f"{m}_high_s"].where(~few)}
-        )
     drawing = grid_plots.framework_server(times, probe, n=n, size=size, heavy=heavy)
     by = by_id(found)
     says = says_of([f for f in found if f.id.startswith("fxs.")])
@@ -132,7 +126,7 @@ def framework_or_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | N
                 stalled,
                 cites=cites,
                 scope=Scope(modes=("process",)),
-                said="a light request waited for the heavy work (right panel, by Figure 6's rule)",
+                said="a light request waited for the heavy work (the right panel, by Figure 6's rule)",
                 every="whatever the framework and server",
                 over="framework and server",
             )
@@ -142,24 +136,19 @@ def framework_or_server(df: pd.DataFrame, found: Sequence[Figure], load: Run | N
         number,
         "Framework or server?",
         says,
-        "One worker each. Left and middle: each framework's median time for the article's gather behind its own "
-        "server, gunicorn and Granian; right: "
-        + (
-            f"/ping p99 while heavy requests run{heavy}. "
-            if len(probe)
-            else "/ping under load, which this build's load run did not measure behind every server (`make load` "
-            "does; `make article LOAD_RUN=` builds from it). "
-        )
-        + "The ratios are of one request after idle. "
-        + said(claims),
+        "One worker each: each framework's median time for the article's gather behind its own server, gunicorn "
+        "and Granian, one request after idle and back to back"
+        + (f"; right, the slowest pings while heavy requests run{heavy}" if len(probe) else "")
+        + ".",
     )
     alt = (
         f"Median time per framework behind each server family, n={n}, size {size}"
-        + (", and /ping p99 under load; " if len(probe) else "; ")
+        + (", and the slowest /ping under load; " if len(probe) else "; ")
         + "; ".join(f"{f.label} {f.words()} FastAPI's time" for f in held_server[:3])
         + "."
     )
-    return Shown(drawing, caption, says, tuple(claims), alt)
+    text = "The ratios are of one request after idle. " + said(claims)
+    return Shown(drawing, caption, says, tuple(claims), alt, text=text)
 
 
 def _cell_name(framework: str, family: str) -> str:

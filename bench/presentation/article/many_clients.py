@@ -29,13 +29,27 @@ from bench.presentation.article.captions import (
 )
 
 STALL_RULE = (
-    f"a case *stalls* when the lower end of the 95% interval of the pings' p99 under load reaches "
+    f"a case *stalls* when the lower end of the 95% interval of its slowest pings under load reaches "
     f"{blocking.STALL_SHARE:.0%} of the heavy requests' median time (and at least {blocking.STALL_MIN_MS:.0f} ms): "
     "the pings waited for the heavy work"
 )
 
 
-def _case_name(label: str) -> str:
+def heavy_words(load: Run) -> str:
+    """The load run's heavy request in words: ``the article's gather of 4 tasks, size 1000``."""
+    query = dict(load.meta().get("load_preset", {}).get("heavy", ()))
+    workload, strategy = query.get("workload", "article"), query.get("strategy", "gather")
+    what = "the article's" if workload == "article" else f"the {workload}"
+    return f"{what} {strategy} of {query.get('n', '?')} tasks, size {query.get('size', '?')}"
+
+
+def _slowest(pings: int) -> str:
+    """The 99th percentile of ``pings`` named as what it is: with fewer than a hundred, next
+    to their slowest."""
+    return "their 99th percentile" if pings >= 100 else f"the 99th percentile of {pings} or more: about the slowest"
+
+
+def case_name(label: str) -> str:
     """A load case's label in the article's words: a server variant of :data:`NAMES` by its one
     name (``fastapi async endpoint, gather`` is "FastAPI as the article ran it"), another as
     ``flask [granian] sync endpoint, gather`` is ``flask's sync endpoint on granian``; a
@@ -67,7 +81,7 @@ def clients(load: Run, number: int) -> Shown:
     if probe.empty:
         return Shown(mpl.Figure(), nothing("Figure", number, "blocking probe"), NOTHING)
     s = blocking.summarize(probe)
-    drawing = load_plots.probe(s.assign(config=s["config"].map(_case_name)))
+    drawing = load_plots.probe(s.assign(config=s["config"].map(case_name)))
     facts = []
     for config, g in s.groupby("config", sort=False):
         ping = g[g["phase"] == "ping"]
@@ -76,7 +90,7 @@ def clients(load: Run, number: int) -> Shown:
         p = ping.iloc[0]
         facts.append(
             stall_fact(
-                _case_name(str(config)),
+                case_name(str(config)),
                 p["p99_ms"],
                 p["p99_low_ms"],
                 p["p99_high_ms"],
@@ -84,8 +98,7 @@ def clients(load: Run, number: int) -> Shown:
                 int(p["requests"]),
             )
         )
-    query = dict(load.meta().get("load_preset", {}).get("heavy", ()))
-    heavy = ", ".join(f"{k}={v}" for k, v in query.items())
+    heavy = heavy_words(load)
     scope = Scope(modes=("process",))
     claim = general(
         "clients.stall",
@@ -97,15 +110,19 @@ def clients(load: Run, number: int) -> Shown:
         every="whatever the server",
         over="case",
     )
+    least = min((f.trials for f in facts), default=0)
     caption = (
-        f"**Figure {number}. A light request while heavy ones run** (process mode; heavy: the article's gather, "
-        f"{heavy}). /ping p99 alone (grey) and during heavy requests (red), 95% intervals; {STALL_RULE}. "
-        f"{sentence(claim.text)}"
+        f"**Figure {number}. A light request while heavy ones run** (process mode; heavy: {heavy}). The slowest "
+        "pings of each case alone (grey) and during heavy requests (red), with 95% intervals where they rest on "
+        "eight pings or more."
     )
     alt = (
-        "/ping p99 latency per server alone and under heavy load, log scale: " + "; ".join(f.label for f in facts) + "."
+        "The slowest /ping latency per server alone and under heavy load, log scale: "
+        + "; ".join(f.label for f in facts)
+        + "."
     )
-    return Shown(drawing, caption, Says((), (), ("process",), ()), (claim,), alt)
+    text = f"Each case's slowest pings are {_slowest(least)}; {STALL_RULE}. {sentence(claim.text)}"
+    return Shown(drawing, caption, Says((), (), ("process",), ()), (claim,), alt, text=text)
 
 
 def _count(k: int, noun: str) -> str:
@@ -116,13 +133,8 @@ def throughput(load: Run, number: int) -> Shown:
     """The concurrency sweep: throughput and p99 against clients per configuration, and
     whether worker processes raised each framework's ceiling."""
     swept = requests_of(load, "sweep")
-    if swept.empty:
-        return Shown(
-            mpl.Figure(),
-            nothing("Figure", number, "concurrency sweep")
-            + " The quick load preset has one (`make load`; `make article LOAD_RUN=` builds from it).",
-            NOTHING,
-        )
+    if swept.empty:  # nothing to show: the article leaves the figure out, caption and all
+        return Shown("", "", NOTHING)
     s = sweep.summarize(swept)
     drawing = load_plots.sweep(s)
     top = s.loc[s.groupby(["framework", "server", "workers", "threads"], sort=False)["throughput_rps"].idxmax()]
@@ -154,8 +166,9 @@ def throughput(load: Run, number: int) -> Shown:
             )
         )
     caption = (
-        f"**Figure {number}. Throughput against concurrent clients** (process mode). Best point of each "
-        f"configuration: {'; '.join(parts)}. {said(claims)}"
+        f"**Figure {number}. Throughput against concurrent clients** (process mode): each configuration's requests "
+        "per second and its slowest requests as more clients send at once."
     )
     alt = "Throughput and p99 latency against concurrent clients per server configuration: " + "; ".join(parts) + "."
-    return Shown(drawing, caption, Says((), (), ("process",), ()), tuple(claims), alt)
+    text = f"The best point of each configuration: {'; '.join(parts)}. {said(claims)}"
+    return Shown(drawing, caption, Says((), (), ("process",), ()), tuple(claims), alt, text=text)

@@ -3,28 +3,30 @@ strategy measured at two n or more, against the cores."""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from bench.analysis.claims import (
     Fact,
+    each,
     fastest,
-    general,
     stated,
+    value_range,
 )
 from bench.analysis.families import scaling
 from bench.analysis.tables import measured
 from bench.presentation import grid_plots
 from bench.presentation.article.captions import (
     NOTHING,
-    SERIAL,
     Says,
     Shown,
     captioned,
     framework_label,
     nothing,
     said,
-    trusted_rows,
+    sentence,
 )
 from bench.vocabulary import stats
 from bench.vocabulary.config import IDEAL, IN_PROCESS
@@ -32,9 +34,9 @@ from bench.vocabulary.config import IDEAL, IN_PROCESS
 
 def speedup_against_n(df: pd.DataFrame, number: int, *, cores: int | None) -> Shown:
     """Speed-up against n for every workload and strategy the run measured at two n or more,
-    against the run's cores; each workload's best speed-up at the cores, and the gather that
-    never overlaps."""
-    t = trusted_rows(scaling.curves(scaling.table(measured(df))))
+    against the run's cores; each workload's best speed-up at the cores among the points with
+    an interval, and how many points have too few trials for one."""
+    t = scaling.curves(scaling.table(measured(df)))
     carried = not t.empty and bool((t["trials"] >= stats.MIN_TRIALS).any())
     drawing = grid_plots.scaling(t, cores=cores, interval="95% interval, from 8 trials" if carried else "")
     if t.empty:
@@ -44,45 +46,39 @@ def speedup_against_n(df: pd.DataFrame, number: int, *, cores: int | None) -> Sh
     at = scaling.n_for(t, cores)
     claims = []
     served = t[(t["framework"] != IDEAL) & (t["n"] == at)]
-    for w, g in served.groupby("workload", sort=True):
+    for w, g in served[served["trials"] >= stats.MIN_TRIALS].groupby("workload", sort=True):
         facts = tuple(
-            Fact(
-                f"{r['strategy']} on {framework_label(str(r['framework']))}",
-                r["speedup"],
-                r["low"],
-                r["high"],
-                int(r["trials"]),
-            )
-            for r in g.to_dict("records")
+            _point(r, f"{r['strategy']} on {framework_label(str(r['framework']))}") for r in g.to_dict("records")
         )
         top = max(facts, key=lambda f: f.value)
+        left_out = bool((served[served["workload"] == w]["trials"] < stats.MIN_TRIALS).any())
+        among = f" among the strategies with {stats.MIN_TRIALS} trials or more" if left_out else ""
         claims.append(
             stated(
                 f"scaling.best.{w}",
-                f"{w} at n={at}: fastest {top.label}, {top.words()}",
+                f"{w} at n={at}: fastest{among} {top.label}, {top.words()}",
                 facts,
                 fastest({"": top.label}),
                 cites=cites,
                 scope=Says.of_rows(g.assign(mode="process")).scope(),
             )
         )
-    gather = t[(t["workload"] == "article") & (t["strategy"] == "gather") & (t["framework"] != IDEAL)]
-    if len(gather):
+    few = t[t["trials"] < stats.MIN_TRIALS]
+    if len(few):
+        k = value_range(few["trials"], fmt="d")
         facts = tuple(
-            Fact(f"{r['framework']} at n={r['n']}", r["parallelism"], np.nan, np.nan, int(r["trials"]))
-            for r in gather.to_dict("records")
+            _point(r, f"{r['workload']} {r['strategy']} on {r['framework']} at n={r['n']}")
+            for r in few.to_dict("records")
         )
         claims.append(
-            general(
-                "scaling.gather",
+            stated(
+                "scaling.few",
+                f"{len(few)} of its {len(t)} points rest on {k} trials each: too few for an interval, so they show the "
+                "shape of a curve, not a result",
                 facts,
-                lambda f: f.value < SERIAL,
+                each(stats.TOO_FEW, lambda f: not f.has_interval),
                 cites=cites,
-                scope=Says.of_rows(gather.assign(mode="process")).scope(),
-                said="the article's gather kept its tasks one after another (median parallelism at most "
-                f"{max(f.value for f in facts):.2f})",
-                every="at every n, whatever the framework",
-                over="framework and n",
+                scope=says.scope(),
             )
         )
     caption = captioned(
@@ -90,12 +86,18 @@ def speedup_against_n(df: pd.DataFrame, number: int, *, cores: int | None) -> Sh
         number,
         "Speed-up against n",
         says,
-        f"Dotted: the in-process ideal; grey: every task at once (speed-up = n); red: the {cores} cores; "
-        f"{scaling.resources(t)}. " + said(claims),
+        f"A panel per workload, a colour per strategy; solid lines behind FastAPI, dashed behind Flask, dotted the "
+        f"in-process ideal; grey: every task at once (speed-up = n); red: the {cores} cores.",
     )
     best = served.sort_values("speedup").iloc[-1] if len(served) else t.iloc[0]
     alt = (
         f"Speed-up against n on log scales, a panel per workload; the largest at n={at} is {best['speedup']:.1f}x "
         f"({best['workload']} with {best['strategy']} on {framework_label(str(best['framework']))})."
     )
-    return Shown(drawing, caption, says, tuple(claims), alt)
+    text = f"{sentence(scaling.resources(t))} {said(claims)}"
+    return Shown(drawing, caption, says, tuple(claims), alt, text=text)
+
+
+def _point(r: Mapping[Any, Any], label: str) -> Fact:
+    """A point of a curve (a row of :func:`bench.analysis.families.scaling.curves`) as a fact."""
+    return Fact(label, float(r["speedup"]), float(r["low"]), float(r["high"]), int(r["trials"]))

@@ -1,16 +1,12 @@
 """The article's section "Without the GIL", from a run of the ``gil`` (or ``gil-smoke``) preset.
 
 The article's own run has no free-threaded trials; the section reads another run, named by
-the notebook's ``gil_run`` parameter (:func:`gil_run_of`: by default the newest folder under
-``data/gil-reference/``, or none). With one, :func:`section` shows one figure
-(:func:`bench.presentation.gil_plots.without_gil`): pure-Python threads' speed-up against n, with and without
-the GIL, for the in-process ideal and Flask; the free-threaded build's single-thread cost; the
-article's gather's parallelism under both. Its caption's sentences are claims
-(:mod:`bench.analysis.claims`) computed on that run's gil figures (:mod:`bench.analysis.families.gil`), drawn and cited
-from one selection (:func:`_selected`), each scoped by n, workload, size, interpreter and whether
-its GIL was off as every trial recorded it (``gil_enabled``). Without one, the section says
-what it would show and how to make the data, and claims nothing. :func:`claims_of` gives every
-claim of the section, as :func:`bench.presentation.article.claims_of` does for the article's run.
+the notebook's ``gil_run`` parameter (:func:`gil_run_of`). With one, :func:`section` shows one
+figure (:func:`bench.presentation.gil_plots.without_gil`) whose text's sentences are claims
+(:mod:`bench.analysis.claims`) on that run's gil figures (:mod:`bench.analysis.families.gil`),
+drawn and cited from one selection (:func:`_selected`), each scoped by n, workload, size,
+interpreter and whether its GIL was off as every trial recorded it (``gil_enabled``). Without
+one, the section says how to make the data, and claims nothing.
 """
 
 from __future__ import annotations
@@ -24,16 +20,14 @@ from bench.analysis.claims import Claim, Fact, Rule, Scope, general, ratio, stat
 from bench.analysis.families import gil
 from bench.analysis.figure import Figure
 from bench.analysis.tables import measured
-from bench.instrument.store import Run
+from bench.instrument.store import GIL_REFERENCE, Run
 from bench.presentation import gil_plots
 from bench.presentation.article.captions import SERIAL, Says, Shown, said
 from bench.vocabulary.config import FREE_THREADED, IDEAL, IN_PROCESS
 
-#: Where committed gil runs live; the newest is the article's default ``gil_run``.
-REFERENCE = Path("data") / "gil-reference"
 #: The presets whose runs the section reads.
 PRESETS = ("gil", "gil-smoke")
-#: The ``gil_run`` value that means "the newest folder under :data:`REFERENCE`, if any".
+#: The ``gil_run`` value that means "the newest folder under :data:`~bench.instrument.store.GIL_REFERENCE`, if any".
 AUTO = "auto"
 #: The sides the speed-up panel draws, in its order: Flask first (the article's question).
 SIDES = ("flask", IDEAL)
@@ -44,24 +38,31 @@ WITH_OR_WITHOUT = gil.WITH_OR_WITHOUT
 SIDE_NAMES = {"flask": "Flask (process mode)", IDEAL: "the in-process ideal", "fastapi": "FastAPI (process mode)"}
 
 #: What the section says when the build has no gil run: what it would show, how to make the data.
-WITHOUT_DATA = (
-    "This article was built without a run of the `gil` preset, so this section shows no data: with one, it "
-    "would show pure-Python threads' speed-up with and without the GIL, what the free-threaded build costs a "
-    "single thread, and the article's gather under both. To make the data, run `make freethreaded`, then "
-    "`python -m bench run --preset gil` (about five minutes), and build the article again with `GIL_RUN=` set to "
-    "the run's folder."
+NO_RUN = (
+    "This build read no run under CPython's free-threaded build, so this part shows nothing and claims "
+    "nothing; the project's page on free-threading says how to make one."
+)
+#: What the section says before its figure, when it has one.
+INTRO = (
+    "Every answer above about threads rests on CPython's global interpreter lock (the **GIL**): one thread runs "
+    "Python code at a time, so pure-Python tasks on threads overlap without running at once. CPython's "
+    "free-threaded build (PEP 703) has no GIL. Does a plain thread pool in a plain Flask view then do what the "
+    "article hoped `asyncio.gather` did? This part reads a separate run that measures the same tasks under both "
+    "interpreters, each **speed-up** over the same interpreter's own one-after-another time."
 )
 
 
 def default_run(root: Path) -> Path | None:
-    """The newest run folder (one with trials) under ``root`` / :data:`REFERENCE`, or None."""
-    folder = root / REFERENCE
+    """The newest run folder (one with trials) under ``root`` / :data:`~bench.instrument.store.GIL_REFERENCE`,
+    or None."""
+    folder = root / GIL_REFERENCE
     found = sorted(p for p in folder.iterdir() if (p / "trials.csv").exists()) if folder.is_dir() else []
     return found[-1] if found else None
 
 
 def gil_run_of(value: str, root: Path) -> Run | None:
-    """The run the notebook's ``gil_run`` names: :data:`AUTO` the newest under :data:`REFERENCE`
+    """The run the notebook's ``gil_run`` names: :data:`AUTO` the newest under
+    :data:`~bench.instrument.store.GIL_REFERENCE`
     (None if there is none), ``""`` none, else a folder (relative to ``root`` or absolute)
     holding a run of a preset of :data:`PRESETS`; anything else is refused with a clear error."""
     if value == AUTO:
@@ -215,7 +216,7 @@ def _gil_off(s: Selected, number: int) -> Claim:
     """Whether every free-threaded trial recorded its GIL off (``gil_enabled`` False)."""
     fact = Fact("free-threaded trials whose GIL was on or unknown", float(s.gil_on), np.nan, np.nan, s.free_threaded)
     if s.gil_on == 0:
-        text = f"every one of the {s.free_threaded} free-threaded trials recorded its GIL off (`gil_enabled` False)"
+        text = f"every one of the {s.free_threaded} free-threaded trials recorded its GIL off"
     else:
         text = (
             f"{s.gil_on} of the {s.free_threaded} free-threaded trials recorded the GIL on or did not say: "
@@ -297,30 +298,33 @@ def claims_of(run: Run | None, number: int = 9) -> list[Claim]:
 
 
 def _read_from(run: Run) -> str:
-    """Which run the section reads: its preset and when it started."""
+    """Which run the section reads: when it started, and how long it measured."""
     meta = run.meta()
     started = str(meta.get("started_at", "?"))[:16].replace("T", " ")
-    return f"From a run of the `{meta.get('preset', {}).get('name', '?')}` preset started {started} UTC"
+    return f"From a separate run started {started} UTC"
 
 
 def section(run: Run | None, number: int) -> Shown:
-    """The section's figure and caption from ``run``; without one, :data:`WITHOUT_DATA` and no
-    figure, no claim."""
+    """The section's figure, caption and text from ``run``; without one, no figure and no claim,
+    and a text saying how to make the data (:data:`NO_RUN`)."""
     if run is None:
-        return Shown("", WITHOUT_DATA, Says((), (), (), ()))
+        return Shown("", "", Says((), (), (), ()), text=NO_RUN)
     s = _selected(run)
     drawing = gil_plots.without_gil(s.speedups, s.costs, s.gathers, labels=SIDE_NAMES)
     claims = _section_claims(s, number)
     drawn = [f for shown in s.speedups.values() for f in shown]
-    says = Says.of(c for f in drawn for c in f.configs)
+    says = Says.of(c for f in [*drawn, *s.costs] for c in f.configs)
     caption = (
-        f"**Figure {number}. Without the GIL** ({says.words()}; pure-Python tasks). {_read_from(run)}; with the GIL: "
-        f"{_interpreter(s, '')}; without: {_interpreter(s, FREE_THREADED)}. Left: "
-        "pure-Python threads' speed-up over the same tasks one after another under the same interpreter (grey: "
-        "every task at once); middle: one task alone, its time on the free-threaded build over the project's "
-        "interpreter; right: the article's gather's parallelism under both. " + said(claims)
+        f"**Figure {number}. Without the GIL** ({says.words()}; pure-Python tasks). Left: pure-Python threads' "
+        "speed-up over the same tasks one after another, under each interpreter (grey: every task at once); "
+        "middle: one task alone, its time on the free-threaded build over the project's interpreter"
+        + ("; right: the article's gather's parallelism under both." if s.gathers else ".")
     )
-    return Shown(drawing, caption, says, tuple(claims), _alt(s, claims))
+    text = (
+        f"{_read_from(run)}; with the GIL: {_interpreter(s, '')}; without: {_interpreter(s, FREE_THREADED)}. "
+        + said(claims)
+    )
+    return Shown(drawing, caption, says, tuple(claims), _alt(s, claims), text=text)
 
 
 def _alt(s: Selected, claims: list[Claim]) -> str:

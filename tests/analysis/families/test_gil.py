@@ -16,9 +16,9 @@ from bench.analysis import claims, tables
 from bench.analysis.families import gil
 from bench.frontends import cli as bench_main
 from bench.frontends import preset_runner
-from bench.instrument import gil_presets, lifecycle, presets
+from bench.instrument import gil_presets, lifecycle, presets, store
 from bench.instrument.store import Run
-from bench.presentation import article, report
+from bench.presentation import article, reading, report
 from bench.presentation.article import without_gil
 from bench.vocabulary import config, stats
 from bench.vocabulary.config import FREE_THREADED, IDEAL, Config
@@ -297,10 +297,8 @@ def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_
     assert float(said.group(1)) == pytest.approx(0.25 / 0.15, rel=0.03)  # over the ideal's own one after another
     assert said.group(2) == "faster than one after another" and flask.text.endswith("slower than one after another")
     assert float(said.group(3)) == pytest.approx(0.20 / 0.23, rel=0.03)
-    assert "From a run of the `gil` preset started 2026-12-01 12:00 UTC" in shown.caption
-    assert (
-        "3.11.7, GIL on in every trial" in shown.caption and "free-threading, GIL off in every trial" in shown.caption
-    )
+    assert "From a separate run started 2026-12-01 12:00 UTC" in shown.text
+    assert "3.11.7, GIL on in every trial" in shown.text and "free-threading, GIL off in every trial" in shown.text
     assert "project's interpreter is faster" in by["nogil.cost.python"].text  # 1.25x as long without the GIL
     assert f"n=2: {said.group(1)}x without the GIL" in shown.alt
     # each claim fails on data it does not fit: its first fact on the other side of 1, or another count
@@ -315,7 +313,7 @@ def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_
     assert "open points: " + stats.TOO_FEW not in drawn_texts(shown)
     few = without_gil.section(gil_run(tmp_path, made_up(times, k=3)), 9)
     assert "open points: " + stats.TOO_FEW in drawn_texts(few)
-    assert "95% CI" not in few.caption and stats.TOO_FEW in few.caption and all(c.holds for c in few.claims)
+    assert "95% CI" not in few.text and stats.TOO_FEW in few.text and all(c.holds for c in few.claims)
     # a free-threaded trial whose GIL came back is said, and the words follow the count
     df = made_up(times)
     df.loc[df.index[df["python"] == FT][0], "gil_enabled"] = True
@@ -327,12 +325,12 @@ def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_
 def test_without_a_gil_run_the_section_says_how_to_make_one_and_claims_nothing(tmp_path):
     assert without_gil.gil_run_of("auto", tmp_path) is None and without_gil.gil_run_of("", tmp_path) is None
     shown = without_gil.section(None, 9)
-    assert shown.claims == () and without_gil.claims_of(None) == []
-    assert "make freethreaded" in shown.caption and "python -m bench run --preset gil" in shown.caption
-    assert article.words(shown.caption) < 80
+    assert shown.claims == () and without_gil.claims_of(None) == [] and not shown.caption and not shown.shows
+    assert shown.text == without_gil.NO_RUN and "claims nothing" in shown.text
+    assert not [w for pattern in reading.BUILD_WORDS for w in pattern.findall(shown.text)]  # a reader's words
     # the newest committed gil run is the default; a folder of another preset is refused
-    older = gil_run(tmp_path / without_gil.REFERENCE, made_up(TIMES))
-    newer = gil_run(tmp_path / without_gil.REFERENCE, made_up(TIMES), preset="gil-smoke")
+    older = gil_run(tmp_path / store.GIL_REFERENCE, made_up(TIMES))
+    newer = gil_run(tmp_path / store.GIL_REFERENCE, made_up(TIMES), preset="gil-smoke")
     assert newer.path.name > older.path.name
     found = without_gil.gil_run_of("auto", tmp_path)
     assert found is not None and found.path == newer.path

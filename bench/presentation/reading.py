@@ -1,5 +1,9 @@
 """What a reader of the built article must not meet (:func:`problems`): checked on the reader
-version (no code) that ``make article`` builds."""
+version (no code) that ``make article`` builds, which fails on any (``python -m
+bench.frontends.reading_check``): too many words or figures before the appendix, an image
+without alternative text, an internal id, a path, raw output, a caption of more than
+:data:`CAPTION_WORDS` words, a word of the build (a make target, an environment variable, a
+preset's or a column's name, a file path), or no answer on the first screen."""
 
 from __future__ import annotations
 
@@ -11,6 +15,21 @@ MAX_WORDS = 3000
 MAX_FIGURES = 8
 #: The article's own summary, at most this many words.
 MAX_SUMMARY_WORDS = 150
+#: A caption (a paragraph that starts "Figure N." or "Table N."), at most this many words.
+CAPTION_WORDS = 80
+#: Words of the build, not of the article: make targets, the build's variables, the presets'
+#: names as such, trials.csv's columns, the project's files and folders.
+BUILD_WORDS = (
+    re.compile(r"\bmake (?:article|run|load|lab|test|freethreaded|report)\b"),
+    re.compile(r"\b(?:LOAD_RUN|GIL_RUN|RUN|PRESET|OUT|BUILD|FANOUT_\w+)="),
+    re.compile(
+        r"\b(?:gil_run|load_run|gil_enabled|client_wall_s|b2b_wall_s|server_cpu_to_idle_s|trials\.csv|meta\.json)\b"
+    ),
+    re.compile(r"\b(?:quick|smoke|gil|gil-smoke|variance|scaling|servers) preset\b"),
+    re.compile(r"\bpython -m \w+"),
+    re.compile(r"\bdata/(?:runs|reference|gil-reference)\b"),
+    re.compile(r"\b[\w/]+\.py\b"),
+)
 
 #: A word as a reader counts it: ``1.49x``, ``FastAPI's``, ``§2``, ``in-process``.
 WORD = re.compile(r"[\w§]+(?:[.,'-][\w§]+)*")
@@ -52,6 +71,11 @@ def problems(page: str) -> list[str]:
         f"an absolute path near: {text[max(0, m.start() - 40) : m.end() + 40]!r}" for m in ABSOLUTE_PATH.finditer(text)
     ]
     found += [f"raw output: {m.group(0)}" for pattern in RAW for m in pattern.finditer(text)]
+    found += [f"a word of the build: {m.group(0)!r}" for pattern in BUILD_WORDS for m in pattern.finditer(text)]
+    for caption in re.findall(r"<p>\s*<strong>(?:Figure|Table) \d+\..*?</p>", page, flags=re.S):
+        said = len(WORD.findall(text_of(caption)))
+        if said > CAPTION_WORDS:
+            found.append(f"a caption of {said} words (at most {CAPTION_WORDS}): {text_of(caption)[:60]!r}")
     answer = re.search(r"The answer\.(.*?)</p>", page, flags=re.S)
     if answer is None:
         found.append("no summary ('The answer.') on the first screen")
@@ -61,6 +85,6 @@ def problems(page: str) -> list[str]:
             found.append(f"a summary of {said} words (at most {MAX_SUMMARY_WORDS})")
         if page.index("The answer.") > page.find("<img"):
             found.append("the summary comes after the first figure")
-    if "preset on" not in text_of(page[: page.find("<img")]):
-        found.append("the first screen does not say which preset made it, on which machine")
+    if not re.search(r"Made by a run .* on ", text_of(page[: page.find("<img")])):
+        found.append("the first screen does not say which run made it, on which machine")
     return found
