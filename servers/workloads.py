@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .names import ENV_ARTICLE_SIZE
 
@@ -124,11 +125,22 @@ def without_await(run: Callable[[int], Any]) -> Callable[[int], Awaitable[Any]]:
     return arun
 
 
-def multiply(size: int) -> list[float]:
-    """The article's task, sync form: random arrays, element-wise product, flat list."""
+def _product(size: int) -> npt.NDArray[np.float64]:
+    """The article's ``__multiply__``: two random arrays and their element-wise product. The
+    two arrays are freed when it returns, before the product is flattened, as in the article."""
     a = np.random.rand(size, size)
     b = np.random.rand(size, size)
-    product = np.multiply(a, b)
+    return np.multiply(a, b)
+
+
+def multiply(size: int) -> list[float]:
+    """The article's task, sync form: random arrays, element-wise product, flat list.
+
+    Its memory follows the article's order (:func:`_product`), which is not a detail: with the
+    two arrays kept alive through ``tolist()``, five tasks at size 2000 on a fresh thread (a
+    Werkzeug request's) ran some 10% faster than in the article's order, and "Flask as the
+    article ran it" answered sooner than the article's own code."""
+    product = _product(size)
     return product.flatten().tolist()
 
 

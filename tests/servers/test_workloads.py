@@ -3,6 +3,7 @@ import math
 import os
 import sys
 import threading
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -185,3 +186,18 @@ def test_gather_reraises_a_task_error():
 
 async def _boom(size):
     return 1 / 0
+
+
+def test_article_task_lets_its_two_arrays_go_before_it_flattens_the_product_as_the_article_did():
+    """The article's ``__multiply__`` returns only the product, so its two random arrays are freed
+    before ``flatten().tolist()``; kept alive instead, the task ran some 10% faster on a request's
+    thread at size 2000 than the article's own code. Counted in arrays of size x size float64:
+    the article's order peaks under 7 (product, its flat copy, the list), the other near 9."""
+    size = 300
+    tracemalloc.start()
+    try:
+        workloads.multiply(size)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / (8 * size * size) < 7.5
