@@ -90,11 +90,14 @@ def article_built(s: Scratch, f: Finished) -> None:
     # (the build itself fails if a claim does not hold: claims.check in the notebook).
     assert reader.problems((build / "article-reader.html").read_text()) == []
     assert any("claims.check(" in c.source for c in nb.cells)
-    # The part without the GIL reads the committed gil run if there is one, else says how to make one.
-    page = reader.text_of((build / "article-reader.html").read_text())
+    # The part without the GIL reads the committed gil run if there is one, else says it shows nothing;
+    # a figure from a run other than the article's own says which, in its caption.
+    page = " ".join(reader.text_of((build / "article-reader.html").read_text()).split())
     no_gil_run = without_gil.default_run(s.path) is None
-    assert ("built without a run of the gil preset" in " ".join(page.split())) == no_gil_run
+    assert (without_gil.NO_RUN in page) == no_gil_run
     assert ("Figure 9. Without the GIL" in page) != no_gil_run
+    assert no_gil_run or re.search(r"Figure 9\. Without the GIL.*?From a separate run started \d{4}-\d\d-\d\d", page)
+    assert re.search(r"Figure 6\. A light request.*?From a separate run of many clients started \d{4}-", page)
 
 
 def _prose(nb: nbformat.NotebookNode) -> Iterator[str]:

@@ -18,6 +18,7 @@ from bench.analysis.claims import (
 )
 from bench.analysis.families import gap
 from bench.analysis.figure import Figure
+from bench.instrument.store import Run
 from bench.vocabulary.config import IDEAL, NO_ENDPOINT
 from servers import harness
 
@@ -124,6 +125,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "nogil": ("A", "Without the GIL"),
     "experiment": ("D", "The article's experiment, as it ran it"),
 }
+
+
+def started(run: Run) -> str:
+    """When a run started, as the article says it: ``2026-12-06 01:37 UTC``."""
+    return str(run.meta().get("started_at", "?"))[:16].replace("T", " ") + " UTC"
 
 
 def link(section: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bench.instrument.store import Run
-from bench.presentation.article.captions import link
+from bench.presentation.article.captions import link, started
 from servers import harness
 
 #: The packages the box names, as the reader knows them (meta.json's names).
@@ -19,11 +19,6 @@ PACKAGES = (
     ("uvicorn", "uvicorn"),
     ("NumPy", "numpy"),
 )
-
-
-def _when(run: Run) -> str:
-    """When a run started, as the article says it: ``2026-12-06 01:37 UTC``."""
-    return str(run.meta().get("started_at", "?"))[:16].replace("T", " ") + " UTC"
 
 
 def _minutes(run: Run) -> str:
@@ -42,15 +37,15 @@ def made_by(run: Run, load: Run | None, gil_run: Run | None) -> str:
     gib = memory.get("total_bytes", 0) / 2**30
     said = (
         f"*Made by {_minutes(run)} on {cpu.get('model', 'an unknown CPU')} with {cpu.get('usable_cores', '?')} "
-        f"usable cores and {gib:.0f} GiB of memory, started {_when(run)}: every figure and table of the sections is "
+        f"usable cores and {gib:.0f} GiB of memory, started {started(run)}: every figure and table of the sections is "
         "that run's"
     )
     if load is not None:
-        said += f", but Figure 6 and the many-clients row of What to do, from a load run started {_when(load)}"
+        said += f", but Figure 6 and the many-clients row of What to do, from a load run started {started(load)}"
     if gil_run is not None:
         said += (
             f"; the free-threaded row and {link('nogil')} come from a separate run with and without the GIL, "
-            f"started {_when(gil_run)}"
+            f"started {started(gil_run)}"
         )
     return said + ". The box below says how.*"
 

@@ -26,6 +26,7 @@ from bench.presentation.article.captions import (
     nothing,
     said,
     sentence,
+    started,
 )
 
 STALL_RULE = (
@@ -114,7 +115,7 @@ def clients(load: Run, number: int) -> Shown:
     caption = (
         f"**Figure {number}. A light request while heavy ones run** (process mode; heavy: {heavy}). The slowest "
         "pings of each case alone (grey) and during heavy requests (red), with 95% intervals where they rest on "
-        "eight pings or more."
+        f"eight pings or more. From a separate run of many clients started {started(load)}."
     )
     alt = (
         "The slowest /ping latency per server alone and under heavy load, log scale: "
@@ -167,7 +168,8 @@ def throughput(load: Run, number: int) -> Shown:
         )
     caption = (
         f"**Figure {number}. Throughput against concurrent clients** (process mode): each configuration's requests "
-        "per second and its slowest requests as more clients send at once."
+        f"per second and its slowest requests as more clients send at once. From a separate run of many clients "
+        f"started {started(load)}."
     )
     alt = "Throughput and p99 latency against concurrent clients per server configuration: " + "; ".join(parts) + "."
     text = f"The best point of each configuration: {'; '.join(parts)}. {said(claims)}"

@@ -22,7 +22,7 @@ from bench.analysis.figure import Figure
 from bench.analysis.tables import measured
 from bench.instrument.store import GIL_REFERENCE, Run
 from bench.presentation import gil_plots
-from bench.presentation.article.captions import SERIAL, Says, Shown, said
+from bench.presentation.article.captions import SERIAL, Says, Shown, said, started
 from bench.vocabulary.config import FREE_THREADED, IDEAL, IN_PROCESS
 
 #: The presets whose runs the section reads.
@@ -297,13 +297,6 @@ def claims_of(run: Run | None, number: int = 9) -> list[Claim]:
     return [] if run is None else _section_claims(_selected(run), number)
 
 
-def _read_from(run: Run) -> str:
-    """Which run the section reads: when it started, and how long it measured."""
-    meta = run.meta()
-    started = str(meta.get("started_at", "?"))[:16].replace("T", " ")
-    return f"From a separate run started {started} UTC"
-
-
 def section(run: Run | None, number: int) -> Shown:
     """The section's figure, caption and text from ``run``; without one, no figure and no claim,
     and a text saying how to make the data (:data:`NO_RUN`)."""
@@ -318,12 +311,10 @@ def section(run: Run | None, number: int) -> Shown:
         f"**Figure {number}. Without the GIL** ({says.words()}; pure-Python tasks). Left: pure-Python threads' "
         "speed-up over the same tasks one after another, under each interpreter (grey: every task at once); "
         "middle: one task alone, its time on the free-threaded build over the project's interpreter"
-        + ("; right: the article's gather's parallelism under both." if s.gathers else ".")
+        + ("; right: the article's gather's parallelism under both" if s.gathers else "")
+        + f". From a separate run started {started(run)}."
     )
-    text = (
-        f"{_read_from(run)}; with the GIL: {_interpreter(s, '')}; without: {_interpreter(s, FREE_THREADED)}. "
-        + said(claims)
-    )
+    text = f"With the GIL: {_interpreter(s, '')}; without: {_interpreter(s, FREE_THREADED)}. " + said(claims)
     return Shown(drawing, caption, says, tuple(claims), _alt(s, claims), text=text)
 
 

@@ -297,7 +297,7 @@ def test_the_section_without_the_gil_says_what_its_run_resolved_and_fails_where_
     assert float(said.group(1)) == pytest.approx(0.25 / 0.15, rel=0.03)  # over the ideal's own one after another
     assert said.group(2) == "faster than one after another" and flask.text.endswith("slower than one after another")
     assert float(said.group(3)) == pytest.approx(0.20 / 0.23, rel=0.03)
-    assert "From a separate run started 2026-12-01 12:00 UTC" in shown.text
+    assert "From a separate run started 2026-12-01 12:00 UTC." in shown.caption
     assert "3.11.7, GIL on in every trial" in shown.text and "free-threading, GIL off in every trial" in shown.text
     assert "project's interpreter is faster" in by["nogil.cost.python"].text  # 1.25x as long without the GIL
     assert f"n=2: {said.group(1)}x without the GIL" in shown.alt
