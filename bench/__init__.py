@@ -12,6 +12,8 @@ What notebooks and users call is named here; the rest is the floors' own
   and the committed runs beside it (:func:`committed_beside`);
 - present: :mod:`~bench.presentation.article`, :mod:`~bench.presentation.report`, and the
   claims they check (:mod:`~bench.analysis.claims`); the analysis's :mod:`~bench.analysis.selection`;
+- advise on a function of one's own (:func:`advise`: its traits, each strategy's speed-up
+  predicted then measured, the advice, as a DataFrame and a figure);
 - the workshop's settings (:mod:`~bench.frontends.workshop`), the machine's usable cores
   (:func:`usable_cores`), and ``python -m bench`` (:func:`main`).
 """
@@ -20,6 +22,7 @@ from bench.analysis import cited, claims, committed_beside, selection
 from bench.frontends import (
     Explorer,
     Panel,
+    advise,
     article_runs,
     check,
     free_threaded_here,
@@ -40,6 +43,7 @@ __all__ = [
     "Explorer",
     "Panel",
     "Run",
+    "advise",
     "article",
     "article_runs",
     "check",

@@ -1,4 +1,5 @@
-"""``python -m servers FRAMEWORK``: serve one framework, as the article's two terminals did.
+"""``python -m servers FRAMEWORK``: serve one framework, as the article's two terminals did;
+``python -m servers --app MODULE:ATTRIBUTE``: serve your own WSGI or ASGI app the same way.
 
 python -m servers flask --debug   # as the article ran it: app.run(port=5500, debug=True)
 python -m servers fastapi         # uvicorn, http://127.0.0.1:8000
@@ -9,6 +10,9 @@ python -m servers flask --server granian --workers 2 --threads 4
 python -m servers quart           # uvicorn, http://127.0.0.1:5000
 python -m servers litestar --sync-on-loop
 python -m servers flask --python .venv-ft/bin/python   # free-threaded CPython (make freethreaded)
+python -m servers --app examples.yourapp.flask_app:app   # your own WSGI or ASGI app (here: Werkzeug, port 8000)
+python -m servers --app examples.yourapp.fastapi_app:app --server granian --workers 2
+python -m servers fastapi --workload mine=mytasks:crunch   # /run?workload=mine fans out your function
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import frameworks, hosting, launch, orphans, serving
-from .names import ENV_SERVER_PYTHON
+from . import frameworks, hosting, launch, orphans, own, serving, userapp
+from .names import ENV_SERVER_PYTHON, ENV_WORKLOADS
 from .net import ServerStartError, base_url, bind_socket, exposure_warning
 from .options import ServerOptions, add_arguments, from_namespace
 
@@ -45,9 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         options = from_namespace(args)
-    except ValueError as e:
-        parser().error(str(e))
+    except ValueError as e:  # options refused, an --app that cannot be served: one line, exit 2
+        print(f"python -m servers: error: {e}", file=sys.stderr)
+        return 2
     _start_again_if_needed(options, list(sys.argv[1:] if argv is None else argv))
+    if options.workload:  # registered here (which checks them) and by every process that makes the app
+        os.environ[ENV_WORKLOADS] = own.to_environment(options.own_workloads())
+        try:
+            own.from_environment()
+        except own.SpecError as e:
+            print(f"error: --workload: {e}", file=sys.stderr)
+            return 2
     warning = exposure_warning(options.host)
     if warning:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
@@ -72,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.parent_pid is not None:  # the thread above ends at exec: a process watches instead
             orphans.guard_group(args.parent_pid)
         _become_the_server(options, sock.fileno(), port, args.port_file)
-    app = frameworks.get(options.framework).create_app(options.size, options.pool_workers, **options.app_options())
+    app, release = serving.app_of(options)
     try:
         run = serving.in_process(app, sock, options).run
         _announce(options, port, args.port_file)
@@ -83,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 0
     finally:
-        app.task_pool.shutdown()
+        release()
 
 
 def _start_again_if_needed(options: ServerOptions, argv: list[str]) -> None:
@@ -106,11 +118,13 @@ def _announce(options: ServerOptions, port: int, port_file: Path | None) -> None
         tmp = port_file.with_suffix(".tmp")
         tmp.write_text(str(port))
         tmp.replace(port_file)
-    print(
-        f"{options.framework} on {options.server} serving the article's task (size={options.size}) "
-        f"on {base_url(options.host, port)}",
-        flush=True,
+    served = options.served()
+    what = (
+        f"{served.described} on {options.server}"
+        if isinstance(served, userapp.App)
+        else f"{options.framework} on {options.server} serving the article's task (size={options.size})"
     )
+    print(f"{what} on {base_url(options.host, port)}", flush=True)
 
 
 def _become_the_server(options: ServerOptions, fd: int, port: int, port_file: Path | None) -> None:
@@ -120,8 +134,11 @@ def _become_the_server(options: ServerOptions, fd: int, port: int, port_file: Pa
         value = getattr(options, name)
         if value is not None:
             os.environ[env] = str(int(value) if isinstance(value, bool) else value)
+    served = options.served()
     go = hosting.Launch(
-        options.framework,
+        served.target,
+        served.factory,
+        served.interface,
         fd,
         host=options.host,
         port=port,

@@ -15,13 +15,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import psutil
 
-from . import frameworks, serving
+from . import serving
 from .names import ENV_SERVER_PYTHON
 from .net import ServerStartError, bind_socket
 from .options import ServerOptions
@@ -64,6 +65,7 @@ class ThreadBackend:
         self.root_pid = os.getpid()
         #: The app, while it runs (its ``task_pool`` is the ``processes`` strategy's pool).
         self.app: Any = None
+        self._release: Callable[[], None] = lambda: None
         self._serving: serving.InProcess | None = None
         self._thread: threading.Thread | None = None
 
@@ -72,7 +74,7 @@ class ThreadBackend:
         sock = bind_socket(o.host, o.listen_port)
         port: int = sock.getsockname()[1]
         try:
-            self.app = frameworks.get(o.framework).create_app(o.size, o.pool_workers, **o.app_options())
+            self.app, self._release = serving.app_of(o)
             self._serving = serving.in_process(self.app, sock, o)
         except BaseException:
             sock.close()
@@ -83,23 +85,23 @@ class ThreadBackend:
 
     def died(self) -> str | None:
         if self._thread is not None and not self._thread.is_alive():
-            return f"the {self.options.server} thread of {self.options.framework} ended"
+            return f"the {self.options.server} thread of {self.options.label} ended"
         return None
 
     def stop(self) -> None:
-        """Stop the server thread, then release the app's process pool, even when the thread
-        does not stop in time (which raises RuntimeError afterwards)."""
+        """Stop the server thread, then release the app (our apps' process pool), even when the
+        thread does not stop in time (which raises RuntimeError afterwards)."""
         try:
             if self._serving is not None and self._thread is not None and self._thread.is_alive():
                 self._serving.stop()
             if self._thread is not None:
                 self._thread.join(timeout=self.timeout)
                 if self._thread.is_alive():
-                    raise RuntimeError(f"{self.options.framework} server thread did not stop in {self.timeout:.0f} s")
+                    raise RuntimeError(f"{self.options.label} server thread did not stop in {self.timeout:.0f} s")
         finally:
-            app, self.app, self._serving, self._thread = self.app, None, None, None
-            if app is not None:
-                app.task_pool.shutdown()
+            release, self._release = self._release, lambda: None
+            self.app, self._serving, self._thread = None, None, None
+            release()
 
     def log_tail(self, lines: int = 20) -> str:
         return ""
@@ -152,7 +154,7 @@ class ProcessBackend:
             if text.isdigit():
                 return int(text)
             if time.monotonic() > deadline:
-                raise ServerStartError(f"{self.options.framework} did not report its port in {self.timeout:.0f} s")
+                raise ServerStartError(f"{self.options.label} did not report its port in {self.timeout:.0f} s")
             time.sleep(0.02)
 
     def _python_env(self) -> dict[str, str]:
@@ -162,7 +164,7 @@ class ProcessBackend:
     def died(self) -> str | None:
         if self._proc is None or self._proc.poll() is None:
             return None
-        return f"{self.options.framework} server exited on start with code {self._proc.returncode}:\n{self.log_tail()}"
+        return f"{self.options.label} server exited on start with code {self._proc.returncode}:\n{self.log_tail()}"
 
     def log_tail(self, lines: int = 20) -> str:
         if self._log is None:

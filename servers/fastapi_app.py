@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import frameworks, job, params, workloads
+from . import frameworks, job, own, params, workloads
 from .pool import TaskPool
 
 FRAMEWORK = frameworks.FASTAPI.name
@@ -33,6 +33,7 @@ def create_app(size: int | None = None, workers: int | None = None, settle: bool
     use); the app's lifespan shuts it down, and so may whoever runs the app. ``settle``:
     async endpoints free the gathered results before answering (see :class:`servers.job.Job`).
     """
+    own.from_environment()  # the functions of one's own python -m servers --workload named, if any
     size = workloads.default_article_size(size)
     pool = TaskPool(workers)
 

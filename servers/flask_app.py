@@ -18,7 +18,7 @@ from flask import Flask, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from . import frameworks, job, params, workloads
+from . import frameworks, job, own, params, workloads
 from .pool import TaskPool
 
 FRAMEWORK = frameworks.FLASK.name
@@ -38,6 +38,7 @@ def create_app(size: int | None = None, workers: int | None = None) -> Flask:
     ``app.task_pool`` is the app's process pool (``workers`` processes, started on first
     use); whoever runs the app calls ``app.task_pool.shutdown()`` when done with it.
     """
+    own.from_environment()  # the functions of one's own python -m servers --workload named, if any
     size = workloads.default_article_size(size)
     app = Flask(__name__)
     app.json = _InOrder(app)

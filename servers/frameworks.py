@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .names import Endpoint, Interface
 
@@ -37,6 +37,13 @@ class Framework:
     article_body: Mapping[str, str] | None = None
     #: The :class:`~servers.options.ServerOptions` its ``create_app`` also takes, by name.
     options: tuple[str, ...] = ()
+    #: A server's command line calls :attr:`target` to make the app.
+    factory: ClassVar[bool] = True
+
+    @property
+    def target(self) -> str:
+        """What a server's command line imports: the glue module's ``create_app``."""
+        return f"{self.module}:create_app"
 
     def article(self) -> tuple[str, dict[str, str]]:
         """The article's route and the body it answers; ValueError for a framework the article

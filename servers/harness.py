@@ -11,12 +11,12 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import memory, strategies, workloads
+from . import interpreter, memory, own, strategies, workloads
 from .blas import DEFAULT_THREADS as DEFAULT_BLAS_THREADS
 from .frameworks import ARTICLE_FRAMEWORKS, FRAMEWORKS, NATIVE_ENDPOINT, Framework
 from .frameworks import get as framework
@@ -27,6 +27,7 @@ from .interpreter import report as interpreter_report
 from .launch import Server, interrupt_on, serve, shared
 from .memory import USABLE_SHARE, MemoryRefused
 from .names import ENDPOINTS, ENV_SCENARIO, MODES
+from .net import is_loopback
 from .options import VARIANTS, ServerOptions
 from .pool import TaskPool
 from .workloads import ARTICLE_SIZE, overlap, parallelism
@@ -57,6 +58,7 @@ __all__ = [
     "free_threaded_python",
     "interpreter_report",
     "interrupt_on",
+    "is_loopback",
     "task_threads",
     "largest_article_size",
     "memory_limit_bytes",
@@ -149,12 +151,78 @@ def _code(function: Any) -> str:
 
 def article_code() -> dict[str, str]:
     """What a reader of the article is shown of the code it measures, by name: the article's
-    Flask view and FastAPI endpoint as this project serves them, and the task the job they
-    start gathers five of."""
+    Flask view and FastAPI endpoint as this project serves them, the gather the job they start
+    runs (in a fresh event loop behind Flask's sync view), and the task it gathers five of."""
     return {
         "Flask view": _nested("flask_app", "multiply"),
         "FastAPI endpoint": _nested("fastapi_app", "multiply"),
-        "the task each of the five runs (the coroutine the job gathers calls it, and awaits nothing)": _code(
-            workloads.multiply
+        "the gather both run (Flask's view in a fresh event loop, FastAPI's endpoint on its own)": (
+            _code(strategies.gather) + "\n\n\n" + _code(strategies.run_in_new_loop)
+        ),
+        "the task each of the five coroutines runs, awaiting nothing": "\n\n\n".join(
+            _code(f) for f in (workloads.amultiply, workloads.multiply, workloads.product)
         ),
     }
+
+
+def workload_code(workload: str) -> str:
+    """The source of what one task of ``workload`` runs: a built-in workload's sync form (and
+    its async form where that awaits), or a function of one's own (:mod:`servers.own`)."""
+    w = workloads.get(workload)
+    function = getattr(w, "function", None)
+    if function is not None:
+        return _code(function)
+    parts = [workloads.product, w.run] if w is workloads.ARTICLE else [w.run]
+    if w.yields:
+        parts.append(w.arun)
+    return "\n\n\n".join(_code(p) for p in parts)
+
+
+def strategy_code(strategy: str, endpoint: str) -> str:
+    """The source of how ``strategy`` runs n tasks behind a ``sync`` or ``async`` endpoint: the
+    form that endpoint calls (a sync endpoint runs an async-only strategy in a fresh event loop,
+    an async one runs a sync-only strategy inline, on its loop)."""
+    s = strategies.get(strategy)
+    form = (s.run or s.arun) if endpoint == "sync" else (s.arun or s.run)
+    assert form is not None
+    return _code(form)
+
+
+#: A function of one's own as a workload (:mod:`servers.own`), and what refuses one.
+OwnWorkload = own.OwnWorkload
+SpecError = own.SpecError
+
+
+def register_own(
+    fn: Any, *, name: str, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
+) -> own.OwnWorkload:
+    """Make ``fn`` (called with ``args`` and ``kwargs``) the workload ``name`` in this process,
+    measured once: servers in this process's threads fan it out at ``/run?workload=NAME``, and
+    their process pools receive it by value. Registering a name again replaces it."""
+    return own.register(own.workload_of(fn, name=name, args=args, kwargs=kwargs))
+
+
+def own_from_spec(spec: str, *, args: str = "") -> own.OwnWorkload:
+    """The workload a ``NAME=MODULE:FUNCTION`` spec names, made (measured once) but not registered."""
+    return own.from_spec(spec, args=args)
+
+
+def workload_names() -> tuple[str, ...]:
+    """Every workload a request may name in this process now: the built-in ones, then those of
+    one's own registered so far (:data:`WORKLOADS` holds the built-in ones only)."""
+    return tuple(workloads.WORKLOADS)
+
+
+def unregister_own(name: str) -> None:
+    """Forget the workload of one's own ``name`` in this process."""
+    own.unregister(name)
+
+
+def register_made(w: own.OwnWorkload) -> own.OwnWorkload:
+    """Register ``w``, made by :func:`own_from_spec`, in this process (without calling it again)."""
+    return own.register(w)
+
+
+def check_python(path: str) -> str:
+    """``path`` if it is a Python that can run the servers and the ideal's runner; ValueError saying why not."""
+    return interpreter.check_python(interpreter.resolve(path))

@@ -53,7 +53,10 @@ GRANIAN_KILL_TIMEOUT_S = 5
 class Launch:
     """What one server command line is made of."""
 
-    framework: str
+    #: ``module:attribute`` the server imports: the app, or with ``factory`` what makes it.
+    target: str
+    factory: bool
+    interface: Interface
     #: The listening socket (``fd`` handoff), and the address it is bound to.
     fd: int
     host: str
@@ -61,10 +64,6 @@ class Launch:
     workers: int
     threads: int
     quiet: bool
-
-    @property
-    def factory(self) -> str:
-        return f"{frameworks.get(self.framework).module}:create_app"
 
 
 def uvicorn_worker_class() -> str:
@@ -87,11 +86,11 @@ def _uvicorn(go: Launch) -> list[str]:
         str(go.fd),
         "--workers",
         str(go.workers),
-        "--factory",
-        go.factory,
         "--log-level",
         "warning",
         *quiet,
+        *(["--factory"] if go.factory else []),
+        go.target,
     ]
 
 
@@ -115,21 +114,20 @@ def _gunicorn(worker_class: Callable[[], str]) -> Callable[[Launch], list[str]]:
             "--graceful-timeout",
             "5",
             *log,
-            f"{go.factory}()",
+            go.target + ("()" if go.factory else ""),
         ]
 
     return argv
 
 
 def _granian(go: Launch) -> list[str]:
-    interface = frameworks.get(go.framework).interface
-    threads = ["--blocking-threads", str(go.threads)] if interface == "wsgi" else []
+    threads = ["--blocking-threads", str(go.threads)] if go.interface == "wsgi" else []
     return [
         sys.executable,
         "-m",
         "granian",
         "--interface",
-        interface,
+        go.interface,
         "--host",
         go.host,
         "--port",
@@ -144,8 +142,8 @@ def _granian(go: Launch) -> list[str]:
         "--log-level",
         "warning",
         *([] if go.quiet else ["--access-log"]),
-        "--factory",
-        go.factory,
+        *(["--factory"] if go.factory else []),
+        go.target,
     ]
 
 
@@ -222,11 +220,16 @@ def get(name: str) -> HttpServer:
 
 def hosting(framework: str) -> tuple[str, ...]:
     """The servers that can host ``framework``."""
-    return tuple(s.name for s in SERVERS.values() if framework in s.frameworks)
+    return for_interface(frameworks.get(framework).interface)
+
+
+def for_interface(interface: Interface) -> tuple[str, ...]:
+    """The servers that host apps of ``interface`` (WSGI or ASGI)."""
+    return tuple(s.name for s in SERVERS.values() if interface in s.hosts)
 
 
 def command(server: str, go: Launch) -> list[str]:
-    """The argv that serves ``go.framework`` with ``server`` on the listening socket ``go.fd``."""
+    """The argv that serves ``go.target`` with ``server`` on the listening socket ``go.fd``."""
     row = get(server)
     if row.argv is None:
         raise ValueError(f"{server} runs inside python -m servers; it has no command line of its own")

@@ -5,8 +5,10 @@
 :func:`servers.harness.run_ideal` does (``processes`` on a pool of its own, started on first
 use), and answers one JSON line: the wall and CPU seconds around the tasks (measured inside,
 as the ideal measures them in the measuring process), the tasks' spans, its pool's size, and
-its :func:`servers.interpreter.report` read after the tasks. An empty line, or the end of its
-input, ends it. :class:`IdealRunner` is the measuring side: it starts one, asks, and stops it.
+its :func:`servers.interpreter.report` read after the tasks. A request ``{"register": [SPEC,
+ARGS]}`` registers a function of one's own there first (:func:`servers.own.from_spec`), so
+that later requests may name it. An empty line, or the end of its input, ends it.
+:class:`IdealRunner` is the measuring side: it starts one, asks, and stops it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from . import interpreter, strategies, workloads
+from . import interpreter, own, strategies, workloads
 from .pool import TaskPool
 
 #: Seconds :meth:`IdealRunner.stop` waits for the runner to leave before it kills it.
@@ -25,7 +27,12 @@ STOP_TIMEOUT_S = 10.0
 
 
 def answer(request: dict[str, Any], pool: TaskPool) -> dict[str, Any]:
-    """Run one request's tasks in this process; what :func:`main` prints for it."""
+    """Run one request's tasks in this process (or register a function of one's own); what
+    :func:`main` prints for it."""
+    if "register" in request:
+        spec, args = request["register"]
+        w = own.register(own.from_spec(str(spec), args=str(args)))
+        return {"registered": w.name, "once_s": w.once_s, "peak": w.peak, **interpreter.report()}
     workload, strategy = str(request["workload"]), str(request["strategy"])
     n, size = int(request["n"]), int(request["size"])
     ctx = strategies.Context(pool=pool)
@@ -87,10 +94,17 @@ class IdealRunner:
 
     def run(self, workload: str, strategy: str, *, n: int, size: int) -> dict[str, Any]:
         """One request's answer (see :func:`answer`); RuntimeError if the runner failed it or is gone."""
+        return self._ask({"workload": workload, "strategy": strategy, "n": n, "size": size})
+
+    def register(self, spec: str, *, args: str = "") -> dict[str, Any]:
+        """Register the function of one's own that ``NAME=MODULE:FUNCTION`` names, called with
+        ``args`` (JSON), in the runner; RuntimeError saying why when it cannot be made there."""
+        return self._ask({"register": [spec, args]})
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.stdout is None:
             raise RuntimeError("the ideal runner is not started")
-        request = {"workload": workload, "strategy": strategy, "n": n, "size": size}
         proc.stdin.write(json.dumps(request) + "\n")
         proc.stdin.flush()
         line = proc.stdout.readline()

@@ -48,10 +48,19 @@ class Job:
 
     def __post_init__(self) -> None:
         """Raises a 422 :class:`RequestError` when the request's estimated work is over the
-        limit (see :mod:`servers.worktime`); its memory is checked when it runs."""
+        limit (see :mod:`servers.worktime`), or when it asks the process pool for a function of
+        one's own that cannot be sent there; its memory is checked when it runs."""
         p = self.params
         self.workload = workloads.get(p.workload)
         self.strategy = strategies.get(p.strategy)
+        if self.strategy.out_of_process and self.workload.unsendable:
+            raise RequestError(
+                422,
+                "not_sendable",
+                f"workload {p.workload!r} cannot be sent to the process pool's workers "
+                f"({self.workload.unsendable}); the other strategies run it in this process",
+                "strategy",
+            )
         try:
             self.work_s = worktime.check(self.workload, p.n, p.size)
         except worktime.WorkRefused as e:

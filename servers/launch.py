@@ -66,7 +66,7 @@ class Server:
         return self.backend.root_pid
 
     def start(self) -> Server:
-        """Start and wait until ``/ping`` answers; raise ServerStartError otherwise. Off
+        """Start and wait until it answers (:meth:`answers`); raise ServerStartError otherwise. Off
         loopback, warns first (see :func:`servers.net.exposure_warning`)."""
         if self.url:
             raise RuntimeError("server already started")
@@ -84,13 +84,27 @@ class Server:
         return self
 
     def answers(self, timeout: float = 2.0) -> bool:
-        """Whether the server is started and answers ``GET /ping`` now."""
+        """Whether the server is started and answers ``GET /ping`` now (a user's app: any
+        answer to ``GET /``)."""
         if not self.url:
             return False
         try:
-            return requests.get(self.url + "/ping", timeout=timeout).ok
+            return self._serving_pid(timeout) is not None
         except requests.RequestException:
             return False
+
+    @property
+    def _ready_path(self) -> str:
+        """What is asked to learn that it serves: our ``/ping``; a user's app has its own routes."""
+        return "/" if self.options.app else "/ping"
+
+    def _serving_pid(self, timeout: float) -> int | None:
+        """The pid that serves, if it answers: what ``/ping`` says, or for a user's app (any
+        HTTP answer will do) the process started for it; raises RequestException when nothing answers."""
+        r = requests.get(self.url + self._ready_path, timeout=timeout)
+        if self.options.app:
+            return self.backend.root_pid
+        return int(r.json()["pid"]) if r.ok else None
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines a server process printed ('' in thread mode)."""
@@ -115,7 +129,7 @@ class Server:
         return f"Server({self.options.command()!r}, mode={self.mode!r}, url={self.url!r})"
 
     def _wait_ready(self) -> int:
-        """Poll ``/ping`` until it answers; return the serving pid it reports."""
+        """Poll until it answers (:meth:`_serving_pid`); return the serving pid."""
         deadline = time.monotonic() + self.timeout
         last: Exception | None = None
         while time.monotonic() < deadline:
@@ -123,15 +137,15 @@ class Server:
             if reason:
                 raise ServerStartError(reason)
             try:
-                r = requests.get(self.url + "/ping", timeout=2)
-                if r.ok:
-                    return int(r.json()["pid"])
+                pid = self._serving_pid(timeout=2)
+                if pid is not None:
+                    return pid
             except requests.RequestException as e:
                 last = e
             time.sleep(0.02)
         tail = self.backend.log_tail()
         raise ServerStartError(
-            f"{self.framework} did not answer {self.url}/ping within {self.timeout:.0f} s"
+            f"{self.options.label} did not answer {self.url}{self._ready_path} within {self.timeout:.0f} s"
             + (f" (last error: {last})" if last else "")
             + (f"\n{tail}" if tail else "")
         )
@@ -142,9 +156,10 @@ class Server:
 LAUNCH_DEFAULTS: dict[str, Any] = {"port": 0, "quiet": True}
 
 
-def serve(framework: str, mode: str = "thread", *, timeout: float = 30.0, **options: Any) -> Server:
+def serve(framework: str = "", mode: str = "thread", *, timeout: float = 30.0, **options: Any) -> Server:
     """A :class:`Server` of ``ServerOptions.build(framework, mode, **options)``, on a free port
-    and quiet unless told otherwise; use it as a context manager: ``with serve("flask") as s: ...``."""
+    and quiet unless told otherwise; use it as a context manager: ``with serve("flask") as s: ...``,
+    or for your own app ``with serve(app="mypackage.main:app", mode="process") as s: ...``."""
     return Server(ServerOptions.build(framework, mode, **{**LAUNCH_DEFAULTS, **options}), timeout=timeout)
 
 

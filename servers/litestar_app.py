@@ -21,7 +21,7 @@ from typing import Any
 from litestar import Litestar, Request, Response, get
 from litestar.exceptions import HTTPException
 
-from . import frameworks, job, params, workloads
+from . import frameworks, job, own, params, workloads
 from .names import ENV_SYNC_ON_LOOP
 from .pool import TaskPool
 
@@ -43,6 +43,7 @@ def create_app(size: int | None = None, workers: int | None = None, sync_on_loop
     use); the app shuts it down when it stops, and so may whoever runs the app.
     ``sync_on_loop`` None: the environment's ``FANOUT_SYNC_ON_LOOP`` ("1"), else False.
     """
+    own.from_environment()  # the functions of one's own python -m servers --workload named, if any
     size = workloads.default_article_size(size)
     if sync_on_loop is None:
         sync_on_loop = os.environ.get(ENV_SYNC_ON_LOOP) == "1"

@@ -32,6 +32,9 @@ ENV_SYNC_ON_LOOP = "FANOUT_SYNC_ON_LOOP"
 #: Set by ``python -m servers`` when it starts itself again under its ``python`` option, to that
 #: path: the process that finds it there runs under it already.
 ENV_SERVER_PYTHON = "FANOUT_SERVER_PYTHON"
+#: The functions of one's own ``python -m servers --workload`` registered, for the worker
+#: processes of production servers: a JSON list of ``[spec, args]`` (see :mod:`servers.own`).
+ENV_WORKLOADS = "FANOUT_WORKLOADS"
 #: Longest estimated work of one request, in seconds (see :mod:`servers.worktime`).
 ENV_MAX_WORK_S = "FANOUT_MAX_WORK_S"
 #: The Locust scenario of ``loadtest/locustfile.py``: what its heavy user sends, and how

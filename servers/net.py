@@ -4,6 +4,7 @@ loopback."""
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
 
 from .names import LOOPBACK
@@ -50,9 +51,21 @@ def base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host``: ``localhost``, an address of 127.0.0.0/8,
+    or ``::1`` (in brackets or not). A name is not looked up: any other name is not loopback."""
+    host = host.strip().lower().removeprefix("[").removesuffix("]")
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def exposure_warning(host: str) -> str | None:
     """The warning for a server on ``host`` that other machines may reach; None on loopback."""
-    if host in LOOPBACK:
+    if is_loopback(host):
         return None
     return (
         f"listening on {host}, not on loopback: any machine that can reach this one can send "

@@ -16,15 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from . import frameworks, hosting, interpreter
-from .names import LOOPBACK, MODES
+from . import frameworks, hosting, interpreter, own, userapp
+from .names import MODES
+from .net import is_loopback
 from .workloads import ARTICLE, ARTICLE_SIZE
 
 #: Why Flask's debug mode is refused off loopback.
 DEBUG_OFF_LOOPBACK = (
     "debug mode runs Werkzeug's interactive debugger, which executes Python code sent by "
-    "anyone who can reach the server: it is allowed on loopback hosts only "
-    f"({', '.join(LOOPBACK)})"
+    "anyone who can reach the server: it is allowed on loopback hosts only (localhost, 127.0.0.0/8, ::1)"
 )
 #: Most processes a ``processes`` pool, or a server, may be asked for.
 WORKERS_MAX = 256
@@ -46,6 +46,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
 FRAMEWORK_OPTIONS = ("settle", "sync_on_loop")
 
 Env = tuple[tuple[str, str], ...]
+#: What a server serves: one of our frameworks' apps, or a user's own.
+Served = frameworks.Framework | userapp.App
 
 
 def _env(value: Mapping[str, str] | Sequence[tuple[str, str]]) -> Env:
@@ -55,9 +57,11 @@ def _env(value: Mapping[str, str] | Sequence[tuple[str, str]]) -> Env:
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """How to serve one framework. Invalid combinations raise ValueError saying why.
+    """How to serve one framework, or a user's own app (``framework`` "", ``app`` its
+    ``MODULE:ATTRIBUTE``). Invalid combinations raise ValueError saying why.
 
-    ``server`` "" is the framework's own (Werkzeug for Flask, uvicorn for the others); ``port``
+    ``server`` "" is the framework's own (Werkzeug for Flask, uvicorn for the others; for an
+    app, the same by its kind: :data:`servers.userapp.DEFAULT_SERVER`); ``port``
     None is the framework's own port (the article's 5500 and 8000), 0 a free one; ``env`` holds
     environment variables the serving process must start with (a dict is accepted); ``python``
     "" is the interpreter that starts the server, else the path of another (made absolute; a
@@ -68,6 +72,9 @@ class ServerOptions:
     #: ``thread`` or ``process`` (see :data:`servers.names.MODES`).
     mode: str = "thread"
     server: str = ""
+    #: A user's own WSGI or ASGI app, ``MODULE:ATTRIBUTE`` (see :mod:`servers.userapp`), served
+    #: instead of a framework's (``framework`` "").
+    app: str = ""
     host: str = "127.0.0.1"
     port: int | None = None
     #: The article task's size: the array side its route and ``/run?workload=article`` default to.
@@ -94,19 +101,43 @@ class ServerOptions:
     python: str = ""
     #: No access log, no task lines.
     quiet: bool = False
+    #: Functions of one's own the app registers when it starts, each ``NAME=MODULE:FUNCTION``
+    #: (:mod:`servers.own`), and the JSON arguments of those that take some, by name.
+    workload: tuple[str, ...] = ()
+    workload_args: Env = ()
 
     def __post_init__(self) -> None:
-        fw = frameworks.get(self.framework)
+        fw = self.served()
+        if self.app and (self.size != ARTICLE_SIZE or self.pool_workers is not None or self.workload):
+            raise ValueError(
+                "size, pool_workers and workload (--size, --pool-workers, --workload) set the work of our apps: "
+                "your app takes none of them"
+            )
         if self.mode not in MODES:
             raise ValueError(f"unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
         object.__setattr__(self, "server", self.server or fw.default_server)
         object.__setattr__(self, "env", _env(self.env))
         row = hosting.get(self.server)
-        if self.framework not in row.frameworks:
-            known = ", ".join(hosting.hosting(self.framework))
-            raise ValueError(f"{self.framework} runs on {known}, not {self.server!r}")
-        self._check_numbers(row)
+        if fw.interface not in row.hosts:
+            known = ", ".join(hosting.for_interface(fw.interface))
+            hosts = " and ".join(h.upper() for h in row.hosts)
+            raise ValueError(
+                f"{fw.name} runs on {known}, not {self.server!r}: it is a {fw.interface.upper()} app, "
+                f"and {self.server} hosts {hosts} apps only (it would need an adapter)"
+            )
+        self._check_numbers(row, fw)
         self._check_framework_options(fw)
+        object.__setattr__(self, "workload", tuple(self.workload))
+        object.__setattr__(self, "workload_args", _env(self.workload_args))
+        if self.workload and self.mode != "process":
+            raise ValueError(
+                "workload registers functions when a server process starts: use mode='process', or in this "
+                "process servers.own.register(servers.own.workload_of(fn, name=...)) before starting the server"
+            )
+        named = {own.name_of(spec) for spec in self.workload}
+        stray = sorted(k for k, _ in self.workload_args if k not in named)
+        if stray:
+            raise ValueError(f"workload_args for {', '.join(stray)}, which no workload names")
         if self.env and self.mode != "process":
             raise ValueError("env sets the environment a server process starts with: use mode='process'")
         if self.python:
@@ -123,7 +154,7 @@ class ServerOptions:
             if getattr(self, name) != value:
                 raise ValueError(f"variant {self.variant!r} means {name}={value!r}, not {getattr(self, name)!r}")
 
-    def _check_numbers(self, row: hosting.HttpServer) -> None:
+    def _check_numbers(self, row: hosting.HttpServer, fw: Served) -> None:
         if not self.host:
             raise ValueError("host must not be empty")
         if self.port is not None and not 0 <= self.port <= 65535:
@@ -137,22 +168,21 @@ class ServerOptions:
             raise ValueError(f"pool_workers must be between 1 and {WORKERS_MAX}, got {self.pool_workers}")
         if self.workers > 1 and not row.takes_workers:
             raise ValueError(f"{self.server} serves from one process: use a server with workers")
-        interface = frameworks.get(self.framework).interface
-        if self.threads > 1 and interface not in row.threads_for:
-            takers = ", ".join(s.name for s in hosting.SERVERS.values() if interface in s.threads_for)
+        if self.threads > 1 and fw.interface not in row.threads_for:
+            takers = ", ".join(s.name for s in hosting.SERVERS.values() if fw.interface in s.threads_for)
             raise ValueError(
-                f"threads apply to {self.framework} on {takers} only, not on {self.server}"
+                f"threads apply to {fw.name} on {takers} only, not on {self.server}"
                 if takers
-                else f"threads apply to WSGI apps only; {self.framework} is {interface.upper()}"
+                else f"threads apply to WSGI apps only; {fw.name} is {fw.interface.upper()}"
             )
 
-    def _check_framework_options(self, fw: frameworks.Framework) -> None:
+    def _check_framework_options(self, fw: Served) -> None:
         if self.debug:
             if fw.name != "flask" or self.server != "werkzeug":
                 raise ValueError("debug reproduces the article's Flask debug=True (Werkzeug's): only for flask")
             if self.mode != "process":
                 raise ValueError("Flask's debug reloader needs its own process: use mode='process'")
-            if self.host not in LOOPBACK:
+            if not is_loopback(self.host):
                 raise ValueError(DEBUG_OFF_LOOPBACK)
         if not self.threaded and self.server != "werkzeug":
             raise ValueError("threaded=False is Werkzeug's one-thread server: only for flask")
@@ -172,19 +202,44 @@ class ServerOptions:
         return cls(framework, mode, variant=variant, **{**VARIANTS[variant], **given})
 
     # -- reading ------------------------------------------------------------------------
+    def served(self) -> Served:
+        """What it serves: the framework, or the user's app (imported: its kind decides which
+        servers host it); ValueError (one line) when it names neither, or both, or no app."""
+        found: Served | None = getattr(self, "_served", None)
+        if found is None:
+            if bool(self.framework) == bool(self.app):
+                raise ValueError(
+                    f"name a framework ({', '.join(frameworks.FRAMEWORKS)}) or your own app with --app "
+                    "MODULE:ATTRIBUTE" + (", not both" if self.app else "")
+                )
+            found = userapp.find(self.app) if self.app else frameworks.get(self.framework)
+            object.__setattr__(self, "_served", found)  # not a field: kept, never compared
+        return found
+
+    @property
+    def label(self) -> str:
+        """What it serves, in a word: the framework's name, or the app's spec."""
+        return self.served().name
+
     @property
     def listen_port(self) -> int:
-        """The port to bind: ``port``, or the framework's article port when it is None."""
-        return frameworks.get(self.framework).default_port if self.port is None else self.port
+        """The port to bind: ``port``, or the framework's article port (an app's: 8000) when it is None."""
+        return self.served().default_port if self.port is None else self.port
 
     @property
     def runs_alone(self) -> bool:
         """Whether the server runs as a program of its own (not inside ``python -m servers``)."""
         return hosting.get(self.server).runs_alone(self.workers)
 
+    def own_workloads(self) -> list[tuple[str, str]]:
+        """Each ``workload`` spec with its JSON arguments ("" for none), as
+        :func:`servers.own.to_environment` takes them."""
+        args = dict(self.workload_args)
+        return [(spec, args.get(own.name_of(spec), "")) for spec in self.workload]
+
     def app_options(self) -> dict[str, Any]:
         """The keyword options of the framework's ``create_app`` beyond size and pool workers."""
-        return {name: getattr(self, name) for name in frameworks.get(self.framework).options}
+        return {name: getattr(self, name) for name in self.served().options}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready record (``env`` as an object), as meta.json keeps it."""
@@ -197,16 +252,18 @@ class ServerOptions:
         """The arguments of ``python -m servers`` that serve with these options (the mode
         aside: the command is a process of its own). Options a variant implies are left to it."""
         implied = VARIANTS[self.variant]
-        argv = [self.framework]
+        argv = [self.framework] if self.framework else ["--app", self.app]
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("framework", "mode") or value == _DEFAULTS[f.name] or implied.get(f.name) == value:
+            if f.name in ("framework", "mode", "app") or value == _DEFAULTS[f.name] or implied.get(f.name) == value:
                 continue
             flag = "--" + f.name.replace("_", "-")
-            if f.name == "server" and value == frameworks.get(self.framework).default_server:
+            if f.name == "server" and value == self.served().default_server:
                 continue
-            if f.name == "env":
-                argv += [a for k, v in value for a in ("--env", f"{k}={v}")]
+            if f.name in ("env", "workload_args"):
+                argv += [a for k, v in value for a in (flag, f"{k}={v}")]
+            elif f.name == "workload":
+                argv += [a for spec in value for a in (flag, spec)]
             elif f.name == "threaded":
                 argv.append("--no-threaded")
             elif isinstance(value, bool):
@@ -240,7 +297,13 @@ def _pair(text: str) -> tuple[str, str]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options' flags on ``p``; :func:`from_namespace` reads them back. Every default is
     None so that a variant's overrides apply where a flag was not given."""
-    p.add_argument("framework", choices=frameworks.FRAMEWORKS)
+    p.add_argument("framework", nargs="?", choices=frameworks.FRAMEWORKS, help="one of our apps (or --app)")
+    p.add_argument(
+        "--app",
+        metavar="MODULE:ATTRIBUTE",
+        help=f"your own WSGI or ASGI app instead, importable from here (such as {userapp.EXAMPLE}); "
+        "default server: werkzeug for WSGI, uvicorn for ASGI; default port 8000",
+    )
     ports = ", ".join(f"{f.default_port} for {f.name}" for f in frameworks.REGISTRY.values())
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_whole, help=f"port (default {ports}; 0 picks a free one)")
@@ -286,13 +349,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="serve under this Python (such as .venv-ft/bin/python, free-threaded: make freethreaded)",
     )
     p.add_argument("--quiet", action="store_const", const=True, help="no access log, no task lines")
+    p.add_argument(
+        "--workload",
+        action="append",
+        metavar="NAME=MODULE:FUNCTION",
+        help="a function of your own that /run?workload=NAME fans out like the built-in ones (repeatable)",
+    )
+    p.add_argument(
+        "--workload-args",
+        type=_pair,
+        action="append",
+        metavar="NAME=JSON",
+        help="the arguments NAME's function is called with: a JSON list or object (default: none)",
+    )
 
 
 def from_namespace(args: argparse.Namespace) -> ServerOptions:
     """The options the parsed flags of :func:`add_arguments` say (process mode)."""
     names = {f.name for f in fields(ServerOptions)} - {"framework", "mode", "variant"}
     given = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
-    return ServerOptions.build(args.framework, "process", variant=args.variant or "", **given)
+    return ServerOptions.build(args.framework or "", "process", variant=args.variant or "", **given)
 
 
 def from_argv(argv: Sequence[str]) -> ServerOptions:

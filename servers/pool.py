@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -38,8 +39,9 @@ def _worker_init(all_started: Any) -> None:
     all_started.wait(timeout=120)
 
 
-def _task(workload: str, *, index: int, size: int, blas_threads: int) -> Span:
-    w = workloads.get(workload)
+def _task(workload: str | bytes, *, index: int, size: int, blas_threads: int) -> Span:
+    """One task in a worker: a built-in workload by name, or one of one's own as pickled by value."""
+    w = pickle.loads(workload) if isinstance(workload, bytes) else workloads.get(workload)
     with blas.pinned(blas_threads, w.uses_blas):
         span, _ = workloads.timed(w, index, size)
     return span  # the result stays in the worker
@@ -94,7 +96,9 @@ class TaskPool:
         if self._executor is None:
             self.start()
         assert self._executor is not None
-        return self._executor.submit(_task, workload, index=index, size=size, blas_threads=blas_threads)
+        w = workloads.get(workload)
+        sent: str | bytes = w.name if w.portable is None else w.portable
+        return self._executor.submit(_task, sent, index=index, size=size, blas_threads=blas_threads)
 
     def run(self, workload: str, *, n: int, size: int, blas_threads: int) -> list[Span]:
         """Run n tasks on the workers, block until all are done; spans in index order."""

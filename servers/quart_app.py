@@ -16,7 +16,7 @@ from typing import Any
 from quart import Quart, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import frameworks, job, params, workloads
+from . import frameworks, job, own, params, workloads
 from .pool import TaskPool
 
 FRAMEWORK = frameworks.QUART.name
@@ -29,6 +29,7 @@ def create_app(size: int | None = None, workers: int | None = None) -> Quart:
     ``app.task_pool`` is the app's process pool (``workers`` processes, started on first
     use); the app shuts it down after serving, and so may whoever runs the app.
     """
+    own.from_environment()  # the functions of one's own python -m servers --workload named, if any
     size = workloads.default_article_size(size)
     app = Quart(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keys in the answer's order, as FastAPI's

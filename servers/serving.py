@@ -1,8 +1,9 @@
 """Serving an app in this process: Werkzeug or uvicorn on a socket already bound.
 
-:func:`in_process` gives a blocking ``run`` and a ``stop`` to call from another thread, so
-that :mod:`servers.launch` runs it on a thread of its own (thread mode) and ``python -m
-servers`` on its main thread, with the same code.
+:func:`app_of` makes the app the options name (a framework's, or the user's own) with what
+releases it; :func:`in_process` gives a blocking ``run`` and a ``stop`` to call from another
+thread, so that :mod:`servers.launch` runs it on a thread of its own (thread mode) and
+``python -m servers`` on its main thread, with the same code.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import frameworks
 from .options import ServerOptions
 
 #: Seconds after which Werkzeug closes an idle keep-alive connection, so that stopping
@@ -28,6 +30,16 @@ class InProcess:
 
     run: Callable[[], None]
     stop: Callable[[], None]
+
+
+def app_of(options: ServerOptions) -> tuple[Any, Callable[[], None]]:
+    """The app to serve, and what releases it once served: a framework's app and its process
+    pool's shutdown (``app.task_pool``), or the user's own app (imported) and nothing."""
+    served = options.served()
+    if isinstance(served, frameworks.Framework):
+        app = served.create_app(options.size, options.pool_workers, **options.app_options())
+        return app, app.task_pool.shutdown
+    return served.load(), lambda: None
 
 
 def in_process(app: Any, sock: socket.socket, options: ServerOptions) -> InProcess:
@@ -73,7 +85,7 @@ def _uvicorn(app: Any, sock: socket.socket, options: ServerOptions) -> InProcess
         app,
         log_level="warning" if options.quiet else "info",
         access_log=not options.quiet,
-        lifespan="on",
+        lifespan="auto" if options.app else "on",  # a user's app may not speak the lifespan protocol
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     srv = uvicorn.Server(config)

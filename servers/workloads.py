@@ -39,7 +39,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -111,6 +111,11 @@ class Workload:
     #: Rough seconds one task of ``size`` takes on one core of a 2-core laptop (the
     #: work-time guard's estimate, see servers.worktime); 0 means no estimate.
     seconds: Callable[[int], float] = lambda size: 0.0
+    #: How the process pool's workers get it: None by its name (a built-in workload, imported
+    #: there), else pickled by value (a function of one's own, :mod:`servers.own`); b"" when it
+    #: cannot be sent, and :attr:`unsendable` says why.
+    portable: bytes | None = field(default=None, repr=False)
+    unsendable: str = ""
 
 
 def without_await(run: Callable[[int], Any]) -> Callable[[int], Awaitable[Any]]:
@@ -125,7 +130,7 @@ def without_await(run: Callable[[int], Any]) -> Callable[[int], Awaitable[Any]]:
     return arun
 
 
-def _product(size: int) -> npt.NDArray[np.float64]:
+def product(size: int) -> npt.NDArray[np.float64]:
     """The article's ``__multiply__``: two random arrays and their element-wise product. The
     two arrays are freed when it returns, before the product is flattened, as in the article."""
     a = np.random.rand(size, size)
@@ -136,12 +141,12 @@ def _product(size: int) -> npt.NDArray[np.float64]:
 def multiply(size: int) -> list[float]:
     """The article's task, sync form: random arrays, element-wise product, flat list.
 
-    Its memory follows the article's order (:func:`_product`), which is not a detail: with the
+    Its memory follows the article's order (:func:`product`), which is not a detail: with the
     two arrays kept alive through ``tolist()``, five tasks at size 2000 on a fresh thread (a
     Werkzeug request's) ran some 10% faster than in the article's order, and "Flask as the
     article ran it" answered sooner than the article's own code."""
-    product = _product(size)
-    return product.flatten().tolist()
+    result = product(size)
+    return result.flatten().tolist()
 
 
 async def amultiply(size: int) -> list[float]:
@@ -242,7 +247,11 @@ SLEEP = Workload(
     seconds=lambda size: size / 1000,
 )
 
+#: Every workload a request may name: the built-in ones, and any of one's own registered
+#: when the server started (:func:`servers.own.register`).
 WORKLOADS: dict[str, Workload] = {w.name: w for w in (ARTICLE, MATMUL, PYTHON, SLEEP)}
+#: The built-in workloads' names, which a function of one's own may not take.
+BUILT_IN = frozenset(WORKLOADS)
 
 
 def default_article_size(size: int | None = None) -> int:

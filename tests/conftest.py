@@ -76,6 +76,8 @@ LONGEST_FIRST = (
     "test_notebooks.py",
     "test_readme_external.py",
     "test_fuzz.py",
+    "test_readme_accuracy.py",
+    "test_readme_advise.py",
     "test_browser.py",
     "test_server_lifecycle.py",
     "test_terminal.py",

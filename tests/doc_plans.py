@@ -34,7 +34,7 @@ from bench.instrument import debian
 from bench.instrument.load.external import read_locust
 from bench.presentation import reading as reader
 from bench.presentation.article import without_gil
-from bench.vocabulary import records
+from bench.vocabulary import advice_records, records
 
 from . import ROOT
 from .conftest import wait_for
@@ -192,11 +192,12 @@ def components_printed(s: Scratch, f: Finished) -> None:
 
 
 def gil_run_made(s: Scratch, f: Finished) -> None:
-    """Both interpreters side by side, at the gil-smoke preset's scale: the report's gil lines,
-    every free-threaded trial without its GIL."""
+    """Both interpreters side by side, at the gil-smoke preset's scale: the report's gil lines
+    (values without intervals: two trials each), every free-threaded trial without its GIL."""
     f.ok()
     assert "Without the GIL" in f.out and "gil_enabled was False in every one of the" in f.out
-    assert re.search(r"^  ideal\s+without the GIL\s+[\d.]+x \[[\d.]+, [\d.]+\]", f.out, re.M), f.out
+    # two trials a configuration at this scale: a value, and no interval drawn from so few
+    assert re.search(r"^  ideal\s+without the GIL\s+[\d.]+x \(no interval\)", f.out, re.M), f.out
     assert "- pure-Python threads at n=2, ideal: " in f.out
 
 
@@ -294,6 +295,52 @@ def docs_rendered(s: Scratch, f: Finished) -> None:
     assert f.out.strip() == "rendered: nothing changed"
 
 
+def advised(*rows: str, free_threaded: bool = False) -> Callable[[Scratch, Finished], None]:
+    """``bench advise`` printed its table (every row named; with ``free_threaded``, the row of
+    the free-threaded Python's threads where .venv-ft is there), how its predictions held, and
+    the advice."""
+
+    def check(s: Scratch, f: Finished) -> None:
+        f.ok()
+        ft = ("threads, free-threaded",) if free_threaded and (s.path / ".venv-ft" / "bin" / "python").exists() else ()
+        for row in ("sequential", "gather", "threads", "processes", *rows, *ft):
+            assert re.search(rf"^{re.escape(row)}  ", f.out, re.M), (row, f.out)
+        assert re.search(r"^\d+ of \d+ predictions hold", f.out, re.M) and "\nadvice: " in f.out, f.out
+        assert "Traceback" not in f.err, f.err[-2000:]
+
+    return check
+
+
+def advice_record(s: Scratch, f: Finished) -> None:
+    """``advise --json``: the versioned record, the coroutine's awaiting among its traits, every
+    row predicted and measured from 8 trials with its interval and error, and the advice."""
+    f.ok()
+    record = json.loads(f.out)
+    assert record["format"] == advice_records.ADVICE_FORMAT and record["kind"] == "advice" and record["n"] == 4
+    assert record["function"] == "examples.tasks:fetch_then_crunch" and record["rounds"] == 8
+    assert record["traits"]["coroutine"] and record["traits"]["await_s"] > 0.01, record["traits"]
+    assert record["environment"]["cpu"]["usable_cores"] == record["cores"]
+    measured = [r for r in record["rows"] if r["verdict"] != "not measured"]
+    assert [r["row"] for r in measured][:4] == list(advice_records.STRATEGIES)
+    for r in measured:
+        assert r["trials"] == 8 == len(r["times"]) and r["predicted_s"] > 0 and r["median_s"] > 0
+        assert r["verdict"] == "baseline" or (r["speedup_low"] is not None and r["error"] is not None)
+    assert record["advice"] and record["accuracy"]["rows"] >= 3
+
+
+def bad_spec(s: Scratch, f: Finished) -> None:
+    assert f.returncode == 2 and f.out == "", (f.returncode, f.out)
+    assert f.err.count("\n") == 1 and f.err.startswith("error: ") and "has no attribute 'nothing'" in f.err, f.err
+
+
+def accuracy_recorded(s: Scratch, f: Finished) -> None:
+    f.ok()
+    raw = json.loads((s.path / "data" / "advice" / "accuracy.json").read_text())
+    record = advice_records.read_accuracy(raw, "accuracy.json")
+    assert [fn["function"] for fn in record["functions"]] == ["examples.tasks:block"]
+    assert record["summary"]["rows"] >= 3 and "| `examples.tasks:block` |" in f.out, f.out
+
+
 def presets_listed(s: Scratch, f: Finished) -> None:
     f.ok()
     from bench.instrument import presets
@@ -375,6 +422,22 @@ def workers(framework: str, body: str, least: int) -> Callable[[Terminal, str], 
     return check
 
 
+def serves_own(framework: str, name: str, *, overlaps: bool) -> Callable[[Terminal, str], None]:
+    """A function of one's own, registered at start: every strategy fans it out; gathered copies
+    overlap only where it awaits; a name that was not registered is refused."""
+
+    def check(t: Terminal, url: str) -> None:
+        for strategy in ("sequential", "gather", "threads", "processes"):
+            r = requests.get(url + "/run", params={"workload": name, "strategy": strategy, "n": "2"}, timeout=60)
+            assert r.status_code == 200 and r.json()["workload"] == name, (strategy, r.text)
+            if strategy == "gather":
+                assert (r.json()["overlap"] > 1.5) == overlaps, r.json()["overlap"]
+        other = requests.get(url + "/run", params={"workload": "theirs"}, timeout=10)
+        assert other.status_code == 400 and name in other.json()["error"]["message"], other.text
+
+    return check
+
+
 def serves_run(framework: str, least: int = 1) -> Callable[[Terminal, str], None]:
     """Any framework on any server: ``/run`` answers with its task timeline, bad input gets
     the JSON 400, from processes of the command's own."""
@@ -397,6 +460,60 @@ def serves_run(framework: str, least: int = 1) -> Callable[[Terminal, str], None
 def exposed(t: Terminal, url: str) -> None:
     article_route("fastapi", "HELLO")(t, url)
     assert "warning: listening on 0.0.0.0, not on loopback" in t.output()
+
+
+def own_app_serves(kind: str, *, least: int = 1) -> Callable[[Terminal, str], None]:
+    """Your own app behind a server (the example's, ``kind`` its class): its heavy route fans
+    out and answers, its light one too, from ``least`` processes of the command's own or more;
+    the terminal said what it serves and where."""
+
+    def check(t: Terminal, url: str) -> None:
+        import psutil
+
+        r = requests.get(url + "/fanout", params={"n": "3"}, timeout=60)
+        assert r.status_code == 200 and len(set(r.json()["digests"])) == 3, r.text
+        assert requests.get(url + "/ping", timeout=10).json() == {"message": "pong"}
+        family = {t.proc.pid} | {p.pid for p in psutil.Process(t.proc.pid).children(recursive=True)}
+        assert len(family) >= least, f"{len(family)} processes under {t.command!r}"
+        assert re.search(rf":app \({kind}, (WSGI|ASGI)\) on [\w-]+ on {re.escape(url)}$", t.output(), re.M), t.output()
+
+    return check
+
+
+def url_loaded(
+    url: str, counts: tuple[int, ...], *, probe: str = ""
+) -> Callable[[Scratch, Finished, list[Terminal]], None]:
+    """``bench load --url`` on the app in the terminal: a run folder of kind load saying what it
+    loaded, every request answered, a row of the report for each client count (none failed),
+    the probe's verdict when there is a probe, and how to print the report again."""
+
+    def check(s: Scratch, f: Finished, terminals: list[Terminal]) -> None:
+        f.ok()
+        folder = newest(s, "load-url")
+        m = meta(folder)
+        assert m["completed"] is True and m["kind"] == "load"
+        assert m["load_url"]["url"] == url and m["load_url"]["probe"] == probe  # type: ignore[index]
+        df = pd.read_csv(folder / "requests.csv")
+        assert set(df["part"]) == ({"url", "probe"} if probe else {"url"}) and (df["status"] == 200).all()
+        assert f"Closed loop on {url}, " in f.out, f.out
+        rows = re.findall(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+[\d.]+ ", f.out, re.M)
+        assert [int(c) for c, _, _ in rows] == list(counts) and all(e == "0" and int(a) > 0 for _, a, e in rows), rows
+        case = rf"^- {re.escape(probe)} while {max(counts)} client\(s\) load {re.escape(url)}: "
+        assert bool(re.search(case + "(STALLS|stays responsive)", f.out, re.M)) == bool(probe), f.out
+        assert f"report again: python -m bench report data/runs/{folder.name}" in f.out
+        assert "GET /fanout" in terminals[0].output() or "--quiet" in terminals[0].command
+
+    return check
+
+
+def refused(*said: str) -> Callable[[Scratch, Finished], None]:
+    """Refused before anything starts: exit status 2 and one line that says each of ``said``."""
+
+    def check(s: Scratch, f: Finished) -> None:
+        lines = f.err.strip().splitlines()
+        assert f.returncode == 2 and len(lines) == 1 and all(x in lines[0] for x in said), (f.returncode, f.err)
+
+    return check
 
 
 def lab_serves_the_notebooks(scratch: Scratch) -> None:
@@ -460,6 +577,12 @@ with launch.serve("fastapi", mode="thread", size=1000) as server:  # or mode="pr
 print(f"{len(timeline)} tasks, the first from {timeline[0]['start']:.3f} to {timeline[0]['end']:.3f}")"""
 
 
+#: docs/yourapp.md's two apps, and the URLs its load commands load.
+YOUR_FLASK = "python -m servers --app examples.yourapp.flask_app:app"
+YOUR_FASTAPI = "python -m servers --app examples.yourapp.fastapi_app:app"
+FANOUT, PING = "http://127.0.0.1:8000/fanout", "http://127.0.0.1:8000/ping"
+
+
 #: The article at the smoke preset, built from the newest smoke run and load run (``<smoke>``,
 #: ``<load-smoke>``: their folders under data/runs).
 ARTICLE = Run(
@@ -468,6 +591,15 @@ ARTICLE = Run(
     needs=(RUN_SMOKE, LOAD_SMOKE),
     timeout=LONG_S,
 )
+
+
+#: docs/advise.md's notebook example.
+ADVISE_IN_A_NOTEBOOK = """from bench import advise
+from examples.tasks import crunch
+
+advise(crunch, n=4)"""
+#: The same with the page's quicker settings (the fewest rounds, a fifth of crunch's work).
+ADVISE_IN_A_NOTEBOOK_QUICKER = ADVISE_IN_A_NOTEBOOK.replace("n=4)", "n=4, args=(300000,), rounds=8)")
 
 
 #: Every command of the pages, and how it runs here, by the group (the test file) that runs it.
@@ -612,6 +744,16 @@ PLANS: dict[str, dict[str, Plan]] = {
             "python -m servers flask --server granian --workers 2 --threads 4", 5500, workers("flask", "Hello", 2)
         ),
         "python -m servers quart": Serve("python -m servers quart", 5000, serves_run("quart")),
+        "python -m servers fastapi --workload crunch=examples.tasks:crunch": Serve(
+            "python -m servers fastapi --workload crunch=examples.tasks:crunch",
+            8000,
+            serves_own("fastapi", "crunch", overlaps=False),
+        ),
+        """python -m servers flask --workload wait=examples.tasks:wait --workload-args 'wait={"ms": 50}'""": Serve(
+            """python -m servers flask --workload wait=examples.tasks:wait --workload-args 'wait={"ms": 50}'""",
+            5500,
+            serves_own("flask", "wait", overlaps=True),
+        ),
         "python -m servers litestar": Serve("python -m servers litestar", 8100, serves_run("litestar")),
         "python -m servers litestar --sync-on-loop --port 8101": Serve(
             "python -m servers litestar --sync-on-loop --port 8101", 8101, serves_run("litestar")
@@ -626,11 +768,63 @@ PLANS: dict[str, dict[str, Plan]] = {
             "python -m servers flask --server granian", 5500, serves_run("flask", 2)
         ),
     },
+    # bench advise on examples of each kind, a bad spec, and the notebook's advise(fn).
+    "advise": {
+        "python -m bench advise examples.tasks:crunch": Run(
+            "python -m bench advise examples.tasks:crunch --args '[300000]' --trials 8", advised(free_threaded=True)
+        ),
+        "python -m bench advise examples.tasks:fetch_then_crunch --args '[20, 100000]' --n 4 --trials 8 --json": Run(
+            "python -m bench advise examples.tasks:fetch_then_crunch --args '[20, 100000]' --n 4 --trials 8 --json",
+            advice_record,
+        ),
+        "python -m bench advise examples.tasks:nothing": Run("python -m bench advise examples.tasks:nothing", bad_spec),
+        ADVISE_IN_A_NOTEBOOK: Run(f"python -c {shlex.quote(ADVISE_IN_A_NOTEBOOK_QUICKER)}", advised()),
+    },
+    # Served, and the accuracy record (one of its functions: --only, which the page names).
+    "accuracy": {
+        "python -m bench advise examples.tasks:block --args '[20]' --trials 8 --served": Run(
+            "python -m bench advise examples.tasks:block --args '[20]' --trials 8 --served",
+            advised(*(f"{f} {s}" for f in ("flask", "fastapi") for s in advice_records.STRATEGIES)),
+        ),
+        "python -m bench advise --accuracy --out data/advice/": Run(
+            "python -m bench advise --accuracy --out data/advice/ --only block --n 2 --trials 8", accuracy_recorded
+        ),
+    },
     # The environment's tools, and the servers from Python.
     "tools": {
         "make lab": Interactive(lab_serves_the_notebooks),
         "make lock": Run("make lock", locked, copied=("requirements.lock", "requirements-dev.lock")),
         SCRIPT: Run(f"python -c {shlex.quote(SCRIPT)}", script_ran),
+    },
+    # Your own app (the examples of examples/yourapp/) behind two servers each, loaded with bench
+    # load --url (for 2 seconds at each client count where the page leaves the default), and the refusals.
+    "yourapp": {
+        YOUR_FLASK: Serve(YOUR_FLASK, 8000, own_app_serves("Flask")),
+        f"{YOUR_FLASK} --server gunicorn-gthread --workers 2 --threads 4": Serve(
+            f"{YOUR_FLASK} --server gunicorn-gthread --workers 2 --threads 4", 8000, own_app_serves("Flask", least=3)
+        ),
+        YOUR_FASTAPI: Serve(YOUR_FASTAPI, 8000, own_app_serves("FastAPI")),
+        f"{YOUR_FASTAPI} --server granian --workers 2": Serve(
+            f"{YOUR_FASTAPI} --server granian --workers 2", 8000, own_app_serves("FastAPI", least=3)
+        ),
+        f"{YOUR_FLASK} --server uvicorn": Run(
+            f"{YOUR_FLASK} --server uvicorn",
+            refused("runs on werkzeug, gunicorn-sync, gunicorn-gthread, granian, not 'uvicorn'", "adapter"),
+        ),
+        f"python -m bench load --url {FANOUT} --probe {PING}": WithServers(
+            ((YOUR_FLASK, 8000),),
+            f"python -m bench load --url {FANOUT} --probe {PING} --duration 2",
+            url_loaded(FANOUT, (1, 4), probe=PING),
+        ),
+        f"python -m bench load --url {FANOUT} --clients 1,2,4,8 --duration 2": WithServers(
+            ((f"{YOUR_FASTAPI} --server granian --workers 2", 8000),),
+            f"python -m bench load --url {FANOUT} --clients 1,2,4,8 --duration 2",
+            url_loaded(FANOUT, (1, 2, 4, 8)),
+        ),
+        "python -m bench load --url http://example.com/": Run(
+            "python -m bench load --url http://example.com/",
+            refused("http://example.com/ is not on this machine", "--allow-remote"),
+        ),
     },
 }
 #: Every command of the pages, and its plan.

@@ -4,10 +4,12 @@ python -m bench run --preset quick          # measure; a new folder under data/r
 python -m bench report data/runs/<run-id>   # tables, verdicts, figures
 python -m bench report --latest             # the newest run under --out
 python -m bench load --preset quick         # many clients: blocking probe and concurrency sweep
+python -m bench load --url URL --probe URL  # any endpoint of yours: closed loops, and the probe on a light URL
 python -m bench external                    # bench's load beside wrk's and Locust's
 python -m bench agree RUN RUN [RUN ...]     # do separate runs land where each other's predictions say?
 python -m bench compare BASE NEW            # the new run's times over the base run's, per configuration
 python -m bench components RUN [RUN ...]    # each level's variance component (trials, instances, runs)
+python -m bench advise MODULE:FUNCTION      # how its calls fan out here: predicted, then measured
 python -m bench docs --check                # README.md and docs/ against the committed runs
 """
 
@@ -20,12 +22,13 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.analysis import agreement, cited_figures, comparison
 from bench.analysis.figure import TIMED
-from bench.frontends import docs, load_runner, preset_runner
+from bench.frontends import advisor, docs, load_runner, preset_runner
 from bench.instrument import lifecycle, presets, store
-from bench.instrument.load import external, load_presets
+from bench.instrument.load import external, load_presets, url_load
 from bench.presentation import compare_report, drawings, load_report, report
 from servers import harness
 
@@ -50,15 +53,18 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, recorded)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
-    ld = sub.add_parser("load", help="the blocking probe and the concurrency sweep, into a new run folder")
+    ld = sub.add_parser(
+        "load", help="the blocking probe and the concurrency sweep, or any URL's load (--url), into a new run folder"
+    )
     ld.add_argument(
         "--preset",
         choices=list(load_presets.LOAD_PRESETS),
-        default="quick",
-        help="; ".join(f"{k}: {v.description}" for k, v in load_presets.LOAD_PRESETS.items()).replace("%", "%%"),
+        help="(default quick) "
+        + "; ".join(f"{k}: {v.description}" for k, v in load_presets.LOAD_PRESETS.items()).replace("%", "%%"),
     )
     ld.add_argument("--out", type=Path, default=store.DEFAULT_ROOT)
     ld.add_argument("--no-progress", action="store_true")
+    load_runner.add_url_arguments(ld)
     ex = sub.add_parser("external", help="bench's closed loop beside wrk and Locust, on the same servers")
     ex.add_argument("--framework", choices=harness.FRAMEWORKS, default="fastapi")
     ex.add_argument("--clients", type=int, default=4, help="concurrent clients / connections / Locust users")
@@ -119,10 +125,40 @@ def parser() -> argparse.ArgumentParser:
     vc.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="run folders of one preset's n and size")
     vc.add_argument("--measure", choices=TIMED, default="isolated", help="which time (default %(default)s)")
     vc.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    _advise_parser(sub)
     d = sub.add_parser("docs", help="render README.md's and docs/'s measured numbers from data/reference/")
     d.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or unsourced line")
     d.add_argument("--root", type=Path, default=Path("."), help="the repository's root (default: here)")
     return p
+
+
+def _advise_parser(sub: Any) -> None:
+    a = sub.add_parser(
+        "advise", help="a function's traits, each strategy's speed-up predicted from them, then measured; the advice"
+    )
+    a.add_argument("spec", nargs="?", metavar="MODULE:FUNCTION", help="the function (plain or async def)")
+    a.add_argument("--args", default="", metavar="JSON", help="its arguments: a JSON list or object (default: none)")
+    a.add_argument(
+        "--n", type=int, default=None, help="how many calls (default: the usable cores; with --accuracy twice that)"
+    )
+    a.add_argument(
+        "--python",
+        default=None,
+        metavar="PATH",
+        help="measure threads under this Python too (default: .venv-ft/bin/python where make freethreaded made it)",
+    )
+    a.add_argument("--served", action="store_true", help="measure through Flask and FastAPI too, in process mode")
+    a.add_argument("--trials", type=int, default=None, help="trials per row (default: what fits, at least 8)")
+    a.add_argument("--seed", type=int, default=None, help="shuffle seed (default: random, recorded)")
+    a.add_argument("--json", action="store_true", help="the whole record, versioned, as one JSON object")
+    a.add_argument("--no-progress", action="store_true", help="no progress bars")
+    a.add_argument(
+        "--accuracy", action="store_true", help="the model's accuracy over built-in and example functions, into --out"
+    )
+    a.add_argument("--out", type=Path, default=advisor.ACCURACY_RECORD.parent, help="where --accuracy writes")
+    a.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help="with --accuracy: only the functions named so"
+    )
 
 
 #: The format of ``agree --json``'s record (1: the prediction rule, with its verdict).
@@ -162,11 +198,37 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def _load_command(args: argparse.Namespace) -> int:
-    """``load``: a load preset into a new run folder, then its verdicts."""
-    run = load_runner.run(load_presets.get(args.preset), args.out, progress=not args.no_progress)
+    """``load``: a load preset into a new run folder, then its verdicts; with ``--url``, that
+    URL's load (:func:`_url_command`)."""
+    if args.url is not None:
+        return _url_command(args)
+    stray = load_runner.url_only(args)
+    if stray:
+        print(f"error: {', '.join(stray)}: only with --url", file=sys.stderr)
+        return 2
+    run = load_runner.run(load_presets.get(args.preset or "quick"), args.out, progress=not args.no_progress)
     print(load_report.text(run))
     figures = [str(p) for p in sorted(run.path.glob("*.png"))]
     print(f"\nfigures: {', '.join(figures) or 'none'}")
+    return 0
+
+
+def _url_command(args: argparse.Namespace) -> int:
+    """``load --url``: the URL's closed loops (and the probe) into a new run folder, then its
+    report; 2 with one line, before any folder is made, for a URL refused (not this machine
+    without --allow-remote, not http://), options out of range, or a URL whose first request
+    was not answered with a success."""
+    if args.preset is not None:
+        print("error: --url loads a URL, --preset a preset's servers: give one of them", file=sys.stderr)
+        return 2
+    try:
+        load = load_runner.url_load_of(args)
+        run = load_runner.run_url(load, args.out, progress=not args.no_progress)
+    except (url_load.NoAnswer, url_load.Refused) as e:  # before any folder is made
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(load_report.text(run))
+    print(f"\nrequests: {run.path / load_runner.REQUESTS}\nreport again: python -m bench report {run.path}")
     return 0
 
 
@@ -369,5 +431,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "agree": _agree_command,
     "compare": _compare_command,
     "components": _components_command,
+    "advise": advisor.command,
     "docs": _docs_command,
 }

@@ -341,12 +341,18 @@ class Verdict:
         p.text(self.text)
 
 
-def check(prediction: float, measured: float, *, tolerance: float = TOLERANCE, what: str = "speed-up") -> Verdict:
+def check(
+    prediction: float | None, measured: float, *, tolerance: float = TOLERANCE, what: str = "speed-up"
+) -> Verdict:
     """Does ``prediction`` hold: is it within a factor ``tolerance`` of ``measured``, either
     way? The sentence gives both numbers and, when it does not hold, which way it was off
-    and where to look."""
+    and where to look. An empty prediction (None) is not judged: the sentence asks for one."""
     if tolerance < 1:
         raise ValueError(f"tolerance is a factor of at least 1, not {tolerance}")
+    if prediction is None:
+        return Verdict(
+            False, f"No prediction yet: write your {what} in the prediction cell above, run it, then this one."
+        )
     if not (measured > 0):  # NaN or nothing measured
         return Verdict(False, f"No measured {what} to check your {prediction:g} against.")
     said = f"you said {prediction:g}, measured {measured:.2f}"
@@ -373,36 +379,52 @@ def show_curve(curve: pd.DataFrame) -> None:
 
 
 def show(answer: dict[str, Any]) -> None:
-    """The answer's timeline and a line of its numbers (or why it was refused)."""
+    """The answer's timeline and its numbers as a small table (:func:`answer_table`), with a
+    line of what the table does not hold (the requests' range, the interpreter), if any."""
     if "error" not in answer:
         display(timeline_plots.request_timeline(answer))
-    print(summary(answer))
+    display(answer_table(answer))
+    notes = _notes(answer)
+    if notes:
+        print(notes)
 
 
-def summary(answer: dict[str, Any]) -> str:
-    """One line of an answer's numbers: speed-up (with every request's when repeated),
-    parallelism, wall time, the one-after-another time, the interpreter where it was a
-    free-threaded one (and whether its GIL stayed off), and a warm-up if one was sent."""
+def answer_table(answer: dict[str, Any]) -> pd.DataFrame:
+    """An explorer's answer as a small table: what it ran, its speed-up, parallelism and overlap,
+    the request's wall time against the same tasks one after another, and the warm-up (the
+    server and its pool starting) that was not counted; or why it was refused."""
     if "error" in answer:
-        return f"refused: {answer['error']['message']}"
+        return pd.DataFrame([{"refused": answer["error"]["message"]}])
+    row = {
+        "framework": answer["framework"],
+        "endpoint": answer["endpoint"],
+        "strategy": answer["strategy"],
+        "workload": answer["workload"],
+        "n": answer["n"],
+        "speed-up": round(answer["speedup"], 2),
+        "parallelism": round(answer["parallelism"], 2),
+        "overlap": round(answer.get("overlap", float("nan")), 2),
+        "wall, s": round(answer["wall_s"], 3),
+        "one after another, s": round(answer["one_after_another_s"], 3),
+        "first use, s": round(answer.get("warmup_s", 0.0), 2),
+    }
+    return pd.DataFrame([row]).set_index("framework")
+
+
+def _notes(answer: dict[str, Any]) -> str:
+    """What :func:`answer_table` leaves out: the range of the speed-ups of repeated requests, and
+    a free-threaded interpreter (whether its GIL stayed off)."""
+    if "error" in answer:
+        return ""
+    notes = []
     each = answer.get("speedups", [])
-    spread = (
-        f" (the fastest of {len(each)} requests; they ranged {min(each):.2f} to {max(each):.2f})"
-        if len(each) > 1
-        else ""
-    )
-    line = (
-        f"speed-up {answer['speedup']:.2f}{spread}, parallelism {answer['parallelism']:.2f} "
-        f"(overlap {answer.get('overlap', float('nan')):.2f}); "
-        f"wall {answer['wall_s']:.3f} s against {answer['one_after_another_s']:.3f} s one after another"
-    )
+    if len(each) > 1:
+        notes.append(f"the fastest of {len(each)} requests; their speed-ups ranged {min(each):.2f} to {max(each):.2f}")
     server = answer.get("server", {})
     if str(server.get("interpreter", "")).endswith("free-threading"):
         gil = "GIL on: it came back" if server.get("gil_enabled") else "GIL off"
-        line += f"; served by {server['interpreter']} ({gil})"
-    if answer.get("warmup_s"):
-        line += f"; first use: a warm-up request took {answer['warmup_s']:.2f} s, not counted"
-    return line
+        notes.append(f"served by {server['interpreter']} ({gil})")
+    return "; ".join(notes)
 
 
 #: Errors longer than this are shortened in :func:`history_view` (the whole text on hover).

@@ -1,6 +1,7 @@
 """The explorer's widgets: pick a configuration, press Run, see when each task ran.
 
-:class:`Panel` wires ipywidgets to an :class:`~bench.frontends.explore.Explorer`: while a request runs
+:class:`Panel` wires ipywidgets to an :class:`~bench.frontends.explore.Explorer`: above them, the
+lines a click on Run runs, kept up to date as the controls change, to copy; while a request runs
 the Run button is disabled and says so; the result is the request's timeline (with the same
 tasks one after another beside it) and a line of its numbers; below, the history of what
 was tried, rounded, with long errors shortened (the whole text on hover).
@@ -12,6 +13,7 @@ server in process mode.
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
@@ -82,12 +84,13 @@ class Panel:
         )
         self.python_note = w.Label("" if here else NO_FREE_THREADED_NOTE)
         self.strategy = w.Dropdown(options=list(harness.STRATEGIES), value="gather", description="strategy")
-        self.workload = w.Dropdown(options=list(harness.WORKLOADS), value=workload, description="workload")
+        self.workload = w.Dropdown(options=list(harness.workload_names()), value=workload, description="workload")
         self.n = w.IntSlider(value=n, min=1, max=16, description="n tasks", style=WHOLE)
         self.size = w.IntText(value=0, description="size", style=WHOLE, layout=w.Layout(width="14em"))
         self.hint = w.Label(size_hint(workload, explorer.article_size))
         self.repeats = w.IntSlider(value=3, min=1, max=9, description="requests (fastest kept)", style=WHOLE)
         self.go = w.Button(description="Run", button_style="primary", icon="play")
+        self.code = w.HTML(self._code_html())
         self.status = w.Label("")
         self.result = w.Output()
         self.history = w.Output()
@@ -97,8 +100,13 @@ class Panel:
         self.python.observe(self._python_changed, names="value")
         self.workload.observe(self._workload_changed, names="value")
         self.go.on_click(self.run)
+        for control in (self.framework, self.endpoint, self.mode, self.python, self.strategy, self.workload):
+            control.observe(self._show_code, names="value")
+        for control in (self.n, self.size, self.repeats):
+            control.observe(self._show_code, names="value")
         self.box = w.VBox(
             [
+                self.code,
                 self.framework,
                 self.endpoint,
                 self.mode,
@@ -135,6 +143,28 @@ class Panel:
 
     def _workload_changed(self, change: dict[str, Any]) -> None:
         self.hint.value = size_hint(change["new"], self.explorer.article_size)
+
+    def lines(self) -> str:
+        """The code a click on Run runs, as a notebook cell would run it (``ex`` the explorer)."""
+        args = [repr(self.framework.value), repr(self.strategy.value), repr(self.workload.value), f"n={self.n.value}"]
+        if self.size.value:
+            args.append(f"size={self.size.value}")
+        if self.endpoint.value:
+            args.append(f"endpoint={self.endpoint.value!r}")
+        args.append(f"mode={self.mode.value!r}")
+        if self.python.value:
+            args.append(f"python={self.python.value!r}")
+        args.append(f"repeats={self.repeats.value}")
+        return f"answer = ex.run({', '.join(args)})\nshow(answer)"
+
+    def _code_html(self) -> str:
+        return (
+            "<small>What Run runs (copy it into a cell of your own; <code>from bench import Explorer, show</code>, "
+            f"<code>ex = Explorer()</code>):</small><pre>{html.escape(self.lines())}</pre>"
+        )
+
+    def _show_code(self, change: dict[str, Any]) -> None:
+        self.code.value = self._code_html()
 
     def describe(self) -> str:
         """The configuration the controls show, in words."""

@@ -26,6 +26,8 @@ def given(folder: Path, kind: RunKind) -> Run:
     meta = run.meta()
     if meta["kind"] != kind:
         raise RunDataError(f"{folder} is a {meta['kind']} run; the article needs a {kind} run here")
+    if "load_url" in meta:
+        raise RunDataError(f"{folder} loaded a URL (bench load --url); the article needs a load run of a preset here")
     if not meta.get("completed"):
         raise RunDataError(f"{folder} is not a completed run (interrupted or still running); give a completed one")
     return run

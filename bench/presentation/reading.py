@@ -10,7 +10,8 @@ from __future__ import annotations
 import html as html_
 import re
 
-#: At most this many words, and this many figures, before the appendix.
+#: At most this many words of prose (code listings are not counted), and this many figures,
+#: before the appendix.
 MAX_WORDS = 3000
 MAX_FIGURES = 8
 #: The article's own summary, at most this many words.
@@ -55,7 +56,10 @@ def problems(page: str) -> list[str]:
     """Everything wrong with the reader version of the article, in words (empty: none)."""
     found = []
     head, _, _ = page.partition('id="Appendix')
-    words = len(WORD.findall(text_of(head)))
+    prose = re.sub(
+        r'<div class="highlight"><pre>.*?</pre>', " ", head, flags=re.S
+    )  # a code listing is not read as prose
+    words = len(WORD.findall(text_of(prose)))
     if words > MAX_WORDS:
         found.append(f"{words} words before the appendix (at most {MAX_WORDS})")
     figures = len(re.findall(r"<img\b", head))

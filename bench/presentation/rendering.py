@@ -8,6 +8,7 @@ it again. A renderer takes the committed runs (:class:`Committed`, oldest first)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +18,11 @@ from typing import Any
 from bench.instrument import store
 from bench.instrument.load.load_presets import LOAD_PRESETS
 from bench.instrument.presets import PRESETS
-from bench.instrument.store import REFERENCE
+from bench.instrument.store import CHECKOUT, REFERENCE
+from bench.presentation import advice_report
 from bench.presentation.report import as_json
 from bench.vocabulary import records
+from bench.vocabulary.advice_records import ACCURACY_RECORD, read_accuracy
 from bench.vocabulary.config import Preset
 
 #: The preset whose runs answer the question in the README.
@@ -322,6 +325,15 @@ def _formats(runs: Sequence[Committed]) -> str:
     )
 
 
+def _advice_accuracy(runs: Sequence[Committed]) -> str:
+    """The advice model's accuracy, from the committed record (``data/advice/accuracy.json``,
+    ``python -m bench advise --accuracy``) of this checkout; or how to make one."""
+    path = CHECKOUT / ACCURACY_RECORD
+    if not path.exists():
+        return f"No accuracy record is committed yet: advise's `--accuracy` writes it, `{ACCURACY_RECORD}`."
+    return advice_report.accuracy_markdown(read_accuracy(json.loads(path.read_text()), str(path)))
+
+
 #: The regions a document may hold, by name: ``<!-- bench docs: NAME -->``.
 REGIONS: dict[str, Callable[[Sequence[Committed]], str]] = {
     "answer": answer,
@@ -329,6 +341,7 @@ REGIONS: dict[str, Callable[[Sequence[Committed]], str]] = {
     "presets": _presets_table,
     "load-presets": _load_presets_table,
     "formats": _formats,
+    "advice-accuracy": _advice_accuracy,
 }
 #: Documents rendered whole, relative to the repository's root.
 WHOLE: dict[Path, Callable[[Sequence[Committed]], str]] = {Path("docs") / "results.md": results}

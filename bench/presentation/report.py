@@ -157,10 +157,6 @@ def _variance_json(sides: list[variance.SideComponents], ratios: list[variance.B
     return {"components": [s.to_json() for s in sides], "ratios": [r.to_json() for r in ratios]}
 
 
-def _interval(low: float, high: float, fmt: str) -> str:
-    return f"[{low:{fmt}}, {high:{fmt}}]" if np.isfinite(low) and np.isfinite(high) else "(no interval)"
-
-
 def components_table(sides: list[variance.SideComponents], *, over: str) -> list[str]:
     """The components as a short table: per side, the spread each level adds (about relative)
     with its 95% interval (bootstrapped over ``over``, the top level), and the dominant level."""
@@ -195,8 +191,9 @@ def _variance_text(sides: list[variance.SideComponents], ratios: list[variance.B
         ]
         for r in ratios:
             lines.append(
-                f"  {r.name} {r.measure}: {r.plain.value:.3f}, trials {_interval(r.plain.low, r.plain.high, '.3f')}, "
-                f"blocks ({r.blocks}) {_interval(r.hierarchical.low, r.hierarchical.high, '.3f')}; "
+                f"  {r.name} {r.measure}: {r.plain.value:.3f}, "
+                f"trials {stats.interval_text(r.plain.low, r.plain.high, '.3f')}, "
+                f"blocks ({r.blocks}) {stats.interval_text(r.hierarchical.low, r.hierarchical.high, '.3f')}; "
                 f"within a block {math.sqrt(r.within):.1%}, between blocks {math.sqrt(r.between):.1%}"
             )
     return lines

@@ -102,14 +102,37 @@ def request_timeline(answer: dict[str, Any]) -> Figure:
         here = f"the same tasks one after another, {answer.get('one_after_another_where', 'in this process')}"
         handles.append(Patch(facecolor="white", edgecolor="#444", hatch="///", label=here))
         title = f"speed-up {answer['speedup']:.2f}, " + title
+    _label_gaps(ax, tasks, answer["sent_mono"], answer["wall_s"])
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=3, fontsize=7, frameon=False)
     ax.set_xlabel("seconds since the request was sent")
     ax.set_title(
         f"{answer['framework']} / {answer['endpoint']} endpoint: {answer['workload']} x{answer['n']} "
-        f"with {answer['strategy']}: {title}",
+        f"with {answer['strategy']}\n{title}",
         fontsize=10,
     )
     return fig
+
+
+#: The smallest gap, in seconds, that :func:`_label_gaps` labels.
+LABELLED_GAP_S = 0.002
+
+
+def _label_gaps(ax: Any, tasks: list[dict[str, Any]], sent: float, wall: float) -> None:
+    """Shade, on the request's bar, the time before the first task started (the request
+    reaching the server, the handler and its strategy starting) and after the last one ended
+    (the answer made and sent back), and say each under it, where it is at least
+    :data:`LABELLED_GAP_S`."""
+    if not tasks:
+        return
+    first, last = min(t["start"] for t in tasks) - sent, max(t["end"] for t in tasks) - sent
+    if first >= LABELLED_GAP_S:
+        ax.barh(-1, first, left=0, height=0.3, color="#bbb")
+        ax.text(0, -0.5, f"{first * 1000:.0f} ms before the first task: request in, handler starting", fontsize=6)
+    if wall - last >= LABELLED_GAP_S:
+        ax.barh(-1, wall - last, left=last, height=0.3, color="#bbb")
+        ax.text(
+            wall, -0.5, f"{(wall - last) * 1000:.0f} ms after the last: answer made and sent", fontsize=6, ha="right"
+        )
 
 
 def strategy_timelines(grid: Strategies | None, workload: str) -> Figure:

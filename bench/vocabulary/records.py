@@ -275,7 +275,8 @@ class _MetaAlways(Environment):
 
 class RunMeta(_MetaAlways, total=False):
     """meta.json. Every run has the keys of :class:`_MetaAlways`; a preset's run (kind
-    "trials") the preset, its schedule and its servers; a load run its load preset."""
+    "trials") the preset, its schedule and its servers; a load run its load preset, or the URL
+    it loaded."""
 
     preset: dict[str, Any]
     seed: int
@@ -293,6 +294,8 @@ class RunMeta(_MetaAlways, total=False):
     warmup: list[WarmupRecord]
     client_pid: int
     load_preset: dict[str, Any]
+    #: What ``bench load --url`` loaded (a load run of a URL, not of a preset).
+    load_url: dict[str, Any]
     requests: int
     #: How loaded the machine was (format 7; None: not recorded).
     machine_state: MachineState | None

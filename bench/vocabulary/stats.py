@@ -51,6 +51,12 @@ class Estimate:
         return f"{self.value:.3g} [{self.low:.3g}, {self.high:.3g}]"
 
 
+def interval_text(low: float, high: float, fmt: str = ".3g") -> str:
+    """``[low, high]`` in ``fmt``, or ``(no interval)`` where an end is not a number (fewer
+    than :data:`MIN_TRIALS` values, or none)."""
+    return f"[{low:{fmt}}, {high:{fmt}}]" if math.isfinite(low) and math.isfinite(high) else "(no interval)"
+
+
 def _clean(x: Samples) -> npt.NDArray[np.float64]:
     a = np.asarray(x, dtype=float)
     return a[np.isfinite(a)]

@@ -1,6 +1,8 @@
-"""The explorer in a real JupyterLab: ``make lab`` in a clone of the repository, Debian's
-Chromium driven by Playwright, Run All, then two configurations run from the panel's own
-widgets (one whose tasks overlap, one whose tasks do not)."""
+"""The notebooks in a real JupyterLab: ``make lab`` in a clone of the repository, Debian's
+Chromium driven by Playwright. The explorer: Run All, then two configurations run from the
+panel's own widgets (one whose tasks overlap, one whose tasks do not). The workshop, as a
+learner goes through it: Run All on a quick pass, read Part 1's by-hand experiment, then edit
+the function of one's own, run it again, and read its speed-ups."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -78,10 +81,12 @@ def panel_state(page: Page) -> dict[str, object]:
         if (!box) return {status: '', image: '', rows: []};
         const labels = [...box.querySelectorAll('.widget-label')].map(e => e.textContent);
         const img = box.querySelector('.widget-output img');
+        const code = box.querySelector('pre');
         const rows = [...box.querySelectorAll('.widget-output table tbody tr')].map(
             tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()));
         return {status: labels.find(t => / done in | failed /.test(t)) || '',
-                image: img ? img.src.length + ':' + img.src.slice(-64) : '', rows: rows};
+                image: img ? img.src.length + ':' + img.src.slice(-64) : '', rows: rows,
+                code: code ? code.textContent : ''};
     }"""
     )
 
@@ -107,36 +112,47 @@ def run_from_the_panel(page: Page, *, strategy: str, workload: str, size: int) -
     after = panel_state(page)
     assert answered(), f"no answer to Run within {ONE_RUN_S} s: {after}"
     assert after["image"] and after["image"] != before["image"], "Run drew no new timeline"
+    # the lines above the panel are what the click ran, to copy into a cell
+    assert f"ex.run('fastapi', {strategy!r}, {workload!r}, n=4, size={size}," in str(after["code"]), after["code"]
     return after
 
 
-def test_the_explorer_runs_in_jupyterlab_and_draws_what_its_run_button_asks(lab, tmp_path):
-    url, clone = lab
+@contextmanager
+def notebook_page(url: str, notebook: str, errors: list[str], *, console: bool = False) -> Iterator[Page]:
+    """A Chromium page on ``notebook`` in JupyterLab at ``url``, its notebook shown; the page's
+    errors (and its console's, with ``console``) appended to ``errors``; closed on leaving."""
     browser_path = chromium()
     if browser_path is None:
         pytest.skip("no Chromium, and it could not be installed here (needs root and Debian's apt)")
-    errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            if console:
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(url.replace("/lab?", "/lab/tree/explore.ipynb?"))
+            page.goto(url.replace("/lab?", f"/lab/tree/{notebook}?"))
             page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-            expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=60_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            deadline = time.monotonic() + RUN_ALL_S
-            while not panel_state(page)["rows"] and time.monotonic() < deadline:
-                page.wait_for_timeout(500)
-            assert panel_state(page)["rows"], f"Run All drew no history within {RUN_ALL_S} s"
-            overlapping = run_from_the_panel(page, strategy="gather", workload="sleep", size=200)
-            one_by_one = run_from_the_panel(page, strategy="sequential", workload="sleep", size=200)
-            page.keyboard.press("Control+s")
-            expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=30_000)  # saved
+            yield page
         finally:
             browser.close()
+
+
+def test_the_explorer_runs_in_jupyterlab_and_draws_what_its_run_button_asks(lab, tmp_path):
+    url, clone = lab
+    errors: list[str] = []
+    with notebook_page(url, "explore.ipynb", errors, console=True) as page:
+        expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        deadline = time.monotonic() + RUN_ALL_S
+        while not panel_state(page)["rows"] and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
+        assert panel_state(page)["rows"], f"Run All drew no history within {RUN_ALL_S} s"
+        overlapping = run_from_the_panel(page, strategy="gather", workload="sleep", size=200)
+        one_by_one = run_from_the_panel(page, strategy="sequential", workload="sleep", size=200)
+        page.keyboard.press("Control+s")
+        expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=30_000)  # saved
     rows = one_by_one["rows"]
     assert len(rows) == len(overlapping["rows"]) + 1  # type: ignore[arg-type]
     column, cpu = COLUMNS.index("overlap"), COLUMNS.index("parallelism")
@@ -152,3 +168,71 @@ def test_the_explorer_runs_in_jupyterlab_and_draws_what_its_run_button_asks(lab,
     assert any(c.get("outputs") for c in saved.cells if c.cell_type == "code"), "JupyterLab saved the outputs"
     status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
     assert status.stdout == "", f"running the explorer in make lab changed the repository: {status.stdout}"
+
+
+def cell_with(page: Page, text: str):  # noqa: ANN201 -- a Playwright Locator
+    """The notebook's code cell whose source holds ``text``."""
+    return page.locator(".jp-CodeCell", has=page.locator(".cm-content", has_text=text)).first
+
+
+def idle(page: Page, timeout_s: float) -> None:
+    """Wait until the kernel is idle (after at least one moment busy)."""
+    expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=timeout_s * 1000)
+
+
+#: The workshop's quick pass, as a learner on a slow laptop would set it in its first code cell.
+QUICK_PASS = "requests_per_exercise = 2\ntrials = 3\nscale = 0.3\n"
+#: What the learner types as their own function: a blocking wait, which lets go of the GIL.
+THEIR_OWN = (
+    "def mine():\n    time.sleep(0.05)\n\n\ndef theirs():\n    time.sleep(0.05)\n\n\n"
+    "for name, fn in (('mine', mine), ('theirs', theirs)):\n    harness.register_own(fn, name=name)\n"
+)
+WORKSHOP_S = 300
+
+
+def type_into(page: Page, cell_text: str, source: str) -> None:
+    """Replace the source of the code cell holding ``cell_text`` with ``source``, as typed."""
+    editor = cell_with(page, cell_text).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(source)
+
+
+def test_the_workshop_runs_in_jupyterlab_and_measures_a_function_the_learner_edits(lab, tmp_path):
+    url, clone = lab
+    errors: list[str] = []
+    with notebook_page(url, "workshop.ipynb", errors) as page:
+        idle(page, 60)
+        type_into(page, "requests_per_exercise = ", QUICK_PASS)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        table = cell_with(page, "ex.table()").locator(".jp-OutputArea-output")
+        expect(table.first).to_be_visible(timeout=WORKSHOP_S * 1000)  # the last cell ran
+        # Part 1, by hand: the code shown, the article's %time, a DataFrame, a plot, the pairs' words
+        assert "def multiply" in cell_with(page, "article.code()").inner_text()
+        assert "Wall time" in cell_with(page, "%time r = requests.get(flask.url").inner_text()
+        assert cell_with(page, "df.head(4)").locator("table").count() == 1
+        assert cell_with(page, 'values="wall_s").plot(').locator("img").count() == 1
+        said = cell_with(page, "one_pair = ").inner_text()
+        assert "one pair at a time" in said and "too few trials for an interval" in said  # from 3 trials: none
+        # the learner's own function: edited, registered again, measured again
+        measured = cell_with(page, "own = pd.DataFrame(rows)")
+        type_into(page, "def mine():", THEIR_OWN)
+        page.keyboard.press("Shift+Enter")  # run the edited cell, then the cells that measure it
+        for _ in range(2):
+            page.keyboard.press("Shift+Enter")
+        deadline = time.monotonic() + 180
+        while not _waits_together(measured.inner_text()) and time.monotonic() < deadline:
+            page.wait_for_timeout(1000)
+        after = measured.inner_text()
+        page.keyboard.press("Control+s")
+    # mine now waits: its 4 threads wait together, where its pure-Python version took turns
+    assert _waits_together(after), after
+    assert not errors, f"the page had errors: {errors}"
+
+
+def _waits_together(table: str) -> bool:
+    """Whether the speed-up table's ``threads`` rows say both functions, behind both
+    frameworks, ran their 4 tasks' waits together (above 2.5)."""
+    threads = [line.split()[1:3] for line in table.splitlines() if line.split()[:1] == ["threads"]]
+    return len(threads) == 2 and all(float(v) > 2.5 for row in threads for v in row)

@@ -1,12 +1,14 @@
 """``python -m bench``'s main, in this process (what ``python -m bench`` calls, without a second
 interpreter's imports): clear errors, and every command's help."""
 
+import re
 import signal
 from dataclasses import dataclass
 
 import pytest
 
 from bench.frontends.cli import main
+from servers import launch
 
 
 @dataclass
@@ -58,3 +60,49 @@ def test_every_bench_command_prints_its_help_with_every_preset(capsys):
         r = bench(capsys, command, "--help")
         assert r.returncode == 0, r.stderr[-500:]
         assert all(name in r.stdout for name in names)
+
+
+def test_load_url_refuses_a_host_that_is_not_this_machine_before_anything(tmp_path, capsys):
+    r = bench(capsys, "load", "--url", "http://example.com/", "--out", str(tmp_path))
+    assert r.returncode == 2 and r.stdout == "" and not list(tmp_path.iterdir())
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("error: http://example.com/ is not on this machine") and "--allow-remote" in line
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (
+            ["--url", "http://127.0.0.1:9/", "--preset", "smoke"],
+            "error: --url loads a URL, --preset a preset's servers",
+        ),
+        (["--probe", "http://127.0.0.1:9/ping", "--clients", "2"], "error: --probe, --clients: only with --url"),
+        (["--url", "http://127.0.0.1:9/", "--duration", "0"], "error: duration must be more than 0"),
+        (
+            ["--url", "http://127.0.0.1:9/fanout"],
+            "error: http://127.0.0.1:9/fanout did not answer: ConnectionRefusedError",
+        ),
+    ],
+)
+def test_load_url_says_in_one_line_what_it_cannot_do(args, said, tmp_path, capsys):
+    r = bench(capsys, "load", *args, "--out", str(tmp_path))
+    assert r.returncode == 2 and r.stderr.strip() == r.stderr.strip().splitlines()[0] and said in r.stderr, r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_load_url_loads_an_app_of_one_s_own_and_its_report_is_printed_again(tmp_path, capsys):
+    with launch.serve(app="examples.yourapp.flask_app:app") as s:
+        url = s.url
+        r = bench(
+            capsys, "load", "--url", url + "/fanout", "--probe", url + "/ping", "--clients", "1,2",
+            "--duration", "0.3", "--out", str(tmp_path), "--no-progress",
+        )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    (folder,) = tmp_path.iterdir()
+    assert folder.name.split("-", 1)[1].startswith("load-url-")
+    assert f"Closed loop on {url}/fanout, 0.3 s at each client count" in r.stdout
+    assert re.search(rf"^- {re.escape(url)}/ping while 2 client\(s\) load ", r.stdout, re.M), r.stdout
+    assert {"requests.csv", "summary.csv", "meta.json"} <= {p.name for p in folder.iterdir()}
+    again = bench(capsys, "report", str(folder))
+    assert again.returncode == 0 and again.stdout.strip() in r.stdout

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from bench.frontends.explore import COLUMNS, ERROR_CHARS, Explorer, check, history_view, summary
+from bench.frontends.explore import COLUMNS, ERROR_CHARS, Explorer, answer_table, check, history_view, show
 from bench.presentation import timeline_plots
 from bench.vocabulary.config import FREE_THREADED
 from servers import harness
@@ -78,8 +78,13 @@ def test_the_history_view_rounds_and_shortens_long_errors_keeping_them_whole_on_
     assert "white-space: nowrap" in html
 
 
-def test_the_summary_line_names_both_numbers_and_the_warm_up():
+def test_an_answer_shows_as_a_small_table_and_a_line_of_what_the_table_does_not_hold(capsys):
     answer = {
+        "framework": "fastapi",
+        "endpoint": "async",
+        "strategy": "threads",
+        "workload": "python",
+        "n": 2,
         "speedup": 1.8,
         "speedups": [1.7, 1.8, 1.9],
         "parallelism": 1.95,
@@ -88,17 +93,21 @@ def test_the_summary_line_names_both_numbers_and_the_warm_up():
         "one_after_another_s": 0.72,
         "warmup_s": 1.2,
     }
-    line = summary(answer)
-    assert line.startswith(
-        "speed-up 1.80 (the fastest of 3 requests; they ranged 1.70 to 1.90), parallelism 1.95 (overlap 2.00)"
-    )
-    assert "a warm-up request took 1.20 s, not counted" in line
-    assert summary({"error": {"message": "n must be between 1 and 64"}}) == "refused: n must be between 1 and 64"
-    assert "served by" not in line, "the project's own Python goes unsaid"
-    free = {**answer, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": False}}
-    assert "; served by 3.13.5 free-threading (GIL off);" in summary(free)
-    back = {**answer, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": True}}
-    assert "(GIL on: it came back)" in summary(back)
+    row = answer_table(answer).iloc[0]
+    assert (row["speed-up"], row["parallelism"], row["overlap"], row["first use, s"]) == (1.8, 1.95, 2.0, 1.2)
+    assert row["wall, s"] == 0.4 and row["one after another, s"] == 0.72
+    refused = answer_table({"error": {"message": "n must be between 1 and 64"}})
+    assert refused.iloc[0]["refused"] == "n must be between 1 and 64"
+    show({"error": {"message": "n must be between 1 and 64"}})
+    assert "ranged" not in capsys.readouterr().out  # the table, and no note: nothing was measured
+    show({**answer, "tasks": [], "sent_mono": 0.0})
+    said = capsys.readouterr().out
+    assert "the fastest of 3 requests; their speed-ups ranged 1.70 to 1.90" in said and "served by" not in said
+    free = {**answer, "tasks": [], "sent_mono": 0.0}
+    show({**free, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": False}})
+    assert "served by 3.13.5 free-threading (GIL off)" in capsys.readouterr().out
+    show({**free, "server": {"interpreter": "3.13.5 free-threading", "gil_enabled": True}})
+    assert "(GIL on: it came back)" in capsys.readouterr().out
 
 
 def test_the_explorer_refuses_the_free_threaded_python_where_it_cannot_serve_before_starting_anything(monkeypatch):

@@ -58,3 +58,9 @@ def test_the_article_s_runs_given_as_folders_are_used_without_measuring(committe
     )
     assert (trials.path, many.path) == (committed, load) and not (tmp_path / "runs").exists()
     assert sources.scope(trials) == (int(trials.meta()["preset"]["n"]), int(trials.meta()["preset"]["size"]))
+
+
+def test_a_load_run_of_a_url_is_refused_for_the_article(committed: Path):
+    rewrite(committed, kind="load", load_url={"url": "http://127.0.0.1:8000/fanout"})
+    with pytest.raises(RunDataError, match=rf"{committed} loaded a URL \(bench load --url\); the article needs"):
+        sources.given(committed, "load")

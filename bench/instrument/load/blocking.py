@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bench.instrument.load import loops
+from bench.vocabulary import stats
 from servers import harness
 
 #: Share of a heavy request's median latency that a ping's p99 must reach to be a stall.
@@ -69,8 +70,8 @@ def run(
                 if progress:
                     progress(case.label)
                 recs = loops.blocking_probe(
-                    s.url,
-                    f"/run/{case.endpoint}",
+                    s.url + "/ping",
+                    s.url + f"/run/{case.endpoint}",
                     {**params, "strategy": case.strategy},
                     heavy_clients=heavy_clients,
                     ping_rate=ping_rate,
@@ -105,8 +106,9 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def verdicts(summary: pd.DataFrame) -> list[str]:
-    """One plain line per case: stalled or not, with the numbers behind it."""
+def verdicts(summary: pd.DataFrame, *, light: str = "/ping") -> list[str]:
+    """One plain line per case: stalled or not, with the numbers behind it and how many
+    answers each rests on; ``light`` names what the pings asked for."""
     out = []
     for config, g in summary.groupby("config", sort=False):
         base = g[g["phase"] == "baseline"].iloc[0]
@@ -114,9 +116,15 @@ def verdicts(summary: pd.DataFrame) -> list[str]:
         heavy = g[g["phase"] == "heavy"].iloc[0]
         word = "STALLS" if ping["stalls"] else "stays responsive"
         out.append(
-            f"- {config}: {word}: /ping p99 {ping['p99_ms']:.0f} ms [{ping['p99_low_ms']:.0f}, "
-            f"{ping['p99_high_ms']:.0f}] during heavy requests of median {heavy['p50_ms']:.0f} ms "
-            f"(stall from {ping['stall_threshold_ms']:.0f} ms), {base['p99_ms']:.1f} ms without; "
-            f"{int(ping['errors'])} ping errors"
+            f"- {config}: {word}: {light} p99 {ping['p99_ms']:.0f} ms "
+            f"{stats.interval_text(ping['p99_low_ms'], ping['p99_high_ms'], '.0f')} ({answered(ping)} pings) "
+            f"during heavy requests of median {heavy['p50_ms']:.0f} ms ({answered(heavy)} of them) "
+            f"(stall from {ping['stall_threshold_ms']:.0f} ms), {base['p99_ms']:.1f} ms without "
+            f"({answered(base)} pings); {int(ping['errors'])} ping errors"
         )
     return out
+
+
+def answered(row: pd.Series) -> int:
+    """How many requests of a summary's row were answered: the values its percentiles rest on."""
+    return int(row["requests"]) - int(row["errors"])

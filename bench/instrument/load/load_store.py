@@ -17,10 +17,11 @@ REQUESTS = "requests.csv"
 SUMMARY = "summary.csv"
 
 #: The columns of requests.csv: each request (:class:`bench.instrument.load.loops.Record`), the part of
-#: the run it belongs to, and the configuration it was sent to (a probe case, or a setup
-#: and its client count; a column that does not apply stays empty).
+#: the run it belongs to, and the configuration it was sent to (a probe case, a setup and its
+#: client count, or a URL and its client count; a column that does not apply stays empty).
 REQUEST_COLUMNS = [f.name for f in fields(Record)] + [
     "part",
+    "url",
     "framework",
     "endpoint",
     "strategy",
@@ -44,6 +45,6 @@ def keeper(run: Run, part: str) -> loops.Keep:
 
 
 def requests_of(run: Run, part: str | None = None) -> pd.DataFrame:
-    """The requests of a load run, or of one part of it ("probe", "sweep", "overload")."""
+    """The requests of a load run, or of one part of it ("probe", "sweep", "overload", "url")."""
     df = pd.read_csv(run.path / REQUESTS)
     return df if part is None else df[df["part"] == part]

@@ -9,11 +9,12 @@
   *should* have been sent, so a stalled server shows as latency even when requests had to
   wait to be sent (no coordinated omission).
 - **Blocking probe**: while a closed-loop load of heavy requests runs, an open-loop client
-  pings ``GET /ping`` at a steady rate; the pings' latency against a baseline without load
-  says whether the server stayed responsive.
+  pings a light URL (our servers' ``GET /ping``) at a steady rate; the pings' latency against
+  a baseline without load says whether the server stayed responsive.
 
 Every run is bounded by a request count *and* a duration, and stops by itself; requests go
-to the URL given (loopback in everything this project starts). Each request becomes a
+to the URL given (loopback in everything this project starts; ``bench load --url`` refuses
+other hosts unless told, :mod:`bench.instrument.load.url_load`). Each request becomes a
 :class:`Record`.
 """
 
@@ -23,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -179,8 +180,8 @@ def open_loop(
 
 
 def blocking_probe(
-    base_url: str,
-    heavy_path: str,
+    ping_url: str,
+    heavy_url: str,
     heavy_params: Mapping[str, Any],
     *,
     heavy_clients: int = 2,
@@ -192,11 +193,10 @@ def blocking_probe(
     warmup: int = 1,
 ) -> list[Record]:
     """``warmup`` heavy requests one after another (phase "warmup": what a first request
-    starts, such as the app's process pool, is then started), pings at ``ping_rate`` for
-    ``baseline_s`` alone (phase "baseline"), then for ``duration_s`` while ``heavy_clients``
-    send heavy requests in a closed loop (phases "ping" and "heavy"). The heavy load stops
-    when the pinging does."""
-    ping, heavy_url = base_url + "/ping", base_url + heavy_path
+    starts, such as the app's process pool, is then started), pings of ``ping_url`` at
+    ``ping_rate`` for ``baseline_s`` alone (phase "baseline"), then for ``duration_s`` while
+    ``heavy_clients`` send heavy requests in a closed loop (phases "ping" and "heavy"). The
+    heavy load stops when the pinging does."""
     out = []
     if warmup:
         out += closed_loop(
@@ -206,7 +206,7 @@ def blocking_probe(
     def pings(phase: str, duration_s: float) -> list[Record]:
         most = int(ping_rate * duration_s) + 1
         return open_loop(
-            ping, rate=ping_rate, max_requests=most, duration_s=duration_s, timeout_s=timeout_s, phase=phase
+            ping_url, rate=ping_rate, max_requests=most, duration_s=duration_s, timeout_s=timeout_s, phase=phase
         )
 
     out += pings("baseline", baseline_s)
@@ -301,3 +301,17 @@ def _phase_summary(phase: str, g: pd.DataFrame) -> PhaseSummary:
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """:func:`_phase_summary` of each phase, in the order the phases first appear."""
     return frame_of(PhaseSummary, [_phase_summary(str(phase), g) for phase, g in df.groupby("phase", sort=False)])
+
+
+def summarize_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The summary of the requests of each value of ``keys`` (a setup and its client count, a
+    URL and its client count) as one phase "load", the keys first, in the order they appear."""
+    parts = []
+    for _, g in df.groupby(keys, sort=False):
+        s = summarize(g.assign(phase="load"))
+        for k in keys:  # the group's own values
+            s[k] = g[k].iloc[0]
+        parts.append(s)
+    if not parts:
+        return pd.DataFrame(columns=keys + [f.name for f in fields(PhaseSummary)])
+    return pd.concat(parts, ignore_index=True)[keys + [c for c in parts[0].columns if c not in keys]]

@@ -111,14 +111,7 @@ def _kept(frame: pd.DataFrame, keep: loops.Keep | None) -> pd.DataFrame:
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Throughput and latency percentiles per setup and client count."""
-    keys = ["framework", "server", "workers", "threads", "clients"]
-    parts = []
-    for _, g in df.groupby(keys, sort=False):
-        s = loops.summarize(g.assign(phase="load"))
-        for k in keys:  # the group's own values
-            s[k] = g[k].iloc[0]
-        parts.append(s)
-    return pd.concat(parts, ignore_index=True)[keys + [c for c in parts[0].columns if c not in keys]]
+    return loops.summarize_by(df, ["framework", "server", "workers", "threads", "clients"])
 
 
 def overload(

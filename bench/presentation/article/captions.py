@@ -123,7 +123,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "scaling": ("8", "How far does the speed-up grow with n?"),
     # The appendix's first part: it reads another run (of the gil preset), when it is given one.
     "nogil": ("A", "Without the GIL"),
-    "experiment": ("D", "The article's experiment, as it ran it"),
+    "experiment": ("1", "The article's experiment, as it ran it"),
 }
 
 

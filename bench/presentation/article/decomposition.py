@@ -62,7 +62,6 @@ def decomposition(found: Sequence[Figure], number: int) -> Shown:
                 scope=scope,
             )
         )
-    steps = "; ".join(f"*{name}*, {what}" for name, what in gap.STEPS)
     caption = captioned(
         "Figure",
         number,
@@ -75,5 +74,5 @@ def decomposition(found: Sequence[Figure], number: int) -> Shown:
         "Ratios on a log scale, a row per step and a panel per measure; the whole gap after idle is "
         f"{Fact.of(total).words()}."
     )
-    text = f"The steps: {steps}. One request after idle: {said(claims)}"
+    text = f"One request after idle, a step at a time: {said(claims)}"
     return Shown(drawing, caption, says, tuple(claims), alt, text=text)

@@ -63,8 +63,7 @@ def box(run: Run) -> str:
         f"{versions}. Each server ran in a process of its own (process mode) unless a figure says otherwise, and "
         "the requests came from the notebook's process, one at a time, in a shuffled order, after a warm-up. Every "
         "ratio is one median over another, with a bootstrap 95% interval and the trials it rests on; none is drawn "
-        "from fewer than eight trials a side. The speed-ups are over the same tasks run one after another in the "
-        "notebook's process, with no server. The code it measures is in the appendix "
+        "from fewer than eight trials a side. The code it measures opens Section 1 "
         f"({link('experiment')}).",
     ]
     return "\n".join(lines)

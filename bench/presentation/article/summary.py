@@ -96,7 +96,7 @@ def conclusion(found: Sequence[Figure], shown: Mapping[str, Shown]) -> tuple[str
             "- **What to do.** Choose the strategy by the work, not the framework: the table at the top says which, "
             "with what each measured here."
         )
-    behind = [f"{title} ({link(key)})" for key, (_, title) in SECTIONS.items() if key in shown and shown[key].claims]
+    behind = [link(key) for key in SECTIONS if key in shown and shown[key].claims]
     if behind:
-        lines.append("- **The evidence**, a section a question: " + "; ".join(behind) + ".")
+        lines.append("- **The evidence**, a section a question: " + ", ".join(behind) + ".")
     return "\n".join(lines), out

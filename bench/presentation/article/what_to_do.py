@@ -74,6 +74,12 @@ NAMED = {"processes": "a process pool", "threads": "threads", "gather": "`gather
 
 
 def _each(facts: Sequence[Fact]) -> str:
+    """Each fact's label and ratio with its interval; the trials said once where every interval
+    rests on the same ones: ``FastAPI 1.64x (1.19-1.81), Flask 1.30x (1.19-1.49) (95% CIs, 10
+    trials a side)``."""
+    if facts and all(f.has_interval for f in facts) and len({f.rests_on() for f in facts}) == 1:
+        each = ", ".join(f"{f.label} {f.value:.2f}x ({f.low:.2f}-{f.high:.2f})" for f in facts)
+        return f"{each} (95% CIs, {facts[0].rests_on()})"
     return ", ".join(f"{f.label} {f.brief()}" for f in facts)
 
 
@@ -94,7 +100,7 @@ def _work_row(cells: pd.DataFrame, workload: str, cores: int | None) -> Claim | 
     on = f" on {cores} cores" if cores else ""
     text = f"{NAMED[fits]}{on}: {_each(good)}"
     if all(f.side == 1 for f in good):
-        text += ": faster than one after another, behind both"
+        text += ": faster than one after another behind both frameworks"
         rules = [
             Rule("every fitting strategy's interval lies above 1", lambda fs: all(f.side == 1 for f in fs[: len(good)]))
         ]
@@ -104,7 +110,7 @@ def _work_row(cells: pd.DataFrame, workload: str, cores: int | None) -> Claim | 
             Rule("some fitting strategy has no interval", lambda fs: any(not f.has_interval for f in fs[: len(good)]))
         ]
     else:
-        text += ": not resolved faster than one after another behind both"
+        text += ": not resolved faster than one after another behind both frameworks"
         rules = [
             Rule("some fitting strategy is not resolved above 1", lambda fs: any(f.side != 1 for f in fs[: len(good)]))
         ]

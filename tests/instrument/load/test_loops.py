@@ -95,8 +95,8 @@ def test_throughput_interval_is_narrow_for_a_steady_server_and_wide_for_a_bursty
 
 def test_blocking_probe_has_a_baseline_pings_under_load_and_the_load(fast):
     recs = load.blocking_probe(
-        fast.url,
-        "/run",
+        fast.url + "/ping",
+        fast.url + "/run",
         {"workload": "sleep", "n": 2, "size": 50},
         heavy_clients=2,
         ping_rate=20,
