@@ -74,16 +74,20 @@ def deep(request: pytest.FixtureRequest) -> bool:
 LONGEST_FIRST = (
     "test_readme_article.py",
     "test_notebooks.py",
-    "test_readme_external.py",
-    "test_fuzz.py",
+    "test_browser.py",
     "test_readme_accuracy.py",
     "test_readme_advise.py",
-    "test_browser.py",
-    "test_server_lifecycle.py",
-    "test_terminal.py",
-    "test_readme_terminals.py",
+    "test_readme_external.py",
+    "test_readme_yourapp.py",
     "test_readme_production.py",
+    "test_server_lifecycle.py",
+    "test_readme_terminals.py",
+    "test_own.py",
     "test_production_servers.py",
+    "test_agreement.py",
+    "test_userapp_serving.py",
+    "test_fuzz.py",
+    "test_terminal.py",
 )
 #: The pages' groups whose files read the smoke run (besides the tests that use ``smoke_run``).
 READS_THE_SMOKE_RUN = ("test_readme_runs.py", "test_readme_bench.py", "test_readme_load.py")

@@ -175,6 +175,13 @@ def cell_with(page: Page, text: str):  # noqa: ANN201 -- a Playwright Locator
     return page.locator(".jp-CodeCell", has=page.locator(".cm-content", has_text=text)).first
 
 
+def in_view(page: Page, text: str):  # noqa: ANN201 -- a Playwright Locator
+    """:func:`cell_with`, scrolled into view: JupyterLab renders only the cells a reader can see."""
+    cell = cell_with(page, text)
+    cell.scroll_into_view_if_needed()
+    return cell
+
+
 def idle(page: Page, timeout_s: float) -> None:
     """Wait until the kernel is idle (after at least one moment busy)."""
     expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=timeout_s * 1000)
@@ -209,22 +216,23 @@ def test_the_workshop_runs_in_jupyterlab_and_measures_a_function_the_learner_edi
         table = cell_with(page, "ex.table()").locator(".jp-OutputArea-output")
         expect(table.first).to_be_visible(timeout=WORKSHOP_S * 1000)  # the last cell ran
         # Part 1, by hand: the code shown, the article's %time, a DataFrame, a plot, the pairs' words
-        assert "def multiply" in cell_with(page, "article.code()").inner_text()
-        assert "Wall time" in cell_with(page, "%time r = requests.get(flask.url").inner_text()
-        assert cell_with(page, "df.head(4)").locator("table").count() == 1
-        assert cell_with(page, 'values="wall_s").plot(').locator("img").count() == 1
-        said = cell_with(page, "one_pair = ").inner_text()
+        assert "def multiply" in in_view(page, "article.code()").inner_text()
+        assert "Wall time" in in_view(page, "%time r = requests.get(flask.url").inner_text()
+        assert in_view(page, "df.head(4)").locator("table").count() == 1
+        assert in_view(page, 'values="wall_s").plot(').locator("img").count() == 1
+        said = in_view(page, "one_pair = ").inner_text()
         assert "one pair at a time" in said and "too few trials for an interval" in said  # from 3 trials: none
         # the learner's own function: edited, registered again, measured again
-        measured = cell_with(page, "own = pd.DataFrame(rows)")
         type_into(page, "def mine():", THEIR_OWN)
         page.keyboard.press("Shift+Enter")  # run the edited cell, then the cells that measure it
         for _ in range(2):
             page.keyboard.press("Shift+Enter")
         deadline = time.monotonic() + 180
-        while not _waits_together(measured.inner_text()) and time.monotonic() < deadline:
+        while not _waits_together(in_view(page, "own = pd.DataFrame(rows)").inner_text()) and (
+            time.monotonic() < deadline
+        ):
             page.wait_for_timeout(1000)
-        after = measured.inner_text()
+        after = in_view(page, "own = pd.DataFrame(rows)").inner_text()
         page.keyboard.press("Control+s")
     # mine now waits: its 4 threads wait together, where its pure-Python version took turns
     assert _waits_together(after), after

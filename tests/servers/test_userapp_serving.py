@@ -34,11 +34,11 @@ def all_gone(processes: list[psutil.Process]) -> bool:
 
 @pytest.mark.parametrize(
     "spec, server, workers, threads",
+    # a master and its workers for a WSGI app, one process for an ASGI app (docs/yourapp.md's
+    # commands serve each under the others: tests/doc_plans.py)
     [
-        ("examples.yourapp.flask_app:app", "werkzeug", 1, 1),
         ("examples.yourapp.flask_app:app", "gunicorn-gthread", 2, 2),
         ("examples.yourapp.fastapi_app:app", "uvicorn", 1, 1),
-        ("examples.yourapp.fastapi_app:app", "granian", 2, 1),
     ],
 )
 def test_an_app_of_one_s_own_serves_behind_the_server_and_bench_load_url_reports_on_it(
