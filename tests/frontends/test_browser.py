@@ -6,6 +6,7 @@ the function of one's own, run it again, and read its speed-ups."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -45,6 +46,13 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     env.update(PATH=f"{BIN}{os.pathsep}{env['PATH']}")
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTERLAB_SETTINGS_DIR"):
         env[name] = str(tmp_path / "jupyter" / name.lower())
+    # every cell rendered, as a reader scrolling through sees it: by default JupyterLab renders
+    # only the cells in view, and a test reads cells far apart
+    tracker = (
+        Path(env["JUPYTERLAB_SETTINGS_DIR"]) / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    )
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}))
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"VENV={BIN.parent}", "LAB_ARGS=--no-browser"],
         cwd=clone,
