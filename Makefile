@@ -136,7 +136,7 @@ test test-fast test-deep: export PYTHONDONTWRITEBYTECODE :=
 test: $(DEV)
 	@mkdir -p $(TEST_RESULTS) && rm -f $(TEST_RESULTS)/*.xml
 	@start=$$(date +%s); status=0; \
-	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder -m "not alone" --junitxml=$(TEST_RESULTS)/others.xml || status=1; \
+	$(PY) -m pytest -n 4 --dist loadfile --no-loadscope-reorder -m "not alone" --junitxml=$(TEST_RESULTS)/others.xml || status=1; \
 	$(PY) -m pytest -m alone --junitxml=$(TEST_RESULTS)/alone.xml $(ALONE_FILES) || status=1; \
 	$(PY) -m tests.tally --seconds $$(( $$(date +%s) - start )) $(TEST_RESULTS)/others.xml $(TEST_RESULTS)/alone.xml \
 		|| status=1; \
