@@ -271,18 +271,29 @@ def _regularized_gamma(a: float, x: float) -> float:
     return 1.0 - front * h
 
 
-def _quantile(cdf: Callable[[float], float], p: float, low: float, high: float) -> float:
-    """The x in [low, high] where the increasing ``cdf`` reaches ``p``, by bisection."""
+def _quantile(
+    cdf: Callable[[float], float],
+    p: float,
+    low: float,
+    high: float,
+    pdf: Callable[[float], float] | None = None,
+) -> float:
+    """The x in [low, high] where the increasing ``cdf`` reaches ``p``: Newton's steps on its
+    density ``pdf`` where given, each kept inside the bracket that bisection keeps (a step that
+    would leave it bisects instead), so it converges whatever the start."""
     while cdf(high) < p:
         high *= 2
+    x = (low + high) / 2
     for _ in range(200):
-        middle = (low + high) / 2
-        if cdf(middle) < p:
-            low = middle
-        else:
-            high = middle
+        below = cdf(x) < p
+        low, high = (x, high) if below else (low, x)
         if high - low <= 1e-12 * max(1.0, abs(high)):
             break
+        step = x - (cdf(x) - p) / pdf(x) if pdf is not None and pdf(x) > 0 else math.nan
+        close = pdf is not None and abs(step - x) <= 1e-13 * max(1.0, abs(x))
+        if close:
+            return step
+        x = step if low < step < high else (low + high) / 2
     return (low + high) / 2
 
 
@@ -293,11 +304,18 @@ def t_quantile(p: float, df: float) -> float:
         raise ValueError(f"t_quantile needs 0 < p < 1 and df > 0, got p={p}, df={df}")
     if p < 0.5:
         return -t_quantile(1 - p, df)
+    if p == 0.5:  # the median, where the cdf's formula loses t's precision (it sees t squared)
+        return 0.0
 
     def cdf(t: float) -> float:
         return 1.0 - 0.5 * _regularized_beta(df / (df + t * t), df / 2, 0.5)
 
-    return _quantile(cdf, p, 0.0, 10.0)
+    scale = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+
+    def pdf(t: float) -> float:
+        return math.exp(scale - (df + 1) / 2 * math.log1p(t * t / df))
+
+    return _quantile(cdf, p, 0.0, 10.0, pdf)
 
 
 def chi2_quantile(p: float, df: float) -> float:
