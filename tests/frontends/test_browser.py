@@ -110,9 +110,10 @@ def run_from_the_panel(page: Page, *, strategy: str, workload: str, size: int) -
     size_box.press("Enter")
     box.get_by_role("button", name="Run").click()
 
-    def answered() -> bool:
+    def answered() -> bool:  # the history's new row, the status and the new timeline (drawn in that order)
         now = panel_state(page)
-        return len(now["rows"]) > len(before["rows"]) and "done in" in str(now["status"])  # type: ignore[arg-type]
+        grown = len(now["rows"]) > len(before["rows"])  # type: ignore[arg-type]
+        return grown and "done in" in str(now["status"]) and bool(now["image"]) and now["image"] != before["image"]
 
     deadline = time.monotonic() + ONE_RUN_S
     while not answered() and time.monotonic() < deadline:
