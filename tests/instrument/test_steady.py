@@ -97,6 +97,7 @@ def test_a_fixed_warm_up_takes_no_more_trials(tmp_path, monkeypatch):
     assert report.warmup_line(meta) is None
 
 
+@pytest.mark.slow  # seconds: make test, not make test-fast
 def test_each_block_starts_its_own_servers_and_its_trials_say_which_block(tmp_path, monkeypatch):
     _faked(monkeypatch, lambda f, k: 0.1)
     preset = replace(TINY, blocks=3, warmup_max=8, warmup_budget_s=60.0)

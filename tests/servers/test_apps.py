@@ -195,6 +195,7 @@ def test_werkzeug_answers_malformed_http_with_the_json_error_body_too():
             assert json.loads(body)["error"]["status"] == status
 
 
+@pytest.mark.slow  # seconds: make test, not make test-fast
 @pytest.mark.parametrize("sync_on_loop", [False, True])
 def test_litestars_sync_handler_blocks_its_loop_only_when_told_to_run_on_it(sync_on_loop, monkeypatch):
     """A ping sent while /run/sync sleeps is handled during the sleep when the handler runs

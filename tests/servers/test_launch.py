@@ -15,6 +15,7 @@ from servers.options import ServerOptions
 from tests.conftest import SMALL, gone, query, wait_for
 
 
+@pytest.mark.slow  # seconds: make test, not make test-fast
 def test_flask_debug_mode_as_the_article_ran_it():
     with launch.serve("flask", "process", size=SMALL, debug=True) as s:
         assert requests.get(s.url + "/api/multiply", timeout=30).json() == {"message": "Hello"}

@@ -57,6 +57,7 @@ def pool() -> Iterator[TaskPool]:
     p.shutdown()
 
 
+@pytest.mark.slow  # seconds: make test, not make test-fast
 def test_the_process_pool_runs_a_module_function_and_one_defined_anywhere(pool):
     by_reference = own.register(own.workload_of(crunch, name="crunch", args=(2000,)))
     local_k = 3000
