@@ -598,8 +598,8 @@ ADVISE_IN_A_NOTEBOOK = """from bench import advise
 from examples.tasks import crunch
 
 advise(crunch, n=4)"""
-#: The same with the page's quicker settings (the fewest rounds, a fifth of crunch's work).
-ADVISE_IN_A_NOTEBOOK_QUICKER = ADVISE_IN_A_NOTEBOOK.replace("n=4)", "n=4, args=(300000,), rounds=8)")
+#: The same with the page's quicker settings (the fewest rounds, a smaller call).
+ADVISE_IN_A_NOTEBOOK_QUICKER = ADVISE_IN_A_NOTEBOOK.replace("n=4)", "n=4, args=(150000,), rounds=8)")
 
 
 #: Every command of the pages, and how it runs here, by the group (the test file) that runs it.
