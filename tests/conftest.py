@@ -66,7 +66,7 @@ def deep(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("deep"))
 
 
-#: The test files that take longest, first (make test runs files in this order, on three workers:
+#: The test files that take longest, first (make test runs files in this order, on four workers:
 #: ``--no-loadscope-reorder``): the article's build first, which makes the smoke run and the load
 #: run on its way (the critical path, about 2 minutes), then the longest of the rest. Files are
 #: named by their name alone, wherever they lie under tests/ (no name is used twice there: a test
@@ -95,9 +95,10 @@ READS_THE_SMOKE_RUN = ("test_readme_runs.py", "test_readme_bench.py", "test_read
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects, so that -m deep finds the tests marked here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files in the order :data:`LONGEST_FIRST`, then those that read the smoke run last (by then
-    the article's build has made it, so no worker waits for it), the rest between. Tests that use
-    the ``deep`` fixture are marked ``deep``; those that read the smoke run, ``slow``."""
+    """Files in the order :data:`LONGEST_FIRST`, then those that read the smoke run (by the time
+    a worker is done with a long file the article's build has made it, and a long file last
+    would keep one worker busy while the others wait), then the rest. Tests that use the
+    ``deep`` fixture are marked ``deep``; those that read the smoke run, ``slow``."""
     reads = set(READS_THE_SMOKE_RUN)
     for item in items:
         if "deep" in getattr(item, "fixturenames", ()):
@@ -110,7 +111,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         name = item.path.name
         if name in LONGEST_FIRST:
             return (0, LONGEST_FIRST.index(name))
-        return (2 if name in reads else 1, 0)
+        return (1 if name in reads else 2, 0)
 
     items.sort(key=order)
 
