@@ -116,7 +116,7 @@ run: $(RUNTIME)
 report: $(RUNTIME)
 	$(PY) -m bench report $(if $(RUN),$(RUN),--latest --out $(OUT))
 
-# Every test once: on three workers (two cores: many tests wait on servers, browsers and kernels),
+# Every test once: on four workers (two cores: many tests wait on servers, browsers and kernels),
 # each test file on one of them, longest first in the order tests/conftest.py gives (the README's
 # commands share the article's fixed ports, one at a time); then the tests marked alone, which time work on
 # both cores, with nothing else running. It ends with how long the tests took (the install
