@@ -33,6 +33,7 @@ import numpy as np
 
 from bench.analysis.figure import Figure
 from bench.analysis.runlevel import MEDIANS, log_se
+from bench.vocabulary.records import json_safe
 from bench.vocabulary.stats import CONFIDENCE, Z95, t_quantile
 
 #: The share of prediction checks that must hold, over every figure judged.
@@ -107,14 +108,8 @@ class Agreement:
         return self.checks > 0 or self.agrees is False
 
     def to_json(self) -> dict[str, Any]:
-        record = _finite(asdict(self))
-        record["estimates"] = [_finite(asdict(e)) for e in self.estimates]
+        record: dict[str, Any] = json_safe(asdict(self))
         return record
-
-
-def _finite(record: dict[str, Any]) -> dict[str, Any]:
-    """``record`` with every number that is not finite as None (JSON has no NaN)."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
 
 
 def _judge(fid: str, estimates: tuple[RunEstimate, ...]) -> Agreement:
@@ -199,7 +194,7 @@ class Verdict:
     why: str
 
     def to_json(self) -> dict[str, Any]:
-        return _finite(asdict(self))
+        return dict(json_safe(asdict(self)))
 
 
 def verdict(found: Sequence[Agreement], *, share: float = PREDICTION_SHARE) -> Verdict:

@@ -32,6 +32,7 @@ import pandas as pd
 from bench.analysis.families import gap
 from bench.analysis.figure import MEASURES, article_trials
 from bench.vocabulary import stats
+from bench.vocabulary.records import json_safe
 from bench.vocabulary.sides import Side
 
 #: The levels, from the bottom up.
@@ -68,7 +69,7 @@ class Component:
         return math.sqrt(self.variance) if self.variance >= 0 else math.nan
 
     def to_json(self) -> dict[str, Any]:
-        return _finite(
+        return json_safe(
             {
                 "level": self.level,
                 "variance": self.variance,
@@ -199,7 +200,7 @@ class BlockedRatio:
     def to_json(self) -> dict[str, Any]:
         """The record of ``report --json``'s ``"variance"``; null where there is no number (an
         interval from fewer than 8 trials a side, a component with too few units)."""
-        return _finite(
+        return json_safe(
             {
                 "name": self.name,
                 "measure": self.measure,
@@ -211,17 +212,6 @@ class BlockedRatio:
                 "between": self.between,
             }
         )
-
-
-def _finite(record: dict[str, Any]) -> dict[str, Any]:
-    """``record`` with every number that is not finite (in lists too) as None: JSON has no NaN."""
-
-    def clean(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        return [clean(x) for x in v] if isinstance(v, list) else v
-
-    return {k: clean(v) for k, v in record.items()}
 
 
 def ratio_components(a: Sequence[npt.ArrayLike], b: Sequence[npt.ArrayLike]) -> tuple[float, float]:

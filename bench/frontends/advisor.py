@@ -47,7 +47,7 @@ from bench.vocabulary.advice_records import (
     Traits,
     TraitsRecord,
 )
-from bench.vocabulary.records import Measurement
+from bench.vocabulary.records import Measurement, json_safe
 from bench.vocabulary.stats import MIN_TRIALS
 from servers import harness
 
@@ -245,17 +245,6 @@ def _rows(
     return rows
 
 
-def _json(x: Any) -> Any:
-    """``x`` with every number that is not finite as None: JSON has no NaN."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _json(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json(v) for v in x]
-    return x
-
-
 def advise(
     fn: Callable[..., Any],
     n: int | None = None,
@@ -328,7 +317,7 @@ def command(args: argparse.Namespace) -> int:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         print(f"error: {args.spec}: {first}", file=sys.stderr)
         return 1
-    print(json.dumps(_json(record), indent=2) if args.json else advice_report.text(record))
+    print(json.dumps(json_safe(record), indent=2) if args.json else advice_report.text(record))
     return 0
 
 
@@ -372,7 +361,7 @@ def _accuracy(
         summary=advice.summary(rows),
     )
     out.mkdir(parents=True, exist_ok=True)
-    (out / ACCURACY_FILE).write_text(json.dumps(_json(record), indent=1) + "\n")
+    (out / ACCURACY_FILE).write_text(json.dumps(json_safe(record), indent=1) + "\n")
     return record
 
 

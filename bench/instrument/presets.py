@@ -109,38 +109,25 @@ MATRIX = Grid(
 #: and for nothing better in pure Python, gather for waits) behind both of the article's
 #: frameworks, and the same tasks one after another in-process, each with ten trials: the
 #: eight an interval needs, and two to spare for a failed one.
+#: Each kind of work's strategies that "What to do" cites.
+_ADVISED = {"python": ("processes", "threads"), "matmul": ("threads",), "sleep": ("gather",)}
 ADVICE = (
-    Grid(
-        n=4,
-        modes=("process",),
-        frameworks=("flask", "fastapi"),
-        workloads=("python",),
-        strategies=("processes", "threads"),
-        warmup=False,
-        repeats=10,
-    ),
-    Grid(
-        n=4,
-        modes=("process",),
-        frameworks=("flask", "fastapi"),
-        workloads=("matmul",),
-        strategies=("threads",),
-        warmup=False,
-        repeats=10,
-    ),
-    Grid(
-        n=4,
-        modes=("process",),
-        frameworks=("flask", "fastapi"),
-        workloads=("sleep",),
-        strategies=("gather",),
-        warmup=False,
-        repeats=10,
+    *(
+        Grid(
+            n=4,
+            modes=("process",),
+            frameworks=("flask", "fastapi"),
+            workloads=(workload,),
+            strategies=strategies,
+            warmup=False,
+            repeats=10,
+        )
+        for workload, strategies in _ADVISED.items()
     ),
     Grid(
         n=4,
         frameworks=(),
-        workloads=("python", "matmul", "sleep"),
+        workloads=tuple(_ADVISED),
         ideal_strategies=("sequential",),
         warmup=False,
         repeats=10,

@@ -156,6 +156,18 @@ class PhaseSummary:
     max_ms: float
 
 
+def json_safe(x: Any) -> Any:
+    """``x`` with every float that is not finite as None, inside dicts, lists and tuples too
+    (a tuple becomes a list): JSON has no NaN."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [json_safe(v) for v in x]
+    return x
+
+
 def frame_of(cls: type, records: Iterable[Any]) -> pd.DataFrame:
     """Dataclass records as a DataFrame with one column per field, in order (also when empty)."""
     return pd.DataFrame([asdict(r) for r in records], columns=[f.name for f in fields(cls)])
