@@ -30,7 +30,7 @@ from .names import ENDPOINTS, ENV_SCENARIO, MODES
 from .net import is_loopback
 from .options import VARIANTS, ServerOptions
 from .pool import TaskPool
-from .workloads import ARTICLE_SIZE, overlap, parallelism
+from .workloads import ARTICLE_SIZE, overlap, parallelism, window
 
 __all__ = [
     "ARTICLE_SIZE",
@@ -64,6 +64,7 @@ __all__ = [
     "memory_limit_bytes",
     "parallelism",
     "overlap",
+    "window",
     "article_code",
     "reserved",
     "run_ideal",

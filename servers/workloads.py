@@ -294,12 +294,12 @@ def _fields(s: Span | dict[str, Any]) -> dict[str, Any]:
     return s.to_dict() if isinstance(s, Span) else s
 
 
-def _window(spans: list[dict[str, Any]]) -> float:
+def window(spans: list[dict[str, Any]]) -> float:
     """The time from the first task's start to the last one's end (NaN for none, or none long)."""
     if not spans:
         return float("nan")
-    window = max(s["end"] for s in spans) - min(s["start"] for s in spans)
-    return window if window > 0 else float("nan")
+    found = max(s["end"] for s in spans) - min(s["start"] for s in spans)
+    return found if found > 0 else float("nan")
 
 
 def parallelism(spans: list[Span] | list[dict[str, Any]]) -> float:
@@ -309,7 +309,7 @@ def parallelism(spans: list[Span] | list[dict[str, Any]]) -> float:
     at a time (the tasks ran one after another, or took turns); a wait uses none. NaN for no
     tasks, a zero-length window, or spans without their CPU readings (servers older than it)."""
     fields = [_fields(s) for s in spans]
-    window = _window(fields)
+    span = window(fields)
     threads: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for f in fields:
         threads.setdefault((f["pid"], f["thread"]), []).append(f)
@@ -317,7 +317,7 @@ def parallelism(spans: list[Span] | list[dict[str, Any]]) -> float:
         used = sum(max(f["cpu_end"] for f in g) - min(f["cpu_start"] for f in g) for g in threads.values())
     except KeyError:
         return float("nan")
-    return used / window if window == window else float("nan")
+    return used / span if span == span else float("nan")
 
 
 def overlap(spans: list[Span] | list[dict[str, Any]]) -> float:
@@ -326,5 +326,5 @@ def overlap(spans: list[Span] | list[dict[str, Any]]) -> float:
     waited or took turns at the GIL: the point for waits, not for work (see :func:`parallelism`).
     NaN for no tasks or a zero-length window."""
     fields = [_fields(s) for s in spans]
-    window = _window(fields)
-    return sum(f["end"] - f["start"] for f in fields) / window if window == window else float("nan")
+    span = window(fields)
+    return sum(f["end"] - f["start"] for f in fields) / span if span == span else float("nan")

@@ -124,10 +124,6 @@ def _cpu(span: dict[str, Any]) -> float:
     return float(span["cpu_end"] - span["cpu_start"])
 
 
-def _window(spans: list[dict[str, Any]]) -> float:
-    return float(max(s["end"] for s in spans) - min(s["start"] for s in spans))
-
-
 #: What each repeat asks for: (strategy, n), and the :class:`Traits` fields of its spans (the
 #: wall and CPU of its one call, or the time from the first start to the last end of two).
 _ASKED = (
@@ -161,7 +157,7 @@ def _timed_calls(
     for i in range(repeats):
         for (strategy, n), fields in asked:
             got = spans(strategy, n)
-            said = (_duration(got[0]), _cpu(got[0])) if n == 1 else (_window(got),)
+            said = (_duration(got[0]), _cpu(got[0])) if n == 1 else (harness.window(got),)
             for field, value in zip(fields, said, strict=True):
                 found[field].append(value)
         step()
