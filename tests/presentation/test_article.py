@@ -13,6 +13,7 @@ from bench.presentation.article import (
     decomposition,
     faster,
     framework_or_server,
+    how_measured,
     in_parallel,
     speedup_against_n,
     task_size,
@@ -172,3 +173,23 @@ def test_a_figure_draws_an_interval_only_from_eight_trials_or_more():
     shown = faster.faster(enough, 2)
     assert stats.TOO_FEW not in drawn_texts(shown.shows) and "95% CI 1.10-1.50" in shown.caption
     assert all(c.holds for c in shown.claims) and len(shown.claims) >= 3
+
+
+class _Meta:
+    """A run as made_by reads it: its meta.json."""
+
+    def __init__(self, **meta: object) -> None:
+        self._meta = {"started_at": "2026-12-06T05:45:37", "ended_at": "2026-12-06T05:47:37", **meta}
+
+    def meta(self) -> dict[str, object]:
+        return self._meta
+
+
+def test_the_line_under_the_title_says_when_the_machine_was_busy_while_the_run_measured():
+    cpu, memory = {"model": "a CPU", "usable_cores": 2}, {"total_bytes": 2**34}
+    lagged = {"busy": False, "reasons": [], "at_start": {"busy": True, "reasons": ["load average 3.96 on 2 cores"]}}
+    quiet = how_measured.made_by(_Meta(cpu=cpu, memory=memory, machine_state=lagged), None, None)  # type: ignore[arg-type]
+    assert "busy" not in quiet and quiet.startswith("*Made by a run of 2 minutes on a CPU")
+    busy = {"busy": True, "reasons": ["other processes used 0.40 of a core"], "at_start": lagged["at_start"]}
+    said = how_measured.made_by(_Meta(cpu=cpu, memory=memory, machine_state=busy), None, None)  # type: ignore[arg-type]
+    assert "The machine was busy while the run measured (other processes used 0.40 of a core)" in said

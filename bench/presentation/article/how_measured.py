@@ -47,6 +47,12 @@ def made_by(run: Run, load: Run | None, gil_run: Run | None) -> str:
             f"; the free-threaded row and {link('nogil')} come from a separate run with and without the GIL, "
             f"started {started(gil_run)}"
         )
+    state = meta.get("machine_state")
+    if state is not None and state["busy"]:
+        said += (
+            f". The machine was busy while the run measured ({'; '.join(state['reasons'])}): its timings spread "
+            "wider than on a quiet one"
+        )
     return said + ". The box below says how.*"
 
 
